@@ -1,0 +1,391 @@
+//! `DaemonControllerBuilder`: one method per per-daemon manifest key, plus
+//! closures where a program wants code instead of a command. `build()`
+//! validates and resolves paths, so a built controller is always coherent.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::{AbortSignal, CommandLine, DaemonController, Event, Ping, Signal};
+use crate::error::{Error, Result};
+
+/// A `before_start` closure.
+pub type BeforeStartFn = Arc<dyn Fn() -> std::io::Result<()> + Send + Sync>;
+
+/// Receives the controller's [`Event`]s.
+pub type Observer = Arc<dyn Fn(&Event) + Send + Sync>;
+
+/// One `before_start` step.
+#[derive(Clone)]
+pub enum BeforeStart {
+    /// A command, run with the daemon's `dir` and `env`.
+    Command(CommandLine),
+    /// A closure, run in the calling process.
+    Fn(BeforeStartFn),
+}
+
+impl fmt::Debug for BeforeStart {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            BeforeStart::Command(command) => write!(f, "Command({command})"),
+            BeforeStart::Fn(_) => f.write_str("Fn(..)"),
+        }
+    }
+}
+
+/// The complete, validated description of one daemon. Every path is absolute.
+#[derive(Debug, Clone)]
+pub struct DaemonSpec {
+    /// The daemon's name, used in every message.
+    pub name: String,
+    /// The start command.
+    pub start: CommandLine,
+    /// Whether devup detaches the start command itself (see the manifest's
+    /// `daemonize`).
+    pub daemonize: bool,
+    /// The pid file.
+    pub pid_file: PathBuf,
+    /// The log file, if any.
+    pub log_file: Option<PathBuf>,
+    /// The lock file (default: `pid_file` + `.lock`).
+    pub lock_file: PathBuf,
+    /// Where devup records the pid and start time of what it started
+    /// (default: `pid_file` + `.state`).
+    pub state_file: PathBuf,
+    /// Run in order, under the lock, just before `start`.
+    pub before_start: Vec<BeforeStart>,
+    /// The stop command; without it, `stop_signal` is sent.
+    pub stop: Option<CommandLine>,
+    /// The stop signal.
+    pub stop_signal: Signal,
+    /// How to tell the daemon is ready.
+    pub ping: Option<Ping>,
+    /// A log line matching this fails the start at once.
+    pub fail_when_log: Option<regex::Regex>,
+    /// Names of daemons that must be ready first (used by the plan, not by
+    /// the controller).
+    pub depends_on: Vec<String>,
+    /// Working directory of every command.
+    pub dir: PathBuf,
+    /// Environment added to every command.
+    pub env: BTreeMap<String, String>,
+    /// From spawning `start` to ready.
+    pub start_timeout: Duration,
+    /// After SIGTERM to an aborted start, how long before SIGKILL.
+    pub start_abort_timeout: Duration,
+    /// From the stop signal/command to the process being gone.
+    pub stop_timeout: Duration,
+    /// See the manifest's `log_activity_timeout`.
+    pub log_activity_timeout: Duration,
+}
+
+/// Builds a [`DaemonController`]; see [`DaemonController::builder`].
+#[must_use]
+pub struct DaemonControllerBuilder {
+    name: String,
+    start: Option<CommandLine>,
+    daemonize: bool,
+    pid_file: Option<PathBuf>,
+    log_file: Option<PathBuf>,
+    lock_file: Option<PathBuf>,
+    state_file: Option<PathBuf>,
+    before_start: Vec<BeforeStart>,
+    stop: Option<CommandLine>,
+    stop_signal: Signal,
+    ping: Option<Ping>,
+    fail_when_log: Option<String>,
+    depends_on: Vec<String>,
+    dir: Option<PathBuf>,
+    env: BTreeMap<String, String>,
+    start_timeout: Duration,
+    start_abort_timeout: Duration,
+    stop_timeout: Duration,
+    log_activity_timeout: Duration,
+    observer: Option<Observer>,
+    abort: Option<AbortSignal>,
+}
+
+impl DaemonControllerBuilder {
+    pub(crate) fn new(name: impl Into<String>) -> Self {
+        DaemonControllerBuilder {
+            name: name.into(),
+            start: None,
+            daemonize: false,
+            pid_file: None,
+            log_file: None,
+            lock_file: None,
+            state_file: None,
+            before_start: Vec::new(),
+            stop: None,
+            stop_signal: Signal::Term,
+            ping: None,
+            fail_when_log: None,
+            depends_on: Vec::new(),
+            dir: None,
+            env: BTreeMap::new(),
+            start_timeout: Duration::from_secs(30),
+            start_abort_timeout: Duration::from_secs(10),
+            stop_timeout: Duration::from_secs(30),
+            log_activity_timeout: Duration::from_secs(10),
+            observer: None,
+            abort: None,
+        }
+    }
+
+    /// The start command (required): a string runs under `/bin/sh -c`, a
+    /// list or array is an argv.
+    pub fn start_command(mut self, command: impl Into<CommandLine>) -> Self {
+        self.start = Some(command.into());
+        self
+    }
+
+    /// `false` (default): the command daemonizes itself and writes the pid
+    /// file. `true`: devup detaches it into its own session, writes the pid
+    /// file and sends its output to the log file.
+    pub fn daemonize(mut self, daemonize: bool) -> Self {
+        self.daemonize = daemonize;
+        self
+    }
+
+    /// The pid file; required unless `daemonize(true)`.
+    pub fn pid_file(mut self, path: impl Into<PathBuf>) -> Self {
+        self.pid_file = Some(path.into());
+        self
+    }
+
+    /// The daemon's log file.
+    pub fn log_file(mut self, path: impl Into<PathBuf>) -> Self {
+        self.log_file = Some(path.into());
+        self
+    }
+
+    /// The lock file (default: the pid file + `.lock`).
+    pub fn lock_file(mut self, path: impl Into<PathBuf>) -> Self {
+        self.lock_file = Some(path.into());
+        self
+    }
+
+    /// Where devup records what it started (default: the pid file + `.state`).
+    pub fn state_file(mut self, path: impl Into<PathBuf>) -> Self {
+        self.state_file = Some(path.into());
+        self
+    }
+
+    /// Adds a command to run, under the lock, just before `start`.
+    pub fn before_start(mut self, command: impl Into<CommandLine>) -> Self {
+        self.before_start.push(BeforeStart::Command(command.into()));
+        self
+    }
+
+    /// Adds a closure to run, under the lock, just before `start`; an `Err`
+    /// fails the start.
+    pub fn before_start_fn(
+        mut self,
+        step: impl Fn() -> std::io::Result<()> + Send + Sync + 'static,
+    ) -> Self {
+        self.before_start.push(BeforeStart::Fn(Arc::new(step)));
+        self
+    }
+
+    /// The stop command; without it, the stop signal is sent to the pid.
+    pub fn stop_command(mut self, command: impl Into<CommandLine>) -> Self {
+        self.stop = Some(command.into());
+        self
+    }
+
+    /// The stop signal (default SIGTERM).
+    pub fn stop_signal(mut self, signal: Signal) -> Self {
+        self.stop_signal = signal;
+        self
+    }
+
+    /// How to tell the daemon is ready.
+    pub fn ping(mut self, ping: Ping) -> Self {
+        self.ping = Some(ping);
+        self
+    }
+
+    /// A log line matching `regex`, appended during a start, fails it at once.
+    pub fn fail_when_log(mut self, regex: impl Into<String>) -> Self {
+        self.fail_when_log = Some(regex.into());
+        self
+    }
+
+    /// Daemons that must be ready before this one starts (used by the
+    /// manifest's plan; a lone controller ignores it).
+    pub fn depends_on<I, S>(mut self, names: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.depends_on = names.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Working directory of every command (default: the current directory at
+    /// `build()`); relative paths given to this builder are resolved against it.
+    pub fn dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.dir = Some(dir.into());
+        self
+    }
+
+    /// Adds one environment variable for the daemon's commands.
+    pub fn env(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.env.insert(key.into(), value.into());
+        self
+    }
+
+    /// Adds environment variables for the daemon's commands.
+    pub fn envs<I, K, V>(mut self, vars: I) -> Self
+    where
+        I: IntoIterator<Item = (K, V)>,
+        K: Into<String>,
+        V: Into<String>,
+    {
+        self.env
+            .extend(vars.into_iter().map(|(k, v)| (k.into(), v.into())));
+        self
+    }
+
+    /// From spawning `start` to ready (default 30 s).
+    pub fn start_timeout(mut self, timeout: Duration) -> Self {
+        self.start_timeout = timeout;
+        self
+    }
+
+    /// After SIGTERM to an aborted start, how long before SIGKILL (default 10 s).
+    pub fn start_abort_timeout(mut self, timeout: Duration) -> Self {
+        self.start_abort_timeout = timeout;
+        self
+    }
+
+    /// From the stop signal/command to the process being gone (default 30 s).
+    pub fn stop_timeout(mut self, timeout: Duration) -> Self {
+        self.stop_timeout = timeout;
+        self
+    }
+
+    /// When `start` exited 0 but no pid file appeared and the log has not
+    /// grown for this long, the start has failed (default 10 s).
+    pub fn log_activity_timeout(mut self, timeout: Duration) -> Self {
+        self.log_activity_timeout = timeout;
+        self
+    }
+
+    /// Receives every [`Event`] of this controller's starts and stops.
+    pub fn observer(mut self, observer: impl Fn(&Event) + Send + Sync + 'static) -> Self {
+        self.observer = Some(Arc::new(observer));
+        self
+    }
+
+    /// A signal that aborts a start in progress, as a start timeout would.
+    pub fn abort_signal(mut self, abort: AbortSignal) -> Self {
+        self.abort = Some(abort);
+        self
+    }
+
+    /// Validates the configuration and resolves relative paths.
+    pub fn build(self) -> Result<DaemonController> {
+        let config_error = |key: &'static str, reason: String| Error::Config {
+            daemon: self.name.clone(),
+            key,
+            reason,
+        };
+        let start = self
+            .start
+            .clone()
+            .ok_or_else(|| config_error("start", "a start command is required".into()))?;
+        if let CommandLine::Argv(argv) = &start {
+            if argv.is_empty() {
+                return Err(config_error("start", "the command list is empty".into()));
+            }
+        }
+        let dir = match &self.dir {
+            Some(dir) if dir.is_absolute() => dir.clone(),
+            Some(dir) => current_dir(&self.name)?.join(dir),
+            None => current_dir(&self.name)?,
+        };
+        let resolve = |path: &Path| dir.join(path);
+        let pid_file = match (&self.pid_file, self.daemonize) {
+            (Some(path), _) => resolve(path),
+            (None, true) => dir.join(".devup/run").join(format!("{}.pid", self.name)),
+            (None, false) => {
+                return Err(config_error(
+                    "pid_file",
+                    "a pid file is required when the daemon daemonizes itself (daemonize: false)"
+                        .into(),
+                ));
+            }
+        };
+        let log_file = match (&self.log_file, self.daemonize) {
+            (Some(path), _) => Some(resolve(path)),
+            (None, true) => Some(dir.join(".devup/log").join(format!("{}.log", self.name))),
+            (None, false) => None,
+        };
+        if matches!(self.ping, Some(Ping::Log(_))) && log_file.is_none() {
+            return Err(config_error(
+                "ping",
+                "`log` needs a log_file to read".into(),
+            ));
+        }
+        let compile = |key: &'static str, regex: &str| {
+            regex::Regex::new(regex).map_err(|error| config_error(key, error.to_string()))
+        };
+        if let Some(Ping::Log(regex)) = &self.ping {
+            compile("ping", regex)?;
+        }
+        let fail_when_log = match &self.fail_when_log {
+            Some(regex) => Some(compile("fail_when_log", regex)?),
+            None => None,
+        };
+        let with_suffix = |path: &Path, suffix: &str| {
+            let mut os = path.as_os_str().to_owned();
+            os.push(suffix);
+            PathBuf::from(os)
+        };
+        let lock_file = match &self.lock_file {
+            Some(path) => resolve(path),
+            None => with_suffix(&pid_file, ".lock"),
+        };
+        let state_file = match &self.state_file {
+            Some(path) => resolve(path),
+            None => with_suffix(&pid_file, ".state"),
+        };
+        let spec = DaemonSpec {
+            name: self.name,
+            start,
+            daemonize: self.daemonize,
+            pid_file,
+            log_file,
+            lock_file,
+            state_file,
+            before_start: self.before_start,
+            stop: self.stop,
+            stop_signal: self.stop_signal,
+            ping: self.ping,
+            fail_when_log,
+            depends_on: self.depends_on,
+            dir,
+            env: self.env,
+            start_timeout: self.start_timeout,
+            start_abort_timeout: self.start_abort_timeout,
+            stop_timeout: self.stop_timeout,
+            log_activity_timeout: self.log_activity_timeout,
+        };
+        Ok(DaemonController::from_parts(
+            spec,
+            self.observer,
+            self.abort.unwrap_or_default(),
+        ))
+    }
+}
+
+fn current_dir(daemon: &str) -> Result<PathBuf> {
+    std::env::current_dir().map_err(|source| Error::Io {
+        daemon: daemon.to_string(),
+        action: "reading the current directory".into(),
+        source,
+    })
+}

@@ -1,0 +1,291 @@
+//! The library's one error type. Every variant names the daemon it is about,
+//! and its `Display` is a message a person can act on: the reason, then the
+//! output of the start command and the lines the daemon appended to its log
+//! during the failed start. Exit codes are chosen at the edge (the CLI), not
+//! here.
+
+use std::fmt;
+use std::io;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// `Result` with [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// What a daemon or a start command wrote during one start: at most the last
+/// [`LogExcerpt::MAX_LINES`] lines, with a count of those cut off before them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LogExcerpt {
+    /// Where the lines come from (the log file), or `None` for the output of
+    /// the start command.
+    pub path: Option<PathBuf>,
+    /// The lines, oldest first, without their line terminators.
+    pub lines: Vec<String>,
+    /// How many lines came before `lines` and were left out.
+    pub omitted: usize,
+}
+
+impl LogExcerpt {
+    /// The most lines an excerpt keeps.
+    pub const MAX_LINES: usize = 30;
+
+    /// Keeps the last [`Self::MAX_LINES`] lines of `text`.
+    pub fn from_text(path: Option<PathBuf>, text: &str) -> Self {
+        let all: Vec<&str> = text.lines().collect();
+        let omitted = all.len().saturating_sub(Self::MAX_LINES);
+        LogExcerpt {
+            path,
+            lines: all[omitted..].iter().map(|line| line.to_string()).collect(),
+            omitted,
+        }
+    }
+
+    /// True when there is nothing to show.
+    pub fn is_empty(&self) -> bool {
+        self.lines.is_empty()
+    }
+}
+
+/// Everything that can go wrong when controlling a daemon.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Error {
+    /// `start` was called while the daemon runs.
+    AlreadyStarted {
+        /// The daemon's name.
+        daemon: String,
+        /// Its pid.
+        pid: u32,
+    },
+    /// A start failed before the daemon was ready; nothing it spawned is
+    /// left running.
+    StartFailed {
+        /// The daemon's name.
+        daemon: String,
+        /// Why, in a few words: "the start command exited with status 1".
+        reason: String,
+        /// What the start (or `before_start`) command printed.
+        output: LogExcerpt,
+        /// What the daemon appended to its log during this start.
+        log: LogExcerpt,
+    },
+    /// The daemon was not ready within `start_timeout`; the start was aborted
+    /// and nothing it spawned is left running.
+    StartTimeout {
+        /// The daemon's name.
+        daemon: String,
+        /// The timeout that passed.
+        timeout: Duration,
+        /// What the daemon was still waiting for ("the ping to succeed").
+        waiting_for: String,
+        /// What the start command printed.
+        output: LogExcerpt,
+        /// What the daemon appended to its log during this start.
+        log: LogExcerpt,
+    },
+    /// The start was aborted because this process was interrupted (SIGINT,
+    /// SIGTERM, SIGHUP); nothing it spawned is left running.
+    Interrupted {
+        /// The daemon's name.
+        daemon: String,
+    },
+    /// The stop command failed, or the process could not be signalled.
+    StopFailed {
+        /// The daemon's name.
+        daemon: String,
+        /// Why.
+        reason: String,
+        /// What the stop command printed.
+        output: LogExcerpt,
+    },
+    /// The daemon was still alive after `stop_timeout` and even after SIGKILL.
+    StopTimeout {
+        /// The daemon's name.
+        daemon: String,
+        /// Its pid.
+        pid: u32,
+        /// The timeout that passed.
+        timeout: Duration,
+    },
+    /// `connect` could not connect, even after starting the daemon.
+    Connect {
+        /// The daemon's name.
+        daemon: String,
+        /// The last connection error.
+        source: io::Error,
+    },
+    /// A pid file could not be read, written or removed.
+    PidFile {
+        /// The daemon's name.
+        daemon: String,
+        /// The pid file.
+        path: PathBuf,
+        /// What went wrong.
+        reason: String,
+    },
+    /// The lock file could not be created or locked.
+    Lock {
+        /// The daemon's name.
+        daemon: String,
+        /// The lock file.
+        path: PathBuf,
+        /// The underlying error.
+        source: io::Error,
+    },
+    /// Any other file or process operation that failed: creating a log
+    /// directory, spawning the start command, writing the state file.
+    Io {
+        /// The daemon's name.
+        daemon: String,
+        /// What devup was doing: "creating the log directory /x/log".
+        action: String,
+        /// The underlying error.
+        source: io::Error,
+    },
+    /// The daemon's configuration is invalid (a builder value that does not
+    /// make sense: a bad regex, no start command, no pid file).
+    Config {
+        /// The daemon's name.
+        daemon: String,
+        /// The key at fault, as it is spelled in the manifest.
+        key: &'static str,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// The manifest could not be loaded.
+    Manifest(crate::manifest::ManifestError),
+}
+
+impl Error {
+    /// The name of the daemon this error is about, if any.
+    pub fn daemon(&self) -> Option<&str> {
+        match self {
+            Error::AlreadyStarted { daemon, .. }
+            | Error::StartFailed { daemon, .. }
+            | Error::StartTimeout { daemon, .. }
+            | Error::Interrupted { daemon }
+            | Error::StopFailed { daemon, .. }
+            | Error::StopTimeout { daemon, .. }
+            | Error::Connect { daemon, .. }
+            | Error::PidFile { daemon, .. }
+            | Error::Lock { daemon, .. }
+            | Error::Io { daemon, .. }
+            | Error::Config { daemon, .. } => Some(daemon),
+            Error::Manifest(_) => None,
+        }
+    }
+}
+
+fn write_excerpt(f: &mut fmt::Formatter<'_>, title: &str, excerpt: &LogExcerpt) -> fmt::Result {
+    if excerpt.is_empty() {
+        return Ok(());
+    }
+    match &excerpt.path {
+        Some(path) => write!(f, "\n{title} ({}):", path.display())?,
+        None => write!(f, "\n{title}:")?,
+    }
+    if excerpt.omitted > 0 {
+        write!(f, "\n  ... {} earlier lines not shown", excerpt.omitted)?;
+    }
+    for line in &excerpt.lines {
+        write!(f, "\n  {line}")?;
+    }
+    Ok(())
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::AlreadyStarted { daemon, pid } => {
+                write!(f, "{daemon}: already running (pid {pid})")
+            }
+            Error::StartFailed {
+                daemon,
+                reason,
+                output,
+                log,
+            } => {
+                write!(f, "{daemon}: could not start: {reason}")?;
+                write_excerpt(f, "output of the start command", output)?;
+                write_excerpt(f, "log during this start", log)
+            }
+            Error::StartTimeout {
+                daemon,
+                timeout,
+                waiting_for,
+                output,
+                log,
+            } => {
+                write!(
+                    f,
+                    "{daemon}: not ready after {} (still waiting for {waiting_for}); the start was aborted",
+                    crate::controller::format_duration(*timeout)
+                )?;
+                write_excerpt(f, "output of the start command", output)?;
+                write_excerpt(f, "log during this start", log)
+            }
+            Error::Interrupted { daemon } => {
+                write!(f, "{daemon}: start interrupted; the start was aborted")
+            }
+            Error::StopFailed {
+                daemon,
+                reason,
+                output,
+            } => {
+                write!(f, "{daemon}: could not stop: {reason}")?;
+                write_excerpt(f, "output of the stop command", output)
+            }
+            Error::StopTimeout {
+                daemon,
+                pid,
+                timeout,
+            } => write!(
+                f,
+                "{daemon}: pid {pid} still alive {} after the stop signal and SIGKILL",
+                crate::controller::format_duration(*timeout)
+            ),
+            Error::Connect { daemon, source } => {
+                write!(f, "{daemon}: could not connect: {source}")
+            }
+            Error::PidFile {
+                daemon,
+                path,
+                reason,
+            } => write!(f, "{daemon}: pid file {}: {reason}", path.display()),
+            Error::Lock {
+                daemon,
+                path,
+                source,
+            } => write!(f, "{daemon}: lock file {}: {source}", path.display()),
+            Error::Io {
+                daemon,
+                action,
+                source,
+            } => write!(f, "{daemon}: {action}: {source}"),
+            Error::Config {
+                daemon,
+                key,
+                reason,
+            } => write!(f, "{daemon}: {key}: {reason}"),
+            Error::Manifest(error) => write!(f, "{error}"),
+        }
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::Connect { source, .. }
+            | Error::Lock { source, .. }
+            | Error::Io { source, .. } => Some(source),
+            Error::Manifest(error) => Some(error),
+            _ => None,
+        }
+    }
+}
+
+impl From<crate::manifest::ManifestError> for Error {
+    fn from(error: crate::manifest::ManifestError) -> Self {
+        Error::Manifest(error)
+    }
+}

@@ -1,0 +1,43 @@
+//! devup: start a project's local daemons in dependency order, each only when
+//! what it depends on is really ready, and stop them again.
+//!
+//! The crate has three layers, each usable on its own:
+//!
+//! - [`controller`]: ONE daemon, robustly: the start lock, pid files that are
+//!   never trusted blindly, spawning, readiness pings, log excerpts, stopping.
+//!   It never prints; it reports [`Event`]s to an observer.
+//! - [`manifest`]: the `daemons.yaml` file: discovery, parsing, interpolation
+//!   and validation with file:line:column positions.
+//! - `plan`, `run` and `report`: the dependency graph, `up`/`down` over it in
+//!   parallel, and the reporters that draw progress.
+//!
+//! ```no_run
+//! use devup::{DaemonController, Ping};
+//! use std::time::Duration;
+//!
+//! # fn main() -> Result<(), devup::Error> {
+//! let apache = DaemonController::builder("Apache web server")
+//!     .start_command("apachectl -f apache.conf -k start")
+//!     .ping(Ping::tcp("127.0.0.1:1234"))
+//!     .pid_file("apache.pid")
+//!     .log_file("apache.log")
+//!     .start_timeout(Duration::from_secs(25))
+//!     .build()?;
+//! apache.start()?;
+//! let conn = apache.connect(|| std::net::TcpStream::connect("127.0.0.1:1234"))?;
+//! apache.stop()?;
+//! # drop(conn);
+//! # Ok(())
+//! # }
+//! ```
+#![warn(missing_docs)]
+
+pub mod controller;
+mod error;
+pub mod manifest;
+
+pub use controller::{
+    AbortSignal, CommandLine, DaemonController, DaemonControllerBuilder, DaemonState, Event, Ping,
+    Signal, Started, Status, UpOutcome,
+};
+pub use error::{Error, LogExcerpt, Result};
