@@ -35,6 +35,7 @@
 pub mod controller;
 mod error;
 pub mod manifest;
+pub mod plan;
 
 pub use controller::{
     AbortSignal, CommandLine, DaemonController, DaemonControllerBuilder, DaemonState, Event, Ping,
