@@ -32,10 +32,15 @@
 //! ```
 #![warn(missing_docs)]
 
+pub mod cli;
 pub mod controller;
 mod error;
+pub mod exit_code;
 pub mod manifest;
 pub mod plan;
+pub mod report;
+pub mod run;
+pub mod signals;
 
 pub use controller::{
     AbortSignal, CommandLine, DaemonController, DaemonControllerBuilder, DaemonState, Event, Ping,
