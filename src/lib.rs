@@ -31,6 +31,9 @@
 //! # }
 //! ```
 #![warn(missing_docs)]
+// `Error` carries the log excerpts a person needs; it is built once per failed
+// start, so its size does not matter.
+#![allow(clippy::result_large_err)]
 
 pub mod cli;
 pub mod controller;
