@@ -140,10 +140,11 @@ fn wait_loop(set: &SigSet, shared: &Shared) {
         // A signal the terminal generated (Ctrl-C, hangup) went to the whole
         // foreground process group, the child included; only forward what a
         // process sent to devup alone (`kill PID`).
-        if child > 0 && info.si_code != libc::SI_KERNEL {
-            if let Ok(signal) = Signal::try_from(signal) {
-                let _ = nix::sys::signal::kill(nix::unistd::Pid::from_raw(child), signal);
-            }
+        if child > 0
+            && info.si_code != libc::SI_KERNEL
+            && let Ok(signal) = Signal::try_from(signal)
+        {
+            let _ = nix::sys::signal::kill(nix::unistd::Pid::from_raw(child), signal);
         }
         *lock(&shared.generation) += 1;
         shared.woken.notify_all();

@@ -96,23 +96,23 @@ impl ProgressReporter {
     }
 
     fn update(&self, daemon: &str, message: String, restart_clock: bool) {
-        if let Some(live) = self.live().as_ref() {
-            if let Some(bar) = live.bars.get(daemon) {
-                if restart_clock {
-                    bar.reset_elapsed();
-                }
-                bar.set_message(message);
+        if let Some(bar) = self.live().as_ref().and_then(|live| live.bars.get(daemon)) {
+            if restart_clock {
+                bar.reset_elapsed();
             }
+            bar.set_message(message);
         }
     }
 
     fn finish(&self, daemon: &str, mark: Mark, text: String) {
-        if let Some(live) = self.live().as_ref() {
-            if let Some(bar) = live.bars.get(daemon) {
-                let width = live.width;
-                bar.set_style(finished_style());
-                bar.finish_with_message(format!("{} {daemon:<width$}  {text}", self.paint(mark)));
-            }
+        let live = self.live();
+        if let Some((live, bar)) = live
+            .as_ref()
+            .and_then(|live| Some((live, live.bars.get(daemon)?)))
+        {
+            let width = live.width;
+            bar.set_style(finished_style());
+            bar.finish_with_message(format!("{} {daemon:<width$}  {text}", self.paint(mark)));
         }
     }
 
