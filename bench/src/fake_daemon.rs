@@ -1,8 +1,11 @@
 //! The daemon the benchmark starts: `devup-bench fake-daemon --listen ADDR
-//! --ready-after MS [--count-file PATH] [--lifetime SECS]`. It appends its pid
-//! to the count file (one line per start, so a test of "started exactly
-//! once" counts lines), sleeps `--ready-after`, then binds `--listen` and
-//! accepts connections until it is killed. SIGTERM keeps its default action,
+//! --ready-after MS [--announce] [--count-file PATH] [--lifetime SECS]`. It
+//! appends its pid to the count file (one line per start, so a test of
+//! "started exactly once" counts lines), sleeps `--ready-after`, then binds
+//! `--listen` and accepts connections until it is killed. It writes nothing
+//! unless `--announce` asks for a "ready" line on stdout (its log under
+//! devup) once it listens: silent, devup can only notice readiness by its
+//! pings; announcing, a log watch may notice it at once. SIGTERM keeps its default action,
 //! so its own shutdown time is the kernel's. `--lifetime` (default 600 s) is a
 //! safety net: a daemon the benchmark lost exits on its own.
 //!
@@ -22,6 +25,7 @@ struct Options {
     ready_after: Duration,
     count_file: Option<String>,
     lifetime: Duration,
+    announce: bool,
 }
 
 /// Runs the fake daemon with the arguments after `fake-daemon`.
@@ -60,7 +64,9 @@ pub fn main(args: &[String]) -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    println!("fake-daemon: ready on {}", options.listen);
+    if options.announce {
+        println!("fake-daemon: ready on {}", options.listen);
+    }
     for connection in listener.incoming() {
         drop(connection);
     }
@@ -72,6 +78,7 @@ fn parse(args: &[String]) -> Result<Options, String> {
     let mut ready_after = Duration::ZERO;
     let mut count_file = None;
     let mut lifetime = Duration::from_secs(600);
+    let mut announce = false;
     let mut rest = args.iter();
     while let Some(flag) = rest.next() {
         let mut value = || {
@@ -83,6 +90,7 @@ fn parse(args: &[String]) -> Result<Options, String> {
             "--listen" => listen = Some(value()?),
             "--ready-after" => ready_after = Duration::from_millis(number(flag, &value()?)?),
             "--count-file" => count_file = Some(value()?),
+            "--announce" => announce = true,
             "--lifetime" => lifetime = Duration::from_secs(number(flag, &value()?)?),
             other => return Err(format!("unknown flag {other}")),
         }
@@ -92,6 +100,7 @@ fn parse(args: &[String]) -> Result<Options, String> {
         ready_after,
         count_file,
         lifetime,
+        announce,
     })
 }
 

@@ -22,6 +22,8 @@ pub struct Daemon {
     pub ready_after_ms: u64,
     /// Names it depends on.
     pub depends_on: Vec<String>,
+    /// Whether it logs a line when it is ready.
+    pub announce: bool,
 }
 
 impl Daemon {
@@ -31,7 +33,14 @@ impl Daemon {
             name: name.into(),
             ready_after_ms,
             depends_on: Vec::new(),
+            announce: false,
         }
+    }
+
+    /// The same daemon, logging a line when it is ready.
+    pub fn announcing(mut self) -> Self {
+        self.announce = true;
+        self
     }
 
     /// The same daemon depending on `names`.
@@ -73,7 +82,7 @@ impl Fixture {
         let mut yaml = String::from("daemons:\n");
         for (daemon, port) in daemons.iter().zip(&ports) {
             let address = format!("127.0.0.1:{port}");
-            let argv = [
+            let mut argv = vec![
                 fake_daemon.display().to_string(),
                 "fake-daemon".into(),
                 "--listen".into(),
@@ -83,6 +92,9 @@ impl Fixture {
                 "--count-file".into(),
                 count_file.display().to_string(),
             ];
+            if daemon.announce {
+                argv.push("--announce".into());
+            }
             let argv: Vec<String> = argv.iter().map(|arg| quote(arg)).collect();
             let _ = writeln!(yaml, "  {}:", daemon.name);
             let _ = writeln!(yaml, "    start: [{}]", argv.join(", "));

@@ -2,8 +2,10 @@
 //! manifest, each run paired with the same daemon spawned directly and its
 //! port polled every 0.5 ms (start floor), then sent SIGTERM and reaped
 //! (stop floor). The overhead is devup's median minus the floor's median.
-//! Start is measured for a daemon ready after 300 ms (how fast devup notices
-//! readiness) and for one ready at once (devup's own process cost).
+//! Start is measured for a daemon ready after 300 ms that says nothing (how
+//! fast devup's pings notice readiness), the same daemon logging a line when
+//! it is ready (how fast a log watch notices it), and one ready at once
+//! (devup's own process cost).
 
 use crate::fixture::{Daemon, Fixture};
 use crate::floor;
@@ -18,9 +20,9 @@ const TARGET_MS: f64 = 5.0;
 pub fn measure(context: &Context) -> (Vec<Row>, Row) {
     let mut starts = Vec::new();
     let mut stop = None;
-    for ready_after_ms in [300, 0] {
-        let name = format!("start overhead ({ready_after_ms} ms daemon)");
-        match measure_one(context, ready_after_ms) {
+    for (ready_after_ms, announce) in [(300, false), (300, true), (0, false)] {
+        let name = row_name(ready_after_ms, announce);
+        match measure_one(context, ready_after_ms, announce) {
             Ok((start_row, stop_row)) => {
                 starts.push(start_row);
                 // The stop row comes from the 300 ms daemon's runs.
@@ -36,8 +38,25 @@ pub fn measure(context: &Context) -> (Vec<Row>, Row) {
     (starts, stop)
 }
 
-fn measure_one(context: &Context, ready_after_ms: u64) -> Result<(Row, Row), String> {
-    let daemons = [Daemon::new("solo", ready_after_ms)];
+fn row_name(ready_after_ms: u64, announce: bool) -> String {
+    match (ready_after_ms, announce) {
+        (0, _) => "start overhead (instant daemon)".into(),
+        (ms, false) => format!("start overhead ({ms} ms daemon, silent)"),
+        (ms, true) => format!("start overhead ({ms} ms daemon, logs when ready)"),
+    }
+}
+
+fn measure_one(
+    context: &Context,
+    ready_after_ms: u64,
+    announce: bool,
+) -> Result<(Row, Row), String> {
+    let daemon = Daemon::new("solo", ready_after_ms);
+    let daemons = [if announce {
+        daemon.announcing()
+    } else {
+        daemon
+    }];
     let fixture = Fixture::new(&context.devup, &context.fake_daemon, &daemons)
         .map_err(|error| format!("cannot write the fixture: {error}"))?;
     let mut floor_start = Samples::default();
@@ -62,11 +81,7 @@ fn measure_one(context: &Context, ready_after_ms: u64) -> Result<(Row, Row), Str
             return Err(format!("{starts} starts counted after {} runs", down.len()));
         }
     }
-    let start_row = overhead_row(
-        format!("start overhead ({ready_after_ms} ms daemon)"),
-        &floor_start,
-        up,
-    );
+    let start_row = overhead_row(row_name(ready_after_ms, announce), &floor_start, up);
     let stop_row = overhead_row("stop overhead".into(), &floor_stop, down);
     Ok((start_row, stop_row))
 }
