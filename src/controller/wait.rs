@@ -260,9 +260,7 @@ impl StartWait<'_> {
             if let Some(end) = self.take_reports(progress) {
                 return Some(end);
             }
-            let Some(pid) = progress.command_pid else {
-                return None;
-            };
+            let pid = progress.command_pid?;
             let running = process::stat(pid).is_some_and(|stat| stat.is_alive());
             if progress.command_exited_at.is_some() || running || Instant::now() >= deadline {
                 return None;
