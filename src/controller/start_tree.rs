@@ -68,6 +68,7 @@ pub(crate) struct StartTree {
     reports: OwnedFd,
     pending: Vec<u8>,
     closed: bool,
+    all_gone: bool,
     reaped: bool,
 }
 
@@ -83,6 +84,7 @@ impl StartTree {
             reports,
             pending: Vec::new(),
             closed: false,
+            all_gone: false,
             reaped: false,
         })
     }
@@ -144,7 +146,8 @@ impl StartTree {
                 _ => Report::ForkFailed(value),
             });
         }
-        if self.closed && !reports.contains(&Report::AllGone) {
+        self.all_gone |= reports.contains(&Report::AllGone);
+        if self.closed && !self.all_gone {
             reports.push(Report::HelperDied);
         }
         reports
@@ -203,6 +206,19 @@ impl StartTree {
             // SAFETY: one pollfd that lives across the call.
             unsafe { libc::poll(&mut poll, 1, interval.as_millis() as libc::c_int) };
             interval = (interval * 2).min(Duration::from_millis(20));
+        }
+        // Let H reap the last of them (else they would be left as zombies
+        // for init) and say so, briefly.
+        let deadline = Instant::now() + Duration::from_secs(1);
+        while !self.all_gone && !self.closed && Instant::now() < deadline {
+            let _ = self.read_reports();
+            let mut poll = libc::pollfd {
+                fd: self.reports.as_raw_fd(),
+                events: libc::POLLIN,
+                revents: 0,
+            };
+            // SAFETY: one pollfd that lives across the call.
+            unsafe { libc::poll(&mut poll, 1, 10) };
         }
         self.end_helper();
     }
