@@ -193,3 +193,51 @@ fn up_waits_for_a_running_daemon_to_answer_instead_of_starting_another() {
     assert_eq!(processes_tagged(&tag), vec![first.pid]);
     daemon.stop().unwrap();
 }
+
+#[test]
+fn waiting_for_the_lock_can_be_aborted() {
+    let dir = TempDir::new();
+    let (tag, _cleanup) = tagged();
+    let slow = std::sync::Arc::new(
+        fake(
+            &dir,
+            &tag,
+            &[
+                "--daemonize",
+                "--pid-file",
+                "fake.pid",
+                "--ready-after",
+                "1000",
+            ],
+        )
+        .pid_file("fake.pid")
+        .build()
+        .unwrap(),
+    );
+    let holder = {
+        let slow = slow.clone();
+        std::thread::spawn(move || slow.start())
+    };
+    wait_until("the first start holds the lock", 30, || {
+        !processes_tagged(&tag).is_empty()
+    });
+    let abort = devup::AbortSignal::new();
+    let trigger = abort.clone();
+    let waiter = fake(&dir, &tag, &["--daemonize", "--pid-file", "fake.pid"])
+        .pid_file("fake.pid")
+        .abort_signal(abort)
+        .observer(move |event| {
+            if matches!(event, Event::WaitingForLock) {
+                trigger.abort();
+            }
+        })
+        .build()
+        .unwrap();
+    match waiter.start() {
+        Err(Error::Interrupted { daemon }) => assert_eq!(daemon, "fake"),
+        other => panic!("expected Interrupted, got {other:?}"),
+    }
+    let started = holder.join().unwrap().unwrap();
+    assert_eq!(processes_tagged(&tag), vec![started.pid]);
+    slow.stop().unwrap();
+}
