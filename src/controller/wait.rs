@@ -99,6 +99,7 @@ impl StartWait<'_> {
         let mut notified = false;
         let mut told_pid_file = false;
         let mut told_ping = false;
+        let mut seen_pid = None;
         let mut activity = (self.activity_size(), Instant::now());
         loop {
             if let Some(end) = self.take_reports(&mut progress) {
@@ -130,6 +131,7 @@ impl StartWait<'_> {
                 Err(error) => return WaitEnd::Failed(error.to_string()),
             };
             let waiting_for = if let PidCheck::Running { pid, start_ticks } = check {
+                seen_pid = Some(pid);
                 if !told_ping && spec.ping.is_some() {
                     told_ping = true;
                     interval = min_interval;
@@ -158,6 +160,13 @@ impl StartWait<'_> {
             } else {
                 if progress.all_gone {
                     return WaitEnd::Failed("the daemon exited before it was ready".into());
+                }
+                if let (Some(seen), PidCheck::Stale { pid: Some(now), .. }) = (seen_pid, &check)
+                    && seen == *now
+                {
+                    return WaitEnd::Failed(format!(
+                        "the daemon (pid {seen}) exited before it was ready"
+                    ));
                 }
                 if !told_pid_file && !spec.daemonize {
                     told_pid_file = true;
