@@ -108,3 +108,29 @@ impl LogFollower {
             .collect()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    #[test]
+    fn follows_complete_lines_and_restarts_after_truncation() {
+        let path = std::env::temp_dir().join(format!("devup-follow-{}", std::process::id()));
+        std::fs::write(&path, "old line\n").unwrap();
+        let mut follower = LogFollower::new(path.clone(), file_len(&path));
+        assert!(follower.new_lines().is_empty());
+        let mut file = std::fs::OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .unwrap();
+        file.write_all(b"one\ntw").unwrap();
+        assert_eq!(follower.new_lines(), ["one"]);
+        file.write_all(b"o\n").unwrap();
+        assert_eq!(follower.new_lines(), ["two"]);
+        std::fs::write(&path, "new\n").unwrap();
+        assert_eq!(follower.new_lines(), ["new"]);
+        assert_eq!(log_since(&path, 100).lines, ["new"]);
+        std::fs::remove_file(&path).unwrap();
+    }
+}
