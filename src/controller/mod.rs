@@ -6,13 +6,40 @@
 //!
 //! Files: `builder.rs` (configuration), `command.rs`, `ping.rs`,
 //! `signal.rs`, `event.rs` (public values); the machinery lives in the
-//! other files of this folder, one concept each.
+//! other files of this folder, one concept each: `lock.rs` (the lock),
+//! `pid_file.rs`, `process.rs` (`/proc`), `state.rs` (what devup started),
+//! `running.rs` (what "running" means), `handle.rs` (signalling one process),
+//! `spawn.rs` and `start_tree.rs` (the start command inside its own reaper),
+//! `wait.rs` (the readiness loop), `ping_check.rs`, `notify.rs`,
+//! `file_watch.rs`, `excerpt.rs`, `output_file.rs`, `run_command.rs`,
+//! `start.rs`, `up.rs`, `stop.rs`, `status.rs` and `connect.rs` (the
+//! operations).
 
 mod builder;
 mod command;
+mod connect;
 mod event;
+mod excerpt;
+mod file_watch;
+mod handle;
+mod lock;
+mod notify;
+mod output_file;
+mod pid_file;
 mod ping;
+mod ping_check;
+mod process;
+mod run_command;
+mod running;
 mod signal;
+mod spawn;
+mod start;
+mod start_tree;
+mod state;
+mod status;
+mod stop;
+mod up;
+mod wait;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU8, Ordering};
@@ -25,6 +52,7 @@ pub use ping::Ping;
 pub use signal::Signal;
 
 use crate::error::Result;
+use lock::LockGuard;
 
 /// Controls one daemon. Cheap to share between threads (`&self` methods);
 /// starts and stops of the same daemon are serialized across threads and
@@ -156,64 +184,45 @@ impl DaemonController {
         &self.spec.name
     }
 
-    #[allow(dead_code)]
     pub(crate) fn emit(&self, event: Event) {
         if let Some(observer) = &self.observer {
             observer(&event);
         }
     }
 
-    #[allow(dead_code)]
     pub(crate) fn abort_signal(&self) -> &AbortSignal {
         &self.abort
+    }
+
+    /// Takes the daemon's lock (reporting when it has to wait for it).
+    fn lock(&self) -> Result<LockGuard> {
+        LockGuard::acquire(
+            &self.spec.name,
+            &self.spec.lock_file,
+            &self.abort,
+            |event| self.emit(event),
+        )
     }
 
     /// Starts the daemon and returns when it is ready. Fails with
     /// [`crate::Error::AlreadyStarted`] when it runs.
     pub fn start(&self) -> Result<Started> {
-        todo!()
-    }
-
-    /// Starts the daemon unless it runs; when it runs but is not ready yet
-    /// (another process is starting it), waits for it within `start_timeout`.
-    pub fn up(&self) -> Result<UpOutcome> {
-        todo!()
+        let _lock = self.lock()?;
+        self.start_locked()
     }
 
     /// Stops the daemon and returns when its process is gone; a daemon not
     /// running is a success (`Ok(None)`); otherwise the pid that was stopped.
     pub fn stop(&self) -> Result<Option<u32>> {
-        todo!()
+        let _lock = self.lock()?;
+        self.stop_locked()
     }
 
-    /// Stops the daemon if it runs, then starts it.
+    /// Stops the daemon if it runs, then starts it, under one lock.
     pub fn restart(&self) -> Result<Started> {
-        todo!()
-    }
-
-    /// True when the pid file is valid and names this daemon's live process.
-    pub fn is_running(&self) -> bool {
-        todo!()
-    }
-
-    /// The daemon's pid when it is running.
-    pub fn pid(&self) -> Option<u32> {
-        todo!()
-    }
-
-    /// State, pid and uptime, as `devup status` shows them.
-    pub fn status(&self) -> Status {
-        todo!()
-    }
-
-    /// Calls `connect`; when it fails with connection refused or not found,
-    /// starts the daemon unless it runs by then, and calls `connect` again.
-    pub fn connect<T, F>(&self, mut connect: F) -> Result<T>
-    where
-        F: FnMut() -> std::io::Result<T>,
-    {
-        let _ = &mut connect;
-        todo!()
+        let _lock = self.lock()?;
+        self.stop_locked()?;
+        self.start_locked()
     }
 }
 
