@@ -371,3 +371,21 @@ fn a_missing_file_is_named() {
         "/nonexistent/devup/daemons.yaml: cannot read the manifest: no such file"
     );
 }
+
+#[test]
+fn a_key_without_a_value() {
+    let text = "\
+defaults:
+daemons:
+  web:
+    start: x
+    daemonize:
+    env:
+";
+    assert_eq!(
+        errors(text),
+        "daemons.yaml:1:1: key `defaults`: no value; give it one, or remove the key\n\
+         daemons.yaml:5:5: daemon `web`, key `daemonize`: no value; give it one, or remove the key\n\
+         daemons.yaml:6:5: daemon `web`, key `env`: no value; give it one, or remove the key"
+    );
+}

@@ -93,8 +93,12 @@ impl Manifest {
             problems,
         };
         let positions = locate::Positions::scan(text);
-        let value: serde_yaml::Value =
+        let mut value: serde_yaml::Value =
             serde_yaml::from_str(text).map_err(|e| error(vec![syntax_problem(&e, &positions)]))?;
+        // `<<: *anchor` merge keys, so a daemon can reuse another's keys.
+        value
+            .apply_merge()
+            .map_err(|e| error(vec![syntax_problem(&e, &positions)]))?;
         let raw = validate::validate(value, &positions, env).map_err(error)?;
         let absolute = if path.is_absolute() {
             path.to_path_buf()

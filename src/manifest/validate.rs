@@ -102,6 +102,12 @@ impl Validator<'_> {
         });
     }
 
+    /// `key:` with nothing after it.
+    fn no_value(&mut self, path: &[&str], label: (Option<String>, Option<String>)) {
+        let message = "no value; give it one, or remove the key".to_string();
+        self.push(self.positions.key(path), label, message);
+    }
+
     fn was_reported(&self, scope: Scope<'_>, key: &str) -> bool {
         let (daemon, key) = scope.label(key);
         self.reported.contains(&(daemon, key.unwrap_or_default()))
@@ -144,6 +150,10 @@ impl Validator<'_> {
                 continue;
             };
             let label = (None, Some(key.clone()));
+            if value.is_null() && TOP_KEYS.contains(&key.as_str()) && key != "daemons" {
+                self.no_value(&[&key], label);
+                continue;
+            }
             let checked = match key.as_str() {
                 "version" => self.typed::<Version>(value, &[&key], label),
                 "env" => self
@@ -279,6 +289,10 @@ impl Validator<'_> {
             }
             let label = scope.label(&key);
             let path = scope.path(&[&key]);
+            if value.is_null() {
+                self.no_value(&path, label);
+                continue;
+            }
             let checked =
                 self.interpolated(value, &path, label.clone())
                     .and_then(|value| match key.as_str() {
@@ -308,7 +322,6 @@ impl Validator<'_> {
     fn defaults(&mut self, value: Value) -> Option<Value> {
         let keys = match value {
             Value::Mapping(keys) => keys,
-            Value::Null => return Some(Value::Mapping(Mapping::new())),
             other => {
                 self.push(
                     self.positions.value(&["defaults"]),
@@ -346,6 +359,10 @@ impl Validator<'_> {
                 continue;
             }
             let path = Scope::Defaults.path(&[&key]);
+            if value.is_null() {
+                self.no_value(&path, Scope::Defaults.label(&key));
+                continue;
+            }
             let checked = self
                 .interpolated(value, &path, Scope::Defaults.label(&key))
                 .and_then(|value| self.setting(Scope::Defaults, &key, value));
