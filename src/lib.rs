@@ -31,6 +31,9 @@
 //! # }
 //! ```
 #![warn(missing_docs)]
+// `Error` carries the log excerpts a person needs; it is built once per failed
+// start, so its size does not matter.
+#![allow(clippy::result_large_err)]
 
 pub mod controller;
 mod error;
@@ -42,3 +45,5 @@ pub use controller::{
     Signal, Started, Status, UpOutcome,
 };
 pub use error::{Error, LogExcerpt, Result};
+pub use manifest::{Manifest, ManifestError};
+pub use plan::Plan;
