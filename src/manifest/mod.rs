@@ -5,9 +5,10 @@
 //! exists, there is no cycle. It turns each daemon into a
 //! [`crate::DaemonControllerBuilder`]; it never runs anything.
 //!
-//! Files: `discover.rs` (which file), `raw.rs` (the serde types, also the
+//! Files: `discover.rs` (which file), `raw/` (the serde types, also the
 //! JSON Schema), `duration.rs`, `interpolate.rs`, `locate.rs` (positions),
-//! `validate.rs` (every problem at once), `entry.rs` (a resolved daemon),
+//! `syntax.rs` (YAML syntax errors), `validate/` (every problem at once),
+//! `entry.rs` (a resolved daemon),
 //! `error.rs` (the compiler-like rendering), `suggest.rs` (did you mean).
 
 mod discover;
