@@ -444,3 +444,16 @@ daemons:
         "daemons.yaml:3:21: invalid YAML: did not find expected ',' or ']', while parsing a flow sequence; inside `[...]` or `{...}`, quote a value that uses `${VAR}`"
     );
 }
+
+#[test]
+fn a_directory_is_not_a_manifest() {
+    let dir = std::env::temp_dir();
+    let error = Manifest::load(&dir).unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        format!(
+            "{}: cannot read the manifest: it is a directory",
+            dir.display()
+        )
+    );
+}
