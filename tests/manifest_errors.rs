@@ -475,3 +475,14 @@ fn a_directory_is_not_a_manifest() {
         )
     );
 }
+
+#[test]
+fn absurd_nesting_is_an_error_not_a_crash() {
+    let text = format!("daemons: {}\n", "[".repeat(1000));
+    let message = errors(&text);
+    assert!(
+        message.starts_with("daemons.yaml:1:")
+            && message.contains("invalid YAML: recursion limit exceeded"),
+        "{message}"
+    );
+}
