@@ -5,7 +5,7 @@
 use serde_yaml::{Mapping, Value};
 
 use super::values::{interpolate_value, key_string, kind, serde_message, unknown_key};
-use super::{Scope, Validator};
+use super::{Label, Scope, Validator};
 use crate::manifest::locate::Pos;
 use crate::manifest::raw::{
     self, DAEMON_KEYS, RawCommand, RawEnv, RawManifest, SETTING_KEYS, TOP_KEYS, Version,
@@ -13,6 +13,8 @@ use crate::manifest::raw::{
 use crate::manifest::suggest::nearest;
 
 impl Validator<'_> {
+    /// The first pass over the whole file; `None` when it cannot even be
+    /// read as a manifest (no map, no `daemons:`).
     pub(super) fn structure(&mut self, value: Value) -> Option<RawManifest> {
         let top = match value {
             Value::Mapping(top) => top,
@@ -300,7 +302,7 @@ impl Validator<'_> {
         &mut self,
         value: Value,
         path: &[&str],
-        label: (Option<String>, Option<String>),
+        label: Label,
     ) -> Option<Value> {
         match serde_yaml::from_value::<T>(value.clone()) {
             Ok(_) => Some(value),
@@ -311,12 +313,7 @@ impl Validator<'_> {
         }
     }
 
-    fn interpolated(
-        &mut self,
-        mut value: Value,
-        path: &[&str],
-        label: (Option<String>, Option<String>),
-    ) -> Option<Value> {
+    fn interpolated(&mut self, mut value: Value, path: &[&str], label: Label) -> Option<Value> {
         match interpolate_value(&mut value, self.env) {
             Ok(()) => Some(value),
             Err((within, message)) => {
