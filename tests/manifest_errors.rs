@@ -220,12 +220,13 @@ daemons:
 }
 
 #[test]
-fn ping_log_without_a_log_file() {
+fn ping_log_or_fail_when_log_without_a_log_file() {
     let text = "\
 daemons:
   web:
     start: x
     pid_file: web.pid
+    fail_when_log: Traceback
     ping:
       log: listening
   worker:
@@ -236,7 +237,8 @@ daemons:
     // `worker` has a log file: with daemonize: true it is .devup/log/worker.log.
     assert_eq!(
         errors(text),
-        "daemons.yaml:6:7: daemon `web`, key `ping`: `ping: log` needs a log file to read; set `log_file` (with `daemonize: true` it defaults to .devup/log/NAME.log)"
+        "daemons.yaml:5:5: daemon `web`, key `fail_when_log`: `fail_when_log` needs a log file to read; set `log_file` (with `daemonize: true` it defaults to .devup/log/NAME.log)\n\
+         daemons.yaml:7:7: daemon `web`, key `ping`: `ping: log` needs a log file to read; set `log_file` (with `daemonize: true` it defaults to .devup/log/NAME.log)"
     );
 }
 
