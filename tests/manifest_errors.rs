@@ -488,3 +488,23 @@ fn absurd_nesting_is_an_error_not_a_crash() {
         "{message}"
     );
 }
+
+#[test]
+fn environment_variable_names_must_be_names() {
+    let text = "\
+env:
+  RAILS ENV: development
+daemons:
+  web:
+    start: x
+    daemonize: true
+    env:
+      1PORT: 80
+      OK_NAME: 1
+";
+    assert_eq!(
+        errors(text),
+        "daemons.yaml:2:3: key `env`: `RAILS ENV` is not a variable name; use letters, digits and `_`, not starting with a digit\n\
+         daemons.yaml:8:7: daemon `web`, key `env`: `1PORT` is not a variable name; use letters, digits and `_`, not starting with a digit"
+    );
+}

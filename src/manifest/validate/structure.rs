@@ -58,7 +58,8 @@ impl Validator<'_> {
                 "version" => self.typed::<Version>(value, &[&key], label),
                 "env" => self
                     .interpolated(value, &[&key], label.clone())
-                    .and_then(|value| self.typed::<RawEnv>(value, &[&key], label)),
+                    .and_then(|value| self.typed::<RawEnv>(value, &[&key], label.clone()))
+                    .and_then(|value| self.env_names(value, &[&key], label)),
                 "defaults" => self.defaults(value),
                 "daemons" => self.daemons(value),
                 _ => {
@@ -289,6 +290,7 @@ impl Validator<'_> {
         }
         let result = raw::check_setting(key, value.clone())?;
         match result {
+            Ok(()) if key == "env" => self.env_names(value, &scope.path(&[key]), scope.label(key)),
             Ok(()) => Some(value),
             Err(error) => {
                 let pos = self.positions.value(&scope.path(&[key]));
@@ -296,6 +298,30 @@ impl Validator<'_> {
                 None
             }
         }
+    }
+
+    /// An `env` map whose names are all valid variable names.
+    fn env_names(&mut self, value: Value, path: &[&str], label: Label) -> Option<Value> {
+        let mut valid = true;
+        for name in value.as_mapping().into_iter().flat_map(|map| map.keys()) {
+            let name = key_string(name).unwrap_or_default();
+            let ok = name
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+                && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+            if !ok {
+                let mut at = path.to_vec();
+                at.push(&name);
+                self.push(
+                    self.positions.key(&at),
+                    label.clone(),
+                    format!("`{name}` is not a variable name; use letters, digits and `_`, not starting with a digit"),
+                );
+                valid = false;
+            }
+        }
+        valid.then_some(value)
     }
 
     fn typed<T: serde::de::DeserializeOwned>(
