@@ -226,3 +226,21 @@ fn quote(text: &str) -> String {
         .replace('$', "$$");
     format!("\"{escaped}\"")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{free_ports, quote};
+
+    #[test]
+    fn quotes_yaml_scalars_and_escapes_interpolation() {
+        assert_eq!(quote(r#"a "b" \ ${HOME}"#), r#""a \"b\" \\ $${HOME}""#);
+    }
+
+    #[test]
+    fn free_ports_are_distinct() {
+        let mut ports = free_ports(8).unwrap();
+        ports.sort_unstable();
+        ports.dedup();
+        assert_eq!(ports.len(), 8);
+    }
+}

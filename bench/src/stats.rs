@@ -44,3 +44,29 @@ impl Samples {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Samples;
+
+    fn samples(values: &[f64]) -> Samples {
+        let mut samples = Samples::default();
+        for value in values {
+            samples.push(*value);
+        }
+        samples
+    }
+
+    #[test]
+    fn median_of_odd_and_even_counts() {
+        assert_eq!(samples(&[3.0, 1.0, 2.0]).median(), 2.0);
+        assert_eq!(samples(&[4.0, 1.0, 3.0, 2.0]).median(), 2.5);
+        assert!(samples(&[]).median().is_nan());
+    }
+
+    #[test]
+    fn min_and_max() {
+        let values = samples(&[5.0, -1.0, 9.5]);
+        assert_eq!((values.min(), values.max(), values.len()), (-1.0, 9.5, 3));
+    }
+}
