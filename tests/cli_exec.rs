@@ -32,7 +32,7 @@ fn leaves_the_daemons_that_were_already_running() {
 #[test]
 fn does_not_run_the_command_when_up_fails_and_exits_1() {
     let manifest = format!(
-        "{}  broken:\n    daemonize: true\n    start: exit 1\n",
+        "{}  broken:\n    pid_file: broken.pid\n    start: exit 1\n",
         recorders(&[("db", &[])])
     );
     let project = Project::new(&manifest);

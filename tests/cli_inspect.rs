@@ -165,3 +165,16 @@ fn completions_print_a_script() {
         .stdout_has("devup");
     project().devup(["completions", "nosh"]).exits(2);
 }
+
+#[test]
+fn schema_prints_the_manifests_json_schema() {
+    let outcome = project().devup(["schema"]).succeeds();
+    let schema = outcome.json();
+    assert!(schema["properties"]["daemons"].is_object(), "{schema}");
+    let committed = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/schema/daemons.schema.json"
+    ))
+    .expect("the committed schema");
+    assert_eq!(outcome.stdout, committed);
+}

@@ -71,7 +71,8 @@ fn sigterm_exits_143_and_sighup_129() {
 fn daemons_get_no_blocked_signals() {
     let project = Project::new(
         "daemons:\n  probe:\n    daemonize: true\n    \
-         start: \": {tag}; grep ^SigBlk /proc/$$/status > mask; sleep 600\"\n",
+         start: \": {tag}; grep ^SigBlk /proc/self/status > mask.tmp; mv mask.tmp mask; sleep 600\"\n    \
+         ping: { command: \"test -s mask\" }\n",
     );
     project.devup(["up"]).succeeds();
     let mask = project.read("mask");

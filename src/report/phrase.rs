@@ -14,7 +14,7 @@ pub(crate) fn phase(event: &Event) -> Option<String> {
             format!("removed stale pid file {} ({reason})", path.display())
         }
         Event::BeforeStart { command } => format!("before_start: {command}"),
-        Event::Spawned { pid } => format!("starting (pid {pid})"),
+        Event::Spawned { pid } => format!("spawned (pid {pid})"),
         Event::WaitingForPidFile => "waiting for pid file".into(),
         Event::WaitingForPing { pid } => format!("waiting for ping (pid {pid})"),
         Event::Aborting { reason } => format!("aborting: {reason}"),

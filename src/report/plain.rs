@@ -56,6 +56,9 @@ impl Reporter for PlainReporter {
                 daemon,
                 waiting_for,
             } => format!("{daemon}: waiting for {}", waiting_for.join(", ")),
+            // A stop says "stopping (pid N)" when it signals; a daemon that
+            // is not running gets its own line.
+            RunEvent::Begun { .. } if self.action() == Action::Down => return,
             RunEvent::Begun { daemon } => format!("{daemon}: {}", phrase::begun(self.action())),
             RunEvent::Controller { daemon, event } => match phrase::phase(event) {
                 Some(phase) => format!("{daemon}: {phase}"),
