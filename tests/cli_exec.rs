@@ -110,3 +110,25 @@ fn ctrl_c_while_the_command_runs_stops_the_daemons_and_exits_130() {
     );
     assert_eq!(project.events(), ["start db", "stop db"]);
 }
+
+#[test]
+fn ctrl_c_during_up_stops_what_this_call_started_and_does_not_run_the_command() {
+    let manifest = format!(
+        "{}  slow:\n    daemonize: true\n    depends_on: [db]\n    \
+         start: \": {{tag}}-slow; touch slow.spawned; sleep 600\"\n    \
+         ping: {{ command: \"false\" }}\n",
+        recorders(&[("db", &[])])
+    );
+    let project = Project::new(&manifest);
+    let running = project.devup(["exec", "--", "touch", "ran"]).spawn();
+    wait_until("slow is spawned", || project.path("slow.spawned").exists());
+    running.signal_group(Signal::SIGINT);
+    running.finish().exits(130);
+    assert!(!project.path("ran").exists(), "CMD must not run");
+    assert_eq!(project.events(), ["start db", "stop db"]);
+    assert!(
+        project
+            .processes_with(&format!("{}-slow", project.tag()))
+            .is_empty()
+    );
+}
