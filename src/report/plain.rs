@@ -88,9 +88,7 @@ impl Reporter for PlainReporter {
                 daemon, elapsed, ..
             } => format!("{daemon}: failed after {}", format_duration(*elapsed)),
             RunEvent::Skipped { daemon, cause } => format!("{daemon}: skipped ({cause})"),
-            RunEvent::Summary(summary) => {
-                format!("{}{}", phrase::summary(summary), self.failures.take())
-            }
+            RunEvent::Summary(summary) => self.failures.after(&phrase::summary(summary)),
         };
         let _ = writeln!(std::io::stderr().lock(), "{line}");
     }

@@ -128,8 +128,8 @@ impl ProgressReporter {
             }
             drop(live.multi);
         }
-        let errors = self.failures.take();
-        let _ = writeln!(std::io::stderr().lock(), "{summary}{errors}");
+        let text = self.failures.after(&summary);
+        let _ = writeln!(std::io::stderr().lock(), "{text}");
     }
 
     fn action(&self) -> Action {
