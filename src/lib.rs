@@ -35,13 +35,20 @@
 // start, so its size does not matter.
 #![allow(clippy::result_large_err)]
 
+pub mod cli;
 pub mod controller;
 mod error;
+pub mod exit_code;
 pub mod manifest;
 pub mod plan;
+pub mod report;
+pub mod run;
+pub mod signals;
 
 pub use controller::{
     AbortSignal, CommandLine, DaemonController, DaemonControllerBuilder, DaemonState, Event, Ping,
     Signal, Started, Status, UpOutcome,
 };
 pub use error::{Error, LogExcerpt, Result};
+pub use manifest::{Manifest, ManifestError};
+pub use plan::Plan;
