@@ -53,13 +53,20 @@ fn shorten(text: &str) -> String {
 /// Reads and validates the pid file at `path`.
 pub(crate) fn read(path: &Path) -> std::io::Result<PidFileContent> {
     // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer.
+    // O_NOFOLLOW: a symlink planted at the path (to /run/sshd.pid, say) must
+    // not make devup take another program's pid for the daemon's.
     let file = match OpenOptions::new()
         .read(true)
-        .custom_flags(libc::O_NONBLOCK)
+        .custom_flags(libc::O_NONBLOCK | libc::O_NOFOLLOW)
         .open(path)
     {
         Ok(file) => file,
         Err(error) if error.kind() == ErrorKind::NotFound => return Ok(PidFileContent::Missing),
+        Err(error) if error.raw_os_error() == Some(libc::ELOOP) => {
+            return Ok(PidFileContent::Corrupt(
+                "it is a symbolic link, which devup does not follow".into(),
+            ));
+        }
         Err(error) => return Err(error),
     };
     let metadata = file.metadata()?;
