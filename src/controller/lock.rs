@@ -34,7 +34,7 @@ impl LockGuard {
             source,
         };
         if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent).map_err(lock_error)?;
+            super::pid_file::create_dirs(parent).map_err(lock_error)?;
         }
         // O_NOFOLLOW: a symlink planted at the lock path is refused rather
         // than followed to some other file.

@@ -103,7 +103,7 @@ pub(crate) fn write(path: &Path, pid: u32) -> std::io::Result<()> {
 /// see the old file or the new one, never half of it.
 pub(crate) fn write_atomically(path: &Path, contents: &[u8], mode: u32) -> std::io::Result<()> {
     if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent)?;
+        create_dirs(parent)?;
     }
     let temp = temp_path(path);
     let result = (|| {
@@ -119,6 +119,16 @@ pub(crate) fn write_atomically(path: &Path, contents: &[u8], mode: u32) -> std::
         let _ = std::fs::remove_file(&temp);
     }
     result
+}
+
+/// Creates `dir` and its missing parents with mode 0755 (before the
+/// umask): never world-writable, even under `umask 000`.
+pub(crate) fn create_dirs(dir: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::DirBuilderExt;
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o755)
+        .create(dir)
 }
 
 fn temp_path(path: &Path) -> PathBuf {

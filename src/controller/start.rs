@@ -174,7 +174,7 @@ impl DaemonController {
             dirs.push(spec.log_file.as_deref().and_then(|path| path.parent()));
         }
         for dir in dirs.into_iter().flatten() {
-            std::fs::create_dir_all(dir).map_err(|source| {
+            pid_file::create_dirs(dir).map_err(|source| {
                 self.io_error(format!("creating the directory {}", dir.display()), source)
             })?;
         }
