@@ -46,6 +46,16 @@ impl LockGuard {
             .mode(0o600)
             .custom_flags(libc::O_NOFOLLOW)
             .open(path)
+            .or_else(|error| match error.raw_os_error() {
+                // flock works on a read-only descriptor: an existing lock
+                // file on a read-only directory or file system still locks.
+                Some(libc::EROFS | libc::EACCES) => OpenOptions::new()
+                    .read(true)
+                    .custom_flags(libc::O_NOFOLLOW)
+                    .open(path)
+                    .map_err(|_| error),
+                _ => Err(error),
+            })
             .map_err(lock_error)?;
         let mut on_wait = Some(on_wait);
         let mut interval = Duration::from_millis(1);
