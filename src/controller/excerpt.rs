@@ -20,10 +20,26 @@ pub(crate) fn file_len(path: &Path) -> u64 {
 
 /// The lines appended to `path` since `offset`.
 pub(crate) fn log_since(path: &Path, offset: u64) -> LogExcerpt {
-    let text = File::open(path)
+    let text = open_log(path)
         .and_then(|file| read_tail(&file, offset))
         .unwrap_or_default();
     LogExcerpt::from_text(Some(path.to_path_buf()), &text)
+}
+
+/// Opens a log for reading without ever waiting: O_NONBLOCK, because opening
+/// a FIFO for reading blocks until a writer comes, and only a regular file is
+/// read (reading a FIFO would wait for its writers to close, and take their
+/// data from whoever reads it).
+fn open_log(path: &Path) -> std::io::Result<File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(path)?;
+    if !file.metadata()?.is_file() {
+        return Err(std::io::Error::other("not a regular file"));
+    }
+    Ok(file)
 }
 
 /// Everything written to `file` (the start command's output).

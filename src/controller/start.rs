@@ -186,14 +186,9 @@ impl DaemonController {
     fn open_output(&self) -> Result<File> {
         let spec = self.spec();
         match (&spec.log_file, spec.daemonize) {
-            (Some(path), true) => OpenOptions::new()
-                .create(true)
-                .append(true)
-                .mode(0o644)
-                .open(path)
-                .map_err(|source| {
-                    self.io_error(format!("opening the log file {}", path.display()), source)
-                }),
+            (Some(path), true) => open_log(path).map_err(|source| {
+                self.io_error(format!("opening the log file {}", path.display()), source)
+            }),
             _ => unnamed_temp_file()
                 .map_err(|source| self.io_error("creating a temp file".into(), source)),
         }
@@ -261,4 +256,33 @@ impl DaemonController {
         }
         Ok(())
     }
+}
+
+/// Opens a `daemonize: true` daemon's log for appending, mode 0644 when it
+/// is created. Never through a symlink planted at the path (O_NOFOLLOW), and
+/// never waiting: a FIFO without a reader would block the open forever, so
+/// only a regular file or a character device (/dev/null) is taken.
+fn open_log(path: &std::path::Path) -> std::io::Result<File> {
+    use std::os::unix::fs::FileTypeExt;
+    let file = OpenOptions::new()
+        .create(true)
+        .append(true)
+        .mode(0o644)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
+        .open(path)
+        .map_err(|error| match error.raw_os_error() {
+            Some(libc::ENXIO) => std::io::Error::other("it is a FIFO, not a regular file"),
+            Some(libc::ELOOP) => std::io::Error::other("it is a symbolic link, not followed"),
+            _ => error,
+        })?;
+    let kind = file.metadata()?.file_type();
+    if !kind.is_file() && !kind.is_char_device() {
+        return Err(std::io::Error::other("it is not a regular file"));
+    }
+    // The daemon gets it as stdout and stderr: blocking, as usual.
+    nix::fcntl::fcntl(
+        &file,
+        nix::fcntl::FcntlArg::F_SETFL(nix::fcntl::OFlag::O_APPEND),
+    )?;
+    Ok(file)
 }
