@@ -20,6 +20,7 @@ mod event;
 mod excerpt;
 mod file_watch;
 mod handle;
+mod leftover;
 mod lock;
 mod notify;
 mod output_file;

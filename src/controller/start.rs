@@ -17,7 +17,8 @@ use super::spawn::PreparedStart;
 use super::state::StartedState;
 use super::wait::{StartWait, WaitEnd};
 use super::{
-    BeforeStart, DaemonController, Event, Ping, Started, excerpt, pid_file, ping_check, process,
+    BeforeStart, DaemonController, Event, Ping, Started, excerpt, leftover, pid_file, ping_check,
+    process,
 };
 use crate::error::{Error, LogExcerpt, Result};
 
@@ -28,6 +29,9 @@ impl DaemonController {
     /// Starts the daemon; the caller holds the lock.
     pub(crate) fn start_locked(&self) -> Result<Started> {
         let spec = self.spec();
+        if !matches!(running::check(spec)?, PidCheck::Running { .. }) {
+            leftover::clean(spec, spec.start_abort_timeout);
+        }
         match running::check(spec)? {
             PidCheck::Running { pid, .. } => {
                 return Err(Error::AlreadyStarted {
@@ -64,15 +68,26 @@ impl DaemonController {
             ),
             None | Some(_) => None,
         };
+        let token = leftover::new_token();
         let extra_env: Vec<(String, String)> = notify
             .iter()
             .map(|socket| {
                 let path = socket.path().display().to_string();
                 ("NOTIFY_SOCKET".to_string(), path)
             })
+            .chain([(leftover::TOKEN_VAR.to_string(), token.clone())])
             .collect();
         let prepared = PreparedStart::new(spec, &extra_env, &output).map_err(|reason| {
             self.start_failed(reason, LogExcerpt::default(), LogExcerpt::default())
+        })?;
+        leftover::mark(spec, &token).map_err(|source| {
+            self.io_error(
+                format!(
+                    "writing the start marker next to {}",
+                    spec.state_file.display()
+                ),
+                source,
+            )
         })?;
         let started = Instant::now();
         let mut tree = prepared
@@ -118,6 +133,7 @@ impl DaemonController {
             reason: reason.clone(),
         });
         tree.kill_all(spec.start_abort_timeout, self.abort_signal());
+        leftover::unmark(spec);
         if !matches!(running::check(spec), Ok(PidCheck::Running { .. })) {
             let _ = pid_file::remove(&spec.pid_file);
         }

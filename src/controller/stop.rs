@@ -12,7 +12,7 @@ use super::output_file::{describe_wait_status, is_success};
 use super::run_command::{self, RunEnd};
 use super::running::{self, PidCheck};
 use super::state::StartedState;
-use super::{DaemonController, Event, pid_file};
+use super::{DaemonController, Event, leftover, pid_file};
 use crate::error::{Error, LogExcerpt, Result};
 
 /// How long a process may take to vanish after SIGKILL.
@@ -22,6 +22,11 @@ impl DaemonController {
     /// Stops the daemon; the caller holds the lock.
     pub(crate) fn stop_locked(&self) -> Result<Option<u32>> {
         let spec = self.spec();
+        // What a devup killed mid-start left goes too, unless the daemon got
+        // as far as its pid file: then it is stopped below, as any daemon.
+        if !matches!(running::check(spec)?, PidCheck::Running { .. }) {
+            leftover::clean(spec, spec.stop_timeout);
+        }
         let (pid, start_ticks) = match running::check(spec)? {
             PidCheck::Running { pid, start_ticks } => (pid, start_ticks),
             PidCheck::Stale { reason, .. } => {
