@@ -106,19 +106,27 @@ impl DaemonController {
         }
         .run();
         if let WaitEnd::Ready { pid, start_ticks } = end {
-            tree.release();
-            let elapsed = started.elapsed();
             let state = StartedState {
                 pid,
                 start_ticks,
                 boot_id: process::boot_id(),
             };
-            state.write(&spec.state_file).map_err(|source| {
-                self.io_error(
+            // Written before the tree is released: a daemon whose state
+            // cannot be recorded (a full disk) is killed, not left running.
+            if let Err(source) = state.write(&spec.state_file) {
+                let reason = format!("cannot write the state file {}", spec.state_file.display());
+                self.emit(Event::Aborting { reason });
+                tree.kill_all(spec.start_abort_timeout, self.abort_signal());
+                leftover::unmark(spec);
+                let _ = pid_file::remove(&spec.pid_file);
+                return Err(self.io_error(
                     format!("writing the state file {}", spec.state_file.display()),
                     source,
-                )
-            })?;
+                ));
+            }
+            tree.release();
+            leftover::unmark(spec);
+            let elapsed = started.elapsed();
             self.emit(Event::Ready { pid, elapsed });
             return Ok(Started { pid, elapsed });
         }
