@@ -53,6 +53,7 @@ impl DaemonController {
             reason,
             output,
         };
+        let mut command_failed = None;
         match &spec.stop {
             Some(command) => {
                 let run = run_command::run(spec, command, spec.stop_timeout, None, true).map_err(
@@ -67,7 +68,10 @@ impl DaemonController {
                     && !is_success(status)
                     && handle.is_alive()
                 {
-                    return Err(stop_failed(
+                    // Not the end of the stop: the daemon still gets what is
+                    // left of stop_timeout, then SIGKILL, and the failure is
+                    // reported once it is gone.
+                    command_failed = Some(stop_failed(
                         format!(
                             "the stop command `{command}` {}",
                             describe_wait_status(status)
@@ -99,6 +103,9 @@ impl DaemonController {
             }
         }
         self.remove_files()?;
+        if let Some(error) = command_failed {
+            return Err(error);
+        }
         self.emit(Event::Stopped {
             elapsed: started.elapsed(),
         });
