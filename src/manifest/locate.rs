@@ -276,6 +276,14 @@ fn closing_quote(chars: &[char], from: usize, quote: char) -> Option<usize> {
     None
 }
 
+/// A quoted scalar (quotes included) as the parser reads it, escapes
+/// (`"\0"`, `'it''s'`) resolved, so the key is found under its real text.
+fn unquote(quoted: &[char]) -> String {
+    let text: String = quoted.iter().collect();
+    serde_yaml::from_str::<String>(&text)
+        .unwrap_or_else(|_| quoted[1..quoted.len() - 1].iter().collect())
+}
+
 /// A block mapping key at `at`: its text and the index just after its `:`.
 fn block_key(chars: &[char], at: usize) -> Option<(String, usize)> {
     let first = *chars.get(at)?;
@@ -283,8 +291,7 @@ fn block_key(chars: &[char], at: usize) -> Option<(String, usize)> {
         let close = closing_quote(chars, at + 1, first)?;
         let colon = skip_spaces(chars, close + 1);
         if chars.get(colon) == Some(&':') && matches!(chars.get(colon + 1), None | Some(' ')) {
-            let key: String = chars[at + 1..close].iter().collect();
-            return Some((key, colon + 1));
+            return Some((unquote(&chars[at..=close]), colon + 1));
         }
         return None;
     }
@@ -314,6 +321,12 @@ fn flow(
     line: usize,
     spans: &mut HashMap<Vec<String>, Span>,
 ) {
+    // Deeper than any manifest goes (serde_yaml itself refuses 128 levels):
+    // stop here rather than recurse, copying the path, without bound; a
+    // hostile `[[[[...` would overflow the stack.
+    if path.len() > 128 {
+        return;
+    }
     *i = skip_spaces(chars, *i);
     let Some(&open) = chars.get(*i) else {
         return;
@@ -395,7 +408,10 @@ fn flow_scalar(chars: &[char], i: &mut usize, key: bool) -> String {
         if key {
             *i = skip_spaces(chars, *i);
         }
-        return chars[start + 1..end].iter().collect();
+        return match chars.get(end) {
+            Some(_) => unquote(&chars[start..=end]),
+            None => chars[start + 1..end].iter().collect(),
+        };
     }
     while *i < chars.len() {
         let c = chars[*i];
