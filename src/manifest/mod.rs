@@ -182,18 +182,32 @@ fn tidy(value: &mut serde_json::Value) {
 }
 
 fn read(path: &Path) -> Result<String, ManifestError> {
-    std::fs::read_to_string(path).map_err(|e| {
-        let reason = match e.kind() {
-            std::io::ErrorKind::NotFound => "no such file".to_string(),
-            std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
-            std::io::ErrorKind::InvalidData => "not UTF-8 text".to_string(),
-            _ => e.to_string(),
-        };
-        ManifestError::one(
-            path,
-            Problem::new(format!("cannot read the manifest: {reason}")),
-        )
+    let bytes = std::fs::read(path).map_err(|e| read_error(path, e))?;
+    String::from_utf8(bytes).map_err(|e| {
+        // Where the first byte that is not UTF-8 is, 1-based, in characters.
+        let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+        let valid = std::str::from_utf8(valid).unwrap_or_default();
+        let line_start = valid.rfind('\n').map_or(0, |i| i + 1);
+        let mut problem = Problem::new(format!(
+            "cannot read the manifest: not UTF-8 text (byte 0x{:02x})",
+            e.as_bytes()[valid.len()]
+        ));
+        problem.line = Some(valid.matches('\n').count() + 1);
+        problem.column = Some(valid[line_start..].chars().count() + 1);
+        ManifestError::one(path, problem)
     })
+}
+
+fn read_error(path: &Path, e: std::io::Error) -> ManifestError {
+    let reason = match e.kind() {
+        std::io::ErrorKind::NotFound => "no such file".to_string(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
+        _ => e.to_string(),
+    };
+    ManifestError::one(
+        path,
+        Problem::new(format!("cannot read the manifest: {reason}")),
+    )
 }
 
 /// A YAML syntax error, with serde_yaml's position moved out of the
