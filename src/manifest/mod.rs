@@ -93,13 +93,14 @@ impl Manifest {
             problems,
         };
         let positions = locate::Positions::scan(text);
-        let mut value: serde_yaml::Value =
-            serde_yaml::from_str(text).map_err(|e| error(vec![syntax_problem(&e, &positions)]))?;
+        let mut value: serde_yaml::Value = serde_yaml::from_str(text)
+            .map_err(|e| error(vec![at_first_alias(syntax_problem(&e, &positions), text)]))?;
         // `<<: *anchor` merge keys, so a daemon can reuse another's keys.
         value
             .apply_merge()
-            .map_err(|e| error(vec![syntax_problem(&e, &positions)]))?;
-        let raw = validate::validate(value, &positions, env).map_err(error)?;
+            .map_err(|e| error(vec![at_first_alias(syntax_problem(&e, &positions), text)]))?;
+        let raw = validate::validate(value, &positions, env)
+            .map_err(|problems| error(problems.into_iter().map(|p| place(p, text)).collect()))?;
         let absolute = if path.is_absolute() {
             path.to_path_buf()
         } else {
@@ -243,6 +244,103 @@ fn syntax_problem(error: &serde_yaml::Error, positions: &locate::Positions) -> P
         problem.line = Some(location.line());
         problem.column = Some(location.column());
     }
+    problem
+}
+
+/// A last resort for a top-level problem the position scan could not
+/// place (a key that came from a `<<:` merge, or one written in a way the
+/// scan does not follow): the line where that key is written, else the
+/// first top-level `<<:`.
+fn place(mut problem: Problem, text: &str) -> Problem {
+    if problem.line.is_some() || problem.daemon.is_some() || problem.key.is_some() {
+        return problem;
+    }
+    let key = problem
+        .message
+        .strip_prefix("unknown key `")
+        .and_then(|rest| rest.split('`').next())
+        .map(str::to_string);
+    let found = text.lines().enumerate().find_map(|(index, line)| {
+        let starts = |prefix: &str| {
+            line.starts_with(prefix) && line[prefix.len()..].trim_start().starts_with(':')
+        };
+        let hit = key
+            .as_deref()
+            .is_some_and(|key| !key.is_empty() && starts(key));
+        hit.then_some(index)
+    });
+    let found = found.or_else(|| text.lines().position(|line| line.starts_with("<<")));
+    // Else the first top-level line that is not a known key.
+    let found = found.or_else(|| {
+        text.lines().position(|line| {
+            let known = ["version", "env", "defaults", "daemons", "---", "..."]
+                .iter()
+                .any(|known| line.starts_with(known));
+            !known && !line.is_empty() && !line.starts_with([' ', '\t', '#', '%'])
+        })
+    });
+    if let Some(index) = found {
+        problem.line = Some(index + 1);
+        problem.column = Some(1);
+    }
+    problem
+}
+
+/// Two errors of serde_yaml come without a position: "repetition limit
+/// exceeded" (aliases that expand to too many nodes, as in a "billion
+/// laughs" bomb) and a bad merge (`<<:` on something not a mapping). They
+/// get the first alias, or the first `<<`, of the text: where it starts.
+fn at_first_alias(mut problem: Problem, text: &str) -> Problem {
+    if problem.line.is_some() {
+        return problem;
+    }
+    if problem.message.contains("more than one document") {
+        let mut markers = text
+            .lines()
+            .enumerate()
+            .filter(|(_, line)| line.starts_with("---") || line.starts_with("..."));
+        let first = markers.next();
+        let content_before = first.is_some_and(|(index, _)| {
+            text.lines()
+                .take(index)
+                .any(|line| !line.trim().is_empty() && !line.trim_start().starts_with('#'))
+        });
+        let second = if content_before {
+            first
+        } else {
+            markers.next()
+        };
+        let index = second.or(first).map_or(0, |(index, _)| index);
+        problem.line = Some(index + 1);
+        problem.column = Some(1);
+        return problem;
+    }
+    let target = if problem.message.contains("repetition limit") {
+        problem
+            .message
+            .push_str(" (aliases expand to too many nodes)");
+        '*'
+    } else if problem.message.contains("merging") {
+        '<'
+    } else {
+        return problem;
+    };
+    for (index, line) in text.lines().enumerate() {
+        let mut previous = ' ';
+        for (column, c) in line.chars().enumerate() {
+            if c == '#' && previous.is_whitespace() {
+                break;
+            }
+            if c == target && (previous.is_whitespace() || "[{,:".contains(previous)) {
+                problem.line = Some(index + 1);
+                problem.column = Some(column + 1);
+                return problem;
+            }
+            previous = c;
+        }
+    }
+    problem.line = Some(1);
+    problem.column = Some(1);
     problem
 }
 

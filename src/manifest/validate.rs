@@ -142,9 +142,12 @@ impl Validator<'_> {
         let mut misspelt_daemons = false;
         for (key, value) in top {
             let Some(key) = key_string(&key) else {
+                // Found by how it is written (`null`, `1`), when it is.
+                let written = serde_yaml::to_string(&key).unwrap_or_default();
+                let written = written.trim_end();
                 self.push(
-                    None,
-                    (None, None),
+                    self.positions.key(&[written]),
+                    (None, Some(written.to_string())),
                     format!("a top-level key must be a string, found {}", kind(&key)),
                 );
                 continue;
