@@ -110,6 +110,24 @@ daemons:
 }
 
 #[test]
+fn a_misspelt_start_or_pid_file_is_not_also_reported_missing() {
+    let text = "\
+defaults:
+  daemonise: false
+daemons:
+  web:
+    strat: x
+    pid_flie: web.pid
+";
+    assert_eq!(
+        errors(text),
+        "daemons.yaml:2:3: key `defaults`: unknown key `daemonise`, did you mean `daemonize`?\n\
+         daemons.yaml:5:5: daemon `web`: unknown key `strat`, did you mean `start`?\n\
+         daemons.yaml:6:5: daemon `web`: unknown key `pid_flie`, did you mean `pid_file`?"
+    );
+}
+
+#[test]
 fn missing_pid_file_when_the_daemon_daemonizes_itself() {
     let text = "\
 daemons:
@@ -202,12 +220,13 @@ daemons:
 }
 
 #[test]
-fn ping_log_without_a_log_file() {
+fn ping_log_or_fail_when_log_without_a_log_file() {
     let text = "\
 daemons:
   web:
     start: x
     pid_file: web.pid
+    fail_when_log: Traceback
     ping:
       log: listening
   worker:
@@ -218,7 +237,8 @@ daemons:
     // `worker` has a log file: with daemonize: true it is .devup/log/worker.log.
     assert_eq!(
         errors(text),
-        "daemons.yaml:6:7: daemon `web`, key `ping`: `ping: log` needs a log file to read; set `log_file` (with `daemonize: true` it defaults to .devup/log/NAME.log)"
+        "daemons.yaml:5:5: daemon `web`, key `fail_when_log`: `fail_when_log` needs a log file to read; set `log_file` (with `daemonize: true` it defaults to .devup/log/NAME.log)\n\
+         daemons.yaml:7:7: daemon `web`, key `ping`: `ping: log` needs a log file to read; set `log_file` (with `daemonize: true` it defaults to .devup/log/NAME.log)"
     );
 }
 
@@ -387,5 +407,104 @@ daemons:
         "daemons.yaml:1:1: key `defaults`: no value; give it one, or remove the key\n\
          daemons.yaml:5:5: daemon `web`, key `daemonize`: no value; give it one, or remove the key\n\
          daemons.yaml:6:5: daemon `web`, key `env`: no value; give it one, or remove the key"
+    );
+}
+
+#[test]
+fn positions_hold_in_flow_and_json_styles_too() {
+    assert_eq!(
+        errors("{daemons: {web: {start: x, daemonize: true, pid_flie: a}}}\n"),
+        "daemons.yaml:1:45: daemon `web`: unknown key `pid_flie`, did you mean `pid_file`?"
+    );
+    let json = "\
+{
+  \"daemons\": {
+    \"web\": {
+      \"start\": [\"serve\"],
+      \"daemonize\": true,
+      \"stop_timeout\": \"soon\"
+    }
+  }
+}
+";
+    assert_eq!(
+        errors(json),
+        "daemons.yaml:6:23: daemon `web`, key `stop_timeout`: invalid duration `soon`; expected a number of seconds or a number followed by ms, s or m (500ms, 15s, 2m)"
+    );
+}
+
+#[test]
+fn comments_quoted_keys_and_block_scalars_do_not_move_positions() {
+    let text = "\
+---
+# daemons: not a key
+daemons:   # web: not a key either
+  \"web\":
+    'start': >
+      serve
+      colour: blue
+    daemonize: true
+    colour: red   # this one is a key
+";
+    assert_eq!(
+        errors(text),
+        "daemons.yaml:9:5: daemon `web`: unknown key `colour`; expected one of start, daemonize, pid_file, log_file, lock_file, before_start, stop, stop_signal, ping, fail_when_log, depends_on, dir, env, start_timeout, start_abort_timeout, stop_timeout, log_activity_timeout"
+    );
+}
+
+#[test]
+fn a_variable_inside_a_flow_list_must_be_quoted() {
+    let text = "\
+daemons:
+  web:
+    start: [serve, ${PORT}]
+";
+    assert_eq!(
+        errors(text),
+        "daemons.yaml:3:21: invalid YAML: did not find expected ',' or ']', while parsing a flow sequence; inside `[...]` or `{...}`, quote a value that uses `${VAR}`"
+    );
+}
+
+#[test]
+fn a_directory_is_not_a_manifest() {
+    let dir = std::env::temp_dir();
+    let error = Manifest::load(&dir).unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        format!(
+            "{}: cannot read the manifest: it is a directory",
+            dir.display()
+        )
+    );
+}
+
+#[test]
+fn absurd_nesting_is_an_error_not_a_crash() {
+    let text = format!("daemons: {}\n", "[".repeat(1000));
+    let message = errors(&text);
+    assert!(
+        message.starts_with("daemons.yaml:1:")
+            && message.contains("invalid YAML: recursion limit exceeded"),
+        "{message}"
+    );
+}
+
+#[test]
+fn environment_variable_names_must_be_names() {
+    let text = "\
+env:
+  RAILS ENV: development
+daemons:
+  web:
+    start: x
+    daemonize: true
+    env:
+      1PORT: 80
+      OK_NAME: 1
+";
+    assert_eq!(
+        errors(text),
+        "daemons.yaml:2:3: key `env`: `RAILS ENV` is not a variable name; use letters, digits and `_`, not starting with a digit\n\
+         daemons.yaml:8:7: daemon `web`, key `env`: `1PORT` is not a variable name; use letters, digits and `_`, not starting with a digit"
     );
 }

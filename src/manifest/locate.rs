@@ -80,6 +80,9 @@ impl Positions {
     }
 }
 
+/// How deep the flow scanner follows nested `{`/`[` on one line.
+const MAX_FLOW_DEPTH: usize = 32;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Kind {
     Key,
@@ -132,6 +135,11 @@ impl Scanner {
     fn node(&mut self, number: usize, chars: &[char], at: usize) {
         if chars.get(at) == Some(&'-') && matches!(chars.get(at + 1), None | Some(' ')) {
             self.item(number, chars, at);
+        } else if matches!(chars.get(at), Some('{' | '[')) {
+            // A flow collection as a whole node (`{daemons: {...}}` on one line).
+            let parent = self.parent();
+            let mut i = at;
+            flow(chars, &mut i, &parent, number, &mut self.spans);
         } else if let Some((key, after)) = block_key(chars, at) {
             self.key(number, chars, at, key, after);
         }
@@ -276,14 +284,6 @@ fn closing_quote(chars: &[char], from: usize, quote: char) -> Option<usize> {
     None
 }
 
-/// A quoted scalar (quotes included) as the parser reads it, escapes
-/// (`"\0"`, `'it''s'`) resolved, so the key is found under its real text.
-fn unquote(quoted: &[char]) -> String {
-    let text: String = quoted.iter().collect();
-    serde_yaml::from_str::<String>(&text)
-        .unwrap_or_else(|_| quoted[1..quoted.len() - 1].iter().collect())
-}
-
 /// A block mapping key at `at`: its text and the index just after its `:`.
 fn block_key(chars: &[char], at: usize) -> Option<(String, usize)> {
     let first = *chars.get(at)?;
@@ -291,7 +291,8 @@ fn block_key(chars: &[char], at: usize) -> Option<(String, usize)> {
         let close = closing_quote(chars, at + 1, first)?;
         let colon = skip_spaces(chars, close + 1);
         if chars.get(colon) == Some(&':') && matches!(chars.get(colon + 1), None | Some(' ')) {
-            return Some((unquote(&chars[at..=close]), colon + 1));
+            let key: String = chars[at + 1..close].iter().collect();
+            return Some((key, colon + 1));
         }
         return None;
     }
@@ -321,10 +322,10 @@ fn flow(
     line: usize,
     spans: &mut HashMap<Vec<String>, Span>,
 ) {
-    // Deeper than any manifest goes (serde_yaml itself refuses 128 levels):
-    // stop here rather than recurse, copying the path, without bound; a
-    // hostile `[[[[...` would overflow the stack.
-    if path.len() > 128 {
+    // Deeper than any manifest goes: give up on this line rather than
+    // recurse without bound (the scan runs before YAML's own depth check).
+    if path.len() > MAX_FLOW_DEPTH {
+        *i = chars.len();
         return;
     }
     *i = skip_spaces(chars, *i);
@@ -408,10 +409,7 @@ fn flow_scalar(chars: &[char], i: &mut usize, key: bool) -> String {
         if key {
             *i = skip_spaces(chars, *i);
         }
-        return match chars.get(end) {
-            Some(_) => unquote(&chars[start..=end]),
-            None => chars[start + 1..end].iter().collect(),
-        };
+        return chars[start + 1..end].iter().collect();
     }
     while *i < chars.len() {
         let c = chars[*i];
@@ -497,6 +495,24 @@ daemons:
             at(9, 22)
         );
         assert_eq!(positions.value(&["daemons", "db", "start", "1"]), at(13, 9));
+    }
+
+    #[test]
+    fn a_whole_file_in_flow_style_on_one_line() {
+        let positions = Positions::scan("{daemons: {web: {start: x, pid_flie: a}}}\n");
+        assert_eq!(positions.key(&["daemons", "web", "pid_flie"]), at(1, 28));
+        assert_eq!(positions.value(&["daemons", "web", "start"]), at(1, 25));
+    }
+
+    #[test]
+    fn deeply_nested_flow_collections_end_the_scan_of_their_line() {
+        let text = format!("a: {}\nb: 1\n", "[".repeat(100_000));
+        let positions = Positions::scan(&text);
+        assert_eq!(positions.key(&["b"]), at(2, 1));
+        let deep: Vec<String> = std::iter::repeat_n("0".to_string(), 40).collect();
+        let mut path = vec!["a"];
+        path.extend(deep.iter().map(String::as_str));
+        assert!(positions.key(&path).is_some());
     }
 
     #[test]

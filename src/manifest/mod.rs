@@ -5,9 +5,10 @@
 //! exists, there is no cycle. It turns each daemon into a
 //! [`crate::DaemonControllerBuilder`]; it never runs anything.
 //!
-//! Files: `discover.rs` (which file), `raw.rs` (the serde types, also the
+//! Files: `discover.rs` (which file), `raw/` (the serde types, also the
 //! JSON Schema), `duration.rs`, `interpolate.rs`, `locate.rs` (positions),
-//! `validate.rs` (every problem at once), `entry.rs` (a resolved daemon),
+//! `syntax.rs` (YAML syntax errors), `validate/` (every problem at once),
+//! `entry.rs` (a resolved daemon),
 //! `error.rs` (the compiler-like rendering), `suggest.rs` (did you mean).
 
 mod discover;
@@ -18,6 +19,7 @@ mod interpolate;
 mod locate;
 mod raw;
 pub(crate) mod suggest;
+mod syntax;
 mod validate;
 
 use std::path::{Path, PathBuf};
@@ -94,13 +96,12 @@ impl Manifest {
         };
         let positions = locate::Positions::scan(text);
         let mut value: serde_yaml::Value = serde_yaml::from_str(text)
-            .map_err(|e| error(vec![at_first_alias(syntax_problem(&e, &positions), text)]))?;
+            .map_err(|e| error(vec![syntax::problem(&e, text, &positions)]))?;
         // `<<: *anchor` merge keys, so a daemon can reuse another's keys.
         value
             .apply_merge()
-            .map_err(|e| error(vec![at_first_alias(syntax_problem(&e, &positions), text)]))?;
-        let raw = validate::validate(value, &positions, env)
-            .map_err(|problems| error(problems.into_iter().map(|p| place(p, text)).collect()))?;
+            .map_err(|e| error(vec![syntax::problem(&e, text, &positions)]))?;
+        let raw = validate::validate(value, &positions, env).map_err(error)?;
         let absolute = if path.is_absolute() {
             path.to_path_buf()
         } else {
@@ -183,180 +184,17 @@ fn tidy(value: &mut serde_json::Value) {
 }
 
 fn read(path: &Path) -> Result<String, ManifestError> {
-    let bytes = std::fs::read(path).map_err(|e| read_error(path, e))?;
-    String::from_utf8(bytes).map_err(|e| {
-        // Where the first byte that is not UTF-8 is, 1-based, in characters.
-        let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
-        let valid = std::str::from_utf8(valid).unwrap_or_default();
-        let line_start = valid.rfind('\n').map_or(0, |i| i + 1);
-        let mut problem = Problem::new(format!(
-            "cannot read the manifest: not UTF-8 text (byte 0x{:02x})",
-            e.as_bytes()[valid.len()]
-        ));
-        problem.line = Some(valid.matches('\n').count() + 1);
-        problem.column = Some(valid[line_start..].chars().count() + 1);
-        ManifestError::one(path, problem)
+    std::fs::read_to_string(path).map_err(|e| {
+        let reason = match e.kind() {
+            std::io::ErrorKind::NotFound => "no such file".to_string(),
+            std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
+            std::io::ErrorKind::IsADirectory => "it is a directory".to_string(),
+            std::io::ErrorKind::InvalidData => "not UTF-8 text".to_string(),
+            _ => e.to_string(),
+        };
+        ManifestError::one(
+            path,
+            Problem::new(format!("cannot read the manifest: {reason}")),
+        )
     })
-}
-
-fn read_error(path: &Path, e: std::io::Error) -> ManifestError {
-    let reason = match e.kind() {
-        std::io::ErrorKind::NotFound => "no such file".to_string(),
-        std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
-        _ => e.to_string(),
-    };
-    ManifestError::one(
-        path,
-        Problem::new(format!("cannot read the manifest: {reason}")),
-    )
-}
-
-/// A YAML syntax error, with serde_yaml's position moved out of the
-/// message. A duplicate key gets the position of its second appearance
-/// (serde_yaml only knows the map's).
-fn syntax_problem(error: &serde_yaml::Error, positions: &locate::Positions) -> Problem {
-    let text = error.to_string();
-    if text.contains("duplicate entry")
-        && let Some((path, pos)) = positions.first_duplicate()
-    {
-        let (key, parent) = path.split_last().expect("a key path is never empty");
-        let message = match parent {
-            [] => format!("duplicate key `{key}`"),
-            _ => format!("duplicate key `{key}` in `{}`", parent.join(".")),
-        };
-        return Problem::new(message).at(Some(pos));
-    }
-    let mut message = String::new();
-    let mut rest = text.as_str();
-    // Drop every " at line N column M" (and libyaml's " at position N").
-    while let Some(at) = rest.find(" at ") {
-        message.push_str(&rest[..at]);
-        let after = &rest[at + 4..];
-        let skipped = skip_mark(after);
-        if skipped.len() == after.len() {
-            message.push_str(" at ");
-        }
-        rest = skipped;
-    }
-    message.push_str(rest);
-    let mut problem = Problem::new(format!("invalid YAML: {message}"));
-    if let Some(location) = error.location() {
-        problem.line = Some(location.line());
-        problem.column = Some(location.column());
-    }
-    problem
-}
-
-/// A last resort for a top-level problem the position scan could not
-/// place (a key that came from a `<<:` merge, or one written in a way the
-/// scan does not follow): the line where that key is written, else the
-/// first top-level `<<:`.
-fn place(mut problem: Problem, text: &str) -> Problem {
-    if problem.line.is_some() || problem.daemon.is_some() || problem.key.is_some() {
-        return problem;
-    }
-    let key = problem
-        .message
-        .strip_prefix("unknown key `")
-        .and_then(|rest| rest.split('`').next())
-        .map(str::to_string);
-    let found = text.lines().enumerate().find_map(|(index, line)| {
-        let starts = |prefix: &str| {
-            line.starts_with(prefix) && line[prefix.len()..].trim_start().starts_with(':')
-        };
-        let hit = key
-            .as_deref()
-            .is_some_and(|key| !key.is_empty() && starts(key));
-        hit.then_some(index)
-    });
-    let found = found.or_else(|| text.lines().position(|line| line.starts_with("<<")));
-    // Else the first top-level line that is not a known key.
-    let found = found.or_else(|| {
-        text.lines().position(|line| {
-            let known = ["version", "env", "defaults", "daemons", "---", "..."]
-                .iter()
-                .any(|known| line.starts_with(known));
-            !known && !line.is_empty() && !line.starts_with([' ', '\t', '#', '%'])
-        })
-    });
-    if let Some(index) = found {
-        problem.line = Some(index + 1);
-        problem.column = Some(1);
-    }
-    problem
-}
-
-/// Two errors of serde_yaml come without a position: "repetition limit
-/// exceeded" (aliases that expand to too many nodes, as in a "billion
-/// laughs" bomb) and a bad merge (`<<:` on something not a mapping). They
-/// get the first alias, or the first `<<`, of the text: where it starts.
-fn at_first_alias(mut problem: Problem, text: &str) -> Problem {
-    if problem.line.is_some() {
-        return problem;
-    }
-    if problem.message.contains("more than one document") {
-        let mut markers = text
-            .lines()
-            .enumerate()
-            .filter(|(_, line)| line.starts_with("---") || line.starts_with("..."));
-        let first = markers.next();
-        let content_before = first.is_some_and(|(index, _)| {
-            text.lines()
-                .take(index)
-                .any(|line| !line.trim().is_empty() && !line.trim_start().starts_with('#'))
-        });
-        let second = if content_before {
-            first
-        } else {
-            markers.next()
-        };
-        let index = second.or(first).map_or(0, |(index, _)| index);
-        problem.line = Some(index + 1);
-        problem.column = Some(1);
-        return problem;
-    }
-    let target = if problem.message.contains("repetition limit") {
-        problem
-            .message
-            .push_str(" (aliases expand to too many nodes)");
-        '*'
-    } else if problem.message.contains("merging") {
-        '<'
-    } else {
-        return problem;
-    };
-    for (index, line) in text.lines().enumerate() {
-        let mut previous = ' ';
-        for (column, c) in line.chars().enumerate() {
-            if c == '#' && previous.is_whitespace() {
-                break;
-            }
-            if c == target && (previous.is_whitespace() || "[{,:".contains(previous)) {
-                problem.line = Some(index + 1);
-                problem.column = Some(column + 1);
-                return problem;
-            }
-            previous = c;
-        }
-    }
-    problem.line = Some(1);
-    problem.column = Some(1);
-    problem
-}
-
-/// `text` after a leading "line N column M" or "position N", else `text`.
-fn skip_mark(text: &str) -> &str {
-    fn digits(s: &str) -> Option<&str> {
-        let end = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
-        (end > 0).then(|| &s[end..])
-    }
-    if let Some(rest) = text.strip_prefix("line ").and_then(digits)
-        && let Some(rest) = rest.strip_prefix(" column ").and_then(digits)
-    {
-        return rest;
-    }
-    if let Some(rest) = text.strip_prefix("position ").and_then(digits) {
-        return rest;
-    }
-    text
 }
