@@ -210,11 +210,12 @@ fn place(mut problem: Problem, text: &str) -> Problem {
             .any(|known| line.starts_with(known));
         !known && !line.is_empty() && !line.starts_with([' ', '\t', '#', '%'])
     };
-    let found = text
-        .lines()
-        .position(written)
-        .or_else(|| text.lines().position(|line| line.starts_with("<<")))
-        .or_else(|| text.lines().position(unknown));
+    let lines = syntax::yaml_lines(text);
+    let found = lines
+        .iter()
+        .position(|line| written(line))
+        .or_else(|| lines.iter().position(|line| line.starts_with("<<")))
+        .or_else(|| lines.iter().position(|line| unknown(line)));
     if let Some(index) = found {
         problem.line = Some(index + 1);
         problem.column = Some(1);

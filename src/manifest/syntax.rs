@@ -67,15 +67,15 @@ fn unplaced(mut problem: Problem, source: &str) -> Problem {
     } else if problem.message.contains("merging") {
         first_token(source, '<')
     } else if problem.message.contains("more than one document") {
-        let markers: Vec<usize> = source
-            .lines()
+        let markers: Vec<usize> = yaml_lines(source)
+            .into_iter()
             .enumerate()
             .filter(|(_, line)| line.starts_with("---") || line.starts_with("..."))
             .map(|(index, _)| index)
             .collect();
         let content_before = |index: usize| {
-            source
-                .lines()
+            yaml_lines(source)
+                .into_iter()
                 .take(index)
                 .any(|line| !line.trim().is_empty() && !line.trim_start().starts_with('#'))
         };
@@ -94,10 +94,31 @@ fn unplaced(mut problem: Problem, source: &str) -> Problem {
     problem
 }
 
+/// The lines of `source` as YAML counts them: `\r\n`, `\r`, `\n`, NEL,
+/// LS and PS each end one (`str::lines` knows only `\n`).
+pub(crate) fn yaml_lines(source: &str) -> Vec<&str> {
+    let mut lines = Vec::new();
+    let mut rest = source;
+    while let Some(at) = rest.find(['\r', '\n', '\u{85}', '\u{2028}', '\u{2029}']) {
+        lines.push(&rest[..at]);
+        let tail = &rest[at..];
+        let skip = if tail.starts_with("\r\n") {
+            2
+        } else {
+            tail.chars().next().map_or(1, char::len_utf8)
+        };
+        rest = &tail[skip..];
+    }
+    if !rest.is_empty() {
+        lines.push(rest);
+    }
+    lines
+}
+
 /// The 1-based line and column of the first `token` that starts a node
 /// (after white space or `[{,:`), outside comments; else 1:1.
 fn first_token(source: &str, token: char) -> Option<(usize, usize)> {
-    for (index, line) in source.lines().enumerate() {
+    for (index, line) in yaml_lines(source).into_iter().enumerate() {
         let mut previous = ' ';
         for (column, c) in line.chars().enumerate() {
             if c == '#' && previous.is_whitespace() {
