@@ -348,3 +348,13 @@ fn non_utf8_bytes_are_an_error_at_their_position() {
 fn about_the_whole_file(message: &str) -> bool {
     message.starts_with("the manifest is empty") || message.starts_with("missing `daemons:`")
 }
+
+#[test]
+fn old_mac_line_ends_still_give_positions() {
+    // Found by the fuzzer: YAML ends a line at `\r` too.
+    let text = "# a comment\r\r\rstrt: x\n  an#";
+    check(parse(text));
+    let error = parse("daemons: {}\rbogus: 1\r").expect_err("an unknown key");
+    let bogus = error.problems.iter().find(|p| p.message.contains("bogus"));
+    assert_eq!(bogus.and_then(|p| p.line), Some(2), "{error}");
+}
