@@ -108,9 +108,14 @@ fn an_unwritable_project_directory_is_an_error_naming_the_path_for_an_unprivileg
         "daemons:\n  fake:\n    daemonize: true\n    start: [\"{fake}\", --tag, \"{tag}\"]\n",
     );
     std::fs::set_permissions(project.dir(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    // A copy nobody can run wherever the build is (the checkout may not be
+    // readable by nobody); the project dir stays root's and 0755.
+    let devup = project.dir().join("devup-copy");
+    std::fs::copy(env!("CARGO_BIN_EXE_devup"), &devup).unwrap();
+    std::fs::set_permissions(&devup, std::fs::Permissions::from_mode(0o755)).unwrap();
     let output = Command::new("setpriv")
         .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
-        .arg(env!("CARGO_BIN_EXE_devup"))
+        .arg(&devup)
         .arg("up")
         .current_dir(project.dir())
         .env_remove("DEVUP_FILE")
