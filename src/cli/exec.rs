@@ -60,9 +60,21 @@ fn run_command(command: &[String], signals: &Signals) -> u8 {
     let (program, args) = command
         .split_first()
         .expect("clap requires a command after `--`");
-    // std resets the signal mask and dispositions in the child, so CMD does
-    // not inherit the SIGINT/SIGTERM/SIGHUP that devup blocks.
-    let mut child = match Command::new(program).args(args).spawn() {
+    // CMD must not inherit the SIGINT/SIGTERM/SIGHUP that devup blocks, and
+    // std's spawn (posix_spawn) does not clear the mask: clear it here.
+    let mut command = Command::new(program);
+    command.args(args);
+    // SAFETY: between fork and exec the closure calls only sigemptyset and
+    // sigprocmask, both async-signal-safe, on a set on its own stack.
+    unsafe {
+        std::os::unix::process::CommandExt::pre_exec(&mut command, || {
+            let mut none: libc::sigset_t = std::mem::zeroed();
+            libc::sigemptyset(&mut none);
+            libc::sigprocmask(libc::SIG_SETMASK, &none, std::ptr::null_mut());
+            Ok(())
+        });
+    }
+    let mut child = match command.spawn() {
         Ok(child) => child,
         Err(error) => {
             eprintln!("error: could not run `{program}`: {error}");
