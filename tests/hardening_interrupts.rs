@@ -190,3 +190,51 @@ fn sigint_sigterm_sighup_mid_stop_exit_128_plus_and_orphan_nothing() {
         assert!(daemons(&project).is_empty(), "{signal}");
     }
 }
+
+/// The blocked signals of a process, from its `mask` file ("" if missing).
+fn blocked(project: &Project, file: &str) -> String {
+    project
+        .read(file)
+        .split_whitespace()
+        .nth(1)
+        .unwrap_or("")
+        .to_string()
+}
+
+#[test]
+fn every_command_devup_runs_gets_an_empty_signal_mask() {
+    // devup blocks SIGINT/SIGTERM/SIGHUP (and its worker threads more) to
+    // take them in one thread; a command that inherited that mask, or a
+    // server it starts, could never be stopped with SIGTERM.
+    let project = Project::new(
+        "daemons:\n  db:\n    daemonize: true\n    \
+         before_start: \"grep ^SigBlk /proc/$$$$/status > before_start.mask\"\n    \
+         ping: { command: \"grep ^SigBlk /proc/$$$$/status > ping.mask\" }\n    \
+         stop: \"grep ^SigBlk /proc/$$$$/status > stop.mask; kill $(cat .devup/run/db.pid)\"\n    \
+         start: \"grep ^SigBlk /proc/$$$$/status > start.mask; exec '{fake}' --tag {tag}-daemon\"\n",
+    );
+    project.devup(["up"]).succeeds();
+    project
+        .devup([
+            "exec",
+            "--",
+            "sh",
+            "-c",
+            "grep ^SigBlk /proc/$$/status > exec.mask",
+        ])
+        .succeeds();
+    project.devdown([] as [&str; 0]).succeeds();
+    for file in [
+        "before_start.mask",
+        "ping.mask",
+        "start.mask",
+        "stop.mask",
+        "exec.mask",
+    ] {
+        let mask = blocked(&project, file);
+        assert!(
+            !mask.is_empty() && mask.chars().all(|c| c == '0'),
+            "{file}: blocked signals {mask:?}"
+        );
+    }
+}
