@@ -52,7 +52,23 @@ impl DaemonController {
         }
         self.create_directories()?;
         let log_offset = spec.log_file.as_deref().map_or(0, excerpt::file_len);
-        self.run_before_start(log_offset)?;
+        // The start's token goes to before_start too: a devup killed while
+        // one runs leaves it to the next start or stop to end (leftover.rs).
+        let token = leftover::new_token();
+        leftover::mark(spec, &token).map_err(|source| {
+            self.io_error(
+                format!(
+                    "writing the start marker next to {}",
+                    spec.state_file.display()
+                ),
+                source,
+            )
+        })?;
+        let token_env = [(leftover::TOKEN_VAR.to_string(), token.clone())];
+        if let Err(error) = self.run_before_start(log_offset, &token_env) {
+            leftover::unmark(spec);
+            return Err(error);
+        }
 
         let output = self.open_output()?;
         let notify = match spec.ping {
@@ -62,26 +78,16 @@ impl DaemonController {
             ),
             None | Some(_) => None,
         };
-        let token = leftover::new_token();
         let extra_env: Vec<(String, String)> = notify
             .iter()
             .map(|socket| {
                 let path = socket.path().display().to_string();
                 ("NOTIFY_SOCKET".to_string(), path)
             })
-            .chain([(leftover::TOKEN_VAR.to_string(), token.clone())])
+            .chain(token_env)
             .collect();
         let prepared = PreparedStart::new(spec, &extra_env, &output).map_err(|reason| {
             self.start_failed(reason, LogExcerpt::default(), LogExcerpt::default())
-        })?;
-        leftover::mark(spec, &token).map_err(|source| {
-            self.io_error(
-                format!(
-                    "writing the start marker next to {}",
-                    spec.state_file.display()
-                ),
-                source,
-            )
         })?;
         let started = Instant::now();
         let mut tree = prepared
@@ -212,7 +218,7 @@ impl DaemonController {
         }
     }
 
-    fn run_before_start(&self, log_offset: u64) -> Result<()> {
+    fn run_before_start(&self, log_offset: u64, token_env: &[(String, String)]) -> Result<()> {
         let spec = self.spec();
         for step in &spec.before_start {
             match step {
@@ -220,12 +226,13 @@ impl DaemonController {
                     self.emit(Event::BeforeStart {
                         command: command.to_string(),
                     });
-                    let run = run_command::run(
+                    let run = run_command::run_with_env(
                         spec,
                         command,
                         spec.start_timeout,
                         Some(self.abort_signal()),
                         true,
+                        token_env,
                     )
                     .map_err(|source| {
                         self.io_error(format!("running before_start `{command}`"), source)
