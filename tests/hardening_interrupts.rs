@@ -35,6 +35,12 @@ fn sigkill_while_before_start_holds_the_lock_then_up_recovers() {
     running.finish();
     project.devup(["up"]).spawn().finish().exits(0);
     assert_eq!(daemons(&project).len(), 1, "{:?}", daemons(&project));
+    // The before_start of the killed devup is not left running either.
+    let left = project.processes_with(&format!("{}-bs", project.tag()));
+    assert!(
+        left.is_empty(),
+        "the killed start's before_start runs: {left:?}"
+    );
     project.devdown([] as [&str; 0]).succeeds();
     assert!(daemons(&project).is_empty());
 }
