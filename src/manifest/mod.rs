@@ -205,10 +205,12 @@ fn place(mut problem: Problem, text: &str) -> Problem {
         })
     };
     let unknown = |line: &str| {
+        // A top-level mapping may be indented as a whole: any indentation.
+        let line = line.trim_start();
         let known = ["version", "env", "defaults", "daemons", "---", "..."]
             .iter()
             .any(|known| line.starts_with(known));
-        !known && !line.is_empty() && !line.starts_with([' ', '\t', '#', '%'])
+        !known && !line.is_empty() && !line.starts_with(['#', '%'])
     };
     let lines = syntax::yaml_lines(text);
     let found = lines
