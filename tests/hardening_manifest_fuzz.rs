@@ -354,6 +354,10 @@ fn old_mac_line_ends_still_give_positions() {
     // Found by the fuzzer: YAML ends a line at `\r` too.
     let text = "# a comment\r\r\rstrt: x\n  an#";
     check(parse(text));
+    // Found by the fuzzer too: an indented top-level key with an anchor.
+    check(parse(
+        "# yaml-\n\n  \n &language-server: $schema=schema.json",
+    ));
     let error = parse("daemons: {}\rbogus: 1\r").expect_err("an unknown key");
     let bogus = error.problems.iter().find(|p| p.message.contains("bogus"));
     assert_eq!(bogus.and_then(|p| p.line), Some(2), "{error}");
