@@ -42,21 +42,6 @@ pub(crate) fn command_for(spec: &DaemonSpec, command: &CommandLine) -> Command {
         .envs(&spec.env)
         .env_remove("NOTIFY_SOCKET")
         .stdin(Stdio::null());
-    // The calling thread may block signals (the command line blocks SIGINT,
-    // SIGTERM and SIGHUP to take them in one thread, and worker threads may
-    // block more); a child inherits that mask through exec, and std's spawn
-    // does not always clear it. A command, or a server it starts, that
-    // cannot get SIGTERM could never be stopped: start it with none blocked.
-    // SAFETY: between fork and exec the closure calls only sigemptyset and
-    // sigprocmask, both async-signal-safe, on a set on its own stack.
-    unsafe {
-        cmd.pre_exec(|| {
-            let mut none: libc::sigset_t = std::mem::zeroed();
-            libc::sigemptyset(&mut none);
-            libc::sigprocmask(libc::SIG_SETMASK, &none, std::ptr::null_mut());
-            Ok(())
-        });
-    }
     cmd
 }
 
