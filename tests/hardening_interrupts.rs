@@ -209,15 +209,16 @@ fn blocked(project: &Project, file: &str) -> String {
 
 #[test]
 fn every_command_devup_runs_gets_an_empty_signal_mask() {
-    // devup blocks SIGINT/SIGTERM/SIGHUP (and its worker threads more) to
-    // take them in one thread; a command that inherited that mask, or a
-    // server it starts, could never be stopped with SIGTERM.
+    // devup blocks SIGINT/SIGTERM/SIGHUP to take them in one thread; a
+    // command that inherited that mask, or a server it starts, could never
+    // be stopped with SIGTERM. (grep reads its own mask: a shell reading
+    // /proc/$$ would see the one it sets around each fork.)
     let project = Project::new(
         "daemons:\n  db:\n    daemonize: true\n    \
-         before_start: \"grep ^SigBlk /proc/$$$$/status > before_start.mask\"\n    \
-         ping: { command: \"grep ^SigBlk /proc/$$$$/status > ping.mask\" }\n    \
-         stop: \"grep ^SigBlk /proc/$$$$/status > stop.mask; kill $(cat .devup/run/db.pid)\"\n    \
-         start: \"grep ^SigBlk /proc/$$$$/status > start.mask; exec '{fake}' --tag {tag}-daemon\"\n",
+         before_start: \"grep ^SigBlk /proc/self/status > before_start.mask\"\n    \
+         ping: { command: \"grep ^SigBlk /proc/self/status > ping.mask\" }\n    \
+         stop: \"grep ^SigBlk /proc/self/status > stop.mask; kill $(cat .devup/run/db.pid)\"\n    \
+         start: \"grep ^SigBlk /proc/self/status > start.mask; exec '{fake}' --tag {tag}-daemon\"\n",
     );
     project.devup(["up"]).succeeds();
     project
@@ -226,7 +227,7 @@ fn every_command_devup_runs_gets_an_empty_signal_mask() {
             "--",
             "sh",
             "-c",
-            "grep ^SigBlk /proc/$$/status > exec.mask",
+            "grep ^SigBlk /proc/self/status > exec.mask",
         ])
         .succeeds();
     project.devdown([] as [&str; 0]).succeeds();
