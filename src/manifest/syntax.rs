@@ -64,7 +64,7 @@ fn unplaced(mut problem: Problem, source: &str) -> Problem {
             .message
             .push_str(" (aliases expand to too many nodes)");
         first_token(source, '*')
-    } else if problem.message.contains("merging") {
+    } else if problem.message.contains("merg") {
         first_token(source, '<')
     } else if problem.message.contains("more than one document") {
         let markers: Vec<usize> = yaml_lines(source)
