@@ -358,6 +358,10 @@ fn old_mac_line_ends_still_give_positions() {
     check(parse(
         "# yaml-\n\n  \n &language-server: $schema=schema.json",
     ));
+    // And a tagged value merged in (`<<: !tag`), which serde_yaml places nowhere.
+    check(parse(
+        "base: &base { x: 1 }\ndaemons:\n  a: { <<: !base, start: x }\n",
+    ));
     let error = parse("daemons: {}\rbogus: 1\r").expect_err("an unknown key");
     let bogus = error.problems.iter().find(|p| p.message.contains("bogus"));
     assert_eq!(bogus.and_then(|p| p.line), Some(2), "{error}");
