@@ -22,6 +22,7 @@ mod event;
 mod excerpt;
 mod file_watch;
 mod handle;
+mod leftover;
 mod lock;
 mod notify;
 mod output_file;

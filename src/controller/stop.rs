@@ -13,7 +13,7 @@ use super::output_file::{describe_wait_status, is_success};
 use super::run_command::{self, RunEnd};
 use super::running::{self, PidCheck};
 use super::state::StartedState;
-use super::{DaemonController, Event, pid_file, process};
+use super::{DaemonController, Event, leftover, pid_file, process};
 use crate::error::{Error, LogExcerpt, Result};
 
 /// How long a process may take to vanish after SIGKILL.
@@ -23,6 +23,11 @@ impl DaemonController {
     /// Stops the daemon; the caller holds the lock.
     pub(crate) fn stop_locked(&self) -> Result<Option<u32>> {
         let spec = self.spec();
+        // What a devup killed mid-start left goes too, unless the daemon got
+        // as far as its pid file: then it is stopped below, as any daemon.
+        if !matches!(running::check(spec)?, PidCheck::Running { .. }) {
+            leftover::clean(spec, spec.stop_timeout);
+        }
         let (pid, start_ticks) = match running::check(spec)? {
             PidCheck::Running { pid, start_ticks } => (pid, start_ticks),
             PidCheck::Stale { reason, .. } => {
@@ -49,6 +54,7 @@ impl DaemonController {
             reason,
             output,
         };
+        let mut command_failed = None;
         match &spec.stop {
             Some(command) => {
                 let run = run_command::run(spec, command, spec.stop_timeout, None, true).map_err(
@@ -63,7 +69,10 @@ impl DaemonController {
                     && !is_success(status)
                     && handle.is_alive()
                 {
-                    return Err(stop_failed(
+                    // Not the end of the stop: the daemon still gets what is
+                    // left of stop_timeout, then SIGKILL, and the failure is
+                    // reported once it is gone.
+                    command_failed = Some(stop_failed(
                         format!(
                             "the stop command `{command}` {}",
                             describe_wait_status(status)
@@ -98,6 +107,9 @@ impl DaemonController {
             self.wait_for_group(pid, started + spec.stop_timeout);
         }
         self.remove_files()?;
+        if let Some(error) = command_failed {
+            return Err(error);
+        }
         self.emit(Event::Stopped {
             elapsed: started.elapsed(),
         });
