@@ -2,22 +2,37 @@
 //! directories of the pid file and the log file, so a pid file that appears
 //! or a log line that is written is seen at once rather than at the next
 //! poll. Without inotify (limits reached), the loop still polls.
+//!
+//! A watch is not free: closing an inotify descriptor whose marks were just
+//! removed waits for a kernel grace period (8 to 16 ms here), so a watch is
+//! created only for what needs it (`FileWatch::new(&[])` creates nothing),
+//! its marks are removed as soon as the wait ends, and the descriptor is
+//! closed on a detached thread, off the start's path.
 
 use std::os::fd::{AsFd, AsRawFd, RawFd};
 use std::path::Path;
 
-use nix::sys::inotify::{AddWatchFlags, InitFlags, Inotify};
+use nix::sys::inotify::{AddWatchFlags, InitFlags, Inotify, WatchDescriptor};
 
 /// Watches a few directories for created, written or renamed files.
 pub(crate) struct FileWatch {
     inotify: Option<Inotify>,
+    watches: Vec<WatchDescriptor>,
 }
 
 impl FileWatch {
-    /// Watches the directories that hold `files` (those that exist).
+    /// Watches the directories that hold `files` (those that exist); no
+    /// inotify at all when `files` is empty.
     pub(crate) fn new(files: &[&Path]) -> FileWatch {
+        let mut watch = FileWatch {
+            inotify: None,
+            watches: Vec::new(),
+        };
+        if files.is_empty() {
+            return watch;
+        }
         let Ok(inotify) = Inotify::init(InitFlags::IN_NONBLOCK | InitFlags::IN_CLOEXEC) else {
-            return FileWatch { inotify: None };
+            return watch;
         };
         let flags = AddWatchFlags::IN_CREATE
             | AddWatchFlags::IN_MODIFY
@@ -25,13 +40,15 @@ impl FileWatch {
             | AddWatchFlags::IN_MOVED_TO
             | AddWatchFlags::IN_ATTRIB;
         for file in files {
-            if let Some(dir) = file.parent() {
-                let _ = inotify.add_watch(dir, flags);
+            if let Some(dir) = file.parent()
+                && let Ok(descriptor) = inotify.add_watch(dir, flags)
+                && !watch.watches.contains(&descriptor)
+            {
+                watch.watches.push(descriptor);
             }
         }
-        FileWatch {
-            inotify: Some(inotify),
-        }
+        watch.inotify = Some(inotify);
+        watch
     }
 
     /// The inotify descriptor, to poll on.
@@ -54,5 +71,24 @@ impl FileWatch {
             any = true;
         }
         any
+    }
+}
+
+impl Drop for FileWatch {
+    /// Removes the marks at once (their grace period starts now) and closes
+    /// the descriptor on a detached thread, which is what waits for it.
+    fn drop(&mut self) {
+        let Some(inotify) = self.inotify.take() else {
+            return;
+        };
+        for descriptor in self.watches.drain(..) {
+            let _ = inotify.rm_watch(descriptor);
+        }
+        let closer = std::thread::Builder::new()
+            .name("devup-inotify-close".into())
+            .spawn(move || drop(inotify));
+        // Without a thread (limits reached), the descriptor was moved into
+        // the failed closure and is closed here, on this thread.
+        drop(closer);
     }
 }
