@@ -3,8 +3,9 @@
 //! start has failed. It wakes on what can change the answer (a report from
 //! the start tree, a file written in the pid file's or log's directory, a
 //! notify datagram) and otherwise polls the ping on a short, growing
-//! interval (1 ms doubling to 50 ms), so readiness is noticed within a few
-//! milliseconds while a slow daemon costs almost no CPU. It decides; it does
+//! interval (1 ms doubling, up to a fiftieth of the time the start has taken
+//! so far, at most 50 ms, 100 ms after 5 s), so readiness is noticed within
+//! a few milliseconds while a slow daemon costs almost no CPU. It decides; it does
 //! not clean up (`start.rs` does).
 
 use std::fs::File;
@@ -53,7 +54,26 @@ pub(crate) struct StartWait<'a> {
     pub started: Instant,
 }
 
+/// The longest sleep between two polls while the start is young.
 const MAX_INTERVAL: Duration = Duration::from_millis(50);
+/// The longest sleep once the start has taken `SLOW_START` (a slow daemon:
+/// being 50 ms later on a start of seconds matters less than its CPU).
+const SLOW_INTERVAL: Duration = Duration::from_millis(100);
+/// When a start counts as slow.
+const SLOW_START: Duration = Duration::from_secs(5);
+
+/// The longest sleep between two polls after `elapsed` of the start: a
+/// fiftieth of it, so readiness is noticed at most 2 % late (at most 1 ms
+/// late in the first 50 ms), within `min_interval` and `MAX_INTERVAL` (or
+/// `SLOW_INTERVAL` for a slow start, to keep a 10 s wait within 50 ms of CPU).
+fn max_interval(elapsed: Duration, min_interval: Duration) -> Duration {
+    let cap = if elapsed >= SLOW_START {
+        SLOW_INTERVAL
+    } else {
+        MAX_INTERVAL
+    };
+    (elapsed / 50).clamp(min_interval, cap.max(min_interval))
+}
 
 /// How long a ready daemon's start command may still run before devup stops
 /// waiting for its exit status (see `settle_command_exit`).
@@ -75,16 +95,23 @@ impl StartWait<'_> {
     pub(crate) fn run(mut self) -> WaitEnd {
         let spec = self.spec;
         let deadline = self.started + spec.start_timeout;
-        let watch = FileWatch::new(
-            &[Some(spec.pid_file.as_path()), spec.log_file.as_deref()]
-                .into_iter()
-                .flatten()
-                .collect::<Vec<_>>(),
+        // Only a `log` ping and `fail_when_log` read the log during the
+        // wait; only a pid file the daemon writes itself (`daemonize:
+        // false`) is worth a wake-up when it appears. For `daemonize: true`
+        // devup writes the pid file and the start tree reports the daemon's
+        // death, so nothing is watched (see `file_watch.rs` for the cost).
+        let follow_log = matches!(spec.ping, Some(Ping::Log(_))) || spec.fail_when_log.is_some();
+        let log_path = spec.log_file.as_deref().filter(|_| follow_log);
+        let mut watch = FileWatch::new(
+            &[
+                (!spec.daemonize).then_some(spec.pid_file.as_path()),
+                log_path,
+            ]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>(),
         );
-        let mut log = spec
-            .log_file
-            .clone()
-            .map(|path| LogFollower::new(path, self.log_offset));
+        let mut log = log_path.map(|path| LogFollower::new(path.to_path_buf(), self.log_offset));
         let log_ping = match &spec.ping {
             Some(Ping::Log(regex)) => Regex::new(regex).ok(),
             _ => None,
@@ -100,6 +127,10 @@ impl StartWait<'_> {
         let mut told_pid_file = false;
         let mut told_ping = false;
         let mut seen_pid = None;
+        // For `daemonize: true` the daemon is the start tree's own child: it
+        // stays the process its pid names until the tree reports its exit,
+        // so once it is seen running, only the ping is left to try.
+        let mut running_child: Option<PidCheck> = None;
         let mut activity = (self.activity_size(), Instant::now());
         loop {
             if let Some(end) = self.take_reports(&mut progress) {
@@ -126,11 +157,23 @@ impl StartWait<'_> {
                 return WaitEnd::Aborted;
             }
             let now = Instant::now();
-            let check = match running::check(spec) {
-                Ok(check) => check,
-                Err(error) => return WaitEnd::Failed(error.to_string()),
+            let check = match &running_child {
+                Some(check) => check.clone(),
+                None => match running::check(spec) {
+                    Ok(check) => check,
+                    Err(error) => return WaitEnd::Failed(error.to_string()),
+                },
             };
             let waiting_for = if let PidCheck::Running { pid, start_ticks } = check {
+                if seen_pid.is_none() {
+                    if spec.daemonize {
+                        running_child = Some(check.clone());
+                    }
+                    if log.is_none() {
+                        // The pid file is there: its watch has done its job.
+                        watch = FileWatch::new(&[]);
+                    }
+                }
                 seen_pid = Some(pid);
                 if !told_ping && spec.ping.is_some() {
                     told_ping = true;
@@ -199,7 +242,7 @@ impl StartWait<'_> {
             interval = if woken {
                 min_interval
             } else {
-                (interval * 2).min(MAX_INTERVAL)
+                (interval * 2).min(max_interval(self.started.elapsed(), min_interval))
             };
         }
     }
