@@ -27,8 +27,20 @@ impl ProcStat {
 
 /// Reads `/proc/PID/stat`; `None` when there is no such process.
 pub(crate) fn stat(pid: u32) -> Option<ProcStat> {
-    let text = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    parse_stat(&text)
+    use std::io::Read;
+    // One read into a stack buffer: the kernel produces the whole line on
+    // the first read, and it is well under 1 KiB (the command name is at
+    // most 64 bytes, the 50 numbers at most 21 bytes each).
+    let mut file = std::fs::File::open(format!("/proc/{pid}/stat")).ok()?;
+    let mut buffer = [0u8; 1536];
+    let read = file.read(&mut buffer).ok()?;
+    if read == buffer.len() {
+        // Never seen; read the rest rather than parse half a line.
+        let mut text = buffer.to_vec();
+        file.read_to_end(&mut text).ok()?;
+        return parse_stat(std::str::from_utf8(&text).ok()?);
+    }
+    parse_stat(std::str::from_utf8(&buffer[..read]).ok()?)
 }
 
 fn parse_stat(text: &str) -> Option<ProcStat> {
@@ -75,11 +87,15 @@ pub(crate) fn start_time(start_ticks: u64) -> SystemTime {
         .unwrap_or(SystemTime::UNIX_EPOCH)
 }
 
-/// The kernel's boot id: start ticks compare only within one boot.
-pub(crate) fn boot_id() -> String {
-    std::fs::read_to_string("/proc/sys/kernel/random/boot_id")
-        .map(|id| id.trim().to_string())
-        .unwrap_or_default()
+/// The kernel's boot id: start ticks compare only within one boot. Read
+/// once per process (it cannot change while the process runs).
+pub(crate) fn boot_id() -> &'static str {
+    static BOOT_ID: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    BOOT_ID.get_or_init(|| {
+        std::fs::read_to_string("/proc/sys/kernel/random/boot_id")
+            .map(|id| id.trim().to_string())
+            .unwrap_or_default()
+    })
 }
 
 /// Every live process whose chain of parents leads to `root` (not `root`
@@ -108,6 +124,18 @@ pub(crate) fn descendants(root: u32) -> Vec<(u32, u32)> {
         .filter(|(pid, stat)| stat.is_alive() && *pid != root && tree.contains(pid))
         .map(|(pid, stat)| (*pid, stat.ppid))
         .collect()
+}
+
+/// Whether process group `pgid` (above 1) has any member, zombies included;
+/// one system call, no scan of `/proc`.
+pub(crate) fn group_exists(pgid: u32) -> bool {
+    if pgid <= 1 || pgid > i32::MAX as u32 {
+        return false;
+    }
+    // SAFETY: signal 0 sends nothing, it only checks that the group exists;
+    // -pgid with pgid above 1 names a process group, never every process.
+    let result = unsafe { libc::kill(-(pgid as libc::pid_t), 0) };
+    result == 0 || std::io::Error::last_os_error().raw_os_error() != Some(libc::ESRCH)
 }
 
 /// The live (non-zombie) members of process group `pgid`.

@@ -109,7 +109,7 @@ impl DaemonController {
             let state = StartedState {
                 pid,
                 start_ticks,
-                boot_id: process::boot_id(),
+                boot_id: process::boot_id().to_string(),
             };
             // Written before the tree is released: a daemon whose state
             // cannot be recorded (a full disk) is killed, not left running.

@@ -1,18 +1,29 @@
 //! `up`: start the daemon unless it runs. A daemon that runs but does not
 //! answer its ping yet is being started by someone else (a devup killed in
 //! the middle of a start): `up` waits for it, within `start_timeout`, rather
-//! than start a second instance; if it dies meanwhile, `up` starts it.
+//! than start a second instance; if it dies meanwhile, `up` starts it. A
+//! daemon that runs and is ready is found without taking the lock.
 
 use std::time::{Duration, Instant};
 
 use super::running::{self, PidCheck};
-use super::{DaemonController, Event, Ping, UpOutcome, ping_check};
+use super::state::StartedState;
+use super::{DaemonController, Event, Ping, UpOutcome, ping_check, process};
 use crate::error::{Error, Result};
 
 impl DaemonController {
     /// Starts the daemon unless it runs; when it runs but is not ready yet
     /// (another process is starting it), waits for it within `start_timeout`.
     pub fn up(&self) -> Result<UpOutcome> {
+        // Fast path, without the lock: a daemon that runs and is ready is
+        // left alone whoever started it. One check and one ping, nothing
+        // waited for; anything else is decided under the lock.
+        if let PidCheck::Running { pid, start_ticks } = running::check(&self.spec)?
+            && self.is_ready(pid, start_ticks)
+        {
+            self.emit(Event::AlreadyRunning { pid });
+            return Ok(UpOutcome::AlreadyRunning { pid });
+        }
         let _lock = self.lock()?;
         // A daemon that runs but does not answer yet is being started by
         // someone else (a devup killed mid-start): wait for it. If it dies
@@ -67,6 +78,24 @@ impl DaemonController {
             }
             std::thread::sleep(interval);
             interval = (interval * 2).min(Duration::from_millis(50));
+        }
+    }
+
+    /// Whether a daemon found running, without the lock, is ready: its ping
+    /// answers; or, for a readiness that can only be seen during its start
+    /// (no ping, `log`, `notify`), devup recorded this very process at the
+    /// end of a start that succeeded (the state file is written only then).
+    /// A daemon that another devup is still starting is neither.
+    fn is_ready(&self, pid: u32, start_ticks: u64) -> bool {
+        match &self.spec.ping {
+            None | Some(Ping::Log(_)) | Some(Ping::Notify) => {
+                StartedState::read(&self.spec.state_file).is_some_and(|state| {
+                    state.pid == pid
+                        && state.start_ticks == start_ticks
+                        && state.boot_id == process::boot_id()
+                })
+            }
+            Some(_) => self.responds(self.spec.start_timeout),
         }
     }
 
