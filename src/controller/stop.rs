@@ -133,6 +133,12 @@ impl DaemonController {
         let mut interval = Duration::from_millis(1);
         let mut killed = false;
         loop {
+            // Usually the group went with its leader: one kill(-pgid, 0)
+            // says so. Otherwise scan /proc, where zombies count as gone
+            // (they run no code; init reaps them when it gets to it).
+            if !process::group_exists(pgid) {
+                return;
+            }
             let members = process::group_members(pgid);
             if members.is_empty() {
                 return;
