@@ -12,6 +12,7 @@
 //! back to the nearest recorded ancestor: a position is a help, never a
 //! reason to fail.
 
+use std::cell::OnceCell;
 use std::collections::HashMap;
 
 /// A 1-based line and column (in characters).
@@ -29,24 +30,42 @@ struct Span {
     value: Option<Pos>,
 }
 
-/// The positions of a manifest's keys and values, by path.
+/// The positions of a manifest's keys and values, by path. The text is
+/// scanned at the first lookup: a valid manifest, which needs no position,
+/// is never scanned (the scan is about a third of a parse).
 #[derive(Debug, Default)]
 pub struct Positions {
+    text: String,
+    scanned: OnceCell<Scanned>,
+}
+
+#[derive(Debug, Default)]
+struct Scanned {
     spans: HashMap<Vec<String>, Span>,
     duplicates: Vec<(Vec<String>, Pos)>,
 }
 
 impl Positions {
-    /// Scans `text` (already known to be valid YAML).
+    /// Positions in `text` (already known to be valid YAML), scanned when
+    /// first asked for.
     pub fn scan(text: &str) -> Positions {
-        let mut scanner = Scanner::default();
-        for (number, line) in text.lines().enumerate() {
-            scanner.line(number + 1, line);
-        }
         Positions {
-            spans: scanner.spans,
-            duplicates: scanner.duplicates,
+            text: text.to_string(),
+            scanned: OnceCell::new(),
         }
+    }
+
+    fn scanned(&self) -> &Scanned {
+        self.scanned.get_or_init(|| {
+            let mut scanner = Scanner::default();
+            for (number, line) in self.text.lines().enumerate() {
+                scanner.line(number + 1, line);
+            }
+            Scanned {
+                spans: scanner.spans,
+                duplicates: scanner.duplicates,
+            }
+        })
     }
 
     /// Where the key at `path` is, else the nearest recorded ancestor's key.
@@ -67,7 +86,8 @@ impl Positions {
     /// The first key that appears twice in its map: its path and where it
     /// appears the second time.
     pub fn first_duplicate(&self) -> Option<(&[String], Pos)> {
-        self.duplicates
+        self.scanned()
+            .duplicates
             .first()
             .map(|(path, pos)| (path.as_slice(), *pos))
     }
@@ -75,7 +95,10 @@ impl Positions {
     fn lookup(&self, path: &[&str]) -> Option<(Span, bool)> {
         (1..=path.len()).rev().find_map(|len| {
             let key: Vec<String> = path[..len].iter().map(|part| part.to_string()).collect();
-            self.spans.get(&key).map(|span| (*span, len == path.len()))
+            self.scanned()
+                .spans
+                .get(&key)
+                .map(|span| (*span, len == path.len()))
         })
     }
 }

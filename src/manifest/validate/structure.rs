@@ -247,10 +247,10 @@ impl Validator<'_> {
                 );
                 continue;
             };
-            let pos = self.positions.key(&["defaults", &key]);
+            let pos = || self.positions.key(&["defaults", &key]);
             if key == "start" || key == "depends_on" {
                 self.push(
-                    pos,
+                    pos(),
                     Scope::Defaults.label(&key),
                     format!("`{key}` cannot be a default; each daemon has its own"),
                 );
@@ -262,7 +262,7 @@ impl Validator<'_> {
                     self.reported.insert((daemon, key.unwrap_or_default()));
                 }
                 self.push(
-                    pos,
+                    pos(),
                     (None, Some("defaults".into())),
                     unknown_key(&key, SETTING_KEYS),
                 );
