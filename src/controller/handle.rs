@@ -1,8 +1,9 @@
 //! A handle on one process that devup may signal: opened only for a pid above
 //! 1 whose start time is the expected one, it signals exactly that process
 //! (through a pidfd, so a pid reused after the check is never hit) and waits
-//! for it to be gone (pidfd + poll wakes at its exit; without pidfd support,
-//! short polling). This is the only place that sends signals to a daemon.
+//! for it to be gone (pidfd + poll wakes when its last thread has exited;
+//! without pidfd support, short polling). This is the only place that sends
+//! signals to a daemon.
 
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::time::{Duration, Instant};
@@ -105,35 +106,43 @@ impl ProcessHandle {
         let deadline = Instant::now() + timeout;
         let mut interval = Duration::from_millis(1);
         loop {
-            if !self.is_alive() {
+            if self.has_exited(Duration::ZERO) {
                 return true;
             }
             let left = deadline.saturating_duration_since(Instant::now());
             if left.is_zero() {
                 return false;
             }
-            match &self.pidfd {
-                Some(fd) => {
-                    let mut poll = libc::pollfd {
-                        fd: fd.as_raw_fd(),
-                        events: libc::POLLIN,
-                        revents: 0,
-                    };
-                    // A zombie makes the pidfd readable but is still listed
-                    // in /proc: poll at most 50 ms at a time and re-check.
-                    let wait = left.min(Duration::from_millis(50));
-                    // SAFETY: one pollfd that lives across the call.
-                    unsafe { libc::poll(&mut poll, 1, wait.as_millis().max(1) as libc::c_int) };
-                    if poll.revents != 0 {
-                        std::thread::sleep(interval.min(left));
-                        interval = (interval * 2).min(Duration::from_millis(5));
-                    }
-                }
-                None => {
-                    std::thread::sleep(interval.min(left));
-                    interval = (interval * 2).min(Duration::from_millis(5));
-                }
+            if self.pidfd.is_some() {
+                self.has_exited(left);
+            } else {
+                std::thread::sleep(interval.min(left));
+                interval = (interval * 2).min(Duration::from_millis(5));
             }
         }
+    }
+
+    /// Whether the process has exited, waiting up to `wait` for it. With a
+    /// pidfd, exited means every thread of it has (the pidfd turns readable
+    /// then): a leader thread already a zombie while another thread still
+    /// closes the process's files, its listening socket say, has not.
+    /// Without one, a process that is a zombie or gone has exited.
+    fn has_exited(&self, wait: Duration) -> bool {
+        let Some(fd) = &self.pidfd else {
+            return !self.is_alive();
+        };
+        let mut poll = libc::pollfd {
+            fd: fd.as_raw_fd(),
+            events: libc::POLLIN,
+            revents: 0,
+        };
+        let millis = if wait.is_zero() {
+            0
+        } else {
+            wait.as_millis().clamp(1, i32::MAX as u128) as libc::c_int
+        };
+        // SAFETY: one pollfd that lives across the call.
+        let ready = unsafe { libc::poll(&mut poll, 1, millis) };
+        ready > 0 && poll.revents != 0
     }
 }
