@@ -6,7 +6,7 @@
 //! run at all.
 
 use std::io;
-use std::os::unix::process::ExitStatusExt;
+use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::process::Command;
 
 use super::{CliError, Config, install_signals};
@@ -60,18 +60,21 @@ fn run_command(command: &[String], signals: &Signals) -> u8 {
     let (program, args) = command
         .split_first()
         .expect("clap requires a command after `--`");
-    // CMD must not inherit the SIGINT/SIGTERM/SIGHUP that devup blocks, and
-    // std's spawn (posix_spawn) does not clear the mask: clear it here.
     let mut command = Command::new(program);
     command.args(args);
-    // SAFETY: between fork and exec the closure calls only sigemptyset and
-    // sigprocmask, both async-signal-safe, on a set on its own stack.
+    // devup blocks SIGINT/SIGTERM/SIGHUP (see `signals.rs`) and a blocked
+    // mask survives exec; std does not reset it, so CMD would ignore Ctrl-C.
+    // SAFETY: the closure runs in the child between fork and exec and only
+    // calls sigprocmask, which is async-signal-safe; it touches no memory
+    // shared with the parent and allocates nothing.
     unsafe {
-        std::os::unix::process::CommandExt::pre_exec(&mut command, || {
-            let mut none: libc::sigset_t = std::mem::zeroed();
-            libc::sigemptyset(&mut none);
-            libc::sigprocmask(libc::SIG_SETMASK, &none, std::ptr::null_mut());
-            Ok(())
+        command.pre_exec(|| {
+            nix::sys::signal::sigprocmask(
+                nix::sys::signal::SigmaskHow::SIG_SETMASK,
+                Some(&nix::sys::signal::SigSet::empty()),
+                None,
+            )
+            .map_err(io::Error::from)
         });
     }
     let mut child = match command.spawn() {
