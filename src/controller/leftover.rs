@@ -59,6 +59,12 @@ pub(crate) fn unmark(spec: &DaemonSpec) {
     let _ = pid_file::remove(&marker_path(spec));
 }
 
+/// True when a start or stop was interrupted (its marker is there): only
+/// then is a scan for leftovers worth its cost.
+pub(crate) fn pending(spec: &DaemonSpec) -> bool {
+    marker_path(spec).exists()
+}
+
 /// Ends what an interrupted start or stop left: SIGTERM, then SIGKILL after
 /// `grace`, to every process that carries its token, except those in `keep`
 /// (a running daemon and its descendants, which are stopped as any daemon).

@@ -26,17 +26,15 @@ impl DaemonController {
         // What a devup killed mid-start or mid-stop left goes too; a daemon
         // that got as far as its pid file, and what it forked, are stopped
         // below, as any daemon.
-        let keep: Vec<u32> = match running::check(spec)? {
-            PidCheck::Running { pid, .. } => std::iter::once(pid)
-                .chain(
-                    process::descendants(pid)
-                        .into_iter()
-                        .map(|(child, _)| child),
-                )
-                .collect(),
-            _ => Vec::new(),
-        };
-        leftover::clean(spec, spec.stop_timeout, &keep);
+        if leftover::pending(spec) {
+            let keep: Vec<u32> = match running::check(spec)? {
+                PidCheck::Running { pid, .. } => std::iter::once(pid)
+                    .chain(process::descendants(pid).into_iter().map(|(c, _)| c))
+                    .collect(),
+                _ => Vec::new(),
+            };
+            leftover::clean(spec, spec.stop_timeout, &keep);
+        }
         let (pid, start_ticks) = match running::check(spec)? {
             PidCheck::Running { pid, start_ticks } => (pid, start_ticks),
             PidCheck::Stale { reason, .. } => {
