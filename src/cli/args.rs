@@ -56,7 +56,7 @@ pub struct DevdownArgs {
 pub struct CommonArgs {
     /// The manifest (default: $DEVUP_FILE, else the nearest daemons.yaml or
     /// daemons.yml in this directory or a parent).
-    #[arg(short = 'f', long = "file", value_name = "PATH", env = "DEVUP_FILE")]
+    #[arg(short = 'f', long = "file", value_name = "PATH")]
     pub file: Option<PathBuf>,
 
     /// Print nothing but errors.
@@ -68,7 +68,7 @@ pub struct CommonArgs {
 #[derive(Debug, Clone, Default, Args)]
 pub struct LongCommonArgs {
     /// The manifest (default: $DEVUP_FILE, else the nearest daemons.yaml).
-    #[arg(long = "file", value_name = "PATH", env = "DEVUP_FILE")]
+    #[arg(long = "file", value_name = "PATH")]
     pub file: Option<PathBuf>,
 
     /// Print nothing but errors.
