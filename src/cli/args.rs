@@ -12,6 +12,7 @@ use clap_complete::Shell;
 #[command(
     name = "devup",
     version,
+    propagate_version = true,
     about = "Start a project's local daemons in dependency order, each only when what it depends on is ready.",
     after_help = "Without a command, `devup [NAME...]` is `devup up [NAME...]`.\n\
                   Exit codes: 0 success, 1 a daemon failed or was skipped, 2 usage or manifest error, \
@@ -160,9 +161,16 @@ pub enum CommandArgs {
         command: Vec<String>,
     },
     /// Print the JSON Schema of the manifest.
-    Schema,
+    Schema {
+        /// The flags every command takes.
+        #[command(flatten)]
+        common: CommonArgs,
+    },
     /// Print a shell completion script.
     Completions {
+        /// The flags every command takes.
+        #[command(flatten)]
+        common: CommonArgs,
         /// The shell.
         #[arg(value_name = "SHELL")]
         shell: Shell,
