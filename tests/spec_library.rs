@@ -98,8 +98,12 @@ fn the_builder_has_a_method_for_every_per_daemon_key() {
         started.pid.to_string()
     );
     assert!(dir.join("run/every.lock").exists());
+    let restarted = daemon.restart().expect("restart stops and starts it");
+    assert_ne!(restarted.pid, started.pid);
+    assert!(!is_alive(started.pid), "restart stopped the first process");
+    assert_eq!(daemon.pid(), Some(restarted.pid));
     daemon.stop().expect("the stop command stops it");
-    wait_until("the daemon is gone", 30, || !is_alive(started.pid));
+    wait_until("the daemon is gone", 30, || !is_alive(restarted.pid));
     assert!(!dir.join("run/every.pid").exists());
 }
 
@@ -148,7 +152,7 @@ fn a_failed_start_is_a_typed_error_naming_the_daemon() {
     let dir = TempDir::new();
     let daemon = DaemonController::builder("broken")
         .dir(dir.path())
-        .daemonize(true)
+        .pid_file("broken.pid")
         .start_command("echo it went wrong; exit 3")
         .build()
         .unwrap();
