@@ -191,3 +191,21 @@ fn the_manifest_layer_is_public() {
     assert!(!devup::run::is_running(&manifest, "db"));
     drop(report);
 }
+
+#[test]
+fn a_command_is_a_string_or_an_argv_in_the_usual_rust_shapes() {
+    use devup::CommandLine;
+    let script = String::from("redis-server conf");
+    let argv = CommandLine::Argv(vec!["redis-server".into(), "conf".into()]);
+    assert_eq!(
+        CommandLine::from(&script),
+        CommandLine::Shell(script.clone())
+    );
+    assert_eq!(
+        CommandLine::from(script.as_str()),
+        CommandLine::Shell(script.clone())
+    );
+    assert_eq!(CommandLine::from(vec!["redis-server", "conf"]), argv);
+    assert_eq!(CommandLine::from(["redis-server", "conf"]), argv);
+    assert_eq!(CommandLine::from(&["redis-server", "conf"][..]), argv);
+}
