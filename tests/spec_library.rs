@@ -209,3 +209,17 @@ fn a_command_is_a_string_or_an_argv_in_the_usual_rust_shapes() {
     assert_eq!(CommandLine::from(["redis-server", "conf"]), argv);
     assert_eq!(CommandLine::from(&["redis-server", "conf"][..]), argv);
 }
+
+#[test]
+fn controllers_and_errors_cross_threads_and_box_as_std_errors() {
+    fn send_sync<T: Send + Sync + 'static>() {}
+    send_sync::<DaemonController>();
+    send_sync::<devup::Error>();
+    send_sync::<devup::Manifest>();
+    send_sync::<devup::Plan>();
+    let boxed: Box<dyn std::error::Error + Send + Sync> = Box::new(devup::Error::AlreadyStarted {
+        daemon: "redis".into(),
+        pid: 42,
+    });
+    assert!(boxed.to_string().contains("redis"));
+}
