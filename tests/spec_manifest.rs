@@ -102,6 +102,21 @@ const ERRORS: &[(&str, &str, &[&str])] = &[
         "daemons:\n  web: { start: x, daemonize: true, ping: { tcp: \"127.0.0.1:1\", unix: s } }\n",
         &["daemon `web`", "key `ping`"],
     ),
+    (
+        "a tcp ping without a port",
+        "daemons:\n  web:\n    start: x\n    daemonize: true\n    ping: { tcp: \"127.0.0.1\" }\n",
+        &["daemons.yaml:5:", "daemon `web`", "key `ping`", "HOST:PORT"],
+    ),
+    (
+        "an http ping that is not an http:// URL",
+        "daemons:\n  web:\n    start: x\n    daemonize: true\n    ping: { http: \"https://127.0.0.1:1/\" }\n",
+        &[
+            "daemons.yaml:5:",
+            "daemon `web`",
+            "key `ping`",
+            "http://HOST:PORT/PATH",
+        ],
+    ),
 ];
 
 #[test]
