@@ -232,3 +232,40 @@ fn a_start_list_is_an_argv_without_a_shell() {
         format!("$(not a shell) {}", project.tag())
     );
 }
+
+/// The manifest of SPEC §2, word for word.
+const SPEC_EXAMPLE: &str = r#"# yaml-language-server: $schema=schema/daemons.schema.json
+version: 1                 # optional; only 1 exists
+env:                       # optional; added to every daemon's environment
+  RAILS_ENV: development
+defaults:                  # optional; any per-daemon key except start/depends_on
+  start_timeout: 30s
+daemons:                   # required; a map, its order kept
+  search:
+    start: searchd -c config/sphinx.conf     # required: string (run by /bin/sh -c) or list (argv, no shell)
+    before_start:                             # optional: string or list of strings, run in order
+      - ruby script/sphinx_conf.rb
+    ping: { tcp: "127.0.0.1:9312" }           # optional, see below
+    pid_file: tmp/pids/searchd.pid
+    log_file: log/searchd.log
+    depends_on: [redis]                       # optional
+  redis:
+    start: [redis-server, --port, "6380"]
+    daemonize: true                           # devup detaches it (see below)
+    ping: { command: "redis-cli -p 6380 ping" }
+"#;
+
+#[test]
+fn the_example_of_the_contract_is_valid_and_ordered() {
+    let project = Project::new(SPEC_EXAMPLE);
+    project
+        .devup(["check"])
+        .succeeds()
+        .stdout_has("valid, 2 daemons")
+        .stdout_has("  1. redis\n  2. search (after redis)\n");
+    project
+        .devup(["graph"])
+        .succeeds()
+        .stdout_has("digraph")
+        .stdout_has("\"search\" -> \"redis\"");
+}
