@@ -1,0 +1,227 @@
+//! The examples of `examples/`, run for real through the `devup` binary: each
+//! in a copy in a temp dir, on free loopback ports. Up → the daemon answers
+//! its own protocol → `status --json` says running → down → nothing is
+//! listening and no process is left. Broken configurations fail `devup`
+//! with exit 1 and the daemon's own error line. A daemon that is not
+//! installed skips its test with a notice, except under `CI=true`.
+
+mod real_support;
+
+use std::fs;
+use std::net::TcpListener;
+
+use real_support::{Example, free_port, probe, require};
+
+/// Redis daemonizes itself; `redis-cli ping` is the ping.
+#[test]
+fn redis_comes_up_answers_ping_and_goes_down() {
+    if !require("redis", &["redis-server", "redis-cli"]) {
+        return;
+    }
+    let port = free_port();
+    let example = Example::new("redis", &[("REDIS_PORT", port.to_string())]);
+    example.devup(&[]).success();
+    assert_eq!(probe::redis_ping(port), "+PONG");
+    let pids = example.assert_running(&["redis"]);
+    example.down_and_assert_gone(&pids, &[port]);
+}
+
+/// A port held by someone else: the forked server logs the bind error and
+/// exits while the start command has already exited 0; `fail_when_log`
+/// catches the line, which devup shows.
+#[test]
+fn redis_on_a_taken_port_fails_with_its_own_error_line() {
+    if !require("redis", &["redis-server", "redis-cli"]) {
+        return;
+    }
+    let listener = TcpListener::bind("127.0.0.1:0").expect("binding a port to hold");
+    let port = listener.local_addr().expect("address").port();
+    let example = Example::new("redis", &[("REDIS_PORT", port.to_string())]);
+    example
+        .devup(&[])
+        .failure(1, &["redis", "Address already in use"]);
+    assert!(real_support::procs::naming(example.root()).is_empty());
+}
+
+/// A bad directive: redis-server prints its config error and exits 1.
+#[test]
+fn redis_with_a_bad_directive_fails_with_its_own_error_line() {
+    if !require("redis", &["redis-server", "redis-cli"]) {
+        return;
+    }
+    let port = free_port();
+    let example = Example::new("redis", &[("REDIS_PORT", port.to_string())]);
+    example
+        .devup_with(&[], &[("REDIS_ARGS", "--no-such-directive yes")])
+        .failure(1, &["redis", "Bad directive or wrong number of arguments"]);
+    assert!(real_support::procs::naming(example.root()).is_empty());
+}
+
+/// memcached writes its pid file after chdir("/"): the manifest passes an
+/// absolute path.
+#[test]
+fn memcached_comes_up_answers_version_and_goes_down() {
+    if !require("memcached", &["memcached"]) {
+        return;
+    }
+    let port = free_port();
+    let example = Example::new("memcached", &[("MEMCACHED_PORT", port.to_string())]);
+    example.devup(&[]).success();
+    assert!(
+        probe::memcached_version(port).starts_with("VERSION "),
+        "memcached's answer to version"
+    );
+    let pids = example.assert_running(&["memcached"]);
+    example.down_and_assert_gone(&pids, &[port]);
+}
+
+/// nginx with its own prefix; an HTTP GET answers.
+#[test]
+fn nginx_comes_up_answers_http_and_goes_down() {
+    if !require("nginx", &["nginx"]) {
+        return;
+    }
+    let port = free_port();
+    let example = Example::new("nginx", &[("NGINX_PORT", port.to_string())]);
+    example.devup(&[]).success();
+    assert_eq!(
+        probe::http_get(port, "/"),
+        (200, "hello from nginx\n".to_string())
+    );
+    let pids = example.assert_running(&["nginx"]);
+    example.down_and_assert_gone(&pids, &[port]);
+}
+
+/// An unknown directive: nginx exits 1 and says which one, and where.
+#[test]
+fn nginx_with_a_bad_directive_fails_with_its_own_error_line() {
+    if !require("nginx", &["nginx"]) {
+        return;
+    }
+    let port = free_port();
+    let example = Example::new("nginx", &[("NGINX_PORT", port.to_string())]);
+    let template = example.dir().join("nginx.conf.in");
+    let config = fs::read_to_string(&template).expect("reading the template");
+    fs::write(&template, format!("{config}no_such_directive on;\n")).expect("breaking it");
+    example.devup(&[]).failure(
+        1,
+        &["nginx", "unknown directive \"no_such_directive\""],
+    );
+    assert!(real_support::procs::naming(example.root()).is_empty());
+}
+
+/// A port already held: either devup's own check or nginx's bind error says
+/// the address is in use; either way the start fails with exit 1.
+#[test]
+fn nginx_on_a_taken_port_fails() {
+    if !require("nginx", &["nginx"]) {
+        return;
+    }
+    let listener = TcpListener::bind("127.0.0.1:0").expect("binding a port to hold");
+    let port = listener.local_addr().expect("address").port();
+    let example = Example::new("nginx", &[("NGINX_PORT", port.to_string())]);
+    example.devup(&[]).failure(1, &["nginx", "already in use"]);
+    assert!(real_support::procs::naming(example.root()).is_empty());
+}
+
+/// Apache (the seed's Tutorial 1): a self-contained config, `-k start`.
+#[test]
+fn apache_comes_up_serves_a_page_and_goes_down() {
+    if !require("apache", &["apache2"]) {
+        return;
+    }
+    let port = free_port();
+    let example = Example::new("apache", &[("APACHE_PORT", port.to_string())]);
+    example.devup(&[]).success();
+    assert_eq!(
+        probe::http_get(port, "/"),
+        (200, "hello from apache\n".to_string())
+    );
+    let pids = example.assert_running(&["apache"]);
+    example.down_and_assert_gone(&pids, &[port]);
+}
+
+/// Sphinx (the seed's Tutorial 2): before_start builds the index once;
+/// searchd greets with the MySQL protocol; a restart keeps the index.
+#[test]
+fn sphinx_builds_its_index_once_greets_and_goes_down() {
+    if !require("sphinx", &["searchd", "indexer"]) {
+        return;
+    }
+    let port = free_port();
+    let example = Example::new("sphinx", &[("SPHINX_PORT", port.to_string())]);
+    example.devup(&[]).success();
+    assert!(
+        probe::mysql_greeting(port).starts_with("2."),
+        "searchd's server version"
+    );
+    let index = example.dir().join(".devup/sphinx/data/docs.sph");
+    let built = fs::metadata(&index).and_then(|meta| meta.modified());
+    let built = built.expect("the index exists after the first start");
+
+    example.devup(&["restart"]).success();
+    let after = fs::metadata(&index).and_then(|meta| meta.modified());
+    assert_eq!(after.expect("the index"), built, "the restart rebuilt the index");
+    assert!(probe::mysql_greeting(port).starts_with("2."));
+    let pids = example.assert_running(&["search"]);
+    example.down_and_assert_gone(&pids, &[port]);
+}
+
+/// PostgreSQL in the foreground (`daemonize: true`), initdb on first start,
+/// run as the `postgres` user when we are root.
+#[test]
+fn postgresql_initializes_answers_a_query_and_goes_down() {
+    if !require("postgresql", &["initdb", "postgres", "pg_isready", "psql"]) {
+        return;
+    }
+    let port = free_port();
+    let example = Example::new("postgresql", &[("PG_PORT", port.to_string())]);
+    example.devup(&[]).success();
+    assert!(probe::pg_client("pg_isready", port, &[]).0, "pg_isready");
+    assert_eq!(
+        probe::pg_client("psql", port, &["-tAc", "select 1"]),
+        (true, "1".to_string())
+    );
+    let pids = example.assert_running(&["db"]);
+    let comm = fs::read_to_string(format!("/proc/{}/comm", pids[0])).expect("comm");
+    assert_eq!(comm.trim(), "postgres", "the pid devup records is the server's");
+    example.down_and_assert_gone(&pids, &[port]);
+}
+
+/// The whole stack: web (nginx) → app → {redis, search, db}; a GET through
+/// nginx reaches the app, which reaches each backend with its protocol.
+#[test]
+fn stack_comes_up_in_order_answers_through_nginx_and_goes_down() {
+    let programs = [
+        "redis-server",
+        "redis-cli",
+        "searchd",
+        "indexer",
+        "initdb",
+        "postgres",
+        "pg_isready",
+        "nginx",
+        "python3",
+    ];
+    if !require("stack", &programs) {
+        return;
+    }
+    let ports: Vec<u16> = (0..5).map(|_| free_port()).collect();
+    let names = ["REDIS_PORT", "SPHINX_PORT", "PG_PORT", "APP_PORT", "WEB_PORT"];
+    let env: Vec<(&str, String)> = names
+        .iter()
+        .zip(&ports)
+        .map(|(name, port)| (*name, port.to_string()))
+        .collect();
+    let example = Example::new("stack", &env);
+    example.devup(&[]).success();
+
+    let (status, body) = probe::http_get(ports[4], "/");
+    assert_eq!(status, 200, "GET through nginx: {body}");
+    assert!(body.contains("redis: +PONG"), "{body}");
+    assert!(body.contains("search: 2."), "{body}");
+    assert!(body.contains("db: accepting connections"), "{body}");
+
+    let pids = example.assert_running(&["redis", "search", "db", "app", "web"]);
+    example.down_and_assert_gone(&pids, &ports);
+}
