@@ -31,11 +31,19 @@
 //! # }
 //! ```
 #![warn(missing_docs)]
+// `Error` carries the log excerpts a person needs; it is built once per failed
+// start, so its size does not matter.
+#![allow(clippy::result_large_err)]
 
+pub mod cli;
 pub mod controller;
 mod error;
+pub mod exit_code;
 pub mod manifest;
 pub mod plan;
+pub mod report;
+pub mod run;
+pub mod signals;
 
 pub use controller::{
     AbortSignal, CommandLine, DaemonController, DaemonControllerBuilder, DaemonState, Event, Ping,

@@ -297,10 +297,10 @@ impl DaemonControllerBuilder {
             .start
             .clone()
             .ok_or_else(|| config_error("start", "a start command is required".into()))?;
-        if let CommandLine::Argv(argv) = &start {
-            if argv.is_empty() {
-                return Err(config_error("start", "the command list is empty".into()));
-            }
+        if let CommandLine::Argv(argv) = &start
+            && argv.is_empty()
+        {
+            return Err(config_error("start", "the command list is empty".into()));
         }
         let dir = match &self.dir {
             Some(dir) if dir.is_absolute() => dir.clone(),

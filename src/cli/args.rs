@@ -1,0 +1,222 @@
+//! The command line as clap sees it: flags and positional arguments,
+//! nothing validated beyond their syntax. `config.rs` turns them into what
+//! the commands need.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+use clap_complete::Shell;
+
+/// `devup`: start a project's daemons in dependency order.
+#[derive(Debug, Parser)]
+#[command(
+    name = "devup",
+    version,
+    about = "Start a project's local daemons in dependency order, each only when what it depends on is ready.",
+    after_help = "Without a command, `devup [NAME...]` is `devup up [NAME...]`.\n\
+                  Exit codes: 0 success, 1 a daemon failed or was skipped, 2 usage or manifest error, \
+                  3 `status`: not all running, 128+N interrupted by signal N."
+)]
+pub struct DevupArgs {
+    /// The flags every command takes.
+    #[command(flatten)]
+    pub common: CommonArgs,
+
+    /// The command; `up` when none is given.
+    #[command(subcommand)]
+    pub command: Option<CommandArgs>,
+
+    /// The daemons to start, with what they depend on (all when none are named).
+    #[arg(value_name = "NAME")]
+    pub names: Vec<String>,
+}
+
+/// `devdown`: `devup down`.
+#[derive(Debug, Parser)]
+#[command(
+    name = "devdown",
+    version,
+    about = "Stop a project's local daemons (the same as `devup down`).",
+    after_help = "Exit codes: 0 all stopped, 1 a daemon failed to stop, 2 usage or manifest error, \
+                  128+N interrupted by signal N."
+)]
+pub struct DevdownArgs {
+    /// The flags every command takes.
+    #[command(flatten)]
+    pub common: CommonArgs,
+
+    /// The daemons to stop, after every running daemon that depends on them
+    /// (all when none are named).
+    #[arg(value_name = "NAME")]
+    pub names: Vec<String>,
+}
+
+/// The flags every command takes.
+#[derive(Debug, Clone, Default, Args)]
+pub struct CommonArgs {
+    /// The manifest (default: $DEVUP_FILE, else the nearest daemons.yaml or
+    /// daemons.yml in this directory or a parent).
+    #[arg(short = 'f', long = "file", value_name = "PATH", env = "DEVUP_FILE")]
+    pub file: Option<PathBuf>,
+
+    /// Print nothing but errors.
+    #[arg(short = 'q', long = "quiet")]
+    pub quiet: bool,
+}
+
+/// `logs` uses `-f` for `--follow`, so its manifest flag is long only.
+#[derive(Debug, Clone, Default, Args)]
+pub struct LongCommonArgs {
+    /// The manifest (default: $DEVUP_FILE, else the nearest daemons.yaml).
+    #[arg(long = "file", value_name = "PATH", env = "DEVUP_FILE")]
+    pub file: Option<PathBuf>,
+
+    /// Print nothing but errors.
+    #[arg(short = 'q', long = "quiet")]
+    pub quiet: bool,
+}
+
+/// The subcommands of `devup`.
+#[derive(Debug, Subcommand)]
+pub enum CommandArgs {
+    /// Start the named daemons (all when none are named) and what they depend on.
+    Up {
+        /// The flags every command takes.
+        #[command(flatten)]
+        common: CommonArgs,
+        /// The daemons to start.
+        #[arg(value_name = "NAME")]
+        names: Vec<String>,
+    },
+    /// Stop the named daemons (all when none are named), after every running
+    /// daemon that depends on them.
+    Down {
+        /// The flags every command takes.
+        #[command(flatten)]
+        common: CommonArgs,
+        /// The daemons to stop.
+        #[arg(value_name = "NAME")]
+        names: Vec<String>,
+    },
+    /// Stop, then start the named daemons (all when none are named); running
+    /// daemons that depend on them are stopped first and started again.
+    Restart {
+        /// The flags every command takes.
+        #[command(flatten)]
+        common: CommonArgs,
+        /// The daemons to restart.
+        #[arg(value_name = "NAME")]
+        names: Vec<String>,
+    },
+    /// Show each daemon's state, pid and uptime (exit 0 when all run, else 3).
+    Status {
+        /// The flags every command takes.
+        #[command(flatten)]
+        common: CommonArgs,
+        /// Print a JSON array of {name, state, pid, uptime_secs}.
+        #[arg(long)]
+        json: bool,
+        /// The daemons to show (all when none are named).
+        #[arg(value_name = "NAME")]
+        names: Vec<String>,
+    },
+    /// Validate the manifest and print the start order.
+    Check {
+        /// The flags every command takes.
+        #[command(flatten)]
+        common: CommonArgs,
+    },
+    /// Print the dependency graph in Graphviz DOT.
+    Graph {
+        /// The flags every command takes.
+        #[command(flatten)]
+        common: CommonArgs,
+    },
+    /// Print the last lines of a daemon's log.
+    Logs {
+        /// The flags every command takes.
+        #[command(flatten)]
+        common: LongCommonArgs,
+        /// The daemon.
+        #[arg(value_name = "NAME")]
+        name: String,
+        /// How many lines.
+        #[arg(short = 'n', long = "lines", value_name = "N", default_value_t = 50)]
+        lines: usize,
+        /// Keep printing what is appended, like `tail -f`.
+        #[arg(short = 'f', long = "follow")]
+        follow: bool,
+    },
+    /// Start the daemons, run CMD, then stop the daemons this call started.
+    Exec {
+        /// The flags every command takes.
+        #[command(flatten)]
+        common: CommonArgs,
+        /// The daemons to start (all when none are named).
+        #[arg(value_name = "NAME")]
+        names: Vec<String>,
+        /// The command and its arguments, after `--`.
+        #[arg(last = true, required = true, value_name = "CMD")]
+        command: Vec<String>,
+    },
+    /// Print the JSON Schema of the manifest.
+    Schema,
+    /// Print a shell completion script.
+    Completions {
+        /// The shell.
+        #[arg(value_name = "SHELL")]
+        shell: Shell,
+    },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_definitions_are_consistent() {
+        DevupArgs::command().debug_assert();
+        DevdownArgs::command().debug_assert();
+    }
+
+    fn parse(args: &[&str]) -> DevupArgs {
+        DevupArgs::try_parse_from(std::iter::once("devup").chain(args.iter().copied()))
+            .expect("valid arguments")
+    }
+
+    #[test]
+    fn bare_names_are_positional_and_known_words_are_commands() {
+        let args = parse(&["-f", "x.yaml", "redis", "web"]);
+        assert!(args.command.is_none());
+        assert_eq!(args.names, ["redis", "web"]);
+        let args = parse(&["-f", "x.yaml", "status", "--json"]);
+        assert!(matches!(
+            args.command,
+            Some(CommandArgs::Status { json: true, .. })
+        ));
+    }
+
+    #[test]
+    fn logs_takes_dash_f_as_follow() {
+        let args = parse(&["logs", "web", "-f", "-n", "3"]);
+        assert!(matches!(
+            args.command,
+            Some(CommandArgs::Logs {
+                follow: true,
+                lines: 3,
+                ..
+            })
+        ));
+    }
+
+    #[test]
+    fn exec_splits_names_from_the_command() {
+        let args = parse(&["exec", "redis", "--", "sh", "-c", "exit 3"]);
+        let Some(CommandArgs::Exec { names, command, .. }) = args.command else {
+            panic!("not exec");
+        };
+        assert_eq!(names, ["redis"]);
+        assert_eq!(command, ["sh", "-c", "exit 3"]);
+    }
+}

@@ -1,0 +1,66 @@
+//! The validated configuration of one invocation: the flags every command
+//! shares, merged from before and after the subcommand, and the loading of
+//! the manifest and its plan.
+
+use std::path::PathBuf;
+
+use super::CliError;
+use super::args::{CommonArgs, LongCommonArgs};
+use crate::manifest::Manifest;
+use crate::plan::Plan;
+use crate::report::OutputStyle;
+use crate::run::SharedReporter;
+
+/// The flags every command shares.
+#[derive(Debug, Clone, Default)]
+pub struct Config {
+    /// `-f PATH` (or `$DEVUP_FILE`): the manifest, else discovery.
+    pub file: Option<PathBuf>,
+    /// `-q`: only errors.
+    pub quiet: bool,
+}
+
+/// A loaded manifest and its dependency plan.
+#[derive(Debug)]
+pub struct Project {
+    /// The manifest.
+    pub manifest: Manifest,
+    /// Its dependency graph.
+    pub plan: Plan,
+}
+
+impl Config {
+    /// The flags given before the subcommand, overridden by those after it.
+    pub fn merge(top: &CommonArgs, sub: Option<&CommonArgs>) -> Config {
+        let sub = sub.cloned().unwrap_or_default();
+        Config {
+            file: sub.file.or_else(|| top.file.clone()),
+            quiet: top.quiet || sub.quiet,
+        }
+    }
+
+    /// The same for `logs`, whose manifest flag is `--file` only.
+    pub fn merge_long(top: &CommonArgs, sub: &LongCommonArgs) -> Config {
+        Config {
+            file: sub.file.clone().or_else(|| top.file.clone()),
+            quiet: top.quiet || sub.quiet,
+        }
+    }
+
+    /// Finds, loads and validates the manifest, and builds its plan.
+    pub fn load(&self) -> Result<Project, CliError> {
+        let cwd = std::env::current_dir().map_err(|source| CliError::Io {
+            action: "reading the current directory".into(),
+            source,
+        })?;
+        let path = Manifest::discover(self.file.as_deref(), &cwd)?;
+        let manifest = Manifest::load(&path)?;
+        let plan = Plan::new(&manifest)?;
+        Ok(Project { manifest, plan })
+    }
+
+    /// The reporter for `up`/`down`: progress, plain lines or only errors.
+    pub fn reporter(&self) -> SharedReporter {
+        OutputStyle::detect(self.quiet).reporter()
+    }
+}

@@ -1,0 +1,60 @@
+//! `up`, `down` and `restart`: load the manifest, handle signals, run, and
+//! turn the report into an exit code.
+
+use super::{CliError, Config, install_signals};
+use crate::exit_code;
+use crate::run;
+
+/// `devup [up] [NAME...]`.
+pub fn up(config: &Config, names: &[String]) -> Result<u8, CliError> {
+    let signals = install_signals()?;
+    let project = config.load()?;
+    let report = run::up(
+        &project.plan,
+        &project.manifest,
+        names,
+        &config.reporter(),
+        &signals.abort_signal(),
+    )?;
+    Ok(match signals.received() {
+        Some(signal) => exit_code::from_signal(signal),
+        None if report.success() => exit_code::SUCCESS,
+        None => exit_code::FAILURE,
+    })
+}
+
+/// `devup down [NAME...]`, `devdown [NAME...]`.
+pub fn down(config: &Config, names: &[String]) -> Result<u8, CliError> {
+    let signals = install_signals()?;
+    let project = config.load()?;
+    let report = run::down(
+        &project.plan,
+        &project.manifest,
+        names,
+        &config.reporter(),
+        &signals.abort_signal(),
+    )?;
+    Ok(match signals.received() {
+        Some(signal) => exit_code::from_signal(signal),
+        None if report.success() => exit_code::SUCCESS,
+        None => exit_code::FAILURE,
+    })
+}
+
+/// `devup restart [NAME...]`.
+pub fn restart(config: &Config, names: &[String]) -> Result<u8, CliError> {
+    let signals = install_signals()?;
+    let project = config.load()?;
+    let report = run::restart(
+        &project.plan,
+        &project.manifest,
+        names,
+        &config.reporter(),
+        &signals.abort_signal(),
+    )?;
+    Ok(match signals.received() {
+        Some(signal) => exit_code::from_signal(signal),
+        None if report.success() => exit_code::SUCCESS,
+        None => exit_code::FAILURE,
+    })
+}

@@ -1,0 +1,55 @@
+//! The `devup` and `devdown` command lines, in layers: clap definitions
+//! (`args.rs`) → the validated configuration (`config.rs`) → an
+//! `enum Command` that executes (`command.rs`), with one file per command
+//! that needs more than a few lines. The binaries call [`devup`] or
+//! [`devdown`] and turn an error into an exit code, once.
+
+mod args;
+mod command;
+mod config;
+mod error;
+mod exec;
+mod inspect;
+mod lifecycle;
+mod logs;
+mod status;
+
+use std::ffi::OsString;
+
+use clap::Parser;
+
+pub use args::{CommandArgs, CommonArgs, DevdownArgs, DevupArgs};
+pub use command::Command;
+pub use config::{Config, Project};
+pub use error::CliError;
+
+use crate::signals::Signals;
+
+/// Runs `devup` with `args` (the program name first); returns the exit code.
+pub fn devup<I, T>(args: I) -> Result<u8, CliError>
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    let (command, config) = Command::from_devup(DevupArgs::try_parse_from(args)?);
+    command.execute(&config)
+}
+
+/// Runs `devdown` with `args` (the program name first); returns the exit code.
+pub fn devdown<I, T>(args: I) -> Result<u8, CliError>
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    let (command, config) = Command::from_devdown(DevdownArgs::try_parse_from(args)?);
+    command.execute(&config)
+}
+
+/// Takes over SIGINT/SIGTERM/SIGHUP for a long-running command. Called on
+/// the main thread before any other thread exists.
+fn install_signals() -> Result<Signals, CliError> {
+    Signals::install().map_err(|source| CliError::Io {
+        action: "installing the signal handling".into(),
+        source,
+    })
+}

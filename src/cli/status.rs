@@ -1,0 +1,102 @@
+//! `devup status [NAME...] [--json]`: each daemon's state, pid and uptime,
+//! as aligned lines or as a JSON array; exit 0 when all run, 3 otherwise.
+
+use serde_json::json;
+
+use super::inspect::print;
+use super::{CliError, Config};
+use crate::controller::{DaemonState, Status, format_duration};
+use crate::exit_code;
+
+/// One daemon's row.
+struct Row {
+    name: String,
+    status: Status,
+}
+
+/// Prints the status of `names` (all daemons when empty).
+pub fn run(config: &Config, names: &[String], json: bool) -> Result<u8, CliError> {
+    let project = config.load()?;
+    // Rejects unknown names with the nearest known one as a suggestion.
+    project.plan.up_set(names)?;
+    let names = if names.is_empty() {
+        project.plan.names()
+    } else {
+        names.to_vec()
+    };
+    let rows: Vec<Row> = names
+        .into_iter()
+        .map(|name| {
+            let status = project
+                .manifest
+                .controller_builder(&name)
+                .and_then(|builder| builder.build().ok())
+                .map_or(
+                    Status {
+                        state: DaemonState::Stopped,
+                        pid: None,
+                        uptime: None,
+                    },
+                    |controller| controller.status(),
+                );
+            Row { name, status }
+        })
+        .collect();
+    print(&if json {
+        render_json(&rows)
+    } else {
+        render_lines(&rows)
+    })?;
+    let all_running = rows
+        .iter()
+        .all(|row| row.status.state == DaemonState::Running);
+    Ok(if all_running {
+        exit_code::SUCCESS
+    } else {
+        exit_code::NOT_ALL_RUNNING
+    })
+}
+
+fn render_json(rows: &[Row]) -> String {
+    let array: Vec<_> = rows
+        .iter()
+        .map(|row| {
+            json!({
+                "name": row.name,
+                "state": row.status.state.as_str(),
+                "pid": row.status.pid,
+                "uptime_secs": row.status.uptime.map(|uptime| uptime.as_secs()),
+            })
+        })
+        .collect();
+    let mut text = serde_json::to_string_pretty(&array).expect("a JSON value serializes");
+    text.push('\n');
+    text
+}
+
+fn render_lines(rows: &[Row]) -> String {
+    let width = rows
+        .iter()
+        .map(|row| row.name.chars().count())
+        .max()
+        .unwrap_or(0);
+    rows.iter()
+        .map(|row| {
+            let pid = row
+                .status
+                .pid
+                .map_or_else(|| "-".to_string(), |pid| pid.to_string());
+            let uptime = row
+                .status
+                .uptime
+                .map_or_else(|| "-".into(), format_duration);
+            format!(
+                "{:<width$}  {:<12}  {:>7}  {}\n",
+                row.name,
+                row.status.state.as_str(),
+                pid,
+                uptime
+            )
+        })
+        .collect()
+}

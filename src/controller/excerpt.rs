@@ -1,0 +1,102 @@
+//! Log excerpts for error messages, and following a log during a start: the
+//! lines appended to a file since an offset noted before the start (from 0
+//! when the file shrank, as after a rotation), at most the last 30 in an
+//! excerpt, and never more than the last 256 KiB read.
+
+use std::fs::File;
+use std::io::{Read, Seek, SeekFrom};
+use std::os::unix::fs::FileExt;
+use std::path::{Path, PathBuf};
+
+use crate::error::LogExcerpt;
+
+/// The most bytes read for one excerpt (its end).
+const MAX_READ: u64 = 256 * 1024;
+
+/// The size of the file at `path`, 0 when it does not exist.
+pub(crate) fn file_len(path: &Path) -> u64 {
+    std::fs::metadata(path).map(|meta| meta.len()).unwrap_or(0)
+}
+
+/// The lines appended to `path` since `offset`.
+pub(crate) fn log_since(path: &Path, offset: u64) -> LogExcerpt {
+    let text = File::open(path)
+        .and_then(|file| read_tail(&file, offset))
+        .unwrap_or_default();
+    LogExcerpt::from_text(Some(path.to_path_buf()), &text)
+}
+
+/// Everything written to `file` (the start command's output).
+pub(crate) fn output_of(file: &File) -> LogExcerpt {
+    LogExcerpt::from_text(None, &read_tail(file, 0).unwrap_or_default())
+}
+
+fn read_tail(file: &File, offset: u64) -> std::io::Result<String> {
+    let len = file.metadata()?.len();
+    let offset = if len < offset { 0 } else { offset };
+    let start = offset.max(len.saturating_sub(MAX_READ));
+    let mut bytes = vec![0; (len - start) as usize];
+    let mut filled = 0;
+    while filled < bytes.len() {
+        match file.read_at(&mut bytes[filled..], start + filled as u64)? {
+            0 => break,
+            read => filled += read,
+        }
+    }
+    bytes.truncate(filled);
+    Ok(String::from_utf8_lossy(&bytes).into_owned())
+}
+
+/// Reads the complete lines appended to a log file, a few at a time.
+#[derive(Debug)]
+pub(crate) struct LogFollower {
+    path: PathBuf,
+    offset: u64,
+    partial: Vec<u8>,
+}
+
+impl LogFollower {
+    /// Follows `path` from `offset`.
+    pub(crate) fn new(path: PathBuf, offset: u64) -> Self {
+        LogFollower {
+            path,
+            offset,
+            partial: Vec::new(),
+        }
+    }
+
+    /// The file's size as last read.
+    pub(crate) fn offset(&self) -> u64 {
+        self.offset
+    }
+
+    /// The complete lines appended since the last call.
+    pub(crate) fn new_lines(&mut self) -> Vec<String> {
+        let Ok(mut file) = File::open(&self.path) else {
+            return Vec::new();
+        };
+        let len = file.metadata().map(|meta| meta.len()).unwrap_or(0);
+        if len < self.offset {
+            // Truncated or replaced: read the new file from its start.
+            self.offset = 0;
+            self.partial.clear();
+        }
+        if len == self.offset || file.seek(SeekFrom::Start(self.offset)).is_err() {
+            return Vec::new();
+        }
+        let mut bytes = Vec::new();
+        if file.take(MAX_READ).read_to_end(&mut bytes).is_err() {
+            return Vec::new();
+        }
+        self.offset += bytes.len() as u64;
+        self.partial.extend_from_slice(&bytes);
+        let Some(end) = self.partial.iter().rposition(|byte| *byte == b'\n') else {
+            return Vec::new();
+        };
+        let complete: Vec<u8> = self.partial.drain(..=end).collect();
+        String::from_utf8_lossy(&complete)
+            .lines()
+            .map(str::to_string)
+            .collect()
+    }
+}

@@ -1,0 +1,144 @@
+//! A handle on one process that devup may signal: opened only for a pid above
+//! 1 whose start time is the expected one, it signals exactly that process
+//! (through a pidfd, so a pid reused after the check is never hit) and waits
+//! for it to be gone (pidfd + poll wakes at its exit; without pidfd support,
+//! short polling). This is the only place that sends signals to a daemon.
+
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::time::{Duration, Instant};
+
+use super::process;
+
+/// One live process, pinned by its start time.
+#[derive(Debug)]
+pub(crate) struct ProcessHandle {
+    pid: u32,
+    start_ticks: u64,
+    pidfd: Option<OwnedFd>,
+}
+
+impl ProcessHandle {
+    /// Opens `pid` if it is alive, above 1, and (when given) started at
+    /// `start_ticks`; `None` otherwise.
+    pub(crate) fn open(pid: u32, start_ticks: Option<u64>) -> Option<ProcessHandle> {
+        if pid <= 1 || pid > i32::MAX as u32 {
+            return None;
+        }
+        // SAFETY: pidfd_open takes a pid and flags and returns a new fd or -1.
+        let fd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid as libc::pid_t, 0) };
+        let pidfd = if fd >= 0 {
+            // SAFETY: the kernel just gave us this fd; nobody else owns it.
+            Some(unsafe { OwnedFd::from_raw_fd(fd as i32) })
+        } else {
+            None
+        };
+        // Checked after opening the pidfd: if this is the expected process
+        // now, the pidfd refers to it for good.
+        let stat = process::stat(pid).filter(|stat| stat.is_alive())?;
+        if start_ticks.is_some_and(|ticks| ticks != stat.start_ticks) {
+            return None;
+        }
+        Some(ProcessHandle {
+            pid,
+            start_ticks: stat.start_ticks,
+            pidfd,
+        })
+    }
+
+    /// The pid.
+    pub(crate) fn pid(&self) -> u32 {
+        self.pid
+    }
+
+    /// True while the process runs (a zombie does not).
+    pub(crate) fn is_alive(&self) -> bool {
+        process::stat(self.pid)
+            .is_some_and(|stat| stat.is_alive() && stat.start_ticks == self.start_ticks)
+    }
+
+    /// Sends `signal` to this process; Ok when it is already gone.
+    pub(crate) fn signal(&self, signal: libc::c_int) -> std::io::Result<()> {
+        let result = match &self.pidfd {
+            // SAFETY: the fd is a pidfd we own; no siginfo, no flags.
+            Some(fd) => unsafe {
+                libc::syscall(
+                    libc::SYS_pidfd_send_signal,
+                    fd.as_raw_fd(),
+                    signal,
+                    std::ptr::null::<libc::siginfo_t>(),
+                    0,
+                )
+            },
+            None if self.is_alive() => {
+                // SAFETY: kill with a pid above 1 that we just verified.
+                unsafe { libc::kill(self.pid as libc::pid_t, signal) as libc::c_long }
+            }
+            None => return Ok(()),
+        };
+        if result == 0 {
+            return Ok(());
+        }
+        let error = std::io::Error::last_os_error();
+        match error.raw_os_error() {
+            Some(libc::ESRCH) => Ok(()),
+            _ => Err(error),
+        }
+    }
+
+    /// Sends `signal` to the process group this process leads; when it does
+    /// not lead one (its pgid is not its pid), to the process alone.
+    pub(crate) fn signal_group(&self, signal: libc::c_int) -> std::io::Result<()> {
+        let leads = process::stat(self.pid).is_some_and(|stat| {
+            stat.is_alive() && stat.start_ticks == self.start_ticks && stat.pgid == self.pid
+        });
+        if !leads {
+            return self.signal(signal);
+        }
+        // SAFETY: killpg with a group id above 1 led by the verified process.
+        if unsafe { libc::killpg(self.pid as libc::pid_t, signal) } == 0 {
+            return Ok(());
+        }
+        let error = std::io::Error::last_os_error();
+        match error.raw_os_error() {
+            Some(libc::ESRCH) => Ok(()),
+            _ => Err(error),
+        }
+    }
+
+    /// Waits until the process is gone or `timeout` passes; true when gone.
+    pub(crate) fn wait_gone(&self, timeout: Duration) -> bool {
+        let deadline = Instant::now() + timeout;
+        let mut interval = Duration::from_millis(1);
+        loop {
+            if !self.is_alive() {
+                return true;
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return false;
+            }
+            match &self.pidfd {
+                Some(fd) => {
+                    let mut poll = libc::pollfd {
+                        fd: fd.as_raw_fd(),
+                        events: libc::POLLIN,
+                        revents: 0,
+                    };
+                    // A zombie makes the pidfd readable but is still listed
+                    // in /proc: poll at most 50 ms at a time and re-check.
+                    let wait = left.min(Duration::from_millis(50));
+                    // SAFETY: one pollfd that lives across the call.
+                    unsafe { libc::poll(&mut poll, 1, wait.as_millis().max(1) as libc::c_int) };
+                    if poll.revents != 0 {
+                        std::thread::sleep(interval.min(left));
+                        interval = (interval * 2).min(Duration::from_millis(5));
+                    }
+                }
+                None => {
+                    std::thread::sleep(interval.min(left));
+                    interval = (interval * 2).min(Duration::from_millis(5));
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,70 @@
+//! The lock that serializes starts and stops of one daemon across threads
+//! and processes: an exclusive `flock` on the daemon's `lock_file`, held by a
+//! guard that owns the locked file. The kernel drops the lock when the file
+//! is closed, also when the process dies, so a killed devup leaves nothing to
+//! clean up. This file owns only the lock, not what is done under it.
+
+use std::fs::{File, OpenOptions, TryLockError};
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::Path;
+use std::time::Duration;
+
+use super::{AbortSignal, Event};
+use crate::error::{Error, Result};
+
+/// Holds the daemon's lock until dropped.
+#[derive(Debug)]
+pub(crate) struct LockGuard {
+    _file: File,
+}
+
+impl LockGuard {
+    /// Takes the lock, waiting for whoever holds it. `on_wait` is called once
+    /// when the lock is busy. Waiting polls on a growing interval (1 ms to
+    /// 20 ms) so that `abort` can interrupt it.
+    pub(crate) fn acquire(
+        daemon: &str,
+        path: &Path,
+        abort: &AbortSignal,
+        on_wait: impl FnOnce(Event),
+    ) -> Result<LockGuard> {
+        let lock_error = |source| Error::Lock {
+            daemon: daemon.to_string(),
+            path: path.to_path_buf(),
+            source,
+        };
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).map_err(lock_error)?;
+        }
+        // O_NOFOLLOW: a symlink planted at the lock path is refused rather
+        // than followed to some other file.
+        let file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .mode(0o600)
+            .custom_flags(libc::O_NOFOLLOW)
+            .open(path)
+            .map_err(lock_error)?;
+        let mut on_wait = Some(on_wait);
+        let mut interval = Duration::from_millis(1);
+        loop {
+            match file.try_lock() {
+                Ok(()) => return Ok(LockGuard { _file: file }),
+                Err(TryLockError::WouldBlock) => {}
+                Err(TryLockError::Error(source)) => return Err(lock_error(source)),
+            }
+            if let Some(on_wait) = on_wait.take() {
+                on_wait(Event::WaitingForLock);
+            }
+            if abort.is_aborted() {
+                return Err(Error::Interrupted {
+                    daemon: daemon.to_string(),
+                });
+            }
+            std::thread::sleep(interval);
+            interval = (interval * 2).min(Duration::from_millis(20));
+        }
+    }
+}

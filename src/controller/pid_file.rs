@@ -1,0 +1,153 @@
+//! Reading and writing pid files, trusting nothing: a pid file is valid only
+//! when it is a regular file holding a decimal integer above 1 and nothing
+//! else but white space. Reading never blocks (a FIFO planted at the path is
+//! refused) and never reads more than a few bytes. Whether the pid's process
+//! is the daemon is decided in `running.rs`, not here.
+
+use std::fs::{File, OpenOptions};
+use std::io::{ErrorKind, Read, Write};
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
+
+/// The most bytes a pid file may hold; "4194304\n" and some white space fit.
+const MAX_LEN: u64 = 64;
+
+/// What a pid file holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum PidFileContent {
+    /// There is no pid file.
+    Missing,
+    /// It is not a valid pid file; the reason says why.
+    Corrupt(String),
+    /// A valid pid, and when the file was last written.
+    Pid { pid: u32, written: SystemTime },
+}
+
+/// Parses the text of a pid file: a decimal integer above 1, surrounded by
+/// nothing but white space.
+pub(crate) fn parse(text: &str) -> Result<u32, String> {
+    let trimmed = text.trim();
+    if trimmed.is_empty() {
+        return Err("it is empty".into());
+    }
+    if !trimmed.bytes().all(|byte| byte.is_ascii_digit()) {
+        return Err(format!("`{}` is not a pid", shorten(trimmed)));
+    }
+    // Real pids stay below 2^22 (pid_max); anything beyond i32 cannot be one.
+    match trimmed.parse::<u32>() {
+        Ok(pid) if pid > 1 && pid <= i32::MAX as u32 => Ok(pid),
+        Ok(pid) => Err(format!("{pid} is not a daemon's pid")),
+        Err(_) => Err(format!("`{}` is not a pid", shorten(trimmed))),
+    }
+}
+
+fn shorten(text: &str) -> String {
+    let mut short: String = text.chars().take(20).collect();
+    if short.len() < text.len() {
+        short.push_str("...");
+    }
+    short.escape_debug().to_string()
+}
+
+/// Reads and validates the pid file at `path`.
+pub(crate) fn read(path: &Path) -> std::io::Result<PidFileContent> {
+    // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer.
+    let file = match OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(path)
+    {
+        Ok(file) => file,
+        Err(error) if error.kind() == ErrorKind::NotFound => return Ok(PidFileContent::Missing),
+        Err(error) => return Err(error),
+    };
+    let metadata = file.metadata()?;
+    if !metadata.is_file() {
+        return Ok(PidFileContent::Corrupt("it is not a regular file".into()));
+    }
+    if metadata.len() > MAX_LEN {
+        return Ok(PidFileContent::Corrupt(format!(
+            "it holds {} bytes, too many for a pid",
+            metadata.len()
+        )));
+    }
+    let mut bytes = Vec::new();
+    file.take(MAX_LEN + 1).read_to_end(&mut bytes)?;
+    let Ok(text) = std::str::from_utf8(&bytes) else {
+        return Ok(PidFileContent::Corrupt("it is not text".into()));
+    };
+    Ok(match parse(text) {
+        Ok(pid) => PidFileContent::Pid {
+            pid,
+            written: metadata.modified()?,
+        },
+        Err(reason) => PidFileContent::Corrupt(reason),
+    })
+}
+
+/// Writes `pid` to `path` atomically (a temp file in the same directory,
+/// then rename), mode 0644.
+pub(crate) fn write(path: &Path, pid: u32) -> std::io::Result<()> {
+    write_atomically(path, format!("{pid}\n").as_bytes(), 0o644)
+}
+
+/// Writes `contents` to `path` through a temp file and a rename, so readers
+/// see the old file or the new one, never half of it.
+pub(crate) fn write_atomically(path: &Path, contents: &[u8], mode: u32) -> std::io::Result<()> {
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent)?;
+    }
+    let temp = temp_path(path);
+    let result = (|| {
+        let mut file: File = OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(mode)
+            .open(&temp)?;
+        file.write_all(contents)?;
+        std::fs::rename(&temp, path)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&temp);
+    }
+    result
+}
+
+fn temp_path(path: &Path) -> PathBuf {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let mut name = path.file_name().unwrap_or_default().to_owned();
+    name.push(format!(
+        ".tmp.{}.{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    ));
+    path.with_file_name(name)
+}
+
+/// Removes the file at `path`; a missing file is fine.
+pub(crate) fn remove(path: &Path) -> std::io::Result<()> {
+    match std::fs::remove_file(path) {
+        Err(error) if error.kind() != ErrorKind::NotFound => Err(error),
+        _ => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse;
+
+    #[test]
+    fn accepts_a_pid_with_white_space() {
+        assert_eq!(parse("4242\n"), Ok(4242));
+        assert_eq!(parse("  17 \t\n"), Ok(17));
+    }
+
+    #[test]
+    fn refuses_everything_else() {
+        for text in ["", " \n", "abc", "0", "1", "-1", "+5", "12abc", "1 2", "99999999999999999999", "4294967295", "0x10"] {
+            assert!(parse(text).is_err(), "{text:?} was accepted");
+        }
+    }
+}

@@ -1,0 +1,166 @@
+//! One attempt of a ping: a TCP connection to any resolved address, a Unix
+//! socket connection, an HTTP GET answered 200 to 399 (a minimal HTTP/1.1
+//! client over `TcpStream`), a command that exits 0 within its own timeout,
+//! or a closure. `log` and `notify` pings are not attempts but things the
+//! start's wait loop watches for; here they count as ready.
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
+use std::os::unix::net::UnixStream;
+use std::time::Duration;
+
+use super::run_command::{self, RunEnd};
+use super::{DaemonSpec, Ping, output_file};
+
+/// How long one TCP connection attempt may take.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(1);
+/// How long an HTTP ping waits for the status line.
+const HTTP_TIMEOUT: Duration = Duration::from_secs(2);
+/// How long one `command` ping may run before it is killed.
+pub(crate) const COMMAND_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Tries `ping` once; `budget` caps how long a command ping may run.
+pub(crate) fn attempt(spec: &DaemonSpec, ping: &Ping, budget: Duration) -> bool {
+    match ping {
+        Ping::Tcp(address) => tcp(address),
+        Ping::Unix(path) => UnixStream::connect(path).is_ok(),
+        Ping::Http(url) => http(url),
+        Ping::Command(command) => {
+            let timeout = budget.min(COMMAND_TIMEOUT).max(Duration::from_millis(100));
+            matches!(
+                run_command::run(spec, command, timeout, None, false),
+                Ok(run) if matches!(run.end, RunEnd::Exited(status) if output_file::is_success(status))
+            )
+        }
+        Ping::Custom(check) => check(),
+        Ping::Log(_) | Ping::Notify => true,
+    }
+}
+
+/// For pings that connect to an address: the address, as people know it.
+/// Such a ping that succeeds before the daemon is spawned means another
+/// process holds the address.
+pub(crate) fn address_of(ping: &Ping) -> Option<String> {
+    match ping {
+        Ping::Tcp(address) => Some(address.clone()),
+        Ping::Unix(path) => Some(path.display().to_string()),
+        Ping::Http(url) => parse_url(url).map(|url| url.authority),
+        _ => None,
+    }
+}
+
+fn tcp(address: &str) -> bool {
+    let Ok(addresses) = address.to_socket_addrs() else {
+        return false;
+    };
+    addresses
+        .into_iter()
+        .any(|address| TcpStream::connect_timeout(&address, CONNECT_TIMEOUT).is_ok())
+}
+
+/// The parts of an `http://HOST:PORT/PATH` URL a GET needs.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct HttpUrl {
+    /// `HOST:PORT` as written (the port defaults to 80).
+    pub authority: String,
+    /// `/PATH?QUERY`.
+    pub path: String,
+}
+
+/// Parses an `http://` URL; `None` for anything else.
+pub(crate) fn parse_url(url: &str) -> Option<HttpUrl> {
+    let rest = url.strip_prefix("http://")?;
+    let (authority, path) = match rest.find(['/', '?']) {
+        Some(index) if rest.as_bytes()[index] == b'/' => (&rest[..index], &rest[index..]),
+        Some(index) => (&rest[..index], &rest[index..]),
+        None => (rest, "/"),
+    };
+    if authority.is_empty() || authority.contains('@') {
+        return None;
+    }
+    let has_port = match authority.rfind(']') {
+        Some(bracket) => authority[bracket..].contains(':'),
+        None => authority.contains(':'),
+    };
+    let authority = if has_port {
+        authority.to_string()
+    } else {
+        format!("{authority}:80")
+    };
+    let path = if path.starts_with('?') {
+        format!("/{path}")
+    } else {
+        path.to_string()
+    };
+    Some(HttpUrl { authority, path })
+}
+
+fn http(url: &str) -> bool {
+    let Some(url) = parse_url(url) else {
+        return false;
+    };
+    let Ok(addresses) = url.authority.to_socket_addrs() else {
+        return false;
+    };
+    addresses
+        .into_iter()
+        .any(|address| http_get(address, &url).is_some_and(|status| (200..400).contains(&status)))
+}
+
+fn http_get(address: SocketAddr, url: &HttpUrl) -> Option<u16> {
+    let mut stream = TcpStream::connect_timeout(&address, CONNECT_TIMEOUT).ok()?;
+    stream.set_read_timeout(Some(HTTP_TIMEOUT)).ok()?;
+    stream.set_write_timeout(Some(HTTP_TIMEOUT)).ok()?;
+    let request = format!(
+        "GET {} HTTP/1.1\r\nHost: {}\r\nUser-Agent: devup\r\nAccept: */*\r\nConnection: close\r\n\r\n",
+        url.path, url.authority
+    );
+    stream.write_all(request.as_bytes()).ok()?;
+    let mut head = Vec::new();
+    let mut buffer = [0u8; 512];
+    while !head.contains(&b'\n') && head.len() < 4096 {
+        match stream.read(&mut buffer).ok()? {
+            0 => break,
+            read => head.extend_from_slice(&buffer[..read]),
+        }
+    }
+    parse_status_line(&head)
+}
+
+/// The status code of `HTTP/1.x NNN reason`.
+fn parse_status_line(head: &[u8]) -> Option<u16> {
+    let line = head.split(|byte| *byte == b'\n').next()?;
+    let line = std::str::from_utf8(line).ok()?;
+    let mut parts = line.split_whitespace();
+    if !parts.next()?.starts_with("HTTP/") {
+        return None;
+    }
+    let code = parts.next()?;
+    if code.len() != 3 {
+        return None;
+    }
+    code.parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_urls() {
+        let url = parse_url("http://127.0.0.1:8080/health?x=1").unwrap();
+        assert_eq!(url.authority, "127.0.0.1:8080");
+        assert_eq!(url.path, "/health?x=1");
+        assert_eq!(parse_url("http://localhost").unwrap().authority, "localhost:80");
+        assert_eq!(parse_url("http://[::1]:9/").unwrap().authority, "[::1]:9");
+        assert_eq!(parse_url("http://[::1]/").unwrap().authority, "[::1]:80");
+        assert!(parse_url("https://example.com/").is_none());
+    }
+
+    #[test]
+    fn parses_status_lines() {
+        assert_eq!(parse_status_line(b"HTTP/1.1 204 No Content\r\n"), Some(204));
+        assert_eq!(parse_status_line(b"HTTP/1.0 500\r\n"), Some(500));
+        assert_eq!(parse_status_line(b"SSH-2.0-OpenSSH\r\n"), None);
+    }
+}

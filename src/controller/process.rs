@@ -1,0 +1,145 @@
+//! What the kernel says about a process, read from `/proc/PID/stat`: is it
+//! alive (a zombie is dead), who is its parent, its process group, and when
+//! it started. The start time, in clock ticks since boot, is what tells a
+//! process from a later one that reuses its pid. Nothing here sends signals.
+
+use std::time::{Duration, SystemTime};
+
+/// The fields of `/proc/PID/stat` devup needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct ProcStat {
+    /// `R`, `S`, `D`, `Z`, `T`...
+    pub state: u8,
+    /// The parent's pid.
+    pub ppid: u32,
+    /// The process group.
+    pub pgid: u32,
+    /// When it started, in clock ticks since boot (field 22).
+    pub start_ticks: u64,
+}
+
+impl ProcStat {
+    /// False for zombies (`Z`) and dead tasks (`X`): they run no code.
+    pub(crate) fn is_alive(&self) -> bool {
+        !matches!(self.state, b'Z' | b'X' | b'x')
+    }
+}
+
+/// Reads `/proc/PID/stat`; `None` when there is no such process.
+pub(crate) fn stat(pid: u32) -> Option<ProcStat> {
+    let text = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    parse_stat(&text)
+}
+
+fn parse_stat(text: &str) -> Option<ProcStat> {
+    // The command name (field 2) is in parentheses and may itself hold
+    // spaces and parentheses: the fields that follow start after the last ')'.
+    let rest = &text[text.rfind(')')? + 1..];
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    Some(ProcStat {
+        state: *fields.first()?.as_bytes().first()?,
+        ppid: fields.get(1)?.parse().ok()?,
+        pgid: fields.get(2)?.parse().ok()?,
+        start_ticks: fields.get(19)?.parse().ok()?,
+    })
+}
+
+/// True when `pid` names a live process (not a zombie).
+pub(crate) fn is_alive(pid: u32) -> bool {
+    stat(pid).is_some_and(|stat| stat.is_alive())
+}
+
+fn clock(id: libc::clockid_t) -> Duration {
+    let mut time = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: clock_gettime writes into the timespec we own; both clocks
+    // exist on every Linux kernel devup supports.
+    unsafe { libc::clock_gettime(id, &mut time) };
+    Duration::new(time.tv_sec as u64, time.tv_nsec as u32)
+}
+
+fn ticks_per_second() -> u64 {
+    // SAFETY: sysconf only reads a constant.
+    let ticks = unsafe { libc::sysconf(libc::_SC_CLK_TCK) };
+    if ticks > 0 { ticks as u64 } else { 100 }
+}
+
+/// How long ago a process that started at `start_ticks` started.
+pub(crate) fn age(start_ticks: u64) -> Duration {
+    let started = Duration::from_millis(start_ticks * 1000 / ticks_per_second());
+    clock(libc::CLOCK_BOOTTIME).saturating_sub(started)
+}
+
+/// The wall-clock time at which a process that started at `start_ticks`
+/// started: now minus its age. Precise to a clock tick (10 ms).
+pub(crate) fn start_time(start_ticks: u64) -> SystemTime {
+    SystemTime::now()
+        .checked_sub(age(start_ticks))
+        .unwrap_or(SystemTime::UNIX_EPOCH)
+}
+
+/// The kernel's boot id: start ticks compare only within one boot.
+pub(crate) fn boot_id() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/random/boot_id")
+        .map(|id| id.trim().to_string())
+        .unwrap_or_default()
+}
+
+/// Every live process whose chain of parents leads to `root` (not `root`
+/// itself), found by one scan of `/proc`.
+pub(crate) fn descendants(root: u32) -> Vec<u32> {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    let mut parent_of = Vec::new();
+    for entry in entries.flatten() {
+        let Some(pid) = entry.file_name().to_str().and_then(|name| name.parse().ok()) else {
+            continue;
+        };
+        if let Some(stat) = stat(pid) {
+            parent_of.push((pid, stat.ppid, stat.is_alive()));
+        }
+    }
+    let mut found = vec![root];
+    let mut index = 0;
+    while index < found.len() {
+        let parent = found[index];
+        found.extend(
+            parent_of
+                .iter()
+                .filter(|(pid, ppid, _)| *ppid == parent && !found.contains(pid))
+                .map(|(pid, _, _)| *pid)
+                .collect::<Vec<_>>(),
+        );
+        index += 1;
+    }
+    found
+        .into_iter()
+        .skip(1)
+        .filter(|pid| parent_of.iter().any(|(p, _, alive)| p == pid && *alive))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_a_name_with_parentheses_and_spaces() {
+        let line = "42 (a (b) c) S 7 42 42 0 -1 4194560 1 0 0 0 0 0 0 0 20 0 1 0 12345 0 0";
+        let stat = parse_stat(line).unwrap();
+        assert_eq!(stat.state, b'S');
+        assert_eq!(stat.ppid, 7);
+        assert_eq!(stat.pgid, 42);
+        assert_eq!(stat.start_ticks, 12345);
+    }
+
+    #[test]
+    fn this_process_is_alive_and_started_in_the_past() {
+        let me = stat(std::process::id()).unwrap();
+        assert!(me.is_alive());
+        assert!(start_time(me.start_ticks) <= SystemTime::now());
+    }
+}

@@ -1,0 +1,34 @@
+//! The full errors of the daemons that failed during a run, kept until the
+//! run is over so they are printed after its lines, once each.
+
+use std::sync::Mutex;
+
+use crate::run::RunEvent;
+
+/// Collected error messages, in the order the failures happened.
+#[derive(Debug, Default)]
+pub(crate) struct Failures(Mutex<Vec<String>>);
+
+impl Failures {
+    /// Keeps the error of a `Failed` event; ignores every other event.
+    pub(crate) fn collect(&self, event: &RunEvent<'_>) {
+        if let RunEvent::Failed { error, .. } = event {
+            self.lock().push(error.to_string());
+        }
+    }
+
+    /// The collected messages, each rendered as a block ending in a blank
+    /// line; empties the collection.
+    pub(crate) fn take(&self) -> String {
+        self.lock()
+            .drain(..)
+            .map(|message| format!("\nerror: {message}\n"))
+            .collect()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<String>> {
+        self.0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}

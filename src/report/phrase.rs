@@ -1,0 +1,65 @@
+//! The words every reporter uses for a daemon's state, so the progress
+//! lines and the plain lines say the same thing.
+
+use crate::controller::{Event, format_duration};
+use crate::run::{Action, Summary};
+
+/// What a controller event says about the daemon's phase, or `None` for
+/// the events a reporter shows from the run's own outcome instead (ready,
+/// already running, stopped, not running).
+pub(crate) fn phase(event: &Event) -> Option<String> {
+    Some(match event {
+        Event::WaitingForLock => "waiting for the lock (another devup is at it)".into(),
+        Event::StalePidFile { path, reason } => {
+            format!("removed stale pid file {} ({reason})", path.display())
+        }
+        Event::BeforeStart { command } => format!("before_start: {command}"),
+        Event::Spawned { pid } => format!("starting (pid {pid})"),
+        Event::WaitingForPidFile => "waiting for pid file".into(),
+        Event::WaitingForPing { pid } => format!("waiting for ping (pid {pid})"),
+        Event::Aborting { reason } => format!("aborting: {reason}"),
+        Event::Stopping { pid } => format!("stopping (pid {pid})"),
+        Event::Killing { pid } => format!("killing (pid {pid}): stop timeout passed"),
+        _ => return None,
+    })
+}
+
+/// The phase of a daemon whose turn just came.
+pub(crate) fn begun(action: Action) -> &'static str {
+    match action {
+        Action::Up => "starting",
+        Action::Down => "stopping",
+    }
+}
+
+/// `up: 2 ready, 1 already running, 1 failed, 1 skipped in 1.3s`.
+pub(crate) fn summary(summary: &Summary) -> String {
+    let mut parts = Vec::new();
+    let mut part = |count: usize, what: &str| {
+        if count > 0 {
+            parts.push(format!("{count} {what}"));
+        }
+    };
+    let verb = match summary.action {
+        Action::Up => {
+            part(summary.ready, "ready");
+            part(summary.already_running, "already running");
+            "up"
+        }
+        Action::Down => {
+            part(summary.stopped, "stopped");
+            part(summary.not_running, "not running");
+            "down"
+        }
+    };
+    part(summary.failed, "failed");
+    part(summary.skipped, "skipped");
+    if parts.is_empty() {
+        parts.push("nothing to do".into());
+    }
+    format!(
+        "{verb}: {} in {}",
+        parts.join(", "),
+        format_duration(summary.elapsed)
+    )
+}

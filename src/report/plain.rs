@@ -1,0 +1,94 @@
+//! Plain lines for pipes, CI logs and dumb terminals: one line per change
+//! of a daemon's state, `redis: ready in 212ms (pid 4242)`, never an escape
+//! code.
+
+use std::io::Write;
+use std::sync::Mutex;
+
+use super::Reporter;
+use super::failures::Failures;
+use super::phrase;
+use crate::controller::format_duration;
+use crate::run::{Action, RunEvent};
+
+/// Writes one plain line per state change to stderr.
+#[derive(Debug)]
+pub struct PlainReporter {
+    action: Mutex<Action>,
+    failures: Failures,
+}
+
+impl PlainReporter {
+    /// A reporter writing to stderr.
+    pub fn new() -> Self {
+        PlainReporter {
+            action: Mutex::new(Action::Up),
+            failures: Failures::default(),
+        }
+    }
+
+    fn action(&self) -> Action {
+        *self
+            .action
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+impl Default for PlainReporter {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Reporter for PlainReporter {
+    fn report(&self, event: &RunEvent<'_>) {
+        self.failures.collect(event);
+        let line = match event {
+            RunEvent::Begin { action, .. } => {
+                *self
+                    .action
+                    .lock()
+                    .unwrap_or_else(|poisoned| poisoned.into_inner()) = *action;
+                return;
+            }
+            RunEvent::Waiting {
+                daemon,
+                waiting_for,
+            } => format!("{daemon}: waiting for {}", waiting_for.join(", ")),
+            RunEvent::Begun { daemon } => format!("{daemon}: {}", phrase::begun(self.action())),
+            RunEvent::Controller { daemon, event } => match phrase::phase(event) {
+                Some(phase) => format!("{daemon}: {phase}"),
+                None => return,
+            },
+            RunEvent::Ready {
+                daemon,
+                pid,
+                elapsed,
+            } => format!(
+                "{daemon}: ready in {} (pid {pid})",
+                format_duration(*elapsed)
+            ),
+            RunEvent::AlreadyRunning { daemon, pid } => {
+                format!("{daemon}: already running (pid {pid})")
+            }
+            RunEvent::Stopped {
+                daemon,
+                pid,
+                elapsed,
+            } => format!(
+                "{daemon}: stopped in {} (pid {pid})",
+                format_duration(*elapsed)
+            ),
+            RunEvent::NotRunning { daemon } => format!("{daemon}: not running"),
+            RunEvent::Failed {
+                daemon, elapsed, ..
+            } => format!("{daemon}: failed after {}", format_duration(*elapsed)),
+            RunEvent::Skipped { daemon, cause } => format!("{daemon}: skipped ({cause})"),
+            RunEvent::Summary(summary) => {
+                format!("{}{}", phrase::summary(summary), self.failures.take())
+            }
+        };
+        let _ = writeln!(std::io::stderr().lock(), "{line}");
+    }
+}

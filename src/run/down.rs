@@ -1,0 +1,147 @@
+//! `down`: stop a set of daemons, each only after every daemon of the set
+//! that depends on it is stopped.
+
+use std::time::Instant;
+
+use super::schedule::schedule;
+use super::{
+    Action, DownReport, DownResult, RunEvent, SharedReporter, Skip, Summary, controller,
+    is_running, reachable,
+};
+use crate::controller::AbortSignal;
+use crate::manifest::{Manifest, ManifestError};
+use crate::plan::Plan;
+
+/// Stops `names` (all daemons when empty) and, first, every running daemon
+/// that depends on them; dependents first, independent ones in parallel.
+/// When a stop fails, what that daemon depends on is left running (skipped).
+/// Fails only on an unknown name.
+pub fn down(
+    plan: &Plan,
+    manifest: &Manifest,
+    names: &[String],
+    reporter: &SharedReporter,
+    abort: &AbortSignal,
+) -> Result<DownReport, ManifestError> {
+    let set = plan.down_set(names, &|name| is_running(manifest, name))?;
+    Ok(stop_exactly(plan, manifest, &set, reporter, abort))
+}
+
+/// Stops exactly the daemons of `set` (what `exec` started), in reverse
+/// dependency order, independent ones in parallel. Once `abort` fires, no
+/// new stop begins.
+pub fn stop_exactly(
+    plan: &Plan,
+    manifest: &Manifest,
+    set: &[String],
+    reporter: &SharedReporter,
+    abort: &AbortSignal,
+) -> DownReport {
+    let clock = Instant::now();
+    let order = plan.stop_order(set);
+    reporter.report(&RunEvent::Begin {
+        action: Action::Down,
+        daemons: &order,
+    });
+    let waits: Vec<Vec<String>> = order
+        .iter()
+        .map(|name| {
+            let mut dependents = reachable(plan, name, Plan::dependents);
+            dependents.retain(|other| order.contains(other));
+            plan.stop_order(&dependents)
+        })
+        .collect();
+    for (daemon, waiting_for) in order.iter().zip(&waits) {
+        if !waiting_for.is_empty() {
+            reporter.report(&RunEvent::Waiting {
+                daemon,
+                waiting_for,
+            });
+        }
+    }
+    let results = schedule(
+        &order,
+        |name| {
+            let at = order.iter().position(|other| other == name);
+            at.map(|at| waits[at].clone()).unwrap_or_default()
+        },
+        |name| stop_one(manifest, name, reporter, abort),
+        |daemon, _, cause| {
+            reporter.report(&RunEvent::Skipped { daemon, cause });
+            DownResult::Skipped(cause.clone())
+        },
+    );
+    let report = DownReport {
+        daemons: order.into_iter().zip(results).collect(),
+        elapsed: clock.elapsed(),
+    };
+    reporter.report(&RunEvent::Summary(&summary(&report)));
+    report
+}
+
+fn stop_one(
+    manifest: &Manifest,
+    daemon: &str,
+    reporter: &SharedReporter,
+    abort: &AbortSignal,
+) -> (DownResult, Option<Skip>) {
+    if abort.is_aborted() {
+        let cause = Skip::Interrupted;
+        reporter.report(&RunEvent::Skipped {
+            daemon,
+            cause: &cause,
+        });
+        return (DownResult::Skipped(cause.clone()), Some(cause));
+    }
+    reporter.report(&RunEvent::Begun { daemon });
+    let clock = Instant::now();
+    // The stop itself is never aborted: it is bounded by `stop_timeout`.
+    let result = controller(manifest, daemon, reporter, &AbortSignal::new())
+        .and_then(|controller| controller.stop());
+    match result {
+        Ok(Some(pid)) => {
+            let elapsed = clock.elapsed();
+            reporter.report(&RunEvent::Stopped {
+                daemon,
+                pid,
+                elapsed,
+            });
+            (DownResult::Stopped { pid, elapsed }, None)
+        }
+        Ok(None) => {
+            reporter.report(&RunEvent::NotRunning { daemon });
+            (DownResult::NotRunning, None)
+        }
+        Err(error) => {
+            reporter.report(&RunEvent::Failed {
+                daemon,
+                error: &error,
+                elapsed: clock.elapsed(),
+            });
+            (
+                DownResult::Failed(error),
+                Some(Skip::DependentFailed(daemon.to_string())),
+            )
+        }
+    }
+}
+
+fn summary(report: &DownReport) -> Summary {
+    let count = |test: fn(&DownResult) -> bool| {
+        report
+            .daemons
+            .iter()
+            .filter(|(_, result)| test(result))
+            .count()
+    };
+    Summary {
+        action: Action::Down,
+        ready: 0,
+        already_running: 0,
+        stopped: count(|result| matches!(result, DownResult::Stopped { .. })),
+        not_running: count(|result| matches!(result, DownResult::NotRunning)),
+        failed: count(|result| matches!(result, DownResult::Failed(_))),
+        skipped: count(|result| matches!(result, DownResult::Skipped(_))),
+        elapsed: report.elapsed,
+    }
+}

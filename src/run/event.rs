@@ -1,0 +1,129 @@
+//! What `up` and `down` tell the reporter: the plan of the run, each
+//! controller [`Event`] wrapped with its daemon's name, the outcome of each
+//! daemon, and a summary at the end. `run` never prints; a
+//! [`crate::report::Reporter`] draws these.
+
+use std::time::Duration;
+
+use crate::controller::Event;
+use crate::error::Error;
+
+use super::outcome::Skip;
+
+/// Which way a run goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// Starting daemons.
+    Up,
+    /// Stopping daemons.
+    Down,
+}
+
+/// One thing that happened during `up` or `down`.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum RunEvent<'a> {
+    /// A run begins, over these daemons, in start (or stop) order.
+    Begin {
+        /// Up or down.
+        action: Action,
+        /// The daemons, in the order they are listed.
+        daemons: &'a [String],
+    },
+    /// The daemon waits for others (its dependencies for `up`, its
+    /// dependents for `down`) before its turn.
+    Waiting {
+        /// The daemon.
+        daemon: &'a str,
+        /// Those it waits for.
+        waiting_for: &'a [String],
+    },
+    /// The daemon's turn came: its start (or stop) begins now.
+    Begun {
+        /// The daemon.
+        daemon: &'a str,
+    },
+    /// A step the daemon's controller reported.
+    Controller {
+        /// The daemon.
+        daemon: &'a str,
+        /// The step.
+        event: &'a Event,
+    },
+    /// `up`: the daemon is ready; this call started it.
+    Ready {
+        /// The daemon.
+        daemon: &'a str,
+        /// Its pid.
+        pid: u32,
+        /// From spawning its start command to ready.
+        elapsed: Duration,
+    },
+    /// `up`: the daemon was running already and left alone.
+    AlreadyRunning {
+        /// The daemon.
+        daemon: &'a str,
+        /// Its pid.
+        pid: u32,
+    },
+    /// `down`: the daemon was stopped.
+    Stopped {
+        /// The daemon.
+        daemon: &'a str,
+        /// The pid that was stopped.
+        pid: u32,
+        /// From the stop to the process being gone.
+        elapsed: Duration,
+    },
+    /// `down`: the daemon was not running.
+    NotRunning {
+        /// The daemon.
+        daemon: &'a str,
+    },
+    /// The daemon's start or stop failed.
+    Failed {
+        /// The daemon.
+        daemon: &'a str,
+        /// The controller's error, with the reason and the log excerpt.
+        error: &'a Error,
+        /// From the daemon's turn to the failure.
+        elapsed: Duration,
+    },
+    /// The daemon was not started (or stopped).
+    Skipped {
+        /// The daemon.
+        daemon: &'a str,
+        /// Why.
+        cause: &'a Skip,
+    },
+    /// The run is over.
+    Summary(&'a Summary),
+}
+
+/// Counts of a finished run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Summary {
+    /// Up or down.
+    pub action: Action,
+    /// `up`: started by this run.
+    pub ready: usize,
+    /// `up`: running before.
+    pub already_running: usize,
+    /// `down`: stopped by this run.
+    pub stopped: usize,
+    /// `down`: not running before.
+    pub not_running: usize,
+    /// Failed to start or stop.
+    pub failed: usize,
+    /// Skipped.
+    pub skipped: usize,
+    /// How long the run took.
+    pub elapsed: Duration,
+}
+
+impl Summary {
+    /// True when nothing failed and nothing was skipped.
+    pub fn success(&self) -> bool {
+        self.failed == 0 && self.skipped == 0
+    }
+}

@@ -1,0 +1,136 @@
+//! `up`: start a set of daemons and what they depend on, each as soon as
+//! its dependencies are ready.
+
+use std::time::Instant;
+
+use super::schedule::schedule;
+use super::{
+    Action, RunEvent, SharedReporter, Skip, Summary, UpReport, UpResult, controller, reachable,
+};
+use crate::controller::{AbortSignal, UpOutcome};
+use crate::error::Error;
+use crate::manifest::{Manifest, ManifestError};
+use crate::plan::Plan;
+
+/// Starts `names` (all daemons when empty) and everything they depend on.
+/// Each daemon starts when all its dependencies are ready, independent
+/// ones in parallel; one running already is left alone; when one fails,
+/// what depends on it is skipped and the rest go on. Once `abort` fires,
+/// the starts in progress are aborted and no new one begins. Fails only on
+/// an unknown name.
+pub fn up(
+    plan: &Plan,
+    manifest: &Manifest,
+    names: &[String],
+    reporter: &SharedReporter,
+    abort: &AbortSignal,
+) -> Result<UpReport, ManifestError> {
+    let clock = Instant::now();
+    let order = plan.start_order(&plan.up_set(names)?);
+    reporter.report(&RunEvent::Begin {
+        action: Action::Up,
+        daemons: &order,
+    });
+    let waits: Vec<Vec<String>> = order
+        .iter()
+        .map(|name| {
+            let mut deps = reachable(plan, name, Plan::dependencies);
+            deps.retain(|dep| order.contains(dep));
+            plan.start_order(&deps)
+        })
+        .collect();
+    for (daemon, waiting_for) in order.iter().zip(&waits) {
+        if !waiting_for.is_empty() {
+            reporter.report(&RunEvent::Waiting {
+                daemon,
+                waiting_for,
+            });
+        }
+    }
+    let results = schedule(
+        &order,
+        |name| waits[index(&order, name)].clone(),
+        |name| start_one(manifest, name, reporter, abort),
+        |daemon, _, cause| {
+            reporter.report(&RunEvent::Skipped { daemon, cause });
+            UpResult::Skipped(cause.clone())
+        },
+    );
+    let report = UpReport {
+        daemons: order.into_iter().zip(results).collect(),
+        elapsed: clock.elapsed(),
+    };
+    reporter.report(&RunEvent::Summary(&summary(&report)));
+    Ok(report)
+}
+
+fn index(order: &[String], name: &str) -> usize {
+    order
+        .iter()
+        .position(|other| other == name)
+        .expect("the scheduler only asks about names of the order")
+}
+
+fn start_one(
+    manifest: &Manifest,
+    daemon: &str,
+    reporter: &SharedReporter,
+    abort: &AbortSignal,
+) -> (UpResult, Option<Skip>) {
+    if abort.is_aborted() {
+        let cause = Skip::Interrupted;
+        reporter.report(&RunEvent::Skipped {
+            daemon,
+            cause: &cause,
+        });
+        return (UpResult::Skipped(cause.clone()), Some(cause));
+    }
+    reporter.report(&RunEvent::Begun { daemon });
+    let clock = Instant::now();
+    match controller(manifest, daemon, reporter, abort).and_then(|controller| controller.up()) {
+        Ok(UpOutcome::Started(started)) => {
+            reporter.report(&RunEvent::Ready {
+                daemon,
+                pid: started.pid,
+                elapsed: started.elapsed,
+            });
+            (UpResult::Started(started), None)
+        }
+        Ok(UpOutcome::AlreadyRunning { pid }) => {
+            reporter.report(&RunEvent::AlreadyRunning { daemon, pid });
+            (UpResult::AlreadyRunning { pid }, None)
+        }
+        Err(error) => {
+            reporter.report(&RunEvent::Failed {
+                daemon,
+                error: &error,
+                elapsed: clock.elapsed(),
+            });
+            let cause = match error {
+                Error::Interrupted { .. } => Skip::Interrupted,
+                _ => Skip::DependencyFailed(daemon.to_string()),
+            };
+            (UpResult::Failed(error), Some(cause))
+        }
+    }
+}
+
+fn summary(report: &UpReport) -> Summary {
+    let count = |test: fn(&UpResult) -> bool| {
+        report
+            .daemons
+            .iter()
+            .filter(|(_, result)| test(result))
+            .count()
+    };
+    Summary {
+        action: Action::Up,
+        ready: count(|result| matches!(result, UpResult::Started(_))),
+        already_running: count(|result| matches!(result, UpResult::AlreadyRunning { .. })),
+        stopped: 0,
+        not_running: 0,
+        failed: count(|result| matches!(result, UpResult::Failed(_))),
+        skipped: count(|result| matches!(result, UpResult::Skipped(_))),
+        elapsed: report.elapsed,
+    }
+}

@@ -1,0 +1,182 @@
+//! Helpers shared by the integration tests: the test-only programs of the
+//! `devup-testbins` crate (built on first use), temp dirs, free loopback
+//! ports, waiting for a condition, and finding a test's processes by a tag
+//! in their command line.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+/// The directory the test binary was built into (`target/debug`).
+fn profile_dir() -> PathBuf {
+    let exe = std::env::current_exe().expect("current_exe");
+    // target/debug/deps/controller_start-HASH → target/debug
+    exe.parent()
+        .and_then(Path::parent)
+        .expect("test binary in target/PROFILE/deps")
+        .to_path_buf()
+}
+
+/// The path of a `devup-testbins` program, building the crate's binaries
+/// once per test process (a no-op when they are up to date): Cargo builds
+/// another package's binaries only when that package's own tests need them.
+pub fn testbin(name: &str) -> PathBuf {
+    static BUILT: OnceLock<()> = OnceLock::new();
+    let profile = profile_dir();
+    BUILT.get_or_init(|| {
+        let target = profile.parent().expect("target dir");
+        let mut cargo = std::process::Command::new(env!("CARGO"));
+        cargo
+            .args(["build", "--quiet", "-p", "devup-testbins", "--bins"])
+            .arg("--target-dir")
+            .arg(target)
+            .current_dir(env!("CARGO_MANIFEST_DIR"));
+        if profile.file_name().is_some_and(|name| name == "release") {
+            cargo.arg("--release");
+        }
+        let status = cargo.status().expect("running cargo build -p devup-testbins");
+        assert!(status.success(), "cargo build -p devup-testbins failed");
+    });
+    let path = profile.join(name);
+    assert!(path.exists(), "{} was not built", path.display());
+    path
+}
+
+/// The fake daemon (see testbins/src/bin/fake-daemon.rs).
+pub fn fake_daemon() -> PathBuf {
+    testbin("fake-daemon")
+}
+
+/// A directory under the system temp dir, removed when dropped.
+pub struct TempDir(PathBuf);
+
+impl TempDir {
+    pub fn new() -> TempDir {
+        static COUNTER: AtomicU64 = AtomicU64::new(0);
+        let path = std::env::temp_dir().join(format!(
+            "devup-t{}-{}",
+            std::process::id(),
+            COUNTER.fetch_add(1, Ordering::Relaxed)
+        ));
+        let _ = std::fs::remove_dir_all(&path);
+        std::fs::create_dir_all(&path).expect("creating a temp dir");
+        TempDir(path)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.0
+    }
+
+    pub fn join(&self, name: &str) -> PathBuf {
+        self.0.join(name)
+    }
+}
+
+impl Default for TempDir {
+    fn default() -> Self {
+        TempDir::new()
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// A loopback address with a port nobody listens on right now.
+pub fn free_address() -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("binding 127.0.0.1:0");
+    listener.local_addr().expect("local_addr").to_string()
+}
+
+/// Waits until `condition` holds, failing the test after `seconds`.
+pub fn wait_until(what: &str, seconds: u64, mut condition: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    while !condition() {
+        assert!(Instant::now() < deadline, "timed out waiting until {what}");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+/// A tag unique to this call, to pass as `--tag TAG` to the fake daemon.
+pub fn unique_tag() -> String {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    format!(
+        "tag-{}-{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+/// The live (non-zombie) processes whose command line holds `tag` as one
+/// argument.
+pub fn processes_tagged(tag: &str) -> Vec<u32> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir("/proc").expect("/proc").flatten() {
+        let Some(pid) = entry
+            .file_name()
+            .to_str()
+            .and_then(|name| name.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        let Ok(cmdline) = std::fs::read(format!("/proc/{pid}/cmdline")) else {
+            continue;
+        };
+        if cmdline.split(|byte| *byte == 0).any(|arg| arg == tag.as_bytes()) && is_alive(pid) {
+            found.push(pid);
+        }
+    }
+    found
+}
+
+/// True when `pid` runs and is not a zombie.
+pub fn is_alive(pid: u32) -> bool {
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        Ok(stat) => {
+            let state = stat
+                .rfind(')')
+                .and_then(|index| stat[index + 1..].split_whitespace().next());
+            !matches!(state, Some("Z") | Some("X") | None)
+        }
+        Err(_) => false,
+    }
+}
+
+/// Waits until no process carries `tag`; SIGKILLs survivors and fails the
+/// test when some remain after `seconds`.
+pub fn assert_none_left(tag: &str, seconds: u64) {
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    loop {
+        let left = processes_tagged(tag);
+        if left.is_empty() {
+            return;
+        }
+        if Instant::now() >= deadline {
+            kill_tagged(tag);
+            panic!("processes of {tag} still running: {left:?}");
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+/// SIGKILLs every process that carries `tag` (test cleanup).
+pub fn kill_tagged(tag: &str) {
+    for pid in processes_tagged(tag) {
+        let _ = std::process::Command::new("kill")
+            .args(["-KILL", &pid.to_string()])
+            .status();
+    }
+}
+
+/// Kills a test's processes when dropped, so a failing test leaves nothing.
+pub struct KillOnDrop(pub String);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        kill_tagged(&self.0);
+    }
+}
