@@ -83,8 +83,9 @@ impl TestApache {
     }
 
     /// Stops Apache; returns once its processes are gone.
-    pub fn stop(&self) -> Result<(), devup::Error> {
-        self.controller.stop().map(drop)
+    pub fn stop(&self) -> Result<(), Box<dyn Error>> {
+        self.controller.stop()?;
+        Ok(())
     }
 }
 
@@ -169,7 +170,10 @@ mod tests {
                 "{} is not installed (CI=true: it must be)",
                 apache_bin()
             );
-            eprintln!("apache_test_harness: skipped, {} is not installed", apache_bin());
+            eprintln!(
+                "apache_test_harness: skipped, {} is not installed",
+                apache_bin()
+            );
         }
         found
     }
@@ -181,7 +185,10 @@ mod tests {
         }
         let dir = scratch_dir().unwrap();
         let apache = TestApache::start(&dir, free_port().unwrap(), "").unwrap();
-        assert_eq!(apache.get("/").unwrap(), (200, "hello from apache\n".into()));
+        assert_eq!(
+            apache.get("/").unwrap(),
+            (200, "hello from apache\n".into())
+        );
         let pid = apache.pid().expect("Apache runs after start");
         apache.stop().unwrap();
         assert!(

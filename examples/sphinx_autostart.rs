@@ -45,7 +45,11 @@ impl SearchServer {
     /// A search server keeping its config, index, pid file and log in `dir`,
     /// listening on 127.0.0.1:`port`. `index_builds` counts the times
     /// `before_start` had to build the index.
-    pub fn new(dir: &Path, port: u16, index_builds: Arc<AtomicUsize>) -> devup::Result<Self> {
+    pub fn new(
+        dir: &Path,
+        port: u16,
+        index_builds: Arc<AtomicUsize>,
+    ) -> Result<Self, Box<dyn Error>> {
         let state = dir.to_path_buf();
         let controller = DaemonController::builder("Sphinx search server")
             .start_command(["searchd", "--config", "sphinx.conf"])
@@ -290,7 +294,10 @@ mod tests {
         assert!(!search.controller().is_running());
 
         assert_eq!(search.query("fox").unwrap(), vec![1, 3]);
-        let pid = search.controller().pid().expect("searchd runs after a query");
+        let pid = search
+            .controller()
+            .pid()
+            .expect("searchd runs after a query");
         assert_eq!(search.query("dependency").unwrap(), vec![2]);
         assert_eq!(search.controller().pid(), Some(pid), "the same searchd");
         assert_eq!(builds.load(Ordering::SeqCst), 1, "the index was built once");
@@ -299,7 +306,11 @@ mod tests {
         assert!(!search.controller().is_running());
         // The index exists now: the next autostart does not rebuild it.
         assert_eq!(search.query("daemon").unwrap(), vec![3]);
-        assert_eq!(builds.load(Ordering::SeqCst), 1, "the index was not rebuilt");
+        assert_eq!(
+            builds.load(Ordering::SeqCst),
+            1,
+            "the index was not rebuilt"
+        );
         search.controller().stop().unwrap();
         fs::remove_dir_all(&dir).unwrap();
     }
@@ -322,7 +333,10 @@ mod tests {
                     })
                 })
                 .collect();
-            handles.into_iter().map(|handle| handle.join().unwrap()).collect()
+            handles
+                .into_iter()
+                .map(|handle| handle.join().unwrap())
+                .collect()
         });
         assert!(results.iter().all(|ids| ids == &[1, 3]), "{results:?}");
         assert_eq!(builds.load(Ordering::SeqCst), 1, "one index build");

@@ -103,10 +103,9 @@ fn nginx_with_a_bad_directive_fails_with_its_own_error_line() {
     let template = example.dir().join("nginx.conf.in");
     let config = fs::read_to_string(&template).expect("reading the template");
     fs::write(&template, format!("{config}no_such_directive on;\n")).expect("breaking it");
-    example.devup(&[]).failure(
-        1,
-        &["nginx", "unknown directive \"no_such_directive\""],
-    );
+    example
+        .devup(&[])
+        .failure(1, &["nginx", "unknown directive \"no_such_directive\""]);
     assert!(real_support::procs::naming(example.root()).is_empty());
 }
 
@@ -161,7 +160,11 @@ fn sphinx_builds_its_index_once_greets_and_goes_down() {
 
     example.devup(&["restart"]).success();
     let after = fs::metadata(&index).and_then(|meta| meta.modified());
-    assert_eq!(after.expect("the index"), built, "the restart rebuilt the index");
+    assert_eq!(
+        after.expect("the index"),
+        built,
+        "the restart rebuilt the index"
+    );
     assert!(probe::mysql_greeting(port).starts_with("2."));
     let pids = example.assert_running(&["search"]);
     example.down_and_assert_gone(&pids, &[port]);
@@ -184,7 +187,11 @@ fn postgresql_initializes_answers_a_query_and_goes_down() {
     );
     let pids = example.assert_running(&["db"]);
     let comm = fs::read_to_string(format!("/proc/{}/comm", pids[0])).expect("comm");
-    assert_eq!(comm.trim(), "postgres", "the pid devup records is the server's");
+    assert_eq!(
+        comm.trim(),
+        "postgres",
+        "the pid devup records is the server's"
+    );
     example.down_and_assert_gone(&pids, &[port]);
 }
 
@@ -207,7 +214,13 @@ fn stack_comes_up_in_order_answers_through_nginx_and_goes_down() {
         return;
     }
     let ports: Vec<u16> = (0..5).map(|_| free_port()).collect();
-    let names = ["REDIS_PORT", "SPHINX_PORT", "PG_PORT", "APP_PORT", "WEB_PORT"];
+    let names = [
+        "REDIS_PORT",
+        "SPHINX_PORT",
+        "PG_PORT",
+        "APP_PORT",
+        "WEB_PORT",
+    ];
     let env: Vec<(&str, String)> = names
         .iter()
         .zip(&ports)

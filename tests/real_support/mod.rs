@@ -236,9 +236,11 @@ impl Example {
         for pid in pids {
             assert!(!procs::is_alive(*pid), "pid {pid} outlived devup down");
         }
-        wait_until("the example's processes to exit", Duration::from_secs(10), || {
-            procs::naming(&self.root).is_empty()
-        });
+        wait_until(
+            "the example's processes to exit",
+            Duration::from_secs(10),
+            || procs::naming(&self.root).is_empty(),
+        );
         for port in ports {
             assert!(
                 !probe::accepts(*port),
@@ -286,7 +288,11 @@ fn copy_tree(from: &Path, to: &Path) {
         } else {
             fs::copy(&source, &target).expect("copying an example file");
             let executable = source.metadata().map(|m| m.mode() & 0o111 != 0);
-            let mode = if executable.unwrap_or(false) { 0o755 } else { 0o644 };
+            let mode = if executable.unwrap_or(false) {
+                0o755
+            } else {
+                0o644
+            };
             fs::set_permissions(&target, fs::Permissions::from_mode(mode)).expect("chmod");
         }
     }
@@ -298,7 +304,8 @@ fn copy_tree(from: &Path, to: &Path) {
 fn run_with_deadline(mut command: Command, output: &Path, deadline: Duration) -> Run {
     let (out_path, err_path) = (output.with_extension("out"), output.with_extension("err"));
     let create = |path: &Path| {
-        fs::File::create(path).unwrap_or_else(|error| panic!("creating {}: {error}", path.display()))
+        fs::File::create(path)
+            .unwrap_or_else(|error| panic!("creating {}: {error}", path.display()))
     };
     command.stdout(create(&out_path)).stderr(create(&err_path));
     let mut child = command.spawn().expect("spawning devup");

@@ -74,10 +74,14 @@ pub fn http_get(port: u16, path: &str) -> (u16, String) {
 pub fn mysql_greeting(port: u16) -> String {
     let mut stream = connect(port);
     let mut header = [0u8; 4];
-    stream.read_exact(&mut header).expect("reading the greeting header");
+    stream
+        .read_exact(&mut header)
+        .expect("reading the greeting header");
     let length = u32::from_le_bytes([header[0], header[1], header[2], 0]) as usize;
     let mut payload = vec![0u8; length];
-    stream.read_exact(&mut payload).expect("reading the greeting");
+    stream
+        .read_exact(&mut payload)
+        .expect("reading the greeting");
     assert_eq!(payload[0], 10, "protocol version of the greeting");
     let end = payload[1..]
         .iter()
