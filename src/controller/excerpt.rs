@@ -65,11 +65,6 @@ impl LogFollower {
         }
     }
 
-    /// The file's size as last read.
-    pub(crate) fn offset(&self) -> u64 {
-        self.offset
-    }
-
     /// The complete lines appended since the last call.
     pub(crate) fn new_lines(&mut self) -> Vec<String> {
         let Ok(mut file) = File::open(&self.path) else {

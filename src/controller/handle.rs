@@ -45,11 +45,6 @@ impl ProcessHandle {
         })
     }
 
-    /// The pid.
-    pub(crate) fn pid(&self) -> u32 {
-        self.pid
-    }
-
     /// True while the process runs (a zombie does not).
     pub(crate) fn is_alive(&self) -> bool {
         process::stat(self.pid)

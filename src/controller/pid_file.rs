@@ -146,7 +146,20 @@ mod tests {
 
     #[test]
     fn refuses_everything_else() {
-        for text in ["", " \n", "abc", "0", "1", "-1", "+5", "12abc", "1 2", "99999999999999999999", "4294967295", "0x10"] {
+        for text in [
+            "",
+            " \n",
+            "abc",
+            "0",
+            "1",
+            "-1",
+            "+5",
+            "12abc",
+            "1 2",
+            "99999999999999999999",
+            "4294967295",
+            "0x10",
+        ] {
             assert!(parse(text).is_err(), "{text:?} was accepted");
         }
     }

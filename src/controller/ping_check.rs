@@ -151,7 +151,10 @@ mod tests {
         let url = parse_url("http://127.0.0.1:8080/health?x=1").unwrap();
         assert_eq!(url.authority, "127.0.0.1:8080");
         assert_eq!(url.path, "/health?x=1");
-        assert_eq!(parse_url("http://localhost").unwrap().authority, "localhost:80");
+        assert_eq!(
+            parse_url("http://localhost").unwrap().authority,
+            "localhost:80"
+        );
         assert_eq!(parse_url("http://[::1]:9/").unwrap().authority, "[::1]:9");
         assert_eq!(parse_url("http://[::1]/").unwrap().authority, "[::1]:80");
         assert!(parse_url("https://example.com/").is_none());

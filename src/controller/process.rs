@@ -44,11 +44,6 @@ fn parse_stat(text: &str) -> Option<ProcStat> {
     })
 }
 
-/// True when `pid` names a live process (not a zombie).
-pub(crate) fn is_alive(pid: u32) -> bool {
-    stat(pid).is_some_and(|stat| stat.is_alive())
-}
-
 fn clock(id: libc::clockid_t) -> Duration {
     let mut time = libc::timespec {
         tv_sec: 0,
@@ -88,37 +83,30 @@ pub(crate) fn boot_id() -> String {
 }
 
 /// Every live process whose chain of parents leads to `root` (not `root`
-/// itself), found by one scan of `/proc`.
-pub(crate) fn descendants(root: u32) -> Vec<u32> {
+/// itself), with its parent, found by one scan of `/proc`.
+pub(crate) fn descendants(root: u32) -> Vec<(u32, u32)> {
     let Ok(entries) = std::fs::read_dir("/proc") else {
         return Vec::new();
     };
-    let mut parent_of = Vec::new();
-    for entry in entries.flatten() {
-        let Some(pid) = entry.file_name().to_str().and_then(|name| name.parse().ok()) else {
-            continue;
-        };
-        if let Some(stat) = stat(pid) {
-            parent_of.push((pid, stat.ppid, stat.is_alive()));
-        }
-    }
-    let mut found = vec![root];
+    let all: Vec<(u32, ProcStat)> = entries
+        .flatten()
+        .filter_map(|entry| entry.file_name().to_str()?.parse().ok())
+        .filter_map(|pid| Some((pid, stat(pid)?)))
+        .collect();
+    let mut tree = vec![root];
     let mut index = 0;
-    while index < found.len() {
-        let parent = found[index];
-        found.extend(
-            parent_of
-                .iter()
-                .filter(|(pid, ppid, _)| *ppid == parent && !found.contains(pid))
-                .map(|(pid, _, _)| *pid)
-                .collect::<Vec<_>>(),
-        );
+    while index < tree.len() {
+        let parent = tree[index];
+        for (pid, stat) in &all {
+            if stat.ppid == parent && !tree.contains(pid) {
+                tree.push(*pid);
+            }
+        }
         index += 1;
     }
-    found
-        .into_iter()
-        .skip(1)
-        .filter(|pid| parent_of.iter().any(|(p, _, alive)| p == pid && *alive))
+    all.iter()
+        .filter(|(pid, stat)| stat.is_alive() && *pid != root && tree.contains(pid))
+        .map(|(pid, stat)| (*pid, stat.ppid))
         .collect()
 }
 

@@ -95,6 +95,8 @@ pub(crate) fn run(
     };
     Ok(CommandRun {
         end,
-        output: output.map(|file| excerpt::output_of(&file)).unwrap_or_default(),
+        output: output
+            .map(|file| excerpt::output_of(&file))
+            .unwrap_or_default(),
     })
 }

@@ -49,10 +49,12 @@ pub(crate) fn check(spec: &DaemonSpec) -> Result<PidCheck> {
         PidFileContent::Corrupt(reason) => return Ok(PidCheck::Stale { pid: None, reason }),
         PidFileContent::Pid { pid, written } => (pid, written),
     };
-    let stale = |reason: String| Ok(PidCheck::Stale {
-        pid: Some(pid),
-        reason,
-    });
+    let stale = |reason: String| {
+        Ok(PidCheck::Stale {
+            pid: Some(pid),
+            reason,
+        })
+    };
     let Some(stat) = process::stat(pid).filter(|stat| stat.is_alive()) else {
         return stale(format!("process {pid} is not running"));
     };

@@ -36,7 +36,9 @@ pub fn testbin(name: &str) -> PathBuf {
         if profile.file_name().is_some_and(|name| name == "release") {
             cargo.arg("--release");
         }
-        let status = cargo.status().expect("running cargo build -p devup-testbins");
+        let status = cargo
+            .status()
+            .expect("running cargo build -p devup-testbins");
         assert!(status.success(), "cargo build -p devup-testbins failed");
     });
     let path = profile.join(name);
@@ -126,7 +128,11 @@ pub fn processes_tagged(tag: &str) -> Vec<u32> {
         let Ok(cmdline) = std::fs::read(format!("/proc/{pid}/cmdline")) else {
             continue;
         };
-        if cmdline.split(|byte| *byte == 0).any(|arg| arg == tag.as_bytes()) && is_alive(pid) {
+        if cmdline
+            .split(|byte| *byte == 0)
+            .any(|arg| arg == tag.as_bytes())
+            && is_alive(pid)
+        {
             found.push(pid);
         }
     }
@@ -178,5 +184,31 @@ pub struct KillOnDrop(pub String);
 impl Drop for KillOnDrop {
     fn drop(&mut self) {
         kill_tagged(&self.0);
+    }
+}
+
+/// A fake daemon's command line: `fake-daemon --tag TAG ARGS...`.
+pub fn fake_command(tag: &str, args: &[&str]) -> Vec<String> {
+    let mut argv = vec![
+        fake_daemon().display().to_string(),
+        "--tag".into(),
+        tag.into(),
+    ];
+    argv.extend(args.iter().map(|arg| arg.to_string()));
+    argv
+}
+
+/// Collects a controller's events.
+#[derive(Clone, Default)]
+pub struct Events(std::sync::Arc<std::sync::Mutex<Vec<devup::Event>>>);
+
+impl Events {
+    pub fn observer(&self) -> impl Fn(&devup::Event) + Send + Sync + 'static {
+        let events = self.0.clone();
+        move |event| events.lock().unwrap().push(event.clone())
+    }
+
+    pub fn all(&self) -> Vec<devup::Event> {
+        self.0.lock().unwrap().clone()
     }
 }

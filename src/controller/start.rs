@@ -1,0 +1,264 @@
+//! One start, under the daemon's lock: refuse when it runs, clear a stale pid
+//! file, refuse when a foreign process holds the ping's address, run the
+//! `before_start` steps, spawn the start command in its own start tree, wait
+//! for readiness, and then either let the daemon go (recording what was
+//! started) or kill everything the start spawned and say why, with the
+//! command's output and the log lines of this start.
+
+use std::fs::{File, OpenOptions};
+use std::os::unix::fs::OpenOptionsExt;
+use std::time::{Duration, Instant};
+
+use super::notify::NotifySocket;
+use super::output_file::{describe_wait_status, unnamed_temp_file};
+use super::run_command::{self, RunEnd};
+use super::running::{self, PidCheck};
+use super::spawn::PreparedStart;
+use super::state::StartedState;
+use super::wait::{StartWait, WaitEnd};
+use super::{
+    BeforeStart, DaemonController, Event, Ping, Started, excerpt, pid_file, ping_check, process,
+};
+use crate::error::{Error, LogExcerpt, Result};
+
+/// How long the foreign-listener check may try the address.
+const FOREIGN_CHECK_BUDGET: Duration = Duration::from_secs(2);
+
+impl DaemonController {
+    /// Starts the daemon; the caller holds the lock.
+    pub(crate) fn start_locked(&self) -> Result<Started> {
+        let spec = self.spec();
+        match running::check(spec)? {
+            PidCheck::Running { pid, .. } => {
+                return Err(Error::AlreadyStarted {
+                    daemon: spec.name.clone(),
+                    pid,
+                });
+            }
+            PidCheck::Stale { reason, .. } => {
+                running::remove_stale(spec, reason, |event| self.emit(event))?
+            }
+            PidCheck::Missing => {}
+        }
+        // A state file without a pid file says nothing about the next start.
+        let _ = StartedState::remove(&spec.state_file);
+        if let Some(ping) = &spec.ping
+            && let Some(address) = ping_check::address_of(ping)
+            && ping_check::attempt(spec, ping, FOREIGN_CHECK_BUDGET)
+        {
+            return Err(self.start_failed(
+                format!("{address} is already in use by another process"),
+                LogExcerpt::default(),
+                LogExcerpt::default(),
+            ));
+        }
+        self.create_directories()?;
+        let log_offset = spec.log_file.as_deref().map_or(0, excerpt::file_len);
+        self.run_before_start(log_offset)?;
+
+        let output = self.open_output()?;
+        let notify = match spec.ping {
+            Some(Ping::Notify) => Some(
+                NotifySocket::bind()
+                    .map_err(|source| self.io_error("creating the notify socket".into(), source))?,
+            ),
+            None | Some(_) => None,
+        };
+        let extra_env: Vec<(String, String)> = notify
+            .iter()
+            .map(|socket| {
+                let path = socket.path().display().to_string();
+                ("NOTIFY_SOCKET".to_string(), path)
+            })
+            .collect();
+        let prepared = PreparedStart::new(spec, &extra_env, &output).map_err(|reason| {
+            self.start_failed(reason, LogExcerpt::default(), LogExcerpt::default())
+        })?;
+        let started = Instant::now();
+        let mut tree = prepared
+            .spawn()
+            .map_err(|source| self.io_error("forking the start command".into(), source))?;
+        let emit = |event| self.emit(event);
+        let end = StartWait {
+            spec,
+            emit: &emit,
+            abort: self.abort_signal(),
+            tree: &mut tree,
+            output: &output,
+            log_offset,
+            notify: notify.as_ref(),
+            started,
+        }
+        .run();
+        if let WaitEnd::Ready { pid, start_ticks } = end {
+            tree.release();
+            let elapsed = started.elapsed();
+            let state = StartedState {
+                pid,
+                start_ticks,
+                boot_id: process::boot_id(),
+            };
+            state.write(&spec.state_file).map_err(|source| {
+                self.io_error(
+                    format!("writing the state file {}", spec.state_file.display()),
+                    source,
+                )
+            })?;
+            self.emit(Event::Ready { pid, elapsed });
+            return Ok(Started { pid, elapsed });
+        }
+
+        let reason = match &end {
+            WaitEnd::Failed(reason) => reason.clone(),
+            WaitEnd::TimedOut(_) => "start_timeout passed".to_string(),
+            WaitEnd::Aborted => "interrupted".to_string(),
+            WaitEnd::Ready { .. } => unreachable!(),
+        };
+        self.emit(Event::Aborting {
+            reason: reason.clone(),
+        });
+        tree.kill_all(spec.start_abort_timeout, self.abort_signal());
+        if !matches!(running::check(spec), Ok(PidCheck::Running { .. })) {
+            let _ = pid_file::remove(&spec.pid_file);
+        }
+        let output = if spec.daemonize {
+            LogExcerpt::default()
+        } else {
+            excerpt::output_of(&output)
+        };
+        let log = self.log_excerpt(log_offset);
+        Err(match end {
+            WaitEnd::TimedOut(waiting_for) => Error::StartTimeout {
+                daemon: spec.name.clone(),
+                timeout: spec.start_timeout,
+                waiting_for,
+                output,
+                log,
+            },
+            WaitEnd::Aborted => Error::Interrupted {
+                daemon: spec.name.clone(),
+            },
+            _ => self.start_failed(reason, output, log),
+        })
+    }
+
+    fn start_failed(&self, reason: String, output: LogExcerpt, log: LogExcerpt) -> Error {
+        Error::StartFailed {
+            daemon: self.spec().name.clone(),
+            reason,
+            output,
+            log,
+        }
+    }
+
+    fn io_error(&self, action: String, source: std::io::Error) -> Error {
+        Error::Io {
+            daemon: self.spec().name.clone(),
+            action,
+            source,
+        }
+    }
+
+    fn log_excerpt(&self, offset: u64) -> LogExcerpt {
+        match &self.spec().log_file {
+            Some(path) => excerpt::log_since(path, offset),
+            None => LogExcerpt::default(),
+        }
+    }
+
+    /// The pid file's directory; for `daemonize: true` also the log's.
+    fn create_directories(&self) -> Result<()> {
+        let spec = self.spec();
+        let mut dirs = vec![spec.pid_file.parent()];
+        if spec.daemonize {
+            dirs.push(spec.log_file.as_deref().and_then(|path| path.parent()));
+        }
+        for dir in dirs.into_iter().flatten() {
+            std::fs::create_dir_all(dir).map_err(|source| {
+                self.io_error(format!("creating the directory {}", dir.display()), source)
+            })?;
+        }
+        Ok(())
+    }
+
+    /// Where the start command's stdout and stderr go: the log file (never
+    /// truncated) for `daemonize: true`, else an unnamed temp file.
+    fn open_output(&self) -> Result<File> {
+        let spec = self.spec();
+        match (&spec.log_file, spec.daemonize) {
+            (Some(path), true) => OpenOptions::new()
+                .create(true)
+                .append(true)
+                .mode(0o644)
+                .open(path)
+                .map_err(|source| {
+                    self.io_error(format!("opening the log file {}", path.display()), source)
+                }),
+            _ => unnamed_temp_file()
+                .map_err(|source| self.io_error("creating a temp file".into(), source)),
+        }
+    }
+
+    fn run_before_start(&self, log_offset: u64) -> Result<()> {
+        let spec = self.spec();
+        for step in &spec.before_start {
+            match step {
+                BeforeStart::Command(command) => {
+                    self.emit(Event::BeforeStart {
+                        command: command.to_string(),
+                    });
+                    let run = run_command::run(
+                        spec,
+                        command,
+                        spec.start_timeout,
+                        Some(self.abort_signal()),
+                        true,
+                    )
+                    .map_err(|source| {
+                        self.io_error(format!("running before_start `{command}`"), source)
+                    })?;
+                    let reason = match run.end {
+                        RunEnd::Exited(status) if super::output_file::is_success(status) => {
+                            continue;
+                        }
+                        RunEnd::Exited(status) => {
+                            format!("before_start `{command}` {}", describe_wait_status(status))
+                        }
+                        RunEnd::TimedOut => {
+                            return Err(Error::StartTimeout {
+                                daemon: spec.name.clone(),
+                                timeout: spec.start_timeout,
+                                waiting_for: format!("before_start `{command}`"),
+                                output: run.output,
+                                log: self.log_excerpt(log_offset),
+                            });
+                        }
+                        RunEnd::Aborted => {
+                            return Err(Error::Interrupted {
+                                daemon: spec.name.clone(),
+                            });
+                        }
+                    };
+                    return Err(self.start_failed(
+                        reason,
+                        run.output,
+                        self.log_excerpt(log_offset),
+                    ));
+                }
+                BeforeStart::Fn(step) => {
+                    self.emit(Event::BeforeStart {
+                        command: "before_start closure".into(),
+                    });
+                    if let Err(error) = step() {
+                        return Err(self.start_failed(
+                            format!("the before_start closure failed: {error}"),
+                            LogExcerpt::default(),
+                            self.log_excerpt(log_offset),
+                        ));
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,121 @@
+//! One stop, under the daemon's lock: a daemon that does not run is a
+//! success (a stale pid file is removed); otherwise the stop command runs, or
+//! the stop signal goes to the daemon (to its whole process group for
+//! `daemonize: true`), and the stop returns when the process is gone,
+//! SIGKILLing it after `stop_timeout`. The pid file and the state file are
+//! removed. Identity is re-checked through a pidfd before every signal.
+
+use std::time::{Duration, Instant};
+
+use super::handle::ProcessHandle;
+use super::output_file::{describe_wait_status, is_success};
+use super::run_command::{self, RunEnd};
+use super::running::{self, PidCheck};
+use super::state::StartedState;
+use super::{DaemonController, Event, pid_file};
+use crate::error::{Error, LogExcerpt, Result};
+
+/// How long a process may take to vanish after SIGKILL.
+const AFTER_KILL: Duration = Duration::from_secs(5);
+
+impl DaemonController {
+    /// Stops the daemon; the caller holds the lock.
+    pub(crate) fn stop_locked(&self) -> Result<Option<u32>> {
+        let spec = self.spec();
+        let (pid, start_ticks) = match running::check(spec)? {
+            PidCheck::Running { pid, start_ticks } => (pid, start_ticks),
+            PidCheck::Stale { reason, .. } => {
+                running::remove_stale(spec, reason, |event| self.emit(event))?;
+                self.emit(Event::NotRunning);
+                return Ok(None);
+            }
+            PidCheck::Missing => {
+                let _ = StartedState::remove(&spec.state_file);
+                self.emit(Event::NotRunning);
+                return Ok(None);
+            }
+        };
+        let Some(handle) = ProcessHandle::open(pid, Some(start_ticks)) else {
+            // It exited between the check and now.
+            self.remove_files()?;
+            self.emit(Event::NotRunning);
+            return Ok(None);
+        };
+        self.emit(Event::Stopping { pid });
+        let started = Instant::now();
+        let stop_failed = |reason: String, output: LogExcerpt| Error::StopFailed {
+            daemon: spec.name.clone(),
+            reason,
+            output,
+        };
+        match &spec.stop {
+            Some(command) => {
+                let run = run_command::run(spec, command, spec.stop_timeout, None, true).map_err(
+                    |error| {
+                        stop_failed(
+                            format!("cannot run the stop command: {error}"),
+                            LogExcerpt::default(),
+                        )
+                    },
+                )?;
+                if let RunEnd::Exited(status) = run.end
+                    && !is_success(status)
+                    && handle.is_alive()
+                {
+                    return Err(stop_failed(
+                        format!(
+                            "the stop command `{command}` {}",
+                            describe_wait_status(status)
+                        ),
+                        run.output,
+                    ));
+                }
+            }
+            None => {
+                let signal = spec.stop_signal.to_nix() as libc::c_int;
+                self.send(&handle, signal).map_err(|error| {
+                    stop_failed(
+                        format!("cannot send {} to pid {pid}: {error}", spec.stop_signal),
+                        LogExcerpt::default(),
+                    )
+                })?;
+            }
+        }
+        let left = spec.stop_timeout.saturating_sub(started.elapsed());
+        if !handle.wait_gone(left) {
+            self.emit(Event::Killing { pid });
+            let _ = self.send(&handle, libc::SIGKILL);
+            if !handle.wait_gone(AFTER_KILL) {
+                return Err(Error::StopTimeout {
+                    daemon: spec.name.clone(),
+                    pid,
+                    timeout: spec.stop_timeout,
+                });
+            }
+        }
+        self.remove_files()?;
+        self.emit(Event::Stopped {
+            elapsed: started.elapsed(),
+        });
+        Ok(Some(pid))
+    }
+
+    /// Signals the daemon, or its process group for `daemonize: true`.
+    fn send(&self, handle: &ProcessHandle, signal: libc::c_int) -> std::io::Result<()> {
+        if self.spec().daemonize {
+            handle.signal_group(signal)
+        } else {
+            handle.signal(signal)
+        }
+    }
+
+    fn remove_files(&self) -> Result<()> {
+        let spec = self.spec();
+        let _ = StartedState::remove(&spec.state_file);
+        pid_file::remove(&spec.pid_file).map_err(|error| Error::PidFile {
+            daemon: spec.name.clone(),
+            path: spec.pid_file.clone(),
+            reason: format!("cannot remove it: {error}"),
+        })
+    }
+}

@@ -1,0 +1,260 @@
+//! The readiness loop of one start: from spawning the start command until
+//! the daemon is ready (pid file valid, process alive, ping succeeds) or the
+//! start has failed. It wakes on what can change the answer (a report from
+//! the start tree, a file written in the pid file's or log's directory, a
+//! notify datagram) and otherwise polls the ping on a short, growing
+//! interval (1 ms doubling to 50 ms), so readiness is noticed within a few
+//! milliseconds while a slow daemon costs almost no CPU. It decides; it does
+//! not clean up (`start.rs` does).
+
+use std::fs::File;
+use std::time::{Duration, Instant};
+
+use regex::Regex;
+
+use super::excerpt::{self, LogFollower};
+use super::file_watch::FileWatch;
+use super::notify::NotifySocket;
+use super::output_file::{describe_wait_status, is_success};
+use super::running::{self, PidCheck};
+use super::start_tree::{Report, StartTree};
+use super::{AbortSignal, DaemonSpec, Event, Ping, format_duration, pid_file, ping_check};
+
+/// How a start's wait ended.
+#[derive(Debug)]
+pub(crate) enum WaitEnd {
+    /// The daemon is ready.
+    Ready { pid: u32, start_ticks: u64 },
+    /// The start failed; the reason, for people.
+    Failed(String),
+    /// `start_timeout` passed; what was still awaited.
+    TimedOut(String),
+    /// The abort signal fired.
+    Aborted,
+}
+
+/// Everything the loop watches.
+pub(crate) struct StartWait<'a> {
+    /// The daemon.
+    pub spec: &'a DaemonSpec,
+    /// Where events go.
+    pub emit: &'a dyn Fn(Event),
+    /// Aborts the wait.
+    pub abort: &'a AbortSignal,
+    /// The start tree's reports.
+    pub tree: &'a mut StartTree,
+    /// The start command's output (for the log activity rule without a log).
+    pub output: &'a File,
+    /// The log file's size before the start.
+    pub log_offset: u64,
+    /// The notify socket of a `notify` ping.
+    pub notify: Option<&'a NotifySocket>,
+    /// When the start command was spawned.
+    pub started: Instant,
+}
+
+const MAX_INTERVAL: Duration = Duration::from_millis(50);
+
+impl StartWait<'_> {
+    /// Waits until the daemon is ready or the start has failed.
+    pub(crate) fn run(self) -> WaitEnd {
+        let spec = self.spec;
+        let deadline = self.started + spec.start_timeout;
+        let watch = FileWatch::new(
+            &[Some(spec.pid_file.as_path()), spec.log_file.as_deref()]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>(),
+        );
+        let mut log = spec
+            .log_file
+            .clone()
+            .map(|path| LogFollower::new(path, self.log_offset));
+        let log_ping = match &spec.ping {
+            Some(Ping::Log(regex)) => Regex::new(regex).ok(),
+            _ => None,
+        };
+        let min_interval = match spec.ping {
+            Some(Ping::Command(_)) => Duration::from_millis(10),
+            _ => Duration::from_millis(1),
+        };
+        let mut interval = min_interval;
+        let mut command_pid = None;
+        let mut command_exited_at: Option<Instant> = None;
+        let mut all_gone = false;
+        let mut log_matched = false;
+        let mut notified = false;
+        let mut told_pid_file = false;
+        let mut told_ping = false;
+        let mut activity = (self.activity_size(), Instant::now());
+        loop {
+            for report in self.tree.read_reports() {
+                match report {
+                    Report::Spawned(pid) => {
+                        command_pid = Some(pid);
+                        (self.emit)(Event::Spawned { pid });
+                        if spec.daemonize
+                            && let Err(error) = pid_file::write(&spec.pid_file, pid)
+                        {
+                            return WaitEnd::Failed(format!(
+                                "cannot write the pid file {}: {error}",
+                                spec.pid_file.display()
+                            ));
+                        }
+                    }
+                    Report::ExecFailed { errno, in_chdir } => {
+                        let error = std::io::Error::from_raw_os_error(errno);
+                        return WaitEnd::Failed(if in_chdir {
+                            format!(
+                                "cannot change to the directory {}: {error}",
+                                spec.dir.display()
+                            )
+                        } else {
+                            format!("cannot run `{}`: {error}", spec.start.argv()[0])
+                        });
+                    }
+                    Report::ForkFailed(errno) => {
+                        let error = std::io::Error::from_raw_os_error(errno);
+                        return WaitEnd::Failed(format!("cannot fork the start command: {error}"));
+                    }
+                    Report::Exited { pid, status } if Some(pid) == command_pid => {
+                        if spec.daemonize {
+                            return WaitEnd::Failed(format!(
+                                "the daemon {} before it was ready",
+                                describe_wait_status(status)
+                            ));
+                        }
+                        if !is_success(status) {
+                            return WaitEnd::Failed(format!(
+                                "the start command {}",
+                                describe_wait_status(status)
+                            ));
+                        }
+                        command_exited_at = Some(Instant::now());
+                    }
+                    Report::Exited { .. } => {}
+                    Report::AllGone => all_gone = true,
+                    Report::HelperDied => {
+                        return WaitEnd::Failed("devup's start helper process died".into());
+                    }
+                }
+            }
+            if let Some(log) = &mut log {
+                for line in log.new_lines() {
+                    if let Some(fail) = &spec.fail_when_log
+                        && fail.is_match(&line)
+                    {
+                        return WaitEnd::Failed(format!(
+                            "a log line matches fail_when_log /{fail}/: {line}"
+                        ));
+                    }
+                    if log_ping.as_ref().is_some_and(|regex| regex.is_match(&line)) {
+                        log_matched = true;
+                    }
+                }
+            }
+            if let Some(notify) = self.notify {
+                notified |= notify.received_ready();
+            }
+            if self.abort.is_aborted() {
+                return WaitEnd::Aborted;
+            }
+            let now = Instant::now();
+            let check = match running::check(spec) {
+                Ok(check) => check,
+                Err(error) => return WaitEnd::Failed(error.to_string()),
+            };
+            let waiting_for = if let PidCheck::Running { pid, start_ticks } = check {
+                if !told_ping && spec.ping.is_some() {
+                    told_ping = true;
+                    interval = min_interval;
+                    (self.emit)(Event::WaitingForPing { pid });
+                }
+                let ready = match &spec.ping {
+                    None => true,
+                    Some(Ping::Log(_)) => log_matched,
+                    Some(Ping::Notify) => notified,
+                    Some(ping) => {
+                        ping_check::attempt(spec, ping, deadline.saturating_duration_since(now))
+                    }
+                };
+                if ready {
+                    return WaitEnd::Ready { pid, start_ticks };
+                }
+                match &spec.ping {
+                    Some(ping) => format!("the ping ({ping}) to succeed"),
+                    None => "the daemon to be ready".to_string(),
+                }
+            } else {
+                if all_gone {
+                    return WaitEnd::Failed("the daemon exited before it was ready".into());
+                }
+                if !told_pid_file {
+                    told_pid_file = true;
+                    (self.emit)(Event::WaitingForPidFile);
+                }
+                if let Some(exited_at) = command_exited_at {
+                    let size = self.activity_size();
+                    if size != activity.0 {
+                        activity = (size, now);
+                    }
+                    let quiet_since = activity.1.max(exited_at);
+                    if now.duration_since(quiet_since) >= spec.log_activity_timeout {
+                        let what = match &spec.log_file {
+                            Some(path) => format!("the log {}", path.display()),
+                            None => "its output".to_string(),
+                        };
+                        return WaitEnd::Failed(format!(
+                            "the start command exited 0, but no valid pid file appeared at {} and {what} has not grown for {}",
+                            spec.pid_file.display(),
+                            format_duration(spec.log_activity_timeout)
+                        ));
+                    }
+                }
+                format!("a valid pid file at {}", spec.pid_file.display())
+            };
+            if now >= deadline {
+                return WaitEnd::TimedOut(waiting_for);
+            }
+            let woken = self.sleep(&watch, interval.min(deadline - now));
+            interval = if woken {
+                min_interval
+            } else {
+                (interval * 2).min(MAX_INTERVAL)
+            };
+        }
+    }
+
+    /// The size of what the log activity rule watches: the log file, or the
+    /// start command's output when there is no log file.
+    fn activity_size(&self) -> u64 {
+        match &self.spec.log_file {
+            Some(path) => excerpt::file_len(path),
+            None => self.output.metadata().map(|meta| meta.len()).unwrap_or(0),
+        }
+    }
+
+    /// Sleeps up to `timeout`; true when woken by a report, a file event or
+    /// a notify datagram.
+    fn sleep(&self, watch: &FileWatch, timeout: Duration) -> bool {
+        let mut fds = Vec::with_capacity(3);
+        if !self.tree.is_closed() {
+            fds.push(self.tree.fd());
+        }
+        fds.extend(watch.fd());
+        fds.extend(self.notify.map(NotifySocket::fd));
+        let mut polls: Vec<libc::pollfd> = fds
+            .into_iter()
+            .map(|fd| libc::pollfd {
+                fd,
+                events: libc::POLLIN,
+                revents: 0,
+            })
+            .collect();
+        let millis = timeout.as_millis().clamp(1, i32::MAX as u128) as libc::c_int;
+        // SAFETY: a vector of pollfds that lives across the call.
+        let ready = unsafe { libc::poll(polls.as_mut_ptr(), polls.len() as libc::nfds_t, millis) };
+        let file_event = watch.drain();
+        ready > 0 || file_event
+    }
+}

@@ -1,0 +1,83 @@
+//! Starting a daemon: ready means pid file valid, process alive, ping ok;
+//! a running daemon is not started twice; what a successful start leaves.
+
+mod common;
+
+use common::*;
+use devup::{DaemonController, DaemonState, Error, Event, Ping};
+
+#[test]
+fn a_self_daemonizing_daemon_is_ready_when_its_ping_succeeds_and_stops() {
+    let dir = TempDir::new();
+    let tag = unique_tag();
+    let _cleanup = KillOnDrop(tag.clone());
+    let address = free_address();
+    let events = Events::default();
+    let daemon = DaemonController::builder("fake")
+        .dir(dir.path())
+        .start_command(fake_command(
+            &tag,
+            &[
+                "--daemonize",
+                "--pid-file",
+                "fake.pid",
+                "--listen",
+                &address,
+                "--ready-after",
+                "50",
+            ],
+        ))
+        .pid_file("fake.pid")
+        .ping(Ping::tcp(address.clone()))
+        .observer(events.observer())
+        .build()
+        .unwrap();
+    let started = daemon.start().unwrap();
+    // Ready means: the port answers right now, the pid file names a live process.
+    std::net::TcpStream::connect(&address).expect("the daemon listens once start returns");
+    let pid_text = std::fs::read_to_string(dir.join("fake.pid")).unwrap();
+    assert_eq!(pid_text.trim(), started.pid.to_string());
+    assert!(is_alive(started.pid));
+    assert!(daemon.is_running());
+    assert_eq!(daemon.pid(), Some(started.pid));
+    assert_eq!(daemon.status().state, DaemonState::Running);
+    assert!(
+        events
+            .all()
+            .iter()
+            .any(|event| matches!(event, Event::Ready { pid, .. } if *pid == started.pid))
+    );
+
+    assert_eq!(daemon.stop().unwrap(), Some(started.pid));
+    assert!(!is_alive(started.pid));
+    assert!(!dir.join("fake.pid").exists());
+    assert_eq!(daemon.status().state, DaemonState::Stopped);
+    assert_none_left(&tag, 10);
+}
+
+#[test]
+fn starting_a_running_daemon_is_already_started() {
+    let dir = TempDir::new();
+    let tag = unique_tag();
+    let _cleanup = KillOnDrop(tag.clone());
+    let daemon = DaemonController::builder("fake")
+        .dir(dir.path())
+        .start_command(fake_command(
+            &tag,
+            &["--daemonize", "--pid-file", "fake.pid"],
+        ))
+        .pid_file("fake.pid")
+        .build()
+        .unwrap();
+    let first = daemon.start().unwrap();
+    match daemon.start() {
+        Err(Error::AlreadyStarted { daemon: name, pid }) => {
+            assert_eq!(name, "fake");
+            assert_eq!(pid, first.pid);
+        }
+        other => panic!("expected AlreadyStarted, got {other:?}"),
+    }
+    assert_eq!(processes_tagged(&tag), vec![first.pid]);
+    daemon.stop().unwrap();
+    assert_none_left(&tag, 10);
+}
