@@ -158,6 +158,16 @@ fn main() -> Result<(), Box<dyn Error>> {
 mod tests {
     use super::*;
 
+    /// Removes a test's directory when the test ends, passed or failed
+    /// (declared first, so dropped after the daemon was stopped).
+    struct Scratch(PathBuf);
+
+    impl Drop for Scratch {
+        fn drop(&mut self) {
+            let _ = fs::remove_dir_all(&self.0);
+        }
+    }
+
     /// True when Apache is installed; otherwise a skip notice, or a failure
     /// under `CI=true`.
     fn apache_installed() -> bool {
@@ -183,7 +193,8 @@ mod tests {
         if !apache_installed() {
             return;
         }
-        let dir = scratch_dir().unwrap();
+        let scratch = Scratch(scratch_dir().unwrap());
+        let dir = scratch.0.clone();
         let apache = TestApache::start(&dir, free_port().unwrap(), "").unwrap();
         assert_eq!(
             apache.get("/").unwrap(),
@@ -195,7 +206,6 @@ mod tests {
             !Path::new(&format!("/proc/{pid}/exe")).exists(),
             "Apache's pid {pid} outlived stop"
         );
-        fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]
@@ -203,12 +213,12 @@ mod tests {
         if !apache_installed() {
             return;
         }
-        let dir = scratch_dir().unwrap();
+        let scratch = Scratch(scratch_dir().unwrap());
+        let dir = scratch.0.clone();
         let apache =
             TestApache::start(&dir, free_port().unwrap(), "DirectoryIndex other.html").unwrap();
         assert_eq!(apache.get("/").unwrap(), (200, "the other page\n".into()));
         apache.stop().unwrap();
         assert_eq!(apache.pid(), None, "no pid once stopped");
-        fs::remove_dir_all(&dir).unwrap();
     }
 }

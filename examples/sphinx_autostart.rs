@@ -265,6 +265,19 @@ mod mysql {
 mod tests {
     use super::*;
 
+    /// A test's directory and port: when the test ends, passed or failed,
+    /// stops the searchd it may have started and removes the directory.
+    struct Scratch(PathBuf, u16);
+
+    impl Drop for Scratch {
+        fn drop(&mut self) {
+            if let Ok(search) = SearchServer::new(&self.0, self.1, Arc::default()) {
+                let _ = search.controller().stop();
+            }
+            let _ = fs::remove_dir_all(&self.0);
+        }
+    }
+
     /// True when Sphinx is installed; otherwise a skip notice, or a failure
     /// under `CI=true`.
     fn sphinx_installed() -> bool {
@@ -288,9 +301,10 @@ mod tests {
         if !sphinx_installed() {
             return;
         }
-        let dir = scratch_dir().unwrap();
+        let scratch = Scratch(scratch_dir().unwrap(), free_port().unwrap());
+        let (dir, port) = (scratch.0.clone(), scratch.1);
         let builds = Arc::new(AtomicUsize::new(0));
-        let search = SearchServer::new(&dir, free_port().unwrap(), builds.clone()).unwrap();
+        let search = SearchServer::new(&dir, port, builds.clone()).unwrap();
         assert!(!search.controller().is_running());
 
         assert_eq!(search.query("fox").unwrap(), vec![1, 3]);
@@ -312,7 +326,6 @@ mod tests {
             "the index was not rebuilt"
         );
         search.controller().stop().unwrap();
-        fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]
@@ -320,8 +333,8 @@ mod tests {
         if !sphinx_installed() {
             return;
         }
-        let dir = scratch_dir().unwrap();
-        let port = free_port().unwrap();
+        let scratch = Scratch(scratch_dir().unwrap(), free_port().unwrap());
+        let (dir, port) = (scratch.0.clone(), scratch.1);
         let builds = Arc::new(AtomicUsize::new(0));
         let results: Vec<Vec<u64>> = std::thread::scope(|scope| {
             let handles: Vec<_> = (0..4)
@@ -342,6 +355,5 @@ mod tests {
         assert_eq!(builds.load(Ordering::SeqCst), 1, "one index build");
         let search = SearchServer::new(&dir, port, builds).unwrap();
         search.controller().stop().unwrap();
-        fs::remove_dir_all(&dir).unwrap();
     }
 }
