@@ -4,61 +4,31 @@
 //! [`Manifest`] is valid: every daemon has a start command, every dependency
 //! exists, there is no cycle. It turns each daemon into a
 //! [`crate::DaemonControllerBuilder`]; it never runs anything.
+//!
+//! Files: `discover.rs` (which file), `raw.rs` (the serde types, also the
+//! JSON Schema), `duration.rs`, `interpolate.rs`, `locate.rs` (positions),
+//! `validate.rs` (every problem at once), `entry.rs` (a resolved daemon),
+//! `error.rs` (the compiler-like rendering), `suggest.rs` (did you mean).
 
-use std::fmt;
+mod discover;
+mod duration;
+mod entry;
+mod error;
+mod interpolate;
+mod locate;
+mod raw;
+pub(crate) mod suggest;
+mod validate;
+
 use std::path::{Path, PathBuf};
 
 use crate::controller::DaemonControllerBuilder;
 
-/// One problem in a manifest, with where it is.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Problem {
-    /// 1-based line, when known.
-    pub line: Option<usize>,
-    /// 1-based column, when known.
-    pub column: Option<usize>,
-    /// The daemon it is about, when any.
-    pub daemon: Option<String>,
-    /// The key it is about ("ping", "depends_on"), when any.
-    pub key: Option<String>,
-    /// What is wrong, and what would have been valid.
-    pub message: String,
-}
-
-/// A manifest that could not be found, read, or is invalid: every problem
-/// found, each with its position.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ManifestError {
-    /// The manifest file (or the directory searched, when none was found).
-    pub path: PathBuf,
-    /// The problems, in the order of the file.
-    pub problems: Vec<Problem>,
-}
-
-impl fmt::Display for ManifestError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        // Filled in by the manifest work: `daemons.yaml:12:5: daemon `web`, key `ping`: ...`
-        for (i, problem) in self.problems.iter().enumerate() {
-            if i > 0 {
-                f.write_str("\n")?;
-            }
-            write!(f, "{}: {}", self.path.display(), problem.message)?;
-        }
-        Ok(())
-    }
-}
-
-impl std::error::Error for ManifestError {}
-
-/// One daemon of a manifest: its name, what it depends on, and everything
-/// needed to build its controller.
-#[derive(Debug, Clone)]
-pub struct DaemonEntry {
-    /// The daemon's name (its key under `daemons:`).
-    pub name: String,
-    /// Names of the daemons that must be ready first.
-    pub depends_on: Vec<String>,
-}
+pub use discover::FILE_NAMES;
+pub use duration::parse as parse_duration;
+pub use entry::DaemonEntry;
+pub use error::{ManifestError, Problem};
+pub use interpolate::interpolate;
 
 /// A loaded, valid manifest.
 #[derive(Debug, Clone)]
@@ -75,21 +45,76 @@ impl Manifest {
     /// Finds the manifest: `explicit` (`-f`), else `$DEVUP_FILE`, else the
     /// first `daemons.yaml` or `daemons.yml` in `cwd` or any parent.
     pub fn discover(explicit: Option<&Path>, cwd: &Path) -> Result<PathBuf, ManifestError> {
-        let _ = (explicit, cwd);
-        todo!()
+        let devup_file = std::env::var_os("DEVUP_FILE");
+        discover::discover(explicit, devup_file.as_deref(), cwd)
+    }
+
+    /// [`Manifest::discover`] with the value of `$DEVUP_FILE` given, not read
+    /// from the process environment.
+    pub fn discover_with(
+        explicit: Option<&Path>,
+        devup_file: Option<&std::ffi::OsStr>,
+        cwd: &Path,
+    ) -> Result<PathBuf, ManifestError> {
+        discover::discover(explicit, devup_file, cwd)
     }
 
     /// Reads, parses, interpolates and validates the manifest at `path`.
     pub fn load(path: &Path) -> Result<Manifest, ManifestError> {
-        let _ = path;
-        todo!()
+        let text = read(path)?;
+        Manifest::parse(&text, path)
+    }
+
+    /// [`Manifest::load`] with `${VAR}` taken from `env`, not from the
+    /// process environment.
+    pub fn load_with_env(
+        path: &Path,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Manifest, ManifestError> {
+        let text = read(path)?;
+        Manifest::parse_with_env(&text, path, env)
     }
 
     /// The same from text already read (`path` is used for messages and to
     /// resolve relative paths).
     pub fn parse(text: &str, path: &Path) -> Result<Manifest, ManifestError> {
-        let _ = (text, path);
-        todo!()
+        Manifest::parse_with_env(text, path, &|name| std::env::var(name).ok())
+    }
+
+    /// [`Manifest::parse`] with `${VAR}` taken from `env`. Messages name the
+    /// file as `path` is given; [`Manifest::path`] is made absolute.
+    pub fn parse_with_env(
+        text: &str,
+        path: &Path,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Manifest, ManifestError> {
+        let error = |problems| ManifestError {
+            path: path.to_path_buf(),
+            problems,
+        };
+        let positions = locate::Positions::scan(text);
+        let value: serde_yaml::Value =
+            serde_yaml::from_str(text).map_err(|e| error(vec![syntax_problem(&e, &positions)]))?;
+        let raw = validate::validate(value, &positions, env).map_err(error)?;
+        let absolute = if path.is_absolute() {
+            path.to_path_buf()
+        } else {
+            std::env::current_dir()
+                .map_err(|e| {
+                    error(vec![Problem::new(format!(
+                        "cannot read the current directory: {e}"
+                    ))])
+                })?
+                .join(path)
+        };
+        let dir = absolute
+            .parent()
+            .map_or_else(|| PathBuf::from("/"), Path::to_path_buf);
+        Ok(Manifest {
+            daemons: entry::resolve(raw, &dir),
+            path: absolute,
+            dir,
+        })
     }
 
     /// The daemon called `name`.
@@ -101,7 +126,86 @@ impl Manifest {
     /// applied and every path resolved against the manifest's directory; the
     /// caller adds an observer and an abort signal, then builds.
     pub fn controller_builder(&self, name: &str) -> Option<DaemonControllerBuilder> {
-        let _ = name;
-        todo!()
+        self.daemon(name).map(DaemonEntry::controller_builder)
     }
+}
+
+/// The JSON Schema of the manifest (draft 7, which editors' YAML support
+/// understands), pretty-printed, ending with a newline: what
+/// `schema/daemons.schema.json` holds and `devup schema` prints.
+pub fn json_schema() -> String {
+    let schema = schemars::generate::SchemaSettings::draft07()
+        .into_generator()
+        .into_root_schema_for::<raw::RawManifest>();
+    let mut text = serde_json::to_string_pretty(&schema).expect("a schema is always JSON");
+    text.push('\n');
+    text
+}
+
+fn read(path: &Path) -> Result<String, ManifestError> {
+    std::fs::read_to_string(path).map_err(|e| {
+        let reason = match e.kind() {
+            std::io::ErrorKind::NotFound => "no such file".to_string(),
+            std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
+            std::io::ErrorKind::InvalidData => "not UTF-8 text".to_string(),
+            _ => e.to_string(),
+        };
+        ManifestError::one(
+            path,
+            Problem::new(format!("cannot read the manifest: {reason}")),
+        )
+    })
+}
+
+/// A YAML syntax error, with serde_yaml's position moved out of the
+/// message. A duplicate key gets the position of its second appearance
+/// (serde_yaml only knows the map's).
+fn syntax_problem(error: &serde_yaml::Error, positions: &locate::Positions) -> Problem {
+    let text = error.to_string();
+    if text.contains("duplicate entry")
+        && let Some((path, pos)) = positions.first_duplicate()
+    {
+        let (key, parent) = path.split_last().expect("a key path is never empty");
+        let message = match parent {
+            [] => format!("duplicate key `{key}`"),
+            _ => format!("duplicate key `{key}` in `{}`", parent.join(".")),
+        };
+        return Problem::new(message).at(Some(pos));
+    }
+    let mut message = String::new();
+    let mut rest = text.as_str();
+    // Drop every " at line N column M" (and libyaml's " at position N").
+    while let Some(at) = rest.find(" at ") {
+        message.push_str(&rest[..at]);
+        let after = &rest[at + 4..];
+        let skipped = skip_mark(after);
+        if skipped.len() == after.len() {
+            message.push_str(" at ");
+        }
+        rest = skipped;
+    }
+    message.push_str(rest);
+    let mut problem = Problem::new(format!("invalid YAML: {message}"));
+    if let Some(location) = error.location() {
+        problem.line = Some(location.line());
+        problem.column = Some(location.column());
+    }
+    problem
+}
+
+/// `text` after a leading "line N column M" or "position N", else `text`.
+fn skip_mark(text: &str) -> &str {
+    fn digits(s: &str) -> Option<&str> {
+        let end = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
+        (end > 0).then(|| &s[end..])
+    }
+    if let Some(rest) = text.strip_prefix("line ").and_then(digits)
+        && let Some(rest) = rest.strip_prefix(" column ").and_then(digits)
+    {
+        return rest;
+    }
+    if let Some(rest) = text.strip_prefix("position ").and_then(digits) {
+        return rest;
+    }
+    text
 }

@@ -1,0 +1,504 @@
+//! Where each key and value of the manifest is, as 1-based line and column.
+//!
+//! serde_yaml 0.9 gives positions only for syntax errors; a parsed
+//! `serde_yaml::Value` has no spans. So, once the text is known to be valid
+//! YAML, this file scans it a second time, lightly: block mappings by
+//! indentation (`key:` lines), block sequences (`- item`), and flow
+//! collections on one line (`{ tcp: "..." }`, `[a, b]`), skipping comments,
+//! block scalars (`|`, `>`) and quoted scalars that span lines. Each key is
+//! recorded under its path (`["daemons", "web", "ping", "tcp"]`, sequence
+//! items as `"0"`, `"1"`...). Anything fancier (anchors reused elsewhere,
+//! multi-line flow collections) is simply not recorded, and a lookup falls
+//! back to the nearest recorded ancestor: a position is a help, never a
+//! reason to fail.
+
+use std::collections::HashMap;
+
+/// A 1-based line and column (in characters).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Pos {
+    /// 1-based line.
+    pub line: usize,
+    /// 1-based column.
+    pub column: usize,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Span {
+    key: Pos,
+    value: Option<Pos>,
+}
+
+/// The positions of a manifest's keys and values, by path.
+#[derive(Debug, Default)]
+pub struct Positions {
+    spans: HashMap<Vec<String>, Span>,
+    duplicates: Vec<(Vec<String>, Pos)>,
+}
+
+impl Positions {
+    /// Scans `text` (already known to be valid YAML).
+    pub fn scan(text: &str) -> Positions {
+        let mut scanner = Scanner::default();
+        for (number, line) in text.lines().enumerate() {
+            scanner.line(number + 1, line);
+        }
+        Positions {
+            spans: scanner.spans,
+            duplicates: scanner.duplicates,
+        }
+    }
+
+    /// Where the key at `path` is, else the nearest recorded ancestor's key.
+    pub fn key(&self, path: &[&str]) -> Option<Pos> {
+        self.lookup(path).map(|(span, _)| span.key)
+    }
+
+    /// Where the value at `path` starts, else its key, else the nearest
+    /// recorded ancestor's key.
+    pub fn value(&self, path: &[&str]) -> Option<Pos> {
+        self.lookup(path)
+            .map(|(span, exact)| match (exact, span.value) {
+                (true, Some(value)) => value,
+                _ => span.key,
+            })
+    }
+
+    /// The first key that appears twice in its map: its path and where it
+    /// appears the second time.
+    pub fn first_duplicate(&self) -> Option<(&[String], Pos)> {
+        self.duplicates
+            .first()
+            .map(|(path, pos)| (path.as_slice(), *pos))
+    }
+
+    fn lookup(&self, path: &[&str]) -> Option<(Span, bool)> {
+        (1..=path.len()).rev().find_map(|len| {
+            let key: Vec<String> = path[..len].iter().map(|part| part.to_string()).collect();
+            self.spans.get(&key).map(|span| (*span, len == path.len()))
+        })
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Key,
+    Item,
+}
+
+#[derive(Debug)]
+struct Open {
+    indent: usize,
+    kind: Kind,
+    path: Vec<String>,
+}
+
+#[derive(Debug, Default)]
+struct Scanner {
+    spans: HashMap<Vec<String>, Span>,
+    duplicates: Vec<(Vec<String>, Pos)>,
+    stack: Vec<Open>,
+    items: HashMap<Vec<String>, usize>,
+    /// Inside a block scalar introduced at this indentation.
+    block_scalar: Option<usize>,
+    /// Inside a quoted scalar spanning lines, closed by this character.
+    quoted: Option<char>,
+}
+
+impl Scanner {
+    fn line(&mut self, number: usize, line: &str) {
+        let chars: Vec<char> = line.chars().collect();
+        let indent = chars.iter().take_while(|&&c| c == ' ').count();
+        let blank = indent == chars.len() || chars[indent] == '#';
+        if let Some(quote) = self.quoted {
+            if closing_quote(&chars, 0, quote).is_some() {
+                self.quoted = None;
+            }
+            return;
+        }
+        if let Some(scalar_indent) = self.block_scalar {
+            if blank || indent > scalar_indent {
+                return;
+            }
+            self.block_scalar = None;
+        }
+        if blank || line.starts_with("---") || line.starts_with("...") || line.starts_with('%') {
+            return;
+        }
+        self.node(number, &chars, indent);
+    }
+
+    /// A node starting at column `at` (0-based) of a block line.
+    fn node(&mut self, number: usize, chars: &[char], at: usize) {
+        if chars.get(at) == Some(&'-') && matches!(chars.get(at + 1), None | Some(' ')) {
+            self.item(number, chars, at);
+        } else if let Some((key, after)) = block_key(chars, at) {
+            self.key(number, chars, at, key, after);
+        }
+    }
+
+    fn item(&mut self, number: usize, chars: &[char], at: usize) {
+        while self.stack.last().is_some_and(|open| open.indent > at) {
+            self.stack.pop();
+        }
+        if self
+            .stack
+            .last()
+            .is_some_and(|open| open.indent == at && open.kind == Kind::Item)
+        {
+            self.stack.pop();
+        }
+        let parent = self.parent();
+        let index = self.items.entry(parent.clone()).or_insert(0);
+        let mut path = parent;
+        path.push(index.to_string());
+        *index += 1;
+        let content = skip_spaces(chars, at + 1);
+        let pos = Pos {
+            line: number,
+            column: content + 1,
+        };
+        self.spans.insert(
+            path.clone(),
+            Span {
+                key: pos,
+                value: Some(pos),
+            },
+        );
+        self.stack.push(Open {
+            indent: at,
+            kind: Kind::Item,
+            path: path.clone(),
+        });
+        if content < chars.len() {
+            match chars[content] {
+                '{' | '[' => {
+                    let mut i = content;
+                    flow(chars, &mut i, &path, number, &mut self.spans);
+                }
+                '|' | '>' => self.block_scalar = Some(at),
+                '"' | '\'' => self.quote(chars, content),
+                _ => self.node(number, chars, content),
+            }
+        }
+    }
+
+    fn key(&mut self, number: usize, chars: &[char], at: usize, key: String, after: usize) {
+        while self.stack.last().is_some_and(|open| open.indent >= at) {
+            self.stack.pop();
+        }
+        let mut path = self.parent();
+        path.push(key);
+        let value = skip_spaces(chars, after);
+        let has_value = value < chars.len() && chars[value] != '#';
+        if self.spans.contains_key(&path) {
+            let pos = Pos {
+                line: number,
+                column: at + 1,
+            };
+            self.duplicates.push((path.clone(), pos));
+            return;
+        }
+        self.spans.insert(
+            path.clone(),
+            Span {
+                key: Pos {
+                    line: number,
+                    column: at + 1,
+                },
+                value: has_value.then_some(Pos {
+                    line: number,
+                    column: value + 1,
+                }),
+            },
+        );
+        if has_value {
+            // Anchors and tags before the value do not change where it is.
+            match chars[value] {
+                '{' | '[' => {
+                    let mut i = value;
+                    flow(chars, &mut i, &path, number, &mut self.spans);
+                }
+                '|' | '>' => self.block_scalar = Some(at),
+                '"' | '\'' => self.quote(chars, value),
+                _ => {}
+            }
+        }
+        self.stack.push(Open {
+            indent: at,
+            kind: Kind::Key,
+            path,
+        });
+    }
+
+    /// A quoted scalar opening at `at`: when it is not closed on this line,
+    /// the following lines belong to it.
+    fn quote(&mut self, chars: &[char], at: usize) {
+        if closing_quote(chars, at + 1, chars[at]).is_none() {
+            self.quoted = Some(chars[at]);
+        }
+    }
+
+    fn parent(&self) -> Vec<String> {
+        self.stack
+            .last()
+            .map(|open| open.path.clone())
+            .unwrap_or_default()
+    }
+}
+
+fn skip_spaces(chars: &[char], mut i: usize) -> usize {
+    while i < chars.len() && chars[i] == ' ' {
+        i += 1;
+    }
+    i
+}
+
+/// The index of the quote closing a scalar quoted by `quote`, searching from
+/// `from`. `''` inside single quotes and `\"` inside double quotes are escapes.
+fn closing_quote(chars: &[char], from: usize, quote: char) -> Option<usize> {
+    let mut i = from;
+    while i < chars.len() {
+        let c = chars[i];
+        if quote == '"' && c == '\\' {
+            i += 2;
+            continue;
+        }
+        if c == quote {
+            if quote == '\'' && chars.get(i + 1) == Some(&'\'') {
+                i += 2;
+                continue;
+            }
+            return Some(i);
+        }
+        i += 1;
+    }
+    None
+}
+
+/// A block mapping key at `at`: its text and the index just after its `:`.
+fn block_key(chars: &[char], at: usize) -> Option<(String, usize)> {
+    let first = *chars.get(at)?;
+    if matches!(first, '"' | '\'') {
+        let close = closing_quote(chars, at + 1, first)?;
+        let colon = skip_spaces(chars, close + 1);
+        if chars.get(colon) == Some(&':') && matches!(chars.get(colon + 1), None | Some(' ')) {
+            let key: String = chars[at + 1..close].iter().collect();
+            return Some((key, colon + 1));
+        }
+        return None;
+    }
+    if matches!(first, '{' | '[' | '#' | '?' | '&' | '*' | '!' | '|' | '>') {
+        return None;
+    }
+    let mut i = at;
+    while i < chars.len() {
+        if chars[i] == ':' && matches!(chars.get(i + 1), None | Some(' ')) {
+            let key: String = chars[at..i].iter().collect();
+            return Some((key.trim_end().to_string(), i + 1));
+        }
+        if chars[i] == '#' && i > at && chars[i - 1] == ' ' {
+            return None;
+        }
+        i += 1;
+    }
+    None
+}
+
+/// A flow node at `*i` on one line: records the keys of flow mappings and
+/// the items of flow sequences under `path`, and leaves `*i` after it.
+fn flow(
+    chars: &[char],
+    i: &mut usize,
+    path: &[String],
+    line: usize,
+    spans: &mut HashMap<Vec<String>, Span>,
+) {
+    *i = skip_spaces(chars, *i);
+    let Some(&open) = chars.get(*i) else {
+        return;
+    };
+    let pos = |at: usize| Pos {
+        line,
+        column: at + 1,
+    };
+    match open {
+        '{' | '[' => {
+            let close = if open == '{' { '}' } else { ']' };
+            *i += 1;
+            let mut index = 0;
+            loop {
+                *i = skip_spaces(chars, *i);
+                match chars.get(*i) {
+                    None => return,
+                    Some(&c) if c == close => {
+                        *i += 1;
+                        return;
+                    }
+                    Some(',') => {
+                        *i += 1;
+                        continue;
+                    }
+                    _ => {}
+                }
+                let start = *i;
+                let mut child = path.to_vec();
+                if open == '{' {
+                    let key = flow_scalar(chars, i, true);
+                    child.push(key);
+                    if chars.get(*i) == Some(&':') {
+                        *i += 1;
+                    }
+                    let value = skip_spaces(chars, *i);
+                    let has_value = value < chars.len() && !matches!(chars[value], ',' | '}');
+                    spans.insert(
+                        child.clone(),
+                        Span {
+                            key: pos(start),
+                            value: has_value.then_some(pos(value)),
+                        },
+                    );
+                    if has_value {
+                        flow(chars, i, &child, line, spans);
+                    }
+                } else {
+                    child.push(index.to_string());
+                    index += 1;
+                    spans.insert(
+                        child.clone(),
+                        Span {
+                            key: pos(start),
+                            value: Some(pos(start)),
+                        },
+                    );
+                    flow(chars, i, &child, line, spans);
+                }
+                if *i == start {
+                    // Not a node this scanner understands: stop here.
+                    return;
+                }
+            }
+        }
+        _ => {
+            flow_scalar(chars, i, false);
+        }
+    }
+}
+
+/// A scalar inside a flow collection; a key ends at `: `, a value at `,`,
+/// `}` or `]`.
+fn flow_scalar(chars: &[char], i: &mut usize, key: bool) -> String {
+    let start = *i;
+    if let Some(&quote) = chars.get(start).filter(|&&c| c == '"' || c == '\'') {
+        let end = closing_quote(chars, start + 1, quote).unwrap_or(chars.len());
+        *i = (end + 1).min(chars.len());
+        if key {
+            *i = skip_spaces(chars, *i);
+        }
+        return chars[start + 1..end].iter().collect();
+    }
+    while *i < chars.len() {
+        let c = chars[*i];
+        if matches!(c, ',' | '}' | ']') {
+            break;
+        }
+        if key && c == ':' && matches!(chars.get(*i + 1), None | Some(' ' | ',' | '}')) {
+            break;
+        }
+        *i += 1;
+    }
+    chars[start..*i]
+        .iter()
+        .collect::<String>()
+        .trim()
+        .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(line: usize, column: usize) -> Option<Pos> {
+        Some(Pos { line, column })
+    }
+
+    const TEXT: &str = "\
+# a comment: not a key
+version: 1
+daemons:
+  web:
+    start: |
+      echo a: b
+      serve
+    ping: { tcp: \"127.0.0.1:80\" }
+    depends_on: [db, 'cache']
+  db:
+    start:
+      - postgres
+      - -D
+    note: 'two
+      lines: here'
+    env:
+      A: 1
+";
+
+    #[test]
+    fn block_keys_are_found_by_path() {
+        let positions = Positions::scan(TEXT);
+        assert_eq!(positions.key(&["version"]), at(2, 1));
+        assert_eq!(positions.value(&["version"]), at(2, 10));
+        assert_eq!(positions.key(&["daemons", "web"]), at(4, 3));
+        assert_eq!(positions.key(&["daemons", "web", "start"]), at(5, 5));
+        assert_eq!(positions.key(&["daemons", "db"]), at(10, 3));
+        assert_eq!(positions.key(&["daemons", "db", "env", "A"]), at(17, 7));
+        assert_eq!(positions.key(&["daemons", "db", "env"]), at(16, 5));
+    }
+
+    #[test]
+    fn block_scalars_and_quoted_lines_are_skipped() {
+        let positions = Positions::scan(TEXT);
+        assert_eq!(
+            positions.key(&["daemons", "web", "start", "echo a"]),
+            at(5, 5)
+        );
+        assert_eq!(positions.key(&["daemons", "db", "lines"]), at(10, 3));
+    }
+
+    #[test]
+    fn flow_collections_and_sequence_items_are_found() {
+        let positions = Positions::scan(TEXT);
+        assert_eq!(positions.key(&["daemons", "web", "ping", "tcp"]), at(8, 13));
+        assert_eq!(
+            positions.value(&["daemons", "web", "ping", "tcp"]),
+            at(8, 18)
+        );
+        assert_eq!(
+            positions.value(&["daemons", "web", "depends_on", "0"]),
+            at(9, 18)
+        );
+        assert_eq!(
+            positions.value(&["daemons", "web", "depends_on", "1"]),
+            at(9, 22)
+        );
+        assert_eq!(positions.value(&["daemons", "db", "start", "1"]), at(13, 9));
+    }
+
+    #[test]
+    fn a_key_given_twice_is_a_duplicate_at_its_second_place() {
+        let positions = Positions::scan("a:\n  x: 1\n  y: 2\n  x: 3\n");
+        let (path, pos) = positions.first_duplicate().unwrap();
+        assert_eq!(path, ["a", "x"]);
+        assert_eq!(pos, Pos { line: 4, column: 3 });
+        assert_eq!(positions.key(&["a", "x"]), at(2, 3));
+    }
+
+    #[test]
+    fn compact_sequences_and_unknown_paths_fall_back() {
+        let positions = Positions::scan("a:\n- x\n- y: 1\nb: 2\n");
+        assert_eq!(positions.value(&["a", "1"]), at(3, 3));
+        assert_eq!(positions.key(&["a", "1", "y"]), at(3, 3));
+        assert_eq!(positions.key(&["b"]), at(4, 1));
+        assert_eq!(positions.key(&["a", "9"]), at(1, 1));
+        assert_eq!(positions.key(&["nothing"]), None);
+    }
+}

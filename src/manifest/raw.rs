@@ -1,0 +1,516 @@
+//! The manifest exactly as written: serde types mirroring SPEC §2, with
+//! `deny_unknown_fields`, from which the JSON Schema is also generated (doc
+//! comments become the schema's descriptions, so editors show them). These
+//! types hold values before paths are resolved and defaults merged; turning
+//! them into a [`super::DaemonEntry`] is `entry.rs`'s business, and finding
+//! every problem with its position is `validate.rs`'s.
+
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+use std::fmt;
+
+use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
+use serde::Deserialize;
+use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
+
+use super::duration::RawDuration;
+use crate::controller::Signal;
+
+/// What a daemon name may be made of, as a regex (also used by the schema).
+pub const NAME_PATTERN: &str = "^[A-Za-z0-9_.-]+$";
+
+/// Every per-daemon key, in the reference's order.
+pub const DAEMON_KEYS: [&str; 17] = [
+    "start",
+    "daemonize",
+    "pid_file",
+    "log_file",
+    "lock_file",
+    "before_start",
+    "stop",
+    "stop_signal",
+    "ping",
+    "fail_when_log",
+    "depends_on",
+    "dir",
+    "env",
+    "start_timeout",
+    "start_abort_timeout",
+    "stop_timeout",
+    "log_activity_timeout",
+];
+
+/// Every top-level key.
+pub const TOP_KEYS: [&str; 4] = ["version", "env", "defaults", "daemons"];
+
+/// Every ping kind.
+pub const PING_KINDS: [&str; 6] = ["tcp", "unix", "http", "command", "log", "notify"];
+
+/// The whole file.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(
+    title = "devup manifest",
+    description = "daemons.yaml: the daemons `devup` starts in dependency order and `devdown` stops."
+)]
+pub struct RawManifest {
+    /// The manifest format's version; only 1 exists.
+    #[serde(default)]
+    #[allow(dead_code, reason = "only checked, when deserialized, to be 1")]
+    pub version: Option<Version>,
+    /// Environment variables added to every daemon's environment (a daemon's
+    /// own `env` wins).
+    #[serde(default)]
+    pub env: Option<RawEnv>,
+    /// Values for any per-daemon key except `start` and `depends_on`, used by
+    /// every daemon that does not set the key itself.
+    #[serde(default)]
+    pub defaults: Option<RawDefaults>,
+    /// The daemons, by name; their order is kept (ties in the start order
+    /// follow it).
+    pub daemons: RawDaemons,
+}
+
+/// Environment variables: names to values (numbers and booleans are taken
+/// as their text).
+pub type RawEnv = BTreeMap<String, Scalar>;
+
+macro_rules! settings {
+    ($( $(#[$doc:meta])* $key:ident : $ty:ty, )*) => {
+        /// One daemon under `daemons:`.
+        #[derive(Debug, Clone, Deserialize, JsonSchema)]
+        #[serde(deny_unknown_fields)]
+        pub struct RawDaemon {
+            /// The start command (required): a string runs under `/bin/sh -c`,
+            /// a list is an argv (no shell).
+            pub start: RawCommand,
+            /// Daemons that must be ready before this one starts.
+            #[serde(default)]
+            pub depends_on: Vec<String>,
+            $( $(#[$doc])* #[serde(default)] pub $key: Option<$ty>, )*
+        }
+
+        /// The `defaults:` block: any per-daemon key except `start` and
+        /// `depends_on`.
+        #[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+        #[serde(deny_unknown_fields)]
+        pub struct RawDefaults {
+            $( $(#[$doc])* #[serde(default)] pub $key: Option<$ty>, )*
+        }
+
+        /// The keys `defaults:` may hold.
+        pub const SETTING_KEYS: &[&str] = &[$(stringify!($key)),*];
+
+        /// Deserializes `value` as the type of the setting `key` (any
+        /// per-daemon key but `start`/`depends_on`); `None` for another key.
+        pub fn check_setting(key: &str, value: serde_yaml::Value) -> Option<Result<(), serde_yaml::Error>> {
+            match key {
+                $( stringify!($key) => Some(serde_yaml::from_value::<$ty>(value).map(drop)), )*
+                _ => None,
+            }
+        }
+
+        impl RawDaemon {
+            /// Takes each key this daemon does not set from `defaults`.
+            pub fn merge_defaults(&mut self, defaults: &RawDefaults) {
+                $( if self.$key.is_none() { self.$key = defaults.$key.clone(); } )*
+            }
+        }
+    };
+}
+
+settings! {
+    /// `false` (default): the command daemonizes itself and writes `pid_file`.
+    /// `true`: the command stays in the foreground; devup detaches it into its
+    /// own session, writes `pid_file` itself and sends its stdout and stderr
+    /// to `log_file`.
+    daemonize: bool,
+    /// The pid file; required when `daemonize` is false; default
+    /// `.devup/run/NAME.pid` when `daemonize: true`.
+    pid_file: String,
+    /// Where the daemon logs; default `.devup/log/NAME.log` when
+    /// `daemonize: true`. What it appends during a failed start is shown.
+    log_file: String,
+    /// The lock that serializes starts and stops of this daemon (default:
+    /// `pid_file` + `.lock`).
+    lock_file: String,
+    /// Commands run in order, under the daemon's lock, just before `start`:
+    /// a string, or a list whose items are strings (run by `/bin/sh -c`) or
+    /// lists (argv).
+    before_start: RawCommands,
+    /// The stop command; without it, devup sends `stop_signal` to the pid.
+    stop: RawCommand,
+    /// The signal that stops the daemon when there is no `stop` command
+    /// (default TERM).
+    stop_signal: RawSignal,
+    /// How to tell the daemon is ready: a map with exactly one key. Without
+    /// it, ready means: pid file valid and its process alive.
+    ping: RawPing,
+    /// A regex: a line matching it, appended to `log_file` during a start,
+    /// fails that start at once.
+    fail_when_log: String,
+    /// Working directory of every command of this daemon (default: the
+    /// manifest's directory).
+    dir: String,
+    /// Environment added for this daemon's commands, over the top-level
+    /// `env` and `defaults.env`.
+    env: RawEnv,
+    /// From spawning `start` to ready; past it the start is aborted (default 30s).
+    start_timeout: RawDuration,
+    /// After SIGTERM to an aborted start, how long before SIGKILL (default 10s).
+    start_abort_timeout: RawDuration,
+    /// From the stop signal or command to the process being gone; past it,
+    /// SIGKILL (default 30s).
+    stop_timeout: RawDuration,
+    /// When `start` exited 0 but no pid file appeared and the log has not
+    /// grown for this long, the start has failed (default 10s).
+    log_activity_timeout: RawDuration,
+}
+
+/// `ping:`: exactly one kind. (serde_yaml reads derived enums from YAML
+/// tags only, so the map form has its own `Deserialize` below.)
+#[derive(Debug, Clone, JsonSchema)]
+#[serde(rename_all = "lowercase", deny_unknown_fields)]
+pub enum RawPing {
+    /// Ready when a TCP connection to `HOST:PORT` succeeds (IPv6 as `[::1]:PORT`).
+    Tcp(String),
+    /// Ready when a Unix stream socket connection to this path succeeds.
+    Unix(String),
+    /// Ready when a GET of `http://HOST:PORT/PATH` answers 200 to 399.
+    Http(String),
+    /// Ready when this command (string or list) exits 0.
+    Command(RawCommand),
+    /// Ready when a line matching this regex is appended to `log_file`
+    /// during the start.
+    Log(String),
+    /// Ready when the daemon sends `READY=1` on `$NOTIFY_SOCKET` (sd_notify).
+    Notify(#[schemars(extend("const" = true))] bool),
+}
+
+impl<'de> Deserialize<'de> for RawPing {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        fn kind<T: de::DeserializeOwned, E: de::Error>(
+            name: &str,
+            value: serde_yaml::Value,
+        ) -> Result<T, E> {
+            serde_yaml::from_value(value).map_err(|error| E::custom(format!("`{name}`: {error}")))
+        }
+        let expected = PING_KINDS.join(", ");
+        let map = serde_yaml::Mapping::deserialize(deserializer)?;
+        if map.len() != 1 {
+            return Err(de::Error::custom(format!(
+                "expected exactly one of {expected}, found {} keys",
+                map.len()
+            )));
+        }
+        let (name, value) = map.into_iter().next().expect("one entry");
+        match name.as_str().unwrap_or_default() {
+            "tcp" => kind("tcp", value).map(RawPing::Tcp),
+            "unix" => kind("unix", value).map(RawPing::Unix),
+            "http" => kind("http", value).map(RawPing::Http),
+            "command" => kind("command", value).map(RawPing::Command),
+            "log" => kind("log", value).map(RawPing::Log),
+            "notify" => kind("notify", value).map(RawPing::Notify),
+            _ => Err(de::Error::custom(format!(
+                "unknown ping kind; expected one of {expected}"
+            ))),
+        }
+    }
+}
+
+/// `version:`, which must be 1.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Version;
+
+impl<'de> Deserialize<'de> for Version {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let value = serde_yaml::Value::deserialize(deserializer)?;
+        match value.as_u64() {
+            Some(1) => Ok(Version),
+            _ => {
+                let shown = serde_yaml::to_string(&value).unwrap_or_default();
+                Err(de::Error::custom(format!(
+                    "unsupported version `{}`; the only version is 1",
+                    shown.trim_end()
+                )))
+            }
+        }
+    }
+}
+
+impl JsonSchema for Version {
+    fn schema_name() -> Cow<'static, str> {
+        "Version".into()
+    }
+
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({ "description": "Only 1 exists.", "const": 1 })
+    }
+}
+
+/// A scalar taken as text: a string, or a number or boolean as written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Scalar(pub String);
+
+impl<'de> Deserialize<'de> for Scalar {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct ScalarVisitor;
+
+        impl Visitor<'_> for ScalarVisitor {
+            type Value = Scalar;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string, number or boolean")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Scalar, E> {
+                Ok(Scalar(v.to_string()))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Scalar, E> {
+                Ok(Scalar(v.to_string()))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Scalar, E> {
+                Ok(Scalar(v.to_string()))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Scalar, E> {
+                Ok(Scalar(v.to_string()))
+            }
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<Scalar, E> {
+                Ok(Scalar(v.to_string()))
+            }
+        }
+
+        deserializer.deserialize_any(ScalarVisitor)
+    }
+}
+
+impl JsonSchema for Scalar {
+    fn schema_name() -> Cow<'static, str> {
+        "Scalar".into()
+    }
+
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({ "type": ["string", "number", "boolean"] })
+    }
+}
+
+/// A command: a string (run by `/bin/sh -c`) or a non-empty list (an argv).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RawCommand {
+    /// Run by `/bin/sh -c`.
+    Shell(String),
+    /// Program and arguments.
+    Argv(Vec<String>),
+}
+
+const COMMAND_EXPECTED: &str =
+    "a command: a string (run by /bin/sh -c) or a list of strings (an argv)";
+
+impl<'de> Deserialize<'de> for RawCommand {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct CommandVisitor;
+
+        impl<'de> Visitor<'de> for CommandVisitor {
+            type Value = RawCommand;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(COMMAND_EXPECTED)
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<RawCommand, E> {
+                shell_command(v)
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<RawCommand, A::Error> {
+                let mut argv = Vec::new();
+                while let Some(Scalar(arg)) = seq.next_element()? {
+                    argv.push(arg);
+                }
+                if argv.is_empty() {
+                    return Err(de::Error::custom("the command list is empty"));
+                }
+                Ok(RawCommand::Argv(argv))
+            }
+        }
+
+        deserializer.deserialize_any(CommandVisitor)
+    }
+}
+
+impl JsonSchema for RawCommand {
+    fn schema_name() -> Cow<'static, str> {
+        "Command".into()
+    }
+
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "description": "A string, run by `/bin/sh -c`, or a list: the program and its arguments, no shell.",
+            "oneOf": [
+                { "type": "string", "minLength": 1 },
+                { "type": "array", "items": { "type": ["string", "number", "boolean"] }, "minItems": 1 }
+            ]
+        })
+    }
+}
+
+/// `before_start:`: one command (a string) or a list of commands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RawCommands(pub Vec<RawCommand>);
+
+impl<'de> Deserialize<'de> for RawCommands {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct CommandsVisitor;
+
+        impl<'de> Visitor<'de> for CommandsVisitor {
+            type Value = RawCommands;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a command (a string) or a list of commands")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<RawCommands, E> {
+                shell_command(v).map(|command| RawCommands(vec![command]))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<RawCommands, A::Error> {
+                let mut commands = Vec::new();
+                while let Some(command) = seq.next_element::<RawCommand>()? {
+                    commands.push(command);
+                }
+                Ok(RawCommands(commands))
+            }
+        }
+
+        deserializer.deserialize_any(CommandsVisitor)
+    }
+}
+
+fn shell_command<E: de::Error>(script: &str) -> Result<RawCommand, E> {
+    if script.trim().is_empty() {
+        return Err(E::custom("the command is empty"));
+    }
+    Ok(RawCommand::Shell(script.to_string()))
+}
+
+impl JsonSchema for RawCommands {
+    fn schema_name() -> Cow<'static, str> {
+        "Commands".into()
+    }
+
+    fn json_schema(generator: &mut SchemaGenerator) -> Schema {
+        let command = generator.subschema_for::<RawCommand>();
+        json_schema!({
+            "description": "One command (a string) or a list of commands, run in order.",
+            "oneOf": [
+                { "type": "string", "minLength": 1 },
+                { "type": "array", "items": command }
+            ]
+        })
+    }
+}
+
+/// `stop_signal:`: TERM, INT, QUIT, HUP, KILL, USR1, USR2, with or without `SIG`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RawSignal(pub Signal);
+
+impl<'de> Deserialize<'de> for RawSignal {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        text.parse().map(RawSignal).map_err(de::Error::custom)
+    }
+}
+
+impl JsonSchema for RawSignal {
+    fn schema_name() -> Cow<'static, str> {
+        "Signal".into()
+    }
+
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        let mut names = Vec::new();
+        for signal in Signal::ALL {
+            names.push(signal.name().to_string());
+            names.push(format!("SIG{}", signal.name()));
+        }
+        json_schema!({ "description": "A signal name, with or without `SIG`.", "enum": names })
+    }
+}
+
+/// `daemons:`: a map whose order is kept.
+#[derive(Debug, Clone, Default)]
+pub struct RawDaemons(pub Vec<(String, RawDaemon)>);
+
+impl<'de> Deserialize<'de> for RawDaemons {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct DaemonsVisitor;
+
+        impl<'de> Visitor<'de> for DaemonsVisitor {
+            type Value = RawDaemons;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a map of daemon names to daemons")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RawDaemons, A::Error> {
+                let mut daemons = Vec::new();
+                while let Some(entry) = map.next_entry::<String, RawDaemon>()? {
+                    daemons.push(entry);
+                }
+                Ok(RawDaemons(daemons))
+            }
+        }
+
+        deserializer.deserialize_map(DaemonsVisitor)
+    }
+}
+
+impl JsonSchema for RawDaemons {
+    fn schema_name() -> Cow<'static, str> {
+        "Daemons".into()
+    }
+
+    fn json_schema(generator: &mut SchemaGenerator) -> Schema {
+        let daemon = generator.subschema_for::<RawDaemon>();
+        json_schema!({
+            "description": "The daemons, by name (letters, digits, `_`, `.`, `-`); their order is kept.",
+            "type": "object",
+            "minProperties": 1,
+            "propertyNames": { "pattern": NAME_PATTERN },
+            "additionalProperties": daemon
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn daemon_keys_are_the_settings_plus_start_and_depends_on() {
+        let mut expected: Vec<&str> = SETTING_KEYS.to_vec();
+        expected.extend(["start", "depends_on"]);
+        expected.sort();
+        let mut keys = DAEMON_KEYS.to_vec();
+        keys.sort();
+        assert_eq!(keys, expected);
+    }
+
+    #[test]
+    fn a_full_manifest_deserializes_in_order() {
+        let raw: RawManifest = serde_yaml::from_str(
+            "version: 1\ndaemons:\n  zeta:\n    start: [a, 1]\n  alpha:\n    start: b\n    ping: { command: c }\n    before_start: d\n    stop_signal: SIGINT\n",
+        )
+        .unwrap();
+        let names: Vec<&str> = raw
+            .daemons
+            .0
+            .iter()
+            .map(|(name, _)| name.as_str())
+            .collect();
+        assert_eq!(names, ["zeta", "alpha"]);
+        assert_eq!(
+            raw.daemons.0[0].1.start,
+            RawCommand::Argv(vec!["a".into(), "1".into()])
+        );
+        let alpha = &raw.daemons.0[1].1;
+        assert!(matches!(&alpha.ping, Some(RawPing::Command(RawCommand::Shell(c))) if c == "c"));
+        assert_eq!(
+            alpha.before_start,
+            Some(RawCommands(vec![RawCommand::Shell("d".into())]))
+        );
+        assert_eq!(alpha.stop_signal, Some(RawSignal(Signal::Int)));
+    }
+}
