@@ -170,6 +170,48 @@ fn sphinx_builds_its_index_once_greets_and_goes_down() {
     example.down_and_assert_gone(&pids, &[port]);
 }
 
+/// The documents are missing: `indexer --all` in before_start fails, its
+/// own error line is shown, and searchd is never started.
+#[test]
+fn sphinx_without_its_documents_fails_with_the_indexers_error() {
+    if !require("sphinx", &["searchd", "indexer"]) {
+        return;
+    }
+    let port = free_port();
+    let example = Example::new("sphinx", &[("SPHINX_PORT", port.to_string())]);
+    fs::remove_file(example.dir().join("docs.xml")).expect("removing the documents");
+    example.devup(&[]).failure(
+        1,
+        &[
+            "search",
+            "before_start",
+            "No fields in schema - will not index",
+        ],
+    );
+    assert!(!example.dir().join(".devup/sphinx/searchd.pid").exists());
+    assert!(real_support::procs::naming(example.root()).is_empty());
+    assert!(!probe::accepts(port), "searchd was started");
+}
+
+/// CI's form: `devup exec -- CMD` runs CMD with Redis up, then stops it.
+#[test]
+fn redis_exec_runs_a_command_against_it_and_stops_it_after() {
+    if !require("redis", &["redis-server", "redis-cli"]) {
+        return;
+    }
+    let port = free_port();
+    let example = Example::new("redis", &[("REDIS_PORT", port.to_string())]);
+    let run = example
+        .devup(&["exec", "--", "redis-cli", "-p", &port.to_string(), "ping"])
+        .success();
+    assert_eq!(run.stdout.trim(), "PONG");
+    for (name, daemon) in example.status() {
+        assert_eq!(daemon.state, "stopped", "{name} after exec");
+    }
+    assert!(real_support::procs::naming(example.root()).is_empty());
+    assert!(!probe::accepts(port), "redis still listens after exec");
+}
+
 /// PostgreSQL in the foreground (`daemonize: true`), initdb on first start,
 /// run as the `postgres` user when we are root.
 #[test]
