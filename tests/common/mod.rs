@@ -212,3 +212,17 @@ impl Events {
         self.0.lock().unwrap().clone()
     }
 }
+
+/// A builder for a daemon called "fake" in `dir`, started as
+/// `fake-daemon --tag TAG ARGS...`.
+pub fn fake(dir: &TempDir, tag: &str, args: &[&str]) -> devup::DaemonControllerBuilder {
+    devup::DaemonController::builder("fake")
+        .dir(dir.path())
+        .start_command(fake_command(tag, args))
+}
+
+/// A test's processes: a unique tag, SIGKILLed when the test ends.
+pub fn tagged() -> (String, KillOnDrop) {
+    let tag = unique_tag();
+    (tag.clone(), KillOnDrop(tag))
+}

@@ -1,0 +1,210 @@
+//! Pid files are never trusted blindly: corrupt ones, dead pids, zombies and
+//! pids reused by another process are stale; stale pid files are removed and
+//! reported, and their pids are never signalled.
+
+mod common;
+
+use std::process::{Command, Stdio};
+use std::time::{Duration, SystemTime};
+
+use common::*;
+use devup::{DaemonController, DaemonState, Event};
+
+fn daemon(dir: &TempDir, tag: &str, events: &Events) -> DaemonController {
+    fake(dir, tag, &["--daemonize", "--pid-file", "fake.pid"])
+        .pid_file("fake.pid")
+        .observer(events.observer())
+        .build()
+        .unwrap()
+}
+
+fn stale_reported(events: &Events) -> bool {
+    events
+        .all()
+        .iter()
+        .any(|event| matches!(event, Event::StalePidFile { .. }))
+}
+
+#[test]
+fn corrupt_pid_files_are_stale_removed_and_never_signalled() {
+    let huge = "9".repeat(40);
+    let dir = TempDir::new();
+    let (tag, _cleanup) = tagged();
+    let events = Events::default();
+    let daemon = daemon(&dir, &tag, &events);
+    // "-1" would be kill(-1): every process of this user, this test first.
+    for content in [
+        "", " \n", "abc", "0", "1", "-1", "12abc", "12 13", "0x10", &huge,
+    ] {
+        std::fs::write(dir.join("fake.pid"), content).unwrap();
+        assert_eq!(daemon.status().state, DaemonState::Stale, "{content:?}");
+        assert!(!daemon.is_running(), "{content:?}");
+        assert_eq!(daemon.pid(), None);
+        assert_eq!(daemon.stop().unwrap(), None, "{content:?}");
+        assert!(
+            !dir.join("fake.pid").exists(),
+            "{content:?} was not removed"
+        );
+    }
+    assert!(stale_reported(&events));
+
+    // And a start over a corrupt pid file removes it and starts.
+    std::fs::write(dir.join("fake.pid"), "garbage").unwrap();
+    let started = daemon.start().unwrap();
+    assert_eq!(processes_tagged(&tag), vec![started.pid]);
+    daemon.stop().unwrap();
+}
+
+#[test]
+fn a_pid_file_that_is_too_big_or_not_a_file_is_stale_without_blocking() {
+    let dir = TempDir::new();
+    let (tag, _cleanup) = tagged();
+    let events = Events::default();
+    let daemon = daemon(&dir, &tag, &events);
+    std::fs::write(dir.join("fake.pid"), "4".repeat(1 << 20)).unwrap();
+    assert_eq!(daemon.status().state, DaemonState::Stale);
+    std::fs::remove_file(dir.join("fake.pid")).unwrap();
+
+    // Opening a FIFO for reading would block until a writer comes.
+    let status = Command::new("mkfifo")
+        .arg(dir.join("fake.pid"))
+        .status()
+        .unwrap();
+    assert!(status.success());
+    assert_eq!(daemon.status().state, DaemonState::Stale);
+    assert_eq!(daemon.stop().unwrap(), None);
+    assert!(!dir.join("fake.pid").exists());
+}
+
+#[test]
+fn a_dead_pid_and_a_zombie_are_stale() {
+    let dir = TempDir::new();
+    let (tag, _cleanup) = tagged();
+    let events = Events::default();
+    let daemon = daemon(&dir, &tag, &events);
+
+    let mut exited = Command::new("true").spawn().unwrap();
+    let dead_pid = exited.id();
+    exited.wait().unwrap();
+    std::fs::write(dir.join("fake.pid"), format!("{dead_pid}\n")).unwrap();
+    assert_eq!(daemon.status().state, DaemonState::Stale);
+
+    // Not waited for: it stays a zombie, which runs no code.
+    let mut zombie = Command::new("true").spawn().unwrap();
+    let zombie_pid = zombie.id();
+    wait_until("the child is a zombie", 10, || !is_alive(zombie_pid));
+    assert!(std::path::Path::new(&format!("/proc/{zombie_pid}")).exists());
+    std::fs::write(dir.join("fake.pid"), format!("{zombie_pid}\n")).unwrap();
+    assert_eq!(daemon.status().state, DaemonState::Stale);
+    assert!(!daemon.is_running());
+    assert_eq!(daemon.stop().unwrap(), None);
+    zombie.wait().unwrap();
+}
+
+#[test]
+fn a_pid_reused_by_a_process_started_after_the_pid_file_is_stale() {
+    let dir = TempDir::new();
+    let (tag, _cleanup) = tagged();
+    let events = Events::default();
+    let daemon = daemon(&dir, &tag, &events);
+    let mut unrelated = Command::new("sleep")
+        .arg("1000")
+        .stdin(Stdio::null())
+        .spawn()
+        .unwrap();
+    std::fs::write(dir.join("fake.pid"), format!("{}\n", unrelated.id())).unwrap();
+    // The pid file was written an hour before this process started.
+    let file = std::fs::File::options()
+        .write(true)
+        .open(dir.join("fake.pid"))
+        .unwrap();
+    file.set_modified(SystemTime::now() - Duration::from_secs(3600))
+        .unwrap();
+    drop(file);
+
+    assert_eq!(daemon.status().state, DaemonState::Stale);
+    assert!(!daemon.is_running());
+    assert_eq!(daemon.stop().unwrap(), None);
+    assert!(stale_reported(&events));
+    assert!(
+        unrelated.try_wait().unwrap().is_none(),
+        "the unrelated process was signalled"
+    );
+    let started = daemon.start().unwrap();
+    assert_ne!(started.pid, unrelated.id());
+    daemon.stop().unwrap();
+    assert!(
+        unrelated.try_wait().unwrap().is_none(),
+        "the unrelated process was signalled"
+    );
+    unrelated.kill().unwrap();
+    unrelated.wait().unwrap();
+}
+
+#[test]
+fn a_pid_that_is_not_the_process_devup_started_is_stale() {
+    let dir = TempDir::new();
+    let (tag, _cleanup) = tagged();
+    let events = Events::default();
+    let daemon = daemon(&dir, &tag, &events);
+    // devup started pid P; P died; an unrelated process got P, and the pid
+    // file still names it. Simulated: the state file records P with another
+    // start time than the live process P has. The mtime rule alone cannot
+    // see it (the pid file is newer than the process).
+    let mut unrelated = Command::new("sleep")
+        .arg("1000")
+        .stdin(Stdio::null())
+        .spawn()
+        .unwrap();
+    std::fs::write(dir.join("fake.pid"), format!("{}\n", unrelated.id())).unwrap();
+    assert!(
+        daemon.is_running(),
+        "without a state file, the pid looks right"
+    );
+    let boot_id = std::fs::read_to_string("/proc/sys/kernel/random/boot_id").unwrap();
+    std::fs::write(
+        dir.join("fake.pid.state"),
+        format!(
+            r#"{{"pid":{},"start_ticks":1,"boot_id":"{}"}}"#,
+            unrelated.id(),
+            boot_id.trim()
+        ),
+    )
+    .unwrap();
+    assert_eq!(daemon.status().state, DaemonState::Stale);
+    assert_eq!(daemon.stop().unwrap(), None);
+    assert!(!dir.join("fake.pid").exists());
+    assert!(
+        unrelated.try_wait().unwrap().is_none(),
+        "the unrelated process was signalled"
+    );
+    unrelated.kill().unwrap();
+    unrelated.wait().unwrap();
+}
+
+#[test]
+fn a_successful_start_records_what_it_started() {
+    let dir = TempDir::new();
+    let (tag, _cleanup) = tagged();
+    let events = Events::default();
+    let daemon = daemon(&dir, &tag, &events);
+    let started = daemon.start().unwrap();
+    let state = std::fs::read_to_string(dir.join("fake.pid.state")).unwrap();
+    assert!(
+        state.contains(&format!("\"pid\":{}", started.pid)),
+        "{state}"
+    );
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(dir.join("fake.pid.state"))
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o777, 0o600);
+    let lock_mode = std::fs::metadata(dir.join("fake.pid.lock"))
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(lock_mode & 0o777, 0o600);
+    daemon.stop().unwrap();
+    assert!(!dir.join("fake.pid.state").exists());
+}

@@ -1,0 +1,321 @@
+//! Every kind of ping decides readiness, and a foreign process already
+//! holding the ping's address is never mistaken for the daemon.
+
+mod common;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use common::*;
+use devup::{Error, Ping};
+
+fn expect_timeout(result: devup::Result<devup::Started>) -> String {
+    match result {
+        Err(Error::StartTimeout { waiting_for, .. }) => waiting_for,
+        other => panic!("expected StartTimeout, got {other:?}"),
+    }
+}
+
+#[test]
+fn unix_ping() {
+    let dir = TempDir::new();
+    let (tag, _cleanup) = tagged();
+    let socket = dir.join("fake.sock");
+    let socket_arg = socket.display().to_string();
+    let daemon = fake(
+        &dir,
+        &tag,
+        &[
+            "--daemonize",
+            "--pid-file",
+            "fake.pid",
+            "--ready-after",
+            "100",
+            "--unix",
+            &socket_arg,
+        ],
+    )
+    .pid_file("fake.pid")
+    .ping(Ping::unix(&socket))
+    .build()
+    .unwrap();
+    daemon.start().unwrap();
+    std::os::unix::net::UnixStream::connect(&socket).expect("listening once start returns");
+    daemon.stop().unwrap();
+    assert_none_left(&tag, 10);
+}
+
+#[test]
+fn http_ping_needs_a_status_from_200_to_399() {
+    let dir = TempDir::new();
+    let (tag, _cleanup) = tagged();
+    let address = free_address();
+    let daemon = fake(
+        &dir,
+        &tag,
+        &[
+            "--daemonize",
+            "--pid-file",
+            "fake.pid",
+            "--listen",
+            &address,
+            "--ready-after",
+            "50",
+        ],
+    )
+    .pid_file("fake.pid")
+    .ping(Ping::http(format!("http://{address}/health")))
+    .build()
+    .unwrap();
+    daemon.start().unwrap();
+    daemon.stop().unwrap();
+
+    let address = free_address();
+    let daemon = fake(
+        &dir,
+        &tag,
+        &[
+            "--daemonize",
+            "--pid-file",
+            "fake.pid",
+            "--listen",
+            &address,
+            "--http-status",
+            "503",
+        ],
+    )
+    .pid_file("fake.pid")
+    .ping(Ping::http(format!("http://{address}/")))
+    .start_timeout(Duration::from_millis(400))
+    .start_abort_timeout(Duration::from_secs(5))
+    .build()
+    .unwrap();
+    let waiting_for = expect_timeout(daemon.start());
+    assert_eq!(
+        waiting_for,
+        format!("the ping (http http://{address}/) to succeed")
+    );
+    assert!(processes_tagged(&tag).is_empty());
+}
+
+#[test]
+fn command_ping_runs_in_the_daemons_dir_until_it_exits_0() {
+    let dir = TempDir::new();
+    let (tag, _cleanup) = tagged();
+    let daemon = fake(
+        &dir,
+        &tag,
+        &[
+            "--daemonize",
+            "--pid-file",
+            "fake.pid",
+            "--ready-after",
+            "100",
+            "--unix",
+            "fake.sock",
+        ],
+    )
+    .pid_file("fake.pid")
+    .ping(Ping::command("test -S fake.sock"))
+    .build()
+    .unwrap();
+    daemon.start().unwrap();
+    assert!(dir.join("fake.sock").exists());
+    daemon.stop().unwrap();
+}
+
+#[test]
+fn a_hung_command_ping_cannot_stall_the_start() {
+    let dir = TempDir::new();
+    let (tag, _cleanup) = tagged();
+    let (ping_tag, _ping_cleanup) = tagged();
+    let daemon = fake(&dir, &tag, &["--daemonize", "--pid-file", "fake.pid"])
+        .pid_file("fake.pid")
+        .ping(Ping::command(fake_command(&ping_tag, &["--hang"])))
+        .start_timeout(Duration::from_millis(300))
+        .build()
+        .unwrap();
+    expect_timeout(daemon.start());
+    assert!(processes_tagged(&tag).is_empty());
+    assert!(
+        processes_tagged(&ping_tag).is_empty(),
+        "the hung ping command was left running"
+    );
+}
+
+#[test]
+fn log_ping_only_counts_lines_of_this_start() {
+    let dir = TempDir::new();
+    let (tag, _cleanup) = tagged();
+    std::fs::write(
+        dir.join("fake.log"),
+        "accepting connections (an old line)\n",
+    )
+    .unwrap();
+    let daemon = fake(
+        &dir,
+        &tag,
+        &["--daemonize", "--pid-file", "fake.pid", "--log", "fake.log"],
+    )
+    .pid_file("fake.pid")
+    .log_file("fake.log")
+    .ping(Ping::log("accepting connections"))
+    .start_timeout(Duration::from_millis(400))
+    .build()
+    .unwrap();
+    let waiting_for = expect_timeout(daemon.start());
+    assert_eq!(
+        waiting_for,
+        "the ping (log /accepting connections/) to succeed"
+    );
+
+    let daemon = fake(
+        &dir,
+        &tag,
+        &[
+            "--daemonize",
+            "--pid-file",
+            "fake.pid",
+            "--log",
+            "fake.log",
+            "--ready-after",
+            "100",
+            "--log-line",
+            "accepting connections on port 1",
+        ],
+    )
+    .pid_file("fake.pid")
+    .log_file("fake.log")
+    .ping(Ping::log("accepting connections on port \\d"))
+    .build()
+    .unwrap();
+    let started = daemon.start().unwrap();
+    let log = std::fs::read_to_string(dir.join("fake.log")).unwrap();
+    assert!(log.ends_with("accepting connections on port 1\n"), "{log}");
+    assert_eq!(processes_tagged(&tag), vec![started.pid]);
+    daemon.stop().unwrap();
+}
+
+#[test]
+fn notify_ping_waits_for_ready_1() {
+    let dir = TempDir::new();
+    let (tag, _cleanup) = tagged();
+    let daemon = fake(
+        &dir,
+        &tag,
+        &[
+            "--daemonize",
+            "--pid-file",
+            "fake.pid",
+            "--ready-after",
+            "50",
+            "--notify",
+        ],
+    )
+    .pid_file("fake.pid")
+    .ping(Ping::notify())
+    .build()
+    .unwrap();
+    daemon.start().unwrap();
+    daemon.stop().unwrap();
+
+    let daemon = fake(&dir, &tag, &["--daemonize", "--pid-file", "fake.pid"])
+        .pid_file("fake.pid")
+        .ping(Ping::notify())
+        .start_timeout(Duration::from_millis(300))
+        .build()
+        .unwrap();
+    assert_eq!(
+        expect_timeout(daemon.start()),
+        "the ping (notify) to succeed"
+    );
+    assert!(processes_tagged(&tag).is_empty());
+}
+
+#[test]
+fn custom_ping_is_called_until_it_returns_true() {
+    let dir = TempDir::new();
+    let (tag, _cleanup) = tagged();
+    let calls = Arc::new(AtomicUsize::new(0));
+    let counter = calls.clone();
+    let daemon = fake(&dir, &tag, &["--daemonize", "--pid-file", "fake.pid"])
+        .pid_file("fake.pid")
+        .ping(Ping::custom(move || {
+            counter.fetch_add(1, Ordering::SeqCst) >= 2
+        }))
+        .build()
+        .unwrap();
+    daemon.start().unwrap();
+    assert_eq!(calls.load(Ordering::SeqCst), 3);
+    daemon.stop().unwrap();
+}
+
+fn expect_in_use(result: devup::Result<devup::Started>) -> String {
+    match result {
+        Err(Error::StartFailed { reason, .. }) => reason,
+        other => panic!("expected StartFailed, got {other:?}"),
+    }
+}
+
+#[test]
+fn a_foreign_listener_on_the_address_fails_the_start_at_once() {
+    let dir = TempDir::new();
+    let (tag, _cleanup) = tagged();
+    let foreign = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = foreign.local_addr().unwrap().to_string();
+    let accept = std::thread::spawn(move || {
+        // Answer one HTTP request, as a foreign web server would.
+        use std::io::{Read, Write};
+        for stream in foreign.incoming().take(2) {
+            let mut stream = stream.unwrap();
+            let mut buffer = [0u8; 512];
+            let _ = stream.read(&mut buffer);
+            let _ = stream.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
+        }
+    });
+    for ping in [
+        Ping::tcp(address.clone()),
+        Ping::http(format!("http://{address}/")),
+    ] {
+        let daemon = fake(
+            &dir,
+            &tag,
+            &[
+                "--daemonize",
+                "--pid-file",
+                "fake.pid",
+                "--listen",
+                &address,
+            ],
+        )
+        .pid_file("fake.pid")
+        .ping(ping)
+        .build()
+        .unwrap();
+        let reason = expect_in_use(daemon.start());
+        assert_eq!(
+            reason,
+            format!("{address} is already in use by another process")
+        );
+        assert!(
+            processes_tagged(&tag).is_empty(),
+            "the start command was run"
+        );
+    }
+    accept.join().unwrap();
+
+    let socket = dir.join("foreign.sock");
+    let _foreign = std::os::unix::net::UnixListener::bind(&socket).unwrap();
+    let daemon = fake(&dir, &tag, &["--daemonize", "--pid-file", "fake.pid"])
+        .pid_file("fake.pid")
+        .ping(Ping::unix(&socket))
+        .build()
+        .unwrap();
+    let reason = expect_in_use(daemon.start());
+    assert_eq!(
+        reason,
+        format!("{} is already in use by another process", socket.display())
+    );
+    assert!(processes_tagged(&tag).is_empty());
+}

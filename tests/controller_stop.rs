@@ -1,0 +1,153 @@
+//! `stop` returns only when the process is gone; a daemon not running is a
+//! success; past `stop_timeout`, SIGKILL; the pid file is removed.
+
+mod common;
+
+use std::time::Duration;
+
+use common::*;
+use devup::{Event, Signal};
+
+#[test]
+fn stopping_a_daemon_that_does_not_run_is_a_success() {
+    let dir = TempDir::new();
+    let (tag, _cleanup) = tagged();
+    let events = Events::default();
+    let daemon = fake(&dir, &tag, &[])
+        .pid_file("fake.pid")
+        .observer(events.observer())
+        .build()
+        .unwrap();
+    assert_eq!(daemon.stop().unwrap(), None);
+    assert_eq!(events.all(), [Event::NotRunning]);
+}
+
+#[test]
+fn stop_waits_for_a_slow_daemon_to_be_gone() {
+    let dir = TempDir::new();
+    let (tag, _cleanup) = tagged();
+    let daemon = fake(
+        &dir,
+        &tag,
+        &[
+            "--daemonize",
+            "--pid-file",
+            "fake.pid",
+            "--stop-delay",
+            "300",
+        ],
+    )
+    .pid_file("fake.pid")
+    .build()
+    .unwrap();
+    let started = daemon.start().unwrap();
+    assert_eq!(daemon.stop().unwrap(), Some(started.pid));
+    assert!(
+        !is_alive(started.pid),
+        "stop returned before the process was gone"
+    );
+    assert!(!dir.join("fake.pid").exists());
+}
+
+#[test]
+fn a_daemon_ignoring_the_stop_signal_is_killed_after_stop_timeout() {
+    let dir = TempDir::new();
+    let (tag, _cleanup) = tagged();
+    let events = Events::default();
+    let daemon = fake(
+        &dir,
+        &tag,
+        &["--daemonize", "--pid-file", "fake.pid", "--ignore-term"],
+    )
+    .pid_file("fake.pid")
+    .stop_timeout(Duration::from_millis(300))
+    .observer(events.observer())
+    .build()
+    .unwrap();
+    let started = daemon.start().unwrap();
+    assert_eq!(daemon.stop().unwrap(), Some(started.pid));
+    assert!(!is_alive(started.pid));
+    assert!(events.all().contains(&Event::Killing { pid: started.pid }));
+    assert!(!dir.join("fake.pid").exists());
+}
+
+#[test]
+fn the_stop_signal_can_be_chosen() {
+    let dir = TempDir::new();
+    let (tag, _cleanup) = tagged();
+    let events = Events::default();
+    let daemon = fake(
+        &dir,
+        &tag,
+        &["--daemonize", "--pid-file", "fake.pid", "--ignore-term"],
+    )
+    .pid_file("fake.pid")
+    .stop_signal(Signal::Int)
+    .stop_timeout(Duration::from_secs(60))
+    .observer(events.observer())
+    .build()
+    .unwrap();
+    let started = daemon.start().unwrap();
+    assert_eq!(daemon.stop().unwrap(), Some(started.pid));
+    assert!(!is_alive(started.pid));
+    assert!(!events.all().contains(&Event::Killing { pid: started.pid }));
+}
+
+#[test]
+fn a_stop_command_stops_the_daemon() {
+    let dir = TempDir::new();
+    let (tag, _cleanup) = tagged();
+    let daemon = fake(
+        &dir,
+        &tag,
+        &["--daemonize", "--pid-file", "fake.pid", "--log", "fake.log"],
+    )
+    .pid_file("fake.pid")
+    .stop_command("kill -INT $(cat fake.pid)")
+    .build()
+    .unwrap();
+    let started = daemon.start().unwrap();
+    assert_eq!(daemon.stop().unwrap(), Some(started.pid));
+    assert!(!is_alive(started.pid));
+    let log = std::fs::read_to_string(dir.join("fake.log")).unwrap();
+    assert!(log.contains("got SIGINT"), "{log}");
+}
+
+#[test]
+fn a_failing_stop_command_is_stop_failed() {
+    let dir = TempDir::new();
+    let (tag, _cleanup) = tagged();
+    let daemon = fake(&dir, &tag, &["--daemonize", "--pid-file", "fake.pid"])
+        .pid_file("fake.pid")
+        .stop_command("echo cannot stop; exit 2")
+        .build()
+        .unwrap();
+    let started = daemon.start().unwrap();
+    match daemon.stop() {
+        Err(devup::Error::StopFailed { reason, output, .. }) => {
+            assert_eq!(
+                reason,
+                "the stop command `echo cannot stop; exit 2` exited with status 2"
+            );
+            assert_eq!(output.lines, ["cannot stop"]);
+        }
+        other => panic!("expected StopFailed, got {other:?}"),
+    }
+    assert!(is_alive(started.pid));
+}
+
+#[test]
+fn restart_replaces_the_process() {
+    let dir = TempDir::new();
+    let (tag, _cleanup) = tagged();
+    let daemon = fake(&dir, &tag, &["--daemonize", "--pid-file", "fake.pid"])
+        .pid_file("fake.pid")
+        .build()
+        .unwrap();
+    let first = daemon.start().unwrap();
+    let second = daemon.restart().unwrap();
+    assert_ne!(first.pid, second.pid);
+    assert!(!is_alive(first.pid));
+    assert_eq!(processes_tagged(&tag), vec![second.pid]);
+    daemon.stop().unwrap();
+}
