@@ -137,9 +137,44 @@ pub fn json_schema() -> String {
     let schema = schemars::generate::SchemaSettings::draft07()
         .into_generator()
         .into_root_schema_for::<raw::RawManifest>();
-    let mut text = serde_json::to_string_pretty(&schema).expect("a schema is always JSON");
+    let mut value = schema.to_value();
+    tidy(&mut value);
+    let mut text = serde_json::to_string_pretty(&value).expect("a schema is always JSON");
     text.push('\n');
     text
+}
+
+/// Every key of the manifest is optional but none may be `null`: schemars
+/// describes an `Option` field as "this or null" with a `null` default, so
+/// those are taken out again (a `$ref` stays wrapped in `allOf`, since
+/// draft 7 ignores the siblings of a `$ref`, such as its description).
+fn tidy(value: &mut serde_json::Value) {
+    use serde_json::Value;
+    match value {
+        Value::Object(object) => {
+            if object.get("default") == Some(&Value::Null) {
+                object.remove("default");
+            }
+            if let Some(Value::Array(types)) = object.get_mut("type") {
+                types.retain(|kind| kind != "null");
+                if types.len() == 1 {
+                    let only = types.remove(0);
+                    object.insert("type".into(), only);
+                }
+            }
+            if let Some(Value::Array(any_of)) = object.get("anyOf") {
+                let null = serde_json::json!({ "type": "null" });
+                let rest: Vec<Value> = any_of.iter().filter(|s| **s != null).cloned().collect();
+                if rest.len() == 1 && any_of.len() == 2 {
+                    object.remove("anyOf");
+                    object.insert("allOf".into(), Value::Array(rest));
+                }
+            }
+            object.values_mut().for_each(tidy);
+        }
+        Value::Array(items) => items.iter_mut().for_each(tidy),
+        _ => {}
+    }
 }
 
 fn read(path: &Path) -> Result<String, ManifestError> {

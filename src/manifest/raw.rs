@@ -80,6 +80,7 @@ macro_rules! settings {
         /// One daemon under `daemons:`.
         #[derive(Debug, Clone, Deserialize, JsonSchema)]
         #[serde(deny_unknown_fields)]
+        #[schemars(rename = "Daemon")]
         pub struct RawDaemon {
             /// The start command (required): a string runs under `/bin/sh -c`,
             /// a list is an argv (no shell).
@@ -94,6 +95,7 @@ macro_rules! settings {
         /// `depends_on`.
         #[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
         #[serde(deny_unknown_fields)]
+        #[schemars(rename = "Defaults")]
         pub struct RawDefaults {
             $( $(#[$doc])* #[serde(default)] pub $key: Option<$ty>, )*
         }
@@ -124,6 +126,7 @@ settings! {
     /// `true`: the command stays in the foreground; devup detaches it into its
     /// own session, writes `pid_file` itself and sends its stdout and stderr
     /// to `log_file`.
+    #[schemars(extend("default" = false))]
     daemonize: bool,
     /// The pid file; required when `daemonize` is false; default
     /// `.devup/run/NAME.pid` when `daemonize: true`.
@@ -142,6 +145,7 @@ settings! {
     stop: RawCommand,
     /// The signal that stops the daemon when there is no `stop` command
     /// (default TERM).
+    #[schemars(extend("default" = "TERM"))]
     stop_signal: RawSignal,
     /// How to tell the daemon is ready: a map with exactly one key. Without
     /// it, ready means: pid file valid and its process alive.
@@ -156,21 +160,27 @@ settings! {
     /// `env` and `defaults.env`.
     env: RawEnv,
     /// From spawning `start` to ready; past it the start is aborted (default 30s).
+    #[schemars(extend("default" = "30s"))]
     start_timeout: RawDuration,
     /// After SIGTERM to an aborted start, how long before SIGKILL (default 10s).
+    #[schemars(extend("default" = "10s"))]
     start_abort_timeout: RawDuration,
     /// From the stop signal or command to the process being gone; past it,
     /// SIGKILL (default 30s).
+    #[schemars(extend("default" = "30s"))]
     stop_timeout: RawDuration,
     /// When `start` exited 0 but no pid file appeared and the log has not
     /// grown for this long, the start has failed (default 10s).
+    #[schemars(extend("default" = "10s"))]
     log_activity_timeout: RawDuration,
 }
 
-/// `ping:`: exactly one kind. (serde_yaml reads derived enums from YAML
-/// tags only, so the map form has its own `Deserialize` below.)
+// serde_yaml reads derived enums from YAML tags only (`!tcp ...`), so the
+// map form has its own `Deserialize` below; the derive is for the schema.
+/// How to tell the daemon is ready: a map with exactly one key.
 #[derive(Debug, Clone, JsonSchema)]
 #[serde(rename_all = "lowercase", deny_unknown_fields)]
+#[schemars(rename = "Ping")]
 pub enum RawPing {
     /// Ready when a TCP connection to `HOST:PORT` succeeds (IPv6 as `[::1]:PORT`).
     Tcp(String),

@@ -480,8 +480,10 @@ impl Validator<'_> {
     ) -> Option<Value> {
         match interpolate_value(&mut value, self.env) {
             Ok(()) => Some(value),
-            Err(message) => {
-                self.push(self.positions.value(path), label, message);
+            Err((within, message)) => {
+                let mut path = path.to_vec();
+                path.extend(within.iter().map(String::as_str));
+                self.push(self.positions.value(&path), label, message);
                 None
             }
         }
@@ -628,19 +630,27 @@ fn unknown_key(key: &str, known: &[&str]) -> String {
 }
 
 /// Interpolates every string in `value`, map values and list items included
-/// (map keys are left as they are).
-fn interpolate_value(value: &mut Value, env: Lookup<'_>) -> Result<(), String> {
+/// (map keys are left as they are). An error comes with the path, under
+/// `value`, of the string at fault (`["RAILS_ENV"]`, `["2"]`).
+fn interpolate_value(value: &mut Value, env: Lookup<'_>) -> Result<(), (Vec<String>, String)> {
+    let within = |at: String| {
+        move |(mut path, message): (Vec<String>, String)| {
+            path.insert(0, at);
+            (path, message)
+        }
+    };
     match value {
         Value::String(text) => {
-            *text = interpolate(text, env)?;
+            *text = interpolate(text, env).map_err(|message| (Vec::new(), message))?;
             Ok(())
         }
         Value::Sequence(items) => items
             .iter_mut()
-            .try_for_each(|item| interpolate_value(item, env)),
-        Value::Mapping(map) => map
-            .values_mut()
-            .try_for_each(|item| interpolate_value(item, env)),
+            .enumerate()
+            .try_for_each(|(i, item)| interpolate_value(item, env).map_err(within(i.to_string()))),
+        Value::Mapping(map) => map.iter_mut().try_for_each(|(key, item)| {
+            interpolate_value(item, env).map_err(within(key_string(key).unwrap_or_default()))
+        }),
         Value::Tagged(tagged) => interpolate_value(&mut tagged.value, env),
         Value::Null | Value::Bool(_) | Value::Number(_) => Ok(()),
     }
