@@ -1,0 +1,93 @@
+//! `devup exec [NAME...] -- CMD`: CMD's exit code, and exactly the daemons
+//! this call started are stopped afterwards, even when CMD fails or devup
+//! is interrupted.
+
+mod support;
+
+use nix::sys::signal::Signal;
+use support::{Project, recorders, wait_until};
+
+#[test]
+fn runs_the_command_with_the_daemons_up_then_stops_them() {
+    let project = Project::new(&recorders(&[("db", &[]), ("web", &["db"])]));
+    project
+        .devup(["exec", "--", "sh", "-c", "cat events.log; exit 7"])
+        .exits(7)
+        .stdout_has("start db\nstart web\n");
+    assert_eq!(
+        project.events(),
+        ["start db", "start web", "stop web", "stop db"]
+    );
+}
+
+#[test]
+fn leaves_the_daemons_that_were_already_running() {
+    let project = Project::new(&recorders(&[("db", &[]), ("web", &["db"])]));
+    project.devup(["db"]).succeeds();
+    project.devup(["exec", "web", "--", "true"]).succeeds();
+    assert_eq!(project.events(), ["start db", "start web", "stop web"]);
+    project.devup(["status", "db"]).succeeds();
+}
+
+#[test]
+fn does_not_run_the_command_when_up_fails_and_exits_1() {
+    let manifest = format!(
+        "{}  broken:\n    daemonize: true\n    start: exit 1\n",
+        recorders(&[("db", &[])])
+    );
+    let project = Project::new(&manifest);
+    project
+        .devup(["exec", "--", "touch", "ran"])
+        .exits(1)
+        .stderr_has("error: broken: could not start");
+    assert!(!project.path("ran").exists(), "CMD must not run");
+    assert_eq!(project.events(), ["start db", "stop db"]);
+}
+
+#[test]
+fn a_command_killed_by_a_signal_gives_128_plus_the_signal() {
+    let project = Project::new(&recorders(&[("db", &[])]));
+    project
+        .devup(["exec", "--", "sh", "-c", "kill -TERM $$"])
+        .exits(143);
+    assert_eq!(project.events(), ["start db", "stop db"]);
+}
+
+#[test]
+fn a_command_that_does_not_exist_exits_127_and_the_daemons_are_stopped() {
+    let project = Project::new(&recorders(&[("db", &[])]));
+    project
+        .devup(["exec", "--", "no-such-program-devup-test"])
+        .exits(127)
+        .stderr_has("no-such-program-devup-test");
+    assert_eq!(project.events(), ["start db", "stop db"]);
+}
+
+#[test]
+fn the_command_gets_no_blocked_signals() {
+    let project = Project::new(&recorders(&[("db", &[])]));
+    let outcome = project
+        .devup(["exec", "--", "grep", "^SigBlk", "/proc/self/status"])
+        .succeeds();
+    let mask = outcome.stdout.split_whitespace().nth(1).expect("a mask");
+    assert!(mask.chars().all(|c| c == '0'), "blocked: {mask}");
+}
+
+#[test]
+fn sigterm_is_forwarded_to_the_command_and_the_daemons_are_stopped() {
+    let project = Project::new(&recorders(&[("db", &[])]));
+    let script = format!(
+        ": {}-cmd; touch cmd.started; while :; do sleep 1; done",
+        project.tag()
+    );
+    let running = project.devup(["exec", "--", "sh", "-c", &script]).spawn();
+    wait_until("the command runs", || project.path("cmd.started").exists());
+    running.signal(Signal::SIGTERM);
+    running.finish().exits(143);
+    assert!(
+        project
+            .processes_with(&format!("{}-cmd", project.tag()))
+            .is_empty()
+    );
+    assert_eq!(project.events(), ["start db", "stop db"]);
+}

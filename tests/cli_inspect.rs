@@ -1,0 +1,167 @@
+//! The commands that read the manifest (`check`, `graph`, `logs`, `schema`,
+//! `completions`), manifest discovery, and usage and manifest errors.
+
+mod support;
+
+use std::io::{BufRead, BufReader};
+
+use nix::sys::signal::Signal;
+use support::{Project, recorders};
+
+fn project() -> Project {
+    Project::new(&recorders(&[("web", &["db"]), ("db", &[])]))
+}
+
+#[test]
+fn check_validates_and_prints_the_start_order() {
+    let project = project();
+    project
+        .devup(["check"])
+        .succeeds()
+        .stdout_has("daemons.yaml: valid, 2 daemons")
+        .stdout_has("  1. db\n  2. web (after db)\n");
+}
+
+#[test]
+fn an_invalid_manifest_exits_2_naming_the_file() {
+    let project = Project::new("daemons:\n  web:\n    strat: x\n");
+    for command in [&["check"][..], &["up"], &["down"], &["status"], &["graph"]] {
+        project
+            .devup(command)
+            .exits(2)
+            .stderr_has(&project.manifest().display().to_string());
+    }
+}
+
+#[test]
+fn no_manifest_anywhere_exits_2() {
+    let project = Project::new("daemons: {}\n");
+    std::fs::remove_file(project.manifest()).unwrap();
+    project.devup(["check"]).exits(2);
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let project = project();
+    project.devup(["--no-such-flag"]).exits(2);
+    project.devup(["logs"]).exits(2);
+    project.devup(["exec", "db"]).exits(2);
+    project.devup(["--version"]).succeeds().stdout_has("devup ");
+    project.devdown(["--help"]).succeeds().stdout_has("devdown");
+}
+
+#[test]
+fn graph_prints_dot() {
+    project()
+        .devup(["graph"])
+        .succeeds()
+        .stdout_has("digraph")
+        .stdout_has("\"web\" -> \"db\"");
+}
+
+#[test]
+fn the_manifest_is_found_from_a_subdirectory() {
+    let project = project();
+    std::fs::create_dir_all(project.path("src/deep")).unwrap();
+    project
+        .devup(["check"])
+        .current_dir(project.path("src/deep"))
+        .succeeds()
+        .stdout_has(&project.manifest().display().to_string());
+    // Relative paths are the manifest's: events.log lands next to it.
+    project
+        .devup(["up", "db"])
+        .current_dir(project.path("src/deep"))
+        .succeeds();
+    assert_eq!(project.events(), ["start db"]);
+}
+
+#[test]
+fn dash_f_works_from_the_root_directory() {
+    let project = Project::with_file("other.yml", &recorders(&[("db", &[])]));
+    let manifest = project.manifest().to_path_buf();
+    project
+        .devup(["-f".as_ref(), manifest.as_os_str(), "up".as_ref()])
+        .current_dir("/")
+        .succeeds();
+    assert_eq!(project.events(), ["start db"]);
+    project
+        .devup(["status", "--json"])
+        .current_dir("/")
+        .env("DEVUP_FILE", &manifest)
+        .succeeds();
+    project
+        .devup(["down".as_ref(), "-f".as_ref(), manifest.as_os_str()])
+        .current_dir("/")
+        .succeeds();
+}
+
+#[test]
+fn logs_prints_the_last_lines() {
+    let project = Project::new(
+        "daemons:\n  chatty:\n    daemonize: true\n    \
+         start: \": {tag}; seq 1 100; echo ready; sleep 600\"\n    ping: { log: \"^ready$\" }\n",
+    );
+    project.devup(["up"]).succeeds();
+    project
+        .devup(["logs", "chatty", "-n", "3"])
+        .succeeds()
+        .stdout_is("99\n100\nready\n");
+    let outcome = project.devup(["logs", "chatty"]).succeeds();
+    assert_eq!(outcome.stdout.lines().count(), 50);
+    project.devup(["logs", "nope"]).exits(2);
+}
+
+#[test]
+fn logs_without_a_log_file_exits_2() {
+    let project =
+        Project::new("daemons:\n  quiet:\n    start: \"true\"\n    pid_file: quiet.pid\n");
+    project
+        .devup(["logs", "quiet"])
+        .exits(2)
+        .stderr_has("no log_file");
+}
+
+#[test]
+fn logs_follow_prints_appended_lines_and_survives_truncation() {
+    let project = Project::new(
+        "daemons:\n  app:\n    start: \"true\"\n    pid_file: app.pid\n    log_file: app.log\n",
+    );
+    project.write("app.log", "old line\n");
+    let mut running = project.devup(["logs", "app", "-f"]).spawn();
+    let mut stdout = BufReader::new(running.take_stdout());
+    let mut next_line = || {
+        let mut line = String::new();
+        stdout.read_line(&mut line).expect("reading the output");
+        line
+    };
+    assert_eq!(next_line(), "old line\n");
+    let append = |text: &str| {
+        use std::io::Write;
+        let mut file = std::fs::OpenOptions::new()
+            .append(true)
+            .open(project.path("app.log"))
+            .unwrap();
+        file.write_all(text.as_bytes()).unwrap();
+    };
+    append("new line\n");
+    assert_eq!(next_line(), "new line\n");
+    // Truncated (as by logrotate's copytruncate), then written again with
+    // less than was there, so the file is shorter than what was read
+    // whenever the follower looks.
+    std::fs::write(project.path("app.log"), "").unwrap();
+    append("after truncation\n");
+    let line = next_line();
+    assert_eq!(line, "after truncation\n");
+    running.signal(Signal::SIGINT);
+    running.finish().exits(130);
+}
+
+#[test]
+fn completions_print_a_script() {
+    project()
+        .devup(["completions", "bash"])
+        .succeeds()
+        .stdout_has("devup");
+    project().devup(["completions", "nosh"]).exits(2);
+}

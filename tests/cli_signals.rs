@@ -1,0 +1,80 @@
+//! Ctrl-C and SIGTERM during `devup`: the starts in progress are aborted
+//! (nothing half-started survives), ready daemons stay running, and devup
+//! exits 128 + the signal.
+
+mod support;
+
+use nix::sys::signal::Signal;
+use support::{Project, recorder, wait_until};
+
+/// `db` becomes ready at once; `slow` depends on it and never becomes ready
+/// (its ping never succeeds), after touching `slow.spawned`.
+fn manifest() -> String {
+    format!(
+        "daemons:\n{}  slow:\n    daemonize: true\n    depends_on: [db]\n    \
+         start_abort_timeout: 20s\n    start: \": {{tag}}-slow; touch slow.spawned; sleep 600\"\n    \
+         ping: {{ command: \"false\" }}\n",
+        recorder("db", &[])
+    )
+}
+
+fn interrupt_during_start(signal: Signal, group: bool) -> (Project, support::Outcome) {
+    let project = Project::new(&manifest());
+    let running = project.devup(["up"]).spawn();
+    wait_until("slow is spawned", || project.path("slow.spawned").exists());
+    if group {
+        running.signal_group(signal);
+    } else {
+        running.signal(signal);
+    }
+    let outcome = running.finish();
+    (project, outcome)
+}
+
+#[test]
+fn ctrl_c_aborts_the_start_in_progress_and_leaves_ready_daemons_running() {
+    let (project, outcome) = interrupt_during_start(Signal::SIGINT, true);
+    let outcome = outcome.exits(130).stderr_has("slow: start interrupted");
+    assert!(
+        outcome.stderr.contains("db: ready in"),
+        "{}",
+        outcome.stderr
+    );
+    let survivors = project.processes_with(&format!("{}-slow", project.tag()));
+    assert!(survivors.is_empty(), "left running: {survivors:?}");
+    project.devup(["status", "db"]).succeeds();
+    project
+        .devup(["status", "slow"])
+        .exits(3)
+        .stdout_has("stopped");
+}
+
+#[test]
+fn sigterm_exits_143_and_sighup_129() {
+    let (project, outcome) = interrupt_during_start(Signal::SIGTERM, false);
+    outcome.exits(143);
+    assert!(
+        project
+            .processes_with(&format!("{}-slow", project.tag()))
+            .is_empty()
+    );
+    let (project, outcome) = interrupt_during_start(Signal::SIGHUP, false);
+    outcome.exits(129);
+    assert!(
+        project
+            .processes_with(&format!("{}-slow", project.tag()))
+            .is_empty()
+    );
+}
+
+#[test]
+fn daemons_get_no_blocked_signals() {
+    let project = Project::new(
+        "daemons:\n  probe:\n    daemonize: true\n    \
+         start: \": {tag}; grep ^SigBlk /proc/$$/status > mask; sleep 600\"\n",
+    );
+    project.devup(["up"]).succeeds();
+    let mask = project.read("mask");
+    let mask = mask.split_whitespace().nth(1).expect("a mask");
+    assert!(mask.chars().all(|c| c == '0'), "blocked: {mask}");
+}

@@ -1,0 +1,153 @@
+//! `devup [NAME...]` / `devup up`: dependency order, parallel starts,
+//! skip-on-failure, already running, output without a terminal, `-q`.
+
+mod support;
+
+use support::{Project, recorder, recorders};
+
+#[test]
+fn starts_every_daemon_after_what_it_depends_on() {
+    let project = Project::new(&recorders(&[
+        ("web", &["app"]),
+        ("app", &["db", "cache"]),
+        ("db", &[]),
+        ("cache", &[]),
+    ]));
+    project
+        .devup::<[&str; 0], &str>([])
+        .succeeds()
+        .stderr_has("web: ready in")
+        .stderr_has("up: 4 ready in");
+    let events = project.events();
+    let at = |name: &str| {
+        events
+            .iter()
+            .position(|line| line == &format!("start {name}"))
+            .unwrap_or_else(|| panic!("{name} did not start: {events:?}"))
+    };
+    assert!(at("db") < at("app"), "{events:?}");
+    assert!(at("cache") < at("app"), "{events:?}");
+    assert!(at("app") < at("web"), "{events:?}");
+}
+
+#[test]
+fn starts_only_the_named_daemons_and_their_dependencies() {
+    let project = Project::new(&recorders(&[("web", &["db"]), ("db", &[]), ("mail", &[])]));
+    project.devup(["web"]).succeeds();
+    assert_eq!(project.events(), ["start db", "start web"]);
+    project.devup(["up", "mail"]).succeeds();
+    assert_eq!(project.events(), ["start db", "start web", "start mail"]);
+}
+
+#[test]
+fn starts_independent_daemons_in_parallel() {
+    // Each of `left` and `right` becomes ready only once the other has been
+    // spawned: started one after the other, the first would time out.
+    let waits_for = |me: &str, other: &str| {
+        format!(
+            "  {me}:\n    daemonize: true\n    start_timeout: 20s\n    start: |\n      \
+             : {{tag}}\n      touch {me}.spawned\n      \
+             while [ ! -e {other}.spawned ]; do sleep 0.02; done\n      echo ready\n      \
+             sleep 600\n    ping: {{ log: \"^ready$\" }}\n"
+        )
+    };
+    let manifest = format!(
+        "daemons:\n{}{}{}",
+        waits_for("left", "right"),
+        waits_for("right", "left"),
+        recorder("top", &["left", "right"])
+    );
+    let project = Project::new(&manifest);
+    project
+        .devup(["up"])
+        .succeeds()
+        .stderr_has("left: ready in")
+        .stderr_has("right: ready in")
+        .stderr_has("top: ready in");
+}
+
+#[test]
+fn a_failed_daemon_skips_its_dependents_and_the_rest_go_on() {
+    let manifest = format!(
+        "daemons:\n  db:\n    daemonize: true\n    start: echo db is broken; exit 3\n{}{}{}",
+        recorder("app", &["db"]),
+        recorder("web", &["app"]),
+        recorder("mail", &[]),
+    );
+    let project = Project::new(&manifest);
+    project
+        .devup(["up"])
+        .exits(1)
+        .stderr_has("app: skipped (db failed)")
+        .stderr_has("web: skipped (db failed)")
+        .stderr_has("mail: ready in")
+        .stderr_has("1 ready, 1 failed, 2 skipped")
+        // The controller's whole message, once, after the lines of the run.
+        .stderr_count("error: db: could not start", 1)
+        .stderr_has("db is broken");
+    assert_eq!(project.events(), ["start mail"]);
+}
+
+#[test]
+fn a_running_daemon_is_left_alone_and_reported_as_already_running() {
+    let project = Project::new(&recorders(&[("db", &[]), ("web", &["db"])]));
+    project.devup(["db"]).succeeds();
+    project
+        .devup(["up"])
+        .succeeds()
+        .stderr_has("db: already running (pid ")
+        .stderr_has("web: ready in");
+    assert_eq!(project.events(), ["start db", "start web"]);
+}
+
+#[test]
+fn output_without_a_terminal_is_plain_lines_without_escape_codes() {
+    let project = Project::new(&recorders(&[("db", &[]), ("web", &["db"])]));
+    let outcome = project
+        .devup(["up"])
+        .succeeds()
+        .stderr_has("web: waiting for db\n")
+        .stderr_has("db: starting\n")
+        .stderr_has("db: ready in ");
+    assert!(!outcome.stderr.contains('\x1b'), "{:?}", outcome.stderr);
+    assert!(outcome.stdout.is_empty(), "people's output goes to stderr");
+}
+
+#[test]
+fn quiet_prints_nothing_on_success_and_only_the_error_on_failure() {
+    let project = Project::new(
+        "daemons:\n  ok:\n    daemonize: true\n    start: \": {tag}; sleep 600\"\n  \
+         bad:\n    daemonize: true\n    start: echo it broke; exit 1\n",
+    );
+    project.devup(["-q", "ok"]).succeeds().stderr_is_empty();
+    let outcome = project
+        .devup(["up", "-q"])
+        .exits(1)
+        .stderr_has("error: bad: could not start")
+        .stderr_lacks("ok:");
+    assert!(!outcome.stderr.contains("already running"));
+}
+
+#[test]
+fn an_unknown_daemon_name_is_a_usage_error() {
+    let project = Project::new(&recorders(&[("db", &[])]));
+    project
+        .devup(["up", "dv"])
+        .exits(2)
+        .stderr_has("daemons.yaml");
+    assert!(project.events().is_empty());
+}
+
+#[test]
+fn restart_stops_and_starts_the_named_daemon_and_its_running_dependents() {
+    let project = Project::new(&recorders(&[("db", &[]), ("web", &["db"]), ("mail", &[])]));
+    project.devup(["up"]).succeeds();
+    let before = project.events().len();
+    project
+        .devup(["restart", "db"])
+        .succeeds()
+        .stderr_has("web: stopped in")
+        .stderr_has("db: ready in");
+    let events = project.events()[before..].to_vec();
+    assert_eq!(events, ["stop web", "stop db", "start db", "start web"]);
+}

@@ -1,0 +1,490 @@
+//! The one test builder of the command-line tests: a [`Project`] is a temp
+//! dir with a `daemons.yaml`; `project.devup(["status", "--json"])` runs the
+//! real binary there and returns an [`Outcome`] to assert on, so a test reads
+//! like a sentence:
+//!
+//! ```ignore
+//! let project = Project::new(&recorders(&[("db", &[]), ("web", &["db"])]));
+//! project.devup(["up"]).succeeds().stderr_has("web: ready in");
+//! ```
+//!
+//! Manifests may use placeholders: `{fake}` (the fake-daemon test program),
+//! `{tag}` (a marker unique to the project, for process scans), `{dir}` (the
+//! project directory) and `{port1}`..`{port3}` (free loopback ports). A
+//! project stops its daemons with `devdown` and kills every process that
+//! carries its tag when dropped, so a failing test leaves nothing behind.
+#![allow(dead_code)]
+
+use std::ffi::OsStr;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+/// How long any wait of a test may take before the test fails.
+pub const DEADLINE: Duration = Duration::from_secs(30);
+
+/// The `devup` binary under test.
+pub fn devup_bin() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_devup"))
+}
+
+/// The `devdown` binary under test.
+pub fn devdown_bin() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_devdown"))
+}
+
+/// The fake daemon of `devup-testbins`, next to the devup binary; built
+/// once when `cargo test` did not build it.
+pub fn fake_daemon() -> PathBuf {
+    static BUILT: OnceLock<PathBuf> = OnceLock::new();
+    BUILT
+        .get_or_init(|| {
+            let dir = devup_bin().parent().expect("target/PROFILE").to_path_buf();
+            let path = dir.join("fake-daemon");
+            if !path.exists() {
+                let target = dir.parent().expect("target dir");
+                let status = Command::new(env!("CARGO"))
+                    .args(["build", "--quiet", "-p", "devup-testbins", "--bins"])
+                    .arg("--target-dir")
+                    .arg(target)
+                    .current_dir(env!("CARGO_MANIFEST_DIR"))
+                    .status()
+                    .expect("running cargo build -p devup-testbins");
+                assert!(status.success(), "cargo build -p devup-testbins failed");
+            }
+            path
+        })
+        .clone()
+}
+
+/// A free loopback port (nobody listens on it right now).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .expect("binding 127.0.0.1:0")
+        .port()
+}
+
+/// Waits until `condition` holds, failing the test after [`DEADLINE`].
+pub fn wait_until(what: &str, mut condition: impl FnMut() -> bool) {
+    let deadline = Instant::now() + DEADLINE;
+    while !condition() {
+        assert!(Instant::now() < deadline, "timed out waiting until {what}");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// A daemon for `daemons:` that appends `start NAME` to `events.log` just
+/// before it is ready and `stop NAME` when it gets SIGTERM, so tests can
+/// observe the order of starts and stops. Its readiness is a `log` ping.
+pub fn recorder(name: &str, depends_on: &[&str]) -> String {
+    let deps = if depends_on.is_empty() {
+        String::new()
+    } else {
+        format!("    depends_on: [{}]\n", depends_on.join(", "))
+    };
+    format!(
+        "  {name}:\n    daemonize: true\n    start: |\n      : {{tag}}-{name}\n      \
+         trap 'echo stop {name} >> events.log; exit 0' TERM\n      \
+         echo start {name} >> events.log\n      echo ready\n      \
+         while :; do sleep 1 & wait $!; done\n    ping: {{ log: \"^ready$\" }}\n{deps}"
+    )
+}
+
+/// A manifest of [`recorder`] daemons: `(name, depends_on)` pairs.
+pub fn recorders(daemons: &[(&str, &[&str])]) -> String {
+    let mut text = String::from("daemons:\n");
+    for (name, deps) in daemons {
+        text.push_str(&recorder(name, deps));
+    }
+    text
+}
+
+/// A temp dir holding a manifest; cleaned up (daemons stopped, processes
+/// killed, files removed) when dropped.
+pub struct Project {
+    dir: PathBuf,
+    tag: String,
+    manifest: PathBuf,
+}
+
+impl Project {
+    /// A project whose `daemons.yaml` is `manifest` (placeholders replaced).
+    pub fn new(manifest: &str) -> Project {
+        Project::with_file("daemons.yaml", manifest)
+    }
+
+    /// A project whose manifest is called `file`.
+    pub fn with_file(file: &str, manifest: &str) -> Project {
+        static COUNTER: AtomicU64 = AtomicU64::new(0);
+        let unique = format!(
+            "{}-{}",
+            std::process::id(),
+            COUNTER.fetch_add(1, Ordering::Relaxed)
+        );
+        let dir = std::env::temp_dir().join(format!("devup-cli-{unique}"));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("creating the project dir");
+        let dir = dir.canonicalize().expect("canonical project dir");
+        let project = Project {
+            manifest: dir.join(file),
+            tag: format!("devup-cli-tag-{unique}"),
+            dir,
+        };
+        project.write(file, manifest);
+        project
+    }
+
+    /// Writes `text` (placeholders replaced) to `path` in the project.
+    pub fn write(&self, path: &str, text: &str) {
+        let path = self.dir.join(path);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).expect("creating a dir in the project");
+        }
+        std::fs::write(&path, self.expand(text)).expect("writing a project file");
+    }
+
+    fn expand(&self, text: &str) -> String {
+        let mut text = text
+            .replace("{fake}", &fake_daemon().display().to_string())
+            .replace("{tag}", &self.tag)
+            .replace("{dir}", &self.dir.display().to_string());
+        for n in 1..=3 {
+            let key = format!("{{port{n}}}");
+            if text.contains(&key) {
+                text = text.replace(&key, &free_port().to_string());
+            }
+        }
+        text
+    }
+
+    /// The project directory.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// The manifest file.
+    pub fn manifest(&self) -> &Path {
+        &self.manifest
+    }
+
+    /// The project's process tag.
+    pub fn tag(&self) -> &str {
+        &self.tag
+    }
+
+    /// `path` in the project.
+    pub fn path(&self, path: &str) -> PathBuf {
+        self.dir.join(path)
+    }
+
+    /// The text of `path` in the project ("" when it does not exist).
+    pub fn read(&self, path: &str) -> String {
+        std::fs::read_to_string(self.path(path)).unwrap_or_default()
+    }
+
+    /// The lines of `events.log` (see [`recorder`]).
+    pub fn events(&self) -> Vec<String> {
+        self.read("events.log").lines().map(String::from).collect()
+    }
+
+    /// `devup ARGS` in the project dir.
+    pub fn devup<I, S>(&self, args: I) -> Run
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<OsStr>,
+    {
+        Run::new(devup_bin(), &self.dir).args(args)
+    }
+
+    /// `devdown ARGS` in the project dir.
+    pub fn devdown<I, S>(&self, args: I) -> Run
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<OsStr>,
+    {
+        Run::new(devdown_bin(), &self.dir).args(args)
+    }
+
+    /// The live processes whose command line contains `marker` (a process
+    /// scan of /proc; zombies do not count).
+    pub fn processes_with(&self, marker: &str) -> Vec<u32> {
+        processes_with(marker)
+    }
+}
+
+impl Drop for Project {
+    fn drop(&mut self) {
+        let _ = Command::new(devdown_bin())
+            .arg("-q")
+            .arg("-f")
+            .arg(&self.manifest)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status();
+        for pid in processes_with(&self.tag) {
+            let _ = nix::sys::signal::kill(
+                nix::unistd::Pid::from_raw(pid as i32),
+                nix::sys::signal::Signal::SIGKILL,
+            );
+        }
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// The live processes whose command line contains `marker`.
+pub fn processes_with(marker: &str) -> Vec<u32> {
+    let me = std::process::id();
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir("/proc").expect("/proc").flatten() {
+        let Some(pid) = entry
+            .file_name()
+            .to_str()
+            .and_then(|n| n.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        if pid == me {
+            continue;
+        }
+        let Ok(cmdline) = std::fs::read(format!("/proc/{pid}/cmdline")) else {
+            continue;
+        };
+        let cmdline = String::from_utf8_lossy(&cmdline);
+        if cmdline.contains(marker) && is_alive(pid) {
+            found.push(pid);
+        }
+    }
+    found
+}
+
+/// True when `pid` runs and is not a zombie.
+pub fn is_alive(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| {
+        let state = stat
+            .rfind(')')
+            .and_then(|at| stat[at + 1..].split_whitespace().next());
+        !matches!(state, Some("Z") | Some("X") | None)
+    })
+}
+
+/// One invocation of a binary, being described.
+pub struct Run {
+    command: Command,
+}
+
+impl Run {
+    fn new(program: PathBuf, dir: &Path) -> Run {
+        let mut command = Command::new(program);
+        command
+            .current_dir(dir)
+            .env_remove("DEVUP_FILE")
+            .env_remove("CI")
+            .env_remove("NO_COLOR")
+            .stdin(Stdio::null());
+        Run { command }
+    }
+
+    /// Adds arguments.
+    pub fn args<I, S>(mut self, args: I) -> Run
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<OsStr>,
+    {
+        self.command.args(args);
+        self
+    }
+
+    /// Sets an environment variable.
+    pub fn env(mut self, key: &str, value: impl AsRef<OsStr>) -> Run {
+        self.command.env(key, value);
+        self
+    }
+
+    /// Runs in `dir` instead of the project dir.
+    pub fn current_dir(mut self, dir: impl AsRef<Path>) -> Run {
+        self.command.current_dir(dir);
+        self
+    }
+
+    /// Runs it to the end.
+    pub fn run(mut self) -> Outcome {
+        let output = self.command.output().expect("running the binary");
+        Outcome {
+            code: output.status.code(),
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        }
+    }
+
+    /// Runs it to the end; it must exit 0.
+    pub fn succeeds(self) -> Outcome {
+        self.run().exits(0)
+    }
+
+    /// Runs it to the end; it must exit `code`.
+    pub fn exits(self, code: i32) -> Outcome {
+        self.run().exits(code)
+    }
+
+    /// Starts it in its own process group, stdout and stderr piped, and
+    /// returns at once.
+    pub fn spawn(mut self) -> Running {
+        use std::os::unix::process::CommandExt;
+        let child = self
+            .command
+            .process_group(0)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawning the binary");
+        Running { child }
+    }
+}
+
+/// A binary running in its own process group.
+pub struct Running {
+    child: Child,
+}
+
+impl Running {
+    /// Its pid (also its process group).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Sends `signal` to its whole process group, as a terminal's Ctrl-C does.
+    pub fn signal_group(&self, signal: nix::sys::signal::Signal) {
+        nix::sys::signal::killpg(nix::unistd::Pid::from_raw(self.pid() as i32), signal)
+            .expect("signalling the process group");
+    }
+
+    /// Sends `signal` to the process alone, as `kill PID` does.
+    pub fn signal(&self, signal: nix::sys::signal::Signal) {
+        nix::sys::signal::kill(nix::unistd::Pid::from_raw(self.pid() as i32), signal)
+            .expect("signalling the process");
+    }
+
+    /// The stdout pipe, to read as it comes.
+    pub fn take_stdout(&mut self) -> std::process::ChildStdout {
+        self.child.stdout.take().expect("stdout is piped")
+    }
+
+    /// Waits for it to exit (failing the test after [`DEADLINE`]).
+    pub fn finish(mut self) -> Outcome {
+        let deadline = Instant::now() + DEADLINE;
+        loop {
+            if self.child.try_wait().expect("try_wait").is_some() {
+                break;
+            }
+            if Instant::now() >= deadline {
+                let _ = self.child.kill();
+                panic!("the binary did not exit within {DEADLINE:?}");
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        let output = self.child.wait_with_output().expect("collecting output");
+        Outcome {
+            code: output.status.code(),
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        }
+    }
+}
+
+/// What a finished invocation did; every method asserts and returns `self`.
+#[derive(Debug)]
+pub struct Outcome {
+    /// The exit code (`None`: killed by a signal).
+    pub code: Option<i32>,
+    /// Everything it printed on stdout.
+    pub stdout: String,
+    /// Everything it printed on stderr.
+    pub stderr: String,
+}
+
+impl Outcome {
+    fn context(&self) -> String {
+        format!(
+            "\n--- exit code: {:?}\n--- stdout:\n{}\n--- stderr:\n{}",
+            self.code, self.stdout, self.stderr
+        )
+    }
+
+    /// It exited with `code`.
+    pub fn exits(self, code: i32) -> Outcome {
+        assert_eq!(
+            self.code,
+            Some(code),
+            "unexpected exit code{}",
+            self.context()
+        );
+        self
+    }
+
+    /// Its stderr contains `text`.
+    pub fn stderr_has(self, text: &str) -> Outcome {
+        assert!(
+            self.stderr.contains(text),
+            "stderr lacks {text:?}{}",
+            self.context()
+        );
+        self
+    }
+
+    /// Its stderr does not contain `text`.
+    pub fn stderr_lacks(self, text: &str) -> Outcome {
+        assert!(
+            !self.stderr.contains(text),
+            "stderr has {text:?}{}",
+            self.context()
+        );
+        self
+    }
+
+    /// Its stdout contains `text`.
+    pub fn stdout_has(self, text: &str) -> Outcome {
+        assert!(
+            self.stdout.contains(text),
+            "stdout lacks {text:?}{}",
+            self.context()
+        );
+        self
+    }
+
+    /// Its stdout is exactly `text`.
+    pub fn stdout_is(self, text: &str) -> Outcome {
+        assert_eq!(self.stdout, text, "unexpected stdout{}", self.context());
+        self
+    }
+
+    /// Its stderr is empty.
+    pub fn stderr_is_empty(self) -> Outcome {
+        assert!(
+            self.stderr.is_empty(),
+            "stderr is not empty{}",
+            self.context()
+        );
+        self
+    }
+
+    /// `text` occurs in stderr exactly `times` times.
+    pub fn stderr_count(self, text: &str, times: usize) -> Outcome {
+        assert_eq!(
+            self.stderr.matches(text).count(),
+            times,
+            "{text:?} not found {times} times in stderr{}",
+            self.context()
+        );
+        self
+    }
+
+    /// Its stdout parsed as JSON.
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|error| panic!("stdout is not JSON: {error}{}", self.context()))
+    }
+}
