@@ -237,6 +237,26 @@ fn postgresql_initializes_answers_a_query_and_goes_down() {
     example.down_and_assert_gone(&pids, &[port]);
 }
 
+/// A port held by someone else: postgres logs its bind error and exits 1
+/// after devup detached it; devup reports the death with the log lines.
+#[test]
+fn postgresql_on_a_taken_port_fails_with_its_own_error_line() {
+    if !require("postgresql", &["initdb", "postgres", "pg_isready", "psql"]) {
+        return;
+    }
+    let listener = TcpListener::bind("127.0.0.1:0").expect("binding a port to hold");
+    let port = listener.local_addr().expect("address").port();
+    let example = Example::new("postgresql", &[("PG_PORT", port.to_string())]);
+    example.devup(&[]).failure(
+        1,
+        &[
+            "db",
+            "could not bind IPv4 address \"127.0.0.1\": Address already in use",
+        ],
+    );
+    assert!(real_support::procs::naming(example.root()).is_empty());
+}
+
 /// The whole stack: web (nginx) → app → {redis, search, db}; a GET through
 /// nginx reaches the app, which reaches each backend with its protocol.
 #[test]
