@@ -205,7 +205,7 @@ fn redis_exec_runs_a_command_against_it_and_stops_it_after() {
         .devup(&["exec", "--", "redis-cli", "-p", &port.to_string(), "ping"])
         .success();
     assert_eq!(run.stdout.trim(), "PONG");
-    for (name, daemon) in example.status() {
+    for (name, daemon) in example.status().1 {
         assert_eq!(daemon.state, "stopped", "{name} after exec");
     }
     assert!(real_support::procs::naming(example.root()).is_empty());

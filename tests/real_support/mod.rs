@@ -186,13 +186,14 @@ impl Example {
         run_with_deadline(command, &output, DEVUP_DEADLINE)
     }
 
-    /// `devup status --json`, parsed: one entry per daemon, by name.
-    pub fn status(&self) -> Vec<(String, DaemonStatus)> {
+    /// `devup status --json`, parsed: one entry per daemon, by name; and
+    /// its exit code (0 when all run, 3 otherwise).
+    pub fn status(&self) -> (Option<i32>, Vec<(String, DaemonStatus)>) {
         let run = self.devup(&["status", "--json"]);
         let value: serde_json::Value = serde_json::from_str(&run.stdout)
             .unwrap_or_else(|error| panic!("status --json: {error}:\n{}", run.stdout));
         let array = value.as_array().expect("status --json prints an array");
-        array
+        let daemons = array
             .iter()
             .map(|entry| {
                 let name = entry["name"].as_str().expect("a name").to_string();
@@ -200,14 +201,17 @@ impl Example {
                 let pid = entry["pid"].as_u64().map(|pid| pid as u32);
                 (name, DaemonStatus { state, pid })
             })
-            .collect()
+            .collect();
+        (run.code, daemons)
     }
 
-    /// Asserts `status --json` says each of `names` is running with a live
-    /// pid, and returns those pids.
+    /// Asserts `status --json` says each of `names` — every daemon of the
+    /// manifest — is running with a live pid, and exits 0; returns the pids.
     #[track_caller]
     pub fn assert_running(&self, names: &[&str]) -> Vec<u32> {
-        let status = self.status();
+        let (code, status) = self.status();
+        assert_eq!(code, Some(0), "status exit code: {status:?}");
+        assert_eq!(status.len(), names.len(), "daemons: {status:?}");
         names
             .iter()
             .map(|name| {
@@ -247,7 +251,9 @@ impl Example {
                 "something still listens on 127.0.0.1:{port} after devup down"
             );
         }
-        for (name, daemon) in self.status() {
+        let (code, status) = self.status();
+        assert_eq!(code, Some(3), "status exit code after down: {status:?}");
+        for (name, daemon) in status {
             assert_eq!(daemon.state, "stopped", "{name} after down");
         }
     }
