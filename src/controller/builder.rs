@@ -330,6 +330,14 @@ impl DaemonControllerBuilder {
                 "`log` needs a log_file to read".into(),
             ));
         }
+        if let Some(Ping::Http(url)) = &self.ping
+            && super::ping_check::parse_url(url).is_none()
+        {
+            return Err(config_error(
+                "ping",
+                format!("`{url}` is not an http://HOST:PORT/PATH URL (https is not supported)"),
+            ));
+        }
         let compile = |key: &'static str, regex: &str| {
             regex::Regex::new(regex).map_err(|error| config_error(key, error.to_string()))
         };

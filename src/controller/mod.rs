@@ -12,10 +12,12 @@
 //! `spawn.rs` and `start_tree.rs` (the start command inside its own reaper),
 //! `wait.rs` (the readiness loop), `ping_check.rs`, `notify.rs`,
 //! `file_watch.rs`, `excerpt.rs`, `output_file.rs`, `run_command.rs`,
-//! `start.rs`, `stop.rs`, `status.rs` and `connect.rs`.
+//! `start.rs`, `up.rs`, `stop.rs`, `status.rs` and `connect.rs` (the
+//! operations).
 
 mod builder;
 mod command;
+mod connect;
 mod event;
 mod excerpt;
 mod file_watch;
@@ -34,12 +36,14 @@ mod spawn;
 mod start;
 mod start_tree;
 mod state;
+mod status;
 mod stop;
+mod up;
 mod wait;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU8, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 pub use builder::{BeforeStart, BeforeStartFn, DaemonControllerBuilder, DaemonSpec, Observer};
 pub use command::CommandLine;
@@ -47,9 +51,8 @@ pub use event::Event;
 pub use ping::Ping;
 pub use signal::Signal;
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 use lock::LockGuard;
-use running::PidCheck;
 
 /// Controls one daemon. Cheap to share between threads (`&self` methods);
 /// starts and stops of the same daemon are serialized across threads and
@@ -208,75 +211,6 @@ impl DaemonController {
         self.start_locked()
     }
 
-    /// Starts the daemon unless it runs; when it runs but is not ready yet
-    /// (another process is starting it), waits for it within `start_timeout`.
-    pub fn up(&self) -> Result<UpOutcome> {
-        let _lock = self.lock()?;
-        // A daemon that runs but does not answer yet is being started by
-        // someone else (a devup killed mid-start): wait for it. If it dies
-        // meanwhile, start it.
-        if let PidCheck::Running { pid, start_ticks } = running::check(&self.spec)?
-            && self.wait_until_responsive(pid, start_ticks)?
-        {
-            self.emit(Event::AlreadyRunning { pid });
-            return Ok(UpOutcome::AlreadyRunning { pid });
-        }
-        self.start_locked().map(UpOutcome::Started)
-    }
-
-    /// For a daemon that runs: true once its ping succeeds (at once when it
-    /// does already), false when it exits first; a timeout after
-    /// `start_timeout`. Nothing is spawned.
-    fn wait_until_responsive(&self, pid: u32, start_ticks: u64) -> Result<bool> {
-        let spec = &self.spec;
-        let deadline = Instant::now() + spec.start_timeout;
-        let mut interval = Duration::from_millis(1);
-        let mut told = false;
-        loop {
-            let alive = matches!(
-                running::check(spec)?,
-                PidCheck::Running { pid: now, start_ticks: ticks } if now == pid && ticks == start_ticks
-            );
-            if !alive {
-                return Ok(false);
-            }
-            if self.responds(deadline.saturating_duration_since(Instant::now())) {
-                return Ok(true);
-            }
-            if !told {
-                told = true;
-                self.emit(Event::WaitingForPing { pid });
-            }
-            if self.abort.is_aborted() {
-                return Err(Error::Interrupted {
-                    daemon: spec.name.clone(),
-                });
-            }
-            if Instant::now() >= deadline {
-                return Err(Error::StartTimeout {
-                    daemon: spec.name.clone(),
-                    timeout: spec.start_timeout,
-                    waiting_for: format!(
-                        "pid {pid}, started by another process, to answer its ping"
-                    ),
-                    output: Default::default(),
-                    log: Default::default(),
-                });
-            }
-            std::thread::sleep(interval);
-            interval = (interval * 2).min(Duration::from_millis(50));
-        }
-    }
-
-    /// One ping attempt for a daemon that runs. Pings that only make sense
-    /// during a start (`log`, `notify`) and no ping count as success.
-    fn responds(&self, budget: Duration) -> bool {
-        match &self.spec.ping {
-            None | Some(Ping::Log(_)) | Some(Ping::Notify) => true,
-            Some(ping) => ping_check::attempt(&self.spec, ping, budget),
-        }
-    }
-
     /// Stops the daemon and returns when its process is gone; a daemon not
     /// running is a success (`Ok(None)`); otherwise the pid that was stopped.
     pub fn stop(&self) -> Result<Option<u32>> {
@@ -289,76 +223,6 @@ impl DaemonController {
         let _lock = self.lock()?;
         self.stop_locked()?;
         self.start_locked()
-    }
-
-    /// True when the pid file is valid and names this daemon's live process.
-    pub fn is_running(&self) -> bool {
-        self.pid().is_some()
-    }
-
-    /// The daemon's pid when it is running.
-    pub fn pid(&self) -> Option<u32> {
-        match running::check(&self.spec) {
-            Ok(PidCheck::Running { pid, .. }) => Some(pid),
-            _ => None,
-        }
-    }
-
-    /// State, pid and uptime, as `devup status` shows them. A ping that only
-    /// makes sense during a start (`log`, `notify`) is not tried.
-    pub fn status(&self) -> Status {
-        match running::check(&self.spec) {
-            Ok(PidCheck::Running { pid, start_ticks }) => Status {
-                state: if self.responds(ping_check::COMMAND_TIMEOUT) {
-                    DaemonState::Running
-                } else {
-                    DaemonState::Unresponsive
-                },
-                pid: Some(pid),
-                uptime: Some(process::age(start_ticks)),
-            },
-            Ok(PidCheck::Missing) => Status {
-                state: DaemonState::Stopped,
-                pid: None,
-                uptime: None,
-            },
-            Ok(PidCheck::Stale { .. }) | Err(_) => Status {
-                state: DaemonState::Stale,
-                pid: None,
-                uptime: None,
-            },
-        }
-    }
-
-    /// Calls `connect`; when it fails with connection refused or not found,
-    /// takes the lock, starts the daemon unless it runs by then (another
-    /// process may just have started it), and calls `connect` again. Start
-    /// errors come back as they are; a second connection failure is
-    /// [`Error::Connect`].
-    pub fn connect<T, F>(&self, mut connect: F) -> Result<T>
-    where
-        F: FnMut() -> std::io::Result<T>,
-    {
-        let connect_error = |source| Error::Connect {
-            daemon: self.spec.name.clone(),
-            source,
-        };
-        match connect() {
-            Ok(connection) => return Ok(connection),
-            Err(error)
-                if matches!(
-                    error.kind(),
-                    std::io::ErrorKind::ConnectionRefused | std::io::ErrorKind::NotFound
-                ) => {}
-            Err(error) => return Err(connect_error(error)),
-        }
-        {
-            let _lock = self.lock()?;
-            if !matches!(running::check(&self.spec)?, PidCheck::Running { .. }) {
-                self.start_locked()?;
-            }
-        }
-        connect().map_err(connect_error)
     }
 }
 

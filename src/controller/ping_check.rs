@@ -37,16 +37,25 @@ pub(crate) fn attempt(spec: &DaemonSpec, ping: &Ping, budget: Duration) -> bool 
     }
 }
 
-/// For pings that connect to an address: the address, as people know it.
-/// Such a ping that succeeds before the daemon is spawned means another
-/// process holds the address.
-pub(crate) fn address_of(ping: &Ping) -> Option<String> {
-    match ping {
-        Ping::Tcp(address) => Some(address.clone()),
-        Ping::Unix(path) => Some(path.display().to_string()),
-        Ping::Http(url) => parse_url(url).map(|url| url.authority),
-        _ => None,
-    }
+/// For pings that connect to an address (`tcp`, `unix`, `http`): the
+/// address, as people know it, when some process already accepts
+/// connections there. Before the daemon is spawned, that process is a
+/// foreign one. (For `http`, any listener counts, whatever it answers.)
+pub(crate) fn foreign_listener(ping: &Ping) -> Option<String> {
+    let (address, listening) = match ping {
+        Ping::Tcp(address) => (address.clone(), tcp(address)),
+        Ping::Unix(path) => (
+            path.display().to_string(),
+            UnixStream::connect(path).is_ok(),
+        ),
+        Ping::Http(url) => {
+            let authority = parse_url(url)?.authority;
+            let listening = tcp(&authority);
+            (authority, listening)
+        }
+        _ => return None,
+    };
+    listening.then_some(address)
 }
 
 fn tcp(address: &str) -> bool {

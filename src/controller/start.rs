@@ -7,7 +7,7 @@
 
 use std::fs::{File, OpenOptions};
 use std::os::unix::fs::OpenOptionsExt;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use super::notify::NotifySocket;
 use super::output_file::{describe_wait_status, unnamed_temp_file};
@@ -20,9 +20,6 @@ use super::{
     BeforeStart, DaemonController, Event, Ping, Started, excerpt, pid_file, ping_check, process,
 };
 use crate::error::{Error, LogExcerpt, Result};
-
-/// How long the foreign-listener check may try the address.
-const FOREIGN_CHECK_BUDGET: Duration = Duration::from_secs(2);
 
 impl DaemonController {
     /// Starts the daemon; the caller holds the lock.
@@ -42,10 +39,7 @@ impl DaemonController {
         }
         // A state file without a pid file says nothing about the next start.
         let _ = StartedState::remove(&spec.state_file);
-        if let Some(ping) = &spec.ping
-            && let Some(address) = ping_check::address_of(ping)
-            && ping_check::attempt(spec, ping, FOREIGN_CHECK_BUDGET)
-        {
+        if let Some(address) = spec.ping.as_ref().and_then(ping_check::foreign_listener) {
             return Err(self.start_failed(
                 format!("{address} is already in use by another process"),
                 LogExcerpt::default(),

@@ -189,7 +189,7 @@ impl StartWait<'_> {
                 if all_gone {
                     return WaitEnd::Failed("the daemon exited before it was ready".into());
                 }
-                if !told_pid_file {
+                if !told_pid_file && !spec.daemonize {
                     told_pid_file = true;
                     (self.emit)(Event::WaitingForPidFile);
                 }

@@ -226,3 +226,8 @@ pub fn tagged() -> (String, KillOnDrop) {
     let tag = unique_tag();
     (tag.clone(), KillOnDrop(tag))
 }
+
+/// The race-start helper (see testbins/src/bin/race-start.rs).
+pub fn race_start() -> PathBuf {
+    testbin("race-start")
+}

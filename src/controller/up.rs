@@ -1,0 +1,81 @@
+//! `up`: start the daemon unless it runs. A daemon that runs but does not
+//! answer its ping yet is being started by someone else (a devup killed in
+//! the middle of a start): `up` waits for it, within `start_timeout`, rather
+//! than start a second instance; if it dies meanwhile, `up` starts it.
+
+use std::time::{Duration, Instant};
+
+use super::running::{self, PidCheck};
+use super::{DaemonController, Event, Ping, UpOutcome, ping_check};
+use crate::error::{Error, Result};
+
+impl DaemonController {
+    /// Starts the daemon unless it runs; when it runs but is not ready yet
+    /// (another process is starting it), waits for it within `start_timeout`.
+    pub fn up(&self) -> Result<UpOutcome> {
+        let _lock = self.lock()?;
+        // A daemon that runs but does not answer yet is being started by
+        // someone else (a devup killed mid-start): wait for it. If it dies
+        // meanwhile, start it.
+        if let PidCheck::Running { pid, start_ticks } = running::check(&self.spec)?
+            && self.wait_until_responsive(pid, start_ticks)?
+        {
+            self.emit(Event::AlreadyRunning { pid });
+            return Ok(UpOutcome::AlreadyRunning { pid });
+        }
+        self.start_locked().map(UpOutcome::Started)
+    }
+
+    /// For a daemon that runs: true once its ping succeeds (at once when it
+    /// does already), false when it exits first; a timeout after
+    /// `start_timeout`. Nothing is spawned.
+    fn wait_until_responsive(&self, pid: u32, start_ticks: u64) -> Result<bool> {
+        let spec = &self.spec;
+        let deadline = Instant::now() + spec.start_timeout;
+        let mut interval = Duration::from_millis(1);
+        let mut told = false;
+        loop {
+            let alive = matches!(
+                running::check(spec)?,
+                PidCheck::Running { pid: now, start_ticks: ticks } if now == pid && ticks == start_ticks
+            );
+            if !alive {
+                return Ok(false);
+            }
+            if self.responds(deadline.saturating_duration_since(Instant::now())) {
+                return Ok(true);
+            }
+            if !told {
+                told = true;
+                self.emit(Event::WaitingForPing { pid });
+            }
+            if self.abort.is_aborted() {
+                return Err(Error::Interrupted {
+                    daemon: spec.name.clone(),
+                });
+            }
+            if Instant::now() >= deadline {
+                return Err(Error::StartTimeout {
+                    daemon: spec.name.clone(),
+                    timeout: spec.start_timeout,
+                    waiting_for: format!(
+                        "pid {pid}, started by another process, to answer its ping"
+                    ),
+                    output: Default::default(),
+                    log: Default::default(),
+                });
+            }
+            std::thread::sleep(interval);
+            interval = (interval * 2).min(Duration::from_millis(50));
+        }
+    }
+
+    /// One ping attempt for a daemon that runs. Pings that only make sense
+    /// during a start (`log`, `notify`) and no ping count as success.
+    pub(crate) fn responds(&self, budget: Duration) -> bool {
+        match &self.spec.ping {
+            None | Some(Ping::Log(_)) | Some(Ping::Notify) => true,
+            Some(ping) => ping_check::attempt(&self.spec, ping, budget),
+        }
+    }
+}

@@ -1,0 +1,195 @@
+//! Starts of one daemon are serialized by its lock: any number of threads
+//! and processes starting it at once end with exactly one instance, and a
+//! process killed while holding the lock leaves nothing to clean up.
+
+// `devup::Error` carries log excerpts; its size does not matter here.
+#![allow(clippy::result_large_err)]
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::process::{Command, Stdio};
+
+use common::*;
+use devup::{DaemonController, Error, Event, Ping, UpOutcome};
+
+fn command_for(tag: &str) -> Vec<String> {
+    // Slow to become ready, so that the racers really overlap.
+    fake_command(
+        tag,
+        &[
+            "--daemonize",
+            "--pid-file",
+            "fake.pid",
+            "--ready-after",
+            "200",
+        ],
+    )
+}
+
+#[test]
+fn sixteen_processes_and_two_threads_starting_at_once_make_one_instance() {
+    let dir = TempDir::new();
+    let (tag, _cleanup) = tagged();
+    let racers: Vec<_> = (0..16)
+        .map(|_| {
+            Command::new(race_start())
+                .arg("--dir")
+                .arg(dir.path())
+                .args(["--pid-file", "fake.pid", "--"])
+                .args(command_for(&tag))
+                .stdout(Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    let threads: Vec<_> = (0..2)
+        .map(|_| {
+            let dir = dir.path().to_path_buf();
+            let command = command_for(&tag);
+            std::thread::spawn(move || {
+                DaemonController::builder("race")
+                    .dir(dir)
+                    .pid_file("fake.pid")
+                    .start_command(command)
+                    .build()
+                    .unwrap()
+                    .up()
+                    .unwrap()
+            })
+        })
+        .collect();
+    let mut outcomes: Vec<String> = racers
+        .into_iter()
+        .map(|racer| {
+            let output = racer.wait_with_output().unwrap();
+            String::from_utf8(output.stdout).unwrap().trim().to_string()
+        })
+        .collect();
+    for thread in threads {
+        outcomes.push(match thread.join().unwrap() {
+            UpOutcome::Started(started) => format!("started {}", started.pid),
+            UpOutcome::AlreadyRunning { pid } => format!("already-running {pid}"),
+        });
+    }
+    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut pids: Vec<&str> = Vec::new();
+    for outcome in &outcomes {
+        let (kind, pid) = outcome.split_once(' ').unwrap_or((outcome, ""));
+        *counts.entry(kind).or_default() += 1;
+        pids.push(pid);
+    }
+    assert_eq!(counts.get("started"), Some(&1), "{outcomes:?}");
+    assert_eq!(counts.get("already-running"), Some(&17), "{outcomes:?}");
+    pids.dedup();
+    assert_eq!(pids.len(), 1, "{outcomes:?}");
+    assert_eq!(processes_tagged(&tag).len(), 1);
+}
+
+#[test]
+fn two_threads_calling_start_at_once_start_one_instance() {
+    let dir = TempDir::new();
+    let (tag, _cleanup) = tagged();
+    let daemon = std::sync::Arc::new(
+        fake(
+            &dir,
+            &tag,
+            &[
+                "--daemonize",
+                "--pid-file",
+                "fake.pid",
+                "--ready-after",
+                "200",
+            ],
+        )
+        .pid_file("fake.pid")
+        .build()
+        .unwrap(),
+    );
+    let threads: Vec<_> = (0..2)
+        .map(|_| {
+            let daemon = daemon.clone();
+            std::thread::spawn(move || daemon.start())
+        })
+        .collect();
+    let results: Vec<_> = threads
+        .into_iter()
+        .map(|thread| thread.join().unwrap())
+        .collect();
+    let started: Vec<u32> = results
+        .iter()
+        .filter_map(|r| r.as_ref().ok())
+        .map(|s| s.pid)
+        .collect();
+    assert_eq!(started.len(), 1, "{results:?}");
+    assert!(
+        results
+            .iter()
+            .any(|r| matches!(r, Err(Error::AlreadyStarted { pid, .. }) if *pid == started[0])),
+        "{results:?}"
+    );
+    assert_eq!(processes_tagged(&tag), started);
+    daemon.stop().unwrap();
+}
+
+#[test]
+fn a_start_killed_while_holding_the_lock_leaves_nothing_to_clean_up() {
+    let dir = TempDir::new();
+    let (hung_tag, _hung_cleanup) = tagged();
+    let (tag, _cleanup) = tagged();
+    let mut killed = Command::new(race_start())
+        .arg("--dir")
+        .arg(dir.path())
+        .args(["--pid-file", "fake.pid", "--"])
+        .args(fake_command(&hung_tag, &["--daemonize", "--hang"]))
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    // Its daemon runs, so it holds the lock and waits for a pid file.
+    wait_until("the first start is under way", 30, || {
+        !processes_tagged(&hung_tag).is_empty()
+    });
+    killed.kill().unwrap();
+    killed.wait().unwrap();
+
+    let events = Events::default();
+    let daemon = fake(&dir, &tag, &["--daemonize", "--pid-file", "fake.pid"])
+        .pid_file("fake.pid")
+        .observer(events.observer())
+        .build()
+        .unwrap();
+    let started = daemon.start().unwrap();
+    assert_eq!(processes_tagged(&tag), vec![started.pid]);
+    daemon.stop().unwrap();
+}
+
+#[test]
+fn up_waits_for_a_running_daemon_to_answer_instead_of_starting_another() {
+    let dir = TempDir::new();
+    let (tag, _cleanup) = tagged();
+    // Started by someone who did not wait for its ping (a devup killed
+    // mid-start): running, not ready yet.
+    let first = fake(&dir, &tag, &["--daemonize", "--pid-file", "fake.pid"])
+        .pid_file("fake.pid")
+        .build()
+        .unwrap()
+        .start()
+        .unwrap();
+    let flag = dir.join("ready.flag");
+    let daemon = fake(&dir, &tag, &["--daemonize", "--pid-file", "fake.pid"])
+        .pid_file("fake.pid")
+        .ping(Ping::command("test -f ready.flag"))
+        .observer(move |event| {
+            if matches!(event, Event::WaitingForPing { .. }) {
+                std::fs::write(&flag, "").unwrap();
+            }
+        })
+        .build()
+        .unwrap();
+    assert_eq!(
+        daemon.up().unwrap(),
+        UpOutcome::AlreadyRunning { pid: first.pid }
+    );
+    assert_eq!(processes_tagged(&tag), vec![first.pid]);
+    daemon.stop().unwrap();
+}
