@@ -50,3 +50,5 @@ pub use controller::{
     Signal, Started, Status, UpOutcome,
 };
 pub use error::{Error, LogExcerpt, Result};
+pub use manifest::{Manifest, ManifestError};
+pub use plan::Plan;

@@ -371,3 +371,76 @@ fn a_missing_file_is_named() {
         "/nonexistent/devup/daemons.yaml: cannot read the manifest: no such file"
     );
 }
+
+#[test]
+fn a_key_without_a_value() {
+    let text = "\
+defaults:
+daemons:
+  web:
+    start: x
+    daemonize:
+    env:
+";
+    assert_eq!(
+        errors(text),
+        "daemons.yaml:1:1: key `defaults`: no value; give it one, or remove the key\n\
+         daemons.yaml:5:5: daemon `web`, key `daemonize`: no value; give it one, or remove the key\n\
+         daemons.yaml:6:5: daemon `web`, key `env`: no value; give it one, or remove the key"
+    );
+}
+
+#[test]
+fn positions_hold_in_flow_and_json_styles_too() {
+    assert_eq!(
+        errors("{daemons: {web: {start: x, daemonize: true, pid_flie: a}}}\n"),
+        "daemons.yaml:1:45: daemon `web`: unknown key `pid_flie`, did you mean `pid_file`?"
+    );
+    let json = "\
+{
+  \"daemons\": {
+    \"web\": {
+      \"start\": [\"serve\"],
+      \"daemonize\": true,
+      \"stop_timeout\": \"soon\"
+    }
+  }
+}
+";
+    assert_eq!(
+        errors(json),
+        "daemons.yaml:6:23: daemon `web`, key `stop_timeout`: invalid duration `soon`; expected a number of seconds or a number followed by ms, s or m (500ms, 15s, 2m)"
+    );
+}
+
+#[test]
+fn comments_quoted_keys_and_block_scalars_do_not_move_positions() {
+    let text = "\
+---
+# daemons: not a key
+daemons:   # web: not a key either
+  \"web\":
+    'start': >
+      serve
+      colour: blue
+    daemonize: true
+    colour: red   # this one is a key
+";
+    assert_eq!(
+        errors(text),
+        "daemons.yaml:9:5: daemon `web`: unknown key `colour`; expected one of start, daemonize, pid_file, log_file, lock_file, before_start, stop, stop_signal, ping, fail_when_log, depends_on, dir, env, start_timeout, start_abort_timeout, stop_timeout, log_activity_timeout"
+    );
+}
+
+#[test]
+fn a_variable_inside_a_flow_list_must_be_quoted() {
+    let text = "\
+daemons:
+  web:
+    start: [serve, ${PORT}]
+";
+    assert_eq!(
+        errors(text),
+        "daemons.yaml:3:21: invalid YAML: did not find expected ',' or ']', while parsing a flow sequence; inside `[...]` or `{...}`, quote a value that uses `${VAR}`"
+    );
+}

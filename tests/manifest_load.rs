@@ -398,3 +398,23 @@ fn the_example_manifest_loads() {
             .unwrap();
     }
 }
+
+#[test]
+fn yaml_anchors_and_merge_keys_reuse_keys() {
+    let manifest = parse(
+        "\
+daemons:
+  web1: &web
+    start: [serve, --port, \"9001\"]
+    daemonize: true
+    stop_timeout: 2s
+  web2:
+    <<: *web
+    start: [serve, --port, \"9002\"]
+",
+    );
+    let web2 = manifest.daemon("web2").unwrap();
+    assert_eq!(web2.start.argv(), ["serve", "--port", "9002"]);
+    assert!(web2.daemonize);
+    assert_eq!(web2.stop_timeout, Duration::from_secs(2));
+}

@@ -34,7 +34,7 @@ impl Problem {
     }
 
     /// Sets the position (`None` leaves it unknown).
-    pub fn at(mut self, pos: Option<super::locate::Pos>) -> Self {
+    pub(crate) fn at(mut self, pos: Option<super::locate::Pos>) -> Self {
         self.line = pos.map(|pos| pos.line);
         self.column = pos.map(|pos| pos.column);
         self

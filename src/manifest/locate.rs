@@ -132,6 +132,11 @@ impl Scanner {
     fn node(&mut self, number: usize, chars: &[char], at: usize) {
         if chars.get(at) == Some(&'-') && matches!(chars.get(at + 1), None | Some(' ')) {
             self.item(number, chars, at);
+        } else if matches!(chars.get(at), Some('{' | '[')) {
+            // A flow collection as a whole node (`{daemons: {...}}` on one line).
+            let parent = self.parent();
+            let mut i = at;
+            flow(chars, &mut i, &parent, number, &mut self.spans);
         } else if let Some((key, after)) = block_key(chars, at) {
             self.key(number, chars, at, key, after);
         }
@@ -481,6 +486,13 @@ daemons:
             at(9, 22)
         );
         assert_eq!(positions.value(&["daemons", "db", "start", "1"]), at(13, 9));
+    }
+
+    #[test]
+    fn a_whole_file_in_flow_style_on_one_line() {
+        let positions = Positions::scan("{daemons: {web: {start: x, pid_flie: a}}}\n");
+        assert_eq!(positions.key(&["daemons", "web", "pid_flie"]), at(1, 28));
+        assert_eq!(positions.value(&["daemons", "web", "start"]), at(1, 25));
     }
 
     #[test]

@@ -5,9 +5,10 @@
 //! exists, there is no cycle. It turns each daemon into a
 //! [`crate::DaemonControllerBuilder`]; it never runs anything.
 //!
-//! Files: `discover.rs` (which file), `raw.rs` (the serde types, also the
+//! Files: `discover.rs` (which file), `raw/` (the serde types, also the
 //! JSON Schema), `duration.rs`, `interpolate.rs`, `locate.rs` (positions),
-//! `validate.rs` (every problem at once), `entry.rs` (a resolved daemon),
+//! `syntax.rs` (YAML syntax errors), `validate/` (every problem at once),
+//! `entry.rs` (a resolved daemon),
 //! `error.rs` (the compiler-like rendering), `suggest.rs` (did you mean).
 
 mod discover;
@@ -18,6 +19,7 @@ mod interpolate;
 mod locate;
 mod raw;
 pub(crate) mod suggest;
+mod syntax;
 mod validate;
 
 use std::path::{Path, PathBuf};
@@ -93,8 +95,12 @@ impl Manifest {
             problems,
         };
         let positions = locate::Positions::scan(text);
-        let value: serde_yaml::Value =
-            serde_yaml::from_str(text).map_err(|e| error(vec![syntax_problem(&e, &positions)]))?;
+        let mut value: serde_yaml::Value = serde_yaml::from_str(text)
+            .map_err(|e| error(vec![syntax::problem(&e, text, &positions)]))?;
+        // `<<: *anchor` merge keys, so a daemon can reuse another's keys.
+        value
+            .apply_merge()
+            .map_err(|e| error(vec![syntax::problem(&e, text, &positions)]))?;
         let raw = validate::validate(value, &positions, env).map_err(error)?;
         let absolute = if path.is_absolute() {
             path.to_path_buf()
@@ -190,57 +196,4 @@ fn read(path: &Path) -> Result<String, ManifestError> {
             Problem::new(format!("cannot read the manifest: {reason}")),
         )
     })
-}
-
-/// A YAML syntax error, with serde_yaml's position moved out of the
-/// message. A duplicate key gets the position of its second appearance
-/// (serde_yaml only knows the map's).
-fn syntax_problem(error: &serde_yaml::Error, positions: &locate::Positions) -> Problem {
-    let text = error.to_string();
-    if text.contains("duplicate entry")
-        && let Some((path, pos)) = positions.first_duplicate()
-    {
-        let (key, parent) = path.split_last().expect("a key path is never empty");
-        let message = match parent {
-            [] => format!("duplicate key `{key}`"),
-            _ => format!("duplicate key `{key}` in `{}`", parent.join(".")),
-        };
-        return Problem::new(message).at(Some(pos));
-    }
-    let mut message = String::new();
-    let mut rest = text.as_str();
-    // Drop every " at line N column M" (and libyaml's " at position N").
-    while let Some(at) = rest.find(" at ") {
-        message.push_str(&rest[..at]);
-        let after = &rest[at + 4..];
-        let skipped = skip_mark(after);
-        if skipped.len() == after.len() {
-            message.push_str(" at ");
-        }
-        rest = skipped;
-    }
-    message.push_str(rest);
-    let mut problem = Problem::new(format!("invalid YAML: {message}"));
-    if let Some(location) = error.location() {
-        problem.line = Some(location.line());
-        problem.column = Some(location.column());
-    }
-    problem
-}
-
-/// `text` after a leading "line N column M" or "position N", else `text`.
-fn skip_mark(text: &str) -> &str {
-    fn digits(s: &str) -> Option<&str> {
-        let end = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
-        (end > 0).then(|| &s[end..])
-    }
-    if let Some(rest) = text.strip_prefix("line ").and_then(digits)
-        && let Some(rest) = rest.strip_prefix(" column ").and_then(digits)
-    {
-        return rest;
-    }
-    if let Some(rest) = text.strip_prefix("position ").and_then(digits) {
-        return rest;
-    }
-    text
 }

@@ -1,0 +1,115 @@
+//! The second pass, over the cleaned, typed file: what needs more than one
+//! key: `pid_file` when `daemonize` is false, `ping: log` without a log
+//! file, regexes, unknown dependencies, self-dependencies and cycles.
+
+use petgraph::graph::{DiGraph, NodeIndex};
+
+use super::values::check_regex;
+use super::{Scope, Validator};
+use crate::manifest::raw::{RawDefaults, RawManifest, RawPing};
+use crate::plan::{cycle_path, find_cycles, unknown_daemon};
+
+impl Validator<'_> {
+    pub(super) fn semantics(&mut self, raw: &RawManifest) {
+        let empty = RawDefaults::default();
+        let defaults = raw.defaults.as_ref().unwrap_or(&empty);
+        self.regexes(
+            Scope::Defaults,
+            defaults.fail_when_log.as_deref(),
+            defaults.ping.as_ref(),
+        );
+        let names: Vec<&str> = raw
+            .daemons
+            .0
+            .iter()
+            .map(|(name, _)| name.as_str())
+            .collect();
+        for (name, daemon) in &raw.daemons.0 {
+            let scope = Scope::Daemon(name);
+            self.regexes(scope, daemon.fail_when_log.as_deref(), daemon.ping.as_ref());
+            let daemonize = daemon.daemonize.or(defaults.daemonize).unwrap_or(false);
+            let has_pid_file = daemon.pid_file.is_some() || defaults.pid_file.is_some();
+            let has_log_file = daemon.log_file.is_some() || defaults.log_file.is_some();
+            if !daemonize
+                && !has_pid_file
+                && !self.was_reported(scope, "pid_file")
+                && !self.was_reported(scope, "daemonize")
+            {
+                self.push(
+                    self.positions.key(&["daemons", name]),
+                    (Some(name.clone()), None),
+                    "missing `pid_file`, required when `daemonize` is false (the start command daemonizes itself and writes it); set `pid_file`, or `daemonize: true` to let devup detach the command"
+                        .into(),
+                );
+            }
+            let (ping, ping_scope) = match &daemon.ping {
+                Some(ping) => (Some(ping), scope),
+                None => (defaults.ping.as_ref(), Scope::Defaults),
+            };
+            if matches!(ping, Some(RawPing::Log(_)))
+                && !daemonize
+                && !has_log_file
+                && !self.was_reported(scope, "log_file")
+            {
+                self.push(
+                    self.positions.key(&ping_scope.path(&["ping", "log"])),
+                    scope.label("ping"),
+                    "`ping: log` needs a log file to read; set `log_file` (with `daemonize: true` it defaults to .devup/log/NAME.log)"
+                        .into(),
+                );
+            }
+            for (i, dependency) in daemon.depends_on.iter().enumerate() {
+                let index = i.to_string();
+                let pos = self
+                    .positions
+                    .value(&["daemons", name, "depends_on", &index]);
+                if dependency == name {
+                    self.push(
+                        pos,
+                        scope.label("depends_on"),
+                        "the daemon depends on itself".into(),
+                    );
+                } else if !names.contains(&dependency.as_str()) {
+                    let message = unknown_daemon(dependency, names.iter().copied());
+                    self.push(pos, scope.label("depends_on"), message);
+                }
+            }
+        }
+        let mut graph = DiGraph::<String, ()>::new();
+        for name in &names {
+            graph.add_node(name.to_string());
+        }
+        for (i, (name, daemon)) in raw.daemons.0.iter().enumerate() {
+            for dependency in &daemon.depends_on {
+                if let Some(j) = names.iter().position(|n| n == dependency)
+                    && dependency != name
+                {
+                    graph.add_edge(NodeIndex::new(i), NodeIndex::new(j), ());
+                }
+            }
+        }
+        for cycle in find_cycles(&graph) {
+            let first = graph[cycle[0]].clone();
+            self.push(
+                self.positions.key(&["daemons", &first, "depends_on"]),
+                (Some(first.clone()), Some("depends_on".into())),
+                format!("dependency cycle: {}", cycle_path(&graph, &cycle)),
+            );
+        }
+    }
+
+    fn regexes(&mut self, scope: Scope<'_>, fail_when_log: Option<&str>, ping: Option<&RawPing>) {
+        if let Some(regex) = fail_when_log
+            && let Err(message) = check_regex(regex)
+        {
+            let pos = self.positions.value(&scope.path(&["fail_when_log"]));
+            self.push(pos, scope.label("fail_when_log"), message);
+        }
+        if let Some(RawPing::Log(regex)) = ping
+            && let Err(message) = check_regex(regex)
+        {
+            let pos = self.positions.value(&scope.path(&["ping", "log"]));
+            self.push(pos, scope.label("ping"), message);
+        }
+    }
+}
