@@ -10,7 +10,7 @@ mod real_support;
 use std::fs;
 use std::net::TcpListener;
 
-use real_support::{Example, free_port, probe, require};
+use real_support::{Example, free_port, probe, procs, require};
 
 /// Redis daemonizes itself; `redis-cli ping` is the ping.
 #[test]
@@ -40,7 +40,40 @@ fn redis_on_a_taken_port_fails_with_its_own_error_line() {
     example
         .devup(&[])
         .failure(1, &["redis", "Address already in use"]);
-    assert!(real_support::procs::naming(example.root()).is_empty());
+    assert!(procs::naming(example.root()).is_empty());
+}
+
+/// Two `devup` runs at once: the lock makes one start Redis and the other
+/// find it running; exactly one redis-server runs.
+#[test]
+fn redis_two_devups_at_once_start_it_exactly_once() {
+    if !require("redis", &["redis-server", "redis-cli"]) {
+        return;
+    }
+    let port = free_port();
+    let example = Example::new("redis", &[("REDIS_PORT", port.to_string())]);
+    let runs: Vec<_> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..2).map(|_| scope.spawn(|| example.devup(&[]))).collect();
+        handles
+            .into_iter()
+            .map(|handle| handle.join().unwrap())
+            .collect()
+    });
+    let already = runs
+        .iter()
+        .filter(|run| run.stderr.contains("already running"));
+    assert_eq!(already.count(), 1, "{runs:#?}");
+    for run in runs {
+        run.success();
+    }
+    let servers: Vec<u32> = procs::naming(example.root())
+        .into_iter()
+        .filter(|&pid| procs::comm(pid) == "redis-server")
+        .collect();
+    assert_eq!(servers.len(), 1, "redis-server processes: {servers:?}");
+    let pids = example.assert_running(&["redis"]);
+    assert_eq!(pids, servers);
+    example.down_and_assert_gone(&pids, &[port]);
 }
 
 /// A bad directive: redis-server prints its config error and exits 1.
@@ -54,7 +87,7 @@ fn redis_with_a_bad_directive_fails_with_its_own_error_line() {
     example
         .devup_with(&[], &[("REDIS_ARGS", "--no-such-directive yes")])
         .failure(1, &["redis", "Bad directive or wrong number of arguments"]);
-    assert!(real_support::procs::naming(example.root()).is_empty());
+    assert!(procs::naming(example.root()).is_empty());
 }
 
 /// memcached writes its pid file after chdir("/"): the manifest passes an
@@ -106,7 +139,7 @@ fn nginx_with_a_bad_directive_fails_with_its_own_error_line() {
     example
         .devup(&[])
         .failure(1, &["nginx", "unknown directive \"no_such_directive\""]);
-    assert!(real_support::procs::naming(example.root()).is_empty());
+    assert!(procs::naming(example.root()).is_empty());
 }
 
 /// A port already held: either devup's own check or nginx's bind error says
@@ -120,7 +153,7 @@ fn nginx_on_a_taken_port_fails() {
     let port = listener.local_addr().expect("address").port();
     let example = Example::new("nginx", &[("NGINX_PORT", port.to_string())]);
     example.devup(&[]).failure(1, &["nginx", "already in use"]);
-    assert!(real_support::procs::naming(example.root()).is_empty());
+    assert!(procs::naming(example.root()).is_empty());
 }
 
 /// Apache (the seed's Tutorial 1): a self-contained config, `-k start`.
@@ -170,6 +203,25 @@ fn sphinx_builds_its_index_once_greets_and_goes_down() {
     example.down_and_assert_gone(&pids, &[port]);
 }
 
+/// searchd leaves an empty pid file behind when it dies after forking:
+/// the next start removes it, says so, and starts.
+#[test]
+fn sphinx_after_a_crash_removes_the_empty_pid_file_and_starts() {
+    if !require("sphinx", &["searchd", "indexer"]) {
+        return;
+    }
+    let port = free_port();
+    let example = Example::new("sphinx", &[("SPHINX_PORT", port.to_string())]);
+    let pid_file = example.dir().join(".devup/sphinx/searchd.pid");
+    fs::create_dir_all(pid_file.parent().unwrap()).expect("creating .devup/sphinx");
+    fs::write(&pid_file, "").expect("writing an empty pid file");
+    let run = example.devup(&[]).success();
+    assert!(run.stderr.contains("stale"), "{}", run.stderr);
+    assert!(probe::mysql_greeting(port).starts_with("2."));
+    let pids = example.assert_running(&["search"]);
+    example.down_and_assert_gone(&pids, &[port]);
+}
+
 /// The documents are missing: `indexer --all` in before_start fails, its
 /// own error line is shown, and searchd is never started.
 #[test]
@@ -189,7 +241,7 @@ fn sphinx_without_its_documents_fails_with_the_indexers_error() {
         ],
     );
     assert!(!example.dir().join(".devup/sphinx/searchd.pid").exists());
-    assert!(real_support::procs::naming(example.root()).is_empty());
+    assert!(procs::naming(example.root()).is_empty());
     assert!(!probe::accepts(port), "searchd was started");
 }
 
@@ -208,7 +260,7 @@ fn redis_exec_runs_a_command_against_it_and_stops_it_after() {
     for (name, daemon) in example.status().1 {
         assert_eq!(daemon.state, "stopped", "{name} after exec");
     }
-    assert!(real_support::procs::naming(example.root()).is_empty());
+    assert!(procs::naming(example.root()).is_empty());
     assert!(!probe::accepts(port), "redis still listens after exec");
 }
 
@@ -254,7 +306,7 @@ fn postgresql_on_a_taken_port_fails_with_its_own_error_line() {
             "could not bind IPv4 address \"127.0.0.1\": Address already in use",
         ],
     );
-    assert!(real_support::procs::naming(example.root()).is_empty());
+    assert!(procs::naming(example.root()).is_empty());
 }
 
 /// The whole stack: web (nginx) → app → {redis, search, db}; a GET through

@@ -40,3 +40,10 @@ pub fn naming(dir: &Path) -> Vec<u32> {
         })
         .collect()
 }
+
+/// The process' name (`/proc/PID/comm`), empty when it is gone.
+pub fn comm(pid: u32) -> String {
+    fs::read_to_string(format!("/proc/{pid}/comm"))
+        .map(|name| name.trim().to_string())
+        .unwrap_or_default()
+}
