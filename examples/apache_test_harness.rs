@@ -16,7 +16,7 @@ use std::error::Error;
 use std::fs;
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
-use std::os::unix::fs::DirBuilderExt;
+use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
@@ -33,13 +33,20 @@ impl TestApache {
     /// Writes `apache.conf` into `dir` (plus `extra_config`, the directives
     /// under test) and `htdocs/`, then starts Apache on 127.0.0.1:`port`.
     pub fn start(dir: &Path, port: u16, extra_config: &str) -> Result<TestApache, Box<dyn Error>> {
+        // The workers run as www-data: they must reach and read the pages,
+        // whatever the umask.
         let htdocs = dir.join("htdocs");
-        fs::DirBuilder::new()
-            .recursive(true)
-            .mode(0o755)
-            .create(&htdocs)?;
+        fs::create_dir_all(&htdocs)?;
         fs::write(htdocs.join("index.html"), "hello from apache\n")?;
         fs::write(htdocs.join("other.html"), "the other page\n")?;
+        for (path, mode) in [
+            (dir.to_path_buf(), 0o755),
+            (htdocs.clone(), 0o755),
+            (htdocs.join("index.html"), 0o644),
+            (htdocs.join("other.html"), 0o644),
+        ] {
+            fs::set_permissions(path, fs::Permissions::from_mode(mode))?;
+        }
         let config = dir.join("apache.conf");
         fs::write(&config, apache_config(dir, port, extra_config))?;
 
@@ -126,8 +133,8 @@ fn apache_bin() -> String {
     std::env::var("APACHE_BIN").unwrap_or_else(|_| "apache2".into())
 }
 
-/// A fresh directory under the system temp dir that Apache's `www-data`
-/// workers can read.
+/// A fresh directory under the system temp dir (`start` opens it up to
+/// Apache's `www-data` workers).
 fn scratch_dir() -> std::io::Result<PathBuf> {
     static COUNTER: AtomicUsize = AtomicUsize::new(0);
     let dir = std::env::temp_dir().join(format!(
@@ -135,7 +142,7 @@ fn scratch_dir() -> std::io::Result<PathBuf> {
         std::process::id(),
         COUNTER.fetch_add(1, Ordering::SeqCst)
     ));
-    fs::DirBuilder::new().mode(0o755).create(&dir)?;
+    fs::create_dir(&dir)?;
     Ok(dir)
 }
 

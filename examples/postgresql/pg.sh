@@ -9,7 +9,9 @@
 #   which would leave devup holding the wrong pid).
 # - Debian keeps the server binaries in /usr/lib/postgresql/N/bin, off PATH.
 # - the data directory must be owned by the server's user, mode 0700, and
-#   every directory above it must be traversable by that user.
+#   every directory above it must be traversable by that user (as root, init
+#   opens up the one above it, .devup/; a project under a 0700 home needs
+#   PG_DATA elsewhere, see daemons.yaml).
 # - unix sockets are off (-k ''): a socket path longer than 107 bytes (deep
 #   temp directories) is refused, and root's directories are not writable
 #   by postgres. Clients use TCP on 127.0.0.1.
@@ -30,7 +32,11 @@ case $1 in
 init)
     if [ -f "$data/PG_VERSION" ]; then exit 0; fi
     mkdir -p "$data"
-    if [ "$(id -u)" = 0 ]; then chown postgres:postgres "$data"; fi
+    if [ "$(id -u)" = 0 ]; then
+        chown postgres:postgres "$data"
+        # .devup/ may have been made under a 077 umask: let postgres through.
+        chmod go+x "$(dirname "$data")"
+    fi
     chmod 700 "$data"
     as_server_user initdb --pgdata="$data" --username=postgres --auth=trust \
         --encoding=UTF8 --no-instructions

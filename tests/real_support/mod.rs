@@ -143,6 +143,8 @@ impl Example {
         ));
         let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
         copy_tree(&source, &root.join("examples"));
+        // Whatever the umask: www-data and postgres must traverse it.
+        fs::set_permissions(&root, fs::Permissions::from_mode(0o755)).expect("chmod the temp dir");
         Example {
             dir: root.join("examples").join(name),
             root,
