@@ -350,5 +350,13 @@ fn stack_comes_up_in_order_answers_through_nginx_and_goes_down() {
     assert!(body.contains("db: accepting connections"), "{body}");
 
     let pids = example.assert_running(&["redis", "search", "db", "app", "web"]);
+    let started: Vec<u64> = pids.iter().map(|&pid| procs::start_ticks(pid)).collect();
+    for backend in 0..3 {
+        assert!(
+            started[3] >= started[backend],
+            "app started before a backend"
+        );
+    }
+    assert!(started[4] >= started[3], "web started before app");
     example.down_and_assert_gone(&pids, &ports);
 }

@@ -47,3 +47,16 @@ pub fn comm(pid: u32) -> String {
         .map(|name| name.trim().to_string())
         .unwrap_or_default()
 }
+
+/// When the process started, in clock ticks since boot (`/proc/PID/stat`
+/// field 22).
+pub fn start_ticks(pid: u32) -> u64 {
+    let stat = fs::read_to_string(format!("/proc/{pid}/stat"))
+        .unwrap_or_else(|error| panic!("reading /proc/{pid}/stat: {error}"));
+    let (_, rest) = stat.rsplit_once(')').expect("a stat line");
+    // After ')': field 3 (state) is the first; field 22 is the twentieth.
+    rest.split_whitespace()
+        .nth(19)
+        .and_then(|ticks| ticks.parse().ok())
+        .expect("a start time")
+}
