@@ -279,7 +279,18 @@ fn past_start_timeout_everything_the_start_spawned_is_killed() {
     .ping(Ping::tcp(free_address()))
     .start_timeout(Duration::from_millis(500))
     .start_abort_timeout(Duration::from_millis(300))
-    .observer(events.observer())
+    .observer({
+        let record = events.observer();
+        let child_pid_file = dir.join("child.pid");
+        move |event| {
+            record(event);
+            // Holding the loop here until the child runs makes sure the
+            // timeout finds it, however loaded the machine is.
+            if matches!(event, Event::WaitingForPing { .. }) {
+                wait_until("the child runs", 30, || child_pid_file.exists());
+            }
+        }
+    })
     .build()
     .unwrap();
     match daemon.start() {
@@ -326,11 +337,15 @@ fn an_aborted_start_is_interrupted_and_leaves_nothing() {
     let (tag, _cleanup) = tagged();
     let abort = AbortSignal::new();
     let trigger = abort.clone();
+    let running = tag.clone();
     let daemon = fake(&dir, &tag, &["--daemonize", "--hang", "--ignore-term"])
         .pid_file("fake.pid")
         .abort_signal(abort)
         .observer(move |event| {
             if matches!(event, Event::WaitingForPidFile) {
+                wait_until("the daemon runs", 30, || {
+                    !processes_tagged(&running).is_empty()
+                });
                 trigger.kill();
             }
         })

@@ -208,3 +208,24 @@ fn a_successful_start_records_what_it_started() {
     daemon.stop().unwrap();
     assert!(!dir.join("fake.pid.state").exists());
 }
+
+#[test]
+fn what_devup_recorded_outweighs_the_pid_files_mtime() {
+    let dir = TempDir::new();
+    let (tag, _cleanup) = tagged();
+    let events = Events::default();
+    let daemon = daemon(&dir, &tag, &events);
+    let started = daemon.start().unwrap();
+    // As after the wall clock jumped forward: the pid file looks older than
+    // the process, but the state file proves it is the one devup started.
+    let file = std::fs::File::options()
+        .write(true)
+        .open(dir.join("fake.pid"))
+        .unwrap();
+    file.set_modified(SystemTime::now() - Duration::from_secs(3600))
+        .unwrap();
+    drop(file);
+    assert_eq!(daemon.pid(), Some(started.pid));
+    assert_eq!(daemon.stop().unwrap(), Some(started.pid));
+    assert!(!is_alive(started.pid));
+}

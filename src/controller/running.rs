@@ -1,8 +1,9 @@
 //! What "running" means (SPEC §3): the pid file holds a valid pid, its
 //! process is alive (not a zombie), and it is the process the pid file was
-//! written for. A pid is taken as reused, so stale, when its process started
-//! after the pid file was last written, or when devup's state file says it
-//! started a process with this pid at another time.
+//! written for. A pid is taken as reused, so stale, when devup's state file
+//! says it started a process with this pid at another time, or, when devup
+//! did not record this pid, when its process started after the pid file was
+//! last written.
 
 use std::time::Duration;
 
@@ -58,19 +59,24 @@ pub(crate) fn check(spec: &DaemonSpec) -> Result<PidCheck> {
     let Some(stat) = process::stat(pid).filter(|stat| stat.is_alive()) else {
         return stale(format!("process {pid} is not running"));
     };
-    if process::start_time(stat.start_ticks) > written + START_TIME_SLACK {
-        return stale(format!(
-            "pid {pid} belongs to a process that started after the pid file was written"
-        ));
-    }
-    if let Some(state) = StartedState::read(&spec.state_file)
-        && state.pid == pid
-        && state.boot_id == process::boot_id()
-        && state.start_ticks != stat.start_ticks
-    {
-        return stale(format!(
-            "pid {pid} belongs to another process than the one devup started"
-        ));
+    // What devup recorded when it started this pid, in this boot, is the
+    // strongest evidence either way: the same start time proves identity
+    // (even if the wall clock jumped since), another one proves reuse.
+    let recorded = StartedState::read(&spec.state_file)
+        .filter(|state| state.pid == pid && state.boot_id == process::boot_id());
+    match recorded {
+        Some(state) if state.start_ticks == stat.start_ticks => {}
+        Some(_) => {
+            return stale(format!(
+                "pid {pid} belongs to another process than the one devup started"
+            ));
+        }
+        None if process::start_time(stat.start_ticks) > written + START_TIME_SLACK => {
+            return stale(format!(
+                "pid {pid} belongs to a process that started after the pid file was written"
+            ));
+        }
+        None => {}
     }
     Ok(PidCheck::Running {
         pid,

@@ -18,7 +18,7 @@ use super::notify::NotifySocket;
 use super::output_file::{describe_wait_status, is_success};
 use super::running::{self, PidCheck};
 use super::start_tree::{Report, StartTree};
-use super::{AbortSignal, DaemonSpec, Event, Ping, format_duration, pid_file, ping_check};
+use super::{AbortSignal, DaemonSpec, Event, Ping, format_duration, pid_file, ping_check, process};
 
 /// How a start's wait ended.
 #[derive(Debug)]
@@ -55,9 +55,20 @@ pub(crate) struct StartWait<'a> {
 
 const MAX_INTERVAL: Duration = Duration::from_millis(50);
 
+/// What the start tree has reported so far.
+#[derive(Debug, Default)]
+struct Progress {
+    /// The start command's pid, once spawned.
+    command_pid: Option<u32>,
+    /// When the start command exited 0 (`daemonize: false`).
+    command_exited_at: Option<Instant>,
+    /// No process of the start is left.
+    all_gone: bool,
+}
+
 impl StartWait<'_> {
     /// Waits until the daemon is ready or the start has failed.
-    pub(crate) fn run(self) -> WaitEnd {
+    pub(crate) fn run(mut self) -> WaitEnd {
         let spec = self.spec;
         let deadline = self.started + spec.start_timeout;
         let watch = FileWatch::new(
@@ -79,65 +90,15 @@ impl StartWait<'_> {
             _ => Duration::from_millis(1),
         };
         let mut interval = min_interval;
-        let mut command_pid = None;
-        let mut command_exited_at: Option<Instant> = None;
-        let mut all_gone = false;
+        let mut progress = Progress::default();
         let mut log_matched = false;
         let mut notified = false;
         let mut told_pid_file = false;
         let mut told_ping = false;
         let mut activity = (self.activity_size(), Instant::now());
         loop {
-            for report in self.tree.read_reports() {
-                match report {
-                    Report::Spawned(pid) => {
-                        command_pid = Some(pid);
-                        (self.emit)(Event::Spawned { pid });
-                        if spec.daemonize
-                            && let Err(error) = pid_file::write(&spec.pid_file, pid)
-                        {
-                            return WaitEnd::Failed(format!(
-                                "cannot write the pid file {}: {error}",
-                                spec.pid_file.display()
-                            ));
-                        }
-                    }
-                    Report::ExecFailed { errno, in_chdir } => {
-                        let error = std::io::Error::from_raw_os_error(errno);
-                        return WaitEnd::Failed(if in_chdir {
-                            format!(
-                                "cannot change to the directory {}: {error}",
-                                spec.dir.display()
-                            )
-                        } else {
-                            format!("cannot run `{}`: {error}", spec.start.argv()[0])
-                        });
-                    }
-                    Report::ForkFailed(errno) => {
-                        let error = std::io::Error::from_raw_os_error(errno);
-                        return WaitEnd::Failed(format!("cannot fork the start command: {error}"));
-                    }
-                    Report::Exited { pid, status } if Some(pid) == command_pid => {
-                        if spec.daemonize {
-                            return WaitEnd::Failed(format!(
-                                "the daemon {} before it was ready",
-                                describe_wait_status(status)
-                            ));
-                        }
-                        if !is_success(status) {
-                            return WaitEnd::Failed(format!(
-                                "the start command {}",
-                                describe_wait_status(status)
-                            ));
-                        }
-                        command_exited_at = Some(Instant::now());
-                    }
-                    Report::Exited { .. } => {}
-                    Report::AllGone => all_gone = true,
-                    Report::HelperDied => {
-                        return WaitEnd::Failed("devup's start helper process died".into());
-                    }
-                }
+            if let Some(end) = self.take_reports(&mut progress) {
+                return end;
             }
             if let Some(log) = &mut log {
                 for line in log.new_lines() {
@@ -179,6 +140,11 @@ impl StartWait<'_> {
                     }
                 };
                 if ready {
+                    // The start command may have failed just before the
+                    // daemon became ready: its exit must not be missed.
+                    if let Some(end) = self.settle_command_exit(&mut progress) {
+                        return end;
+                    }
                     return WaitEnd::Ready { pid, start_ticks };
                 }
                 match &spec.ping {
@@ -186,14 +152,14 @@ impl StartWait<'_> {
                     None => "the daemon to be ready".to_string(),
                 }
             } else {
-                if all_gone {
+                if progress.all_gone {
                     return WaitEnd::Failed("the daemon exited before it was ready".into());
                 }
                 if !told_pid_file && !spec.daemonize {
                     told_pid_file = true;
                     (self.emit)(Event::WaitingForPidFile);
                 }
-                if let Some(exited_at) = command_exited_at {
+                if let Some(exited_at) = progress.command_exited_at {
                     let size = self.activity_size();
                     if size != activity.0 {
                         activity = (size, now);
@@ -222,6 +188,90 @@ impl StartWait<'_> {
             } else {
                 (interval * 2).min(MAX_INTERVAL)
             };
+        }
+    }
+
+    /// Takes the start tree's new reports into `progress`; `Some` when one
+    /// of them ends the start.
+    fn take_reports(&mut self, progress: &mut Progress) -> Option<WaitEnd> {
+        let spec = self.spec;
+        for report in self.tree.read_reports() {
+            match report {
+                Report::Spawned(pid) => {
+                    progress.command_pid = Some(pid);
+                    (self.emit)(Event::Spawned { pid });
+                    if spec.daemonize
+                        && let Err(error) = pid_file::write(&spec.pid_file, pid)
+                    {
+                        return Some(WaitEnd::Failed(format!(
+                            "cannot write the pid file {}: {error}",
+                            spec.pid_file.display()
+                        )));
+                    }
+                }
+                Report::ExecFailed { errno, in_chdir } => {
+                    let error = std::io::Error::from_raw_os_error(errno);
+                    return Some(WaitEnd::Failed(if in_chdir {
+                        format!(
+                            "cannot change to the directory {}: {error}",
+                            spec.dir.display()
+                        )
+                    } else {
+                        format!("cannot run `{}`: {error}", spec.start.argv()[0])
+                    }));
+                }
+                Report::ForkFailed(errno) => {
+                    let error = std::io::Error::from_raw_os_error(errno);
+                    return Some(WaitEnd::Failed(format!(
+                        "cannot fork the start command: {error}"
+                    )));
+                }
+                Report::Exited { pid, status } if Some(pid) == progress.command_pid => {
+                    if spec.daemonize {
+                        return Some(WaitEnd::Failed(format!(
+                            "the daemon {} before it was ready",
+                            describe_wait_status(status)
+                        )));
+                    }
+                    if !is_success(status) {
+                        return Some(WaitEnd::Failed(format!(
+                            "the start command {}",
+                            describe_wait_status(status)
+                        )));
+                    }
+                    progress.command_exited_at = Some(Instant::now());
+                }
+                Report::Exited { .. } => {}
+                Report::AllGone => progress.all_gone = true,
+                Report::HelperDied => {
+                    return Some(WaitEnd::Failed("devup's start helper process died".into()));
+                }
+            }
+        }
+        None
+    }
+
+    /// Before declaring ready: when the start command has ended but its
+    /// exit is not reported yet, waits (briefly) for the report, so that a
+    /// start command that failed is never taken for a successful start.
+    fn settle_command_exit(&mut self, progress: &mut Progress) -> Option<WaitEnd> {
+        let deadline = Instant::now() + Duration::from_secs(2);
+        loop {
+            if let Some(end) = self.take_reports(progress) {
+                return Some(end);
+            }
+            let pid = progress.command_pid?;
+            let running = process::stat(pid).is_some_and(|stat| stat.is_alive());
+            if progress.command_exited_at.is_some() || running || Instant::now() >= deadline {
+                return None;
+            }
+            let mut poll = libc::pollfd {
+                fd: self.tree.fd(),
+                events: libc::POLLIN,
+                revents: 0,
+            };
+            // SAFETY: one pollfd that lives across the call.
+            unsafe { libc::poll(&mut poll, 1, 10) };
         }
     }
 
