@@ -110,6 +110,24 @@ daemons:
 }
 
 #[test]
+fn a_misspelt_start_or_pid_file_is_not_also_reported_missing() {
+    let text = "\
+defaults:
+  daemonise: false
+daemons:
+  web:
+    strat: x
+    pid_flie: web.pid
+";
+    assert_eq!(
+        errors(text),
+        "daemons.yaml:2:3: key `defaults`: unknown key `daemonise`, did you mean `daemonize`?\n\
+         daemons.yaml:5:5: daemon `web`: unknown key `strat`, did you mean `start`?\n\
+         daemons.yaml:6:5: daemon `web`: unknown key `pid_flie`, did you mean `pid_file`?"
+    );
+}
+
+#[test]
 fn missing_pid_file_when_the_daemon_daemonizes_itself() {
     let text = "\
 daemons:
@@ -442,5 +460,18 @@ daemons:
     assert_eq!(
         errors(text),
         "daemons.yaml:3:21: invalid YAML: did not find expected ',' or ']', while parsing a flow sequence; inside `[...]` or `{...}`, quote a value that uses `${VAR}`"
+    );
+}
+
+#[test]
+fn a_directory_is_not_a_manifest() {
+    let dir = std::env::temp_dir();
+    let error = Manifest::load(&dir).unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        format!(
+            "{}: cannot read the manifest: it is a directory",
+            dir.display()
+        )
     );
 }

@@ -130,3 +130,16 @@ fn dot_lists_every_daemon_then_every_dependency() {
         "digraph devup {\n  \"web\";\n  \"docs\";\n  \"api\";\n  \"worker\";\n  \"db\";\n  \"cache\";\n  \"queue\";\n  \"web\" -> \"api\";\n  \"api\" -> \"db\";\n  \"api\" -> \"cache\";\n  \"worker\" -> \"db\";\n  \"worker\" -> \"queue\";\n}\n"
     );
 }
+
+#[test]
+fn a_manifest_changed_by_hand_is_checked_again() {
+    let mut manifest =
+        Manifest::parse_with_env(STACK, Path::new("/app/daemons.yaml"), &|_| None).unwrap();
+    manifest.daemons[4].depends_on = vec!["web".into(), "nosuch".into()];
+    let error = Plan::new(&manifest).unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "/app/daemons.yaml: daemon `db`, key `depends_on`: unknown daemon `nosuch` in `depends_on`\n\
+         /app/daemons.yaml: daemon `web`, key `depends_on`: dependency cycle: web -> api -> db -> web"
+    );
+}

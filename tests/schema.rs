@@ -74,5 +74,7 @@ fn the_schema_describes_every_key_and_ping_kind() {
         .collect();
     assert_eq!(kinds, ["tcp", "unix", "http", "command", "log", "notify"]);
     assert_eq!(schema["required"][0], "daemons");
+    // No key may be left without a value, so the schema never allows null.
+    assert!(!devup::manifest::json_schema().contains("null"));
     assert_eq!(schema["additionalProperties"], false);
 }

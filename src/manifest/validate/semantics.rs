@@ -34,6 +34,8 @@ impl Validator<'_> {
                 && !has_pid_file
                 && !self.was_reported(scope, "pid_file")
                 && !self.was_reported(scope, "daemonize")
+                && !self.was_reported(Scope::Defaults, "pid_file")
+                && !self.was_reported(Scope::Defaults, "daemonize")
             {
                 self.push(
                     self.positions.key(&["daemons", name]),

@@ -177,6 +177,11 @@ impl Validator<'_> {
                 continue;
             };
             if !DAEMON_KEYS.contains(&key.as_str()) {
+                // A misspelt `start` or `pid_file` is not also missing.
+                if let Some(near) = nearest(&key, DAEMON_KEYS) {
+                    self.reported
+                        .insert((Some(name.to_string()), near.to_string()));
+                }
                 let message = unknown_key(&key, &DAEMON_KEYS);
                 self.push(
                     self.positions.key(&["daemons", name, &key]),
@@ -249,6 +254,10 @@ impl Validator<'_> {
                 continue;
             }
             if !SETTING_KEYS.contains(&key.as_str()) {
+                if let Some(near) = nearest(&key, SETTING_KEYS.iter().copied()) {
+                    let (daemon, key) = Scope::Defaults.label(near);
+                    self.reported.insert((daemon, key.unwrap_or_default()));
+                }
                 self.push(
                     pos,
                     (None, Some("defaults".into())),
