@@ -193,3 +193,96 @@ fn up_waits_for_a_running_daemon_to_answer_instead_of_starting_another() {
     assert_eq!(processes_tagged(&tag), vec![first.pid]);
     daemon.stop().unwrap();
 }
+
+#[test]
+fn waiting_for_the_lock_can_be_aborted() {
+    let dir = TempDir::new();
+    let (tag, _cleanup) = tagged();
+    let slow = std::sync::Arc::new(
+        fake(
+            &dir,
+            &tag,
+            &[
+                "--daemonize",
+                "--pid-file",
+                "fake.pid",
+                "--ready-after",
+                "1000",
+            ],
+        )
+        .pid_file("fake.pid")
+        .build()
+        .unwrap(),
+    );
+    let holder = {
+        let slow = slow.clone();
+        std::thread::spawn(move || slow.start())
+    };
+    wait_until("the first start holds the lock", 30, || {
+        !processes_tagged(&tag).is_empty()
+    });
+    let abort = devup::AbortSignal::new();
+    let trigger = abort.clone();
+    let waiter = fake(&dir, &tag, &["--daemonize", "--pid-file", "fake.pid"])
+        .pid_file("fake.pid")
+        .abort_signal(abort)
+        .observer(move |event| {
+            if matches!(event, Event::WaitingForLock) {
+                trigger.abort();
+            }
+        })
+        .build()
+        .unwrap();
+    match waiter.start() {
+        Err(Error::Interrupted { daemon }) => assert_eq!(daemon, "fake"),
+        other => panic!("expected Interrupted, got {other:?}"),
+    }
+    let started = holder.join().unwrap().unwrap();
+    assert_eq!(processes_tagged(&tag), vec![started.pid]);
+    slow.stop().unwrap();
+}
+
+#[test]
+fn parallel_starts_of_different_daemons_do_not_see_each_others_processes() {
+    let dir = TempDir::new();
+    let (tag, _cleanup) = tagged();
+    let threads: Vec<_> = (0..4)
+        .map(|index| {
+            let pid_file = format!("fake{index}.pid");
+            let mut args = vec![
+                "--daemonize",
+                "--pid-file",
+                &pid_file,
+                "--ready-after",
+                "100",
+            ];
+            if index == 0 {
+                args.push("--crash-after-daemonize");
+            }
+            let daemon = fake(&dir, &tag, &args)
+                .pid_file(&pid_file)
+                .start_timeout(std::time::Duration::from_secs(120))
+                .build()
+                .unwrap();
+            std::thread::spawn(move || daemon.start().map(|started| started.pid))
+        })
+        .collect();
+    let results: Vec<_> = threads
+        .into_iter()
+        .map(|thread| thread.join().unwrap())
+        .collect();
+    match &results[0] {
+        Err(Error::StartFailed { reason, .. }) => {
+            assert_eq!(reason, "the daemon exited before it was ready")
+        }
+        other => panic!("expected StartFailed, got {other:?}"),
+    }
+    let mut running: Vec<u32> = results[1..]
+        .iter()
+        .map(|result| *result.as_ref().unwrap())
+        .collect();
+    running.sort_unstable();
+    let mut tagged_now = processes_tagged(&tag);
+    tagged_now.sort_unstable();
+    assert_eq!(tagged_now, running);
+}

@@ -81,3 +81,36 @@ fn starting_a_running_daemon_is_already_started() {
     daemon.stop().unwrap();
     assert_none_left(&tag, 10);
 }
+
+#[test]
+fn a_start_leaves_the_host_process_as_it_was() {
+    let dir = TempDir::new();
+    let (tag, _cleanup) = tagged();
+    let daemon = fake(&dir, &tag, &["--daemonize", "--pid-file", "fake.pid"])
+        .pid_file("fake.pid")
+        .build()
+        .unwrap();
+    let started = daemon.start().unwrap();
+    let mut subreaper: libc::c_int = -1;
+    // SAFETY: PR_GET_CHILD_SUBREAPER writes one int into our variable.
+    unsafe {
+        libc::prctl(
+            libc::PR_GET_CHILD_SUBREAPER,
+            &mut subreaper as *mut libc::c_int,
+        )
+    };
+    assert_eq!(
+        subreaper, 0,
+        "the subreaper flag was set on the host process"
+    );
+    // The daemon is not the host's child: it was adopted by init.
+    let stat = std::fs::read_to_string(format!("/proc/{}/stat", started.pid)).unwrap();
+    let ppid: u32 = stat[stat.rfind(')').unwrap() + 1..]
+        .split_whitespace()
+        .nth(1)
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert_ne!(ppid, std::process::id());
+    daemon.stop().unwrap();
+}

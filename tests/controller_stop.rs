@@ -151,3 +151,26 @@ fn restart_replaces_the_process() {
     assert_eq!(processes_tagged(&tag), vec![second.pid]);
     daemon.stop().unwrap();
 }
+
+#[test]
+fn stop_timeout_also_bounds_a_hung_stop_command() {
+    let dir = TempDir::new();
+    let (tag, _cleanup) = tagged();
+    let (stop_tag, _stop_cleanup) = tagged();
+    let events = Events::default();
+    let daemon = fake(&dir, &tag, &["--daemonize", "--pid-file", "fake.pid"])
+        .pid_file("fake.pid")
+        .stop_command(fake_command(&stop_tag, &["--hang"]))
+        .stop_timeout(Duration::from_millis(300))
+        .observer(events.observer())
+        .build()
+        .unwrap();
+    let started = daemon.start().unwrap();
+    assert_eq!(daemon.stop().unwrap(), Some(started.pid));
+    assert!(!is_alive(started.pid));
+    assert!(events.all().contains(&Event::Killing { pid: started.pid }));
+    assert!(
+        processes_tagged(&stop_tag).is_empty(),
+        "the hung stop command was left running"
+    );
+}

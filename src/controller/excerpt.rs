@@ -5,13 +5,26 @@
 
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
-use std::os::unix::fs::FileExt;
+use std::os::unix::fs::{FileExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
 use crate::error::LogExcerpt;
 
 /// The most bytes read for one excerpt (its end).
 const MAX_READ: u64 = 256 * 1024;
+
+/// Opens a log for reading without ever blocking: a FIFO (or anything but a
+/// regular file) planted at its path is refused.
+fn open_regular(path: &Path) -> std::io::Result<File> {
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(path)?;
+    if !file.metadata()?.is_file() {
+        return Err(std::io::Error::other("not a regular file"));
+    }
+    Ok(file)
+}
 
 /// The size of the file at `path`, 0 when it does not exist.
 pub(crate) fn file_len(path: &Path) -> u64 {
@@ -20,7 +33,7 @@ pub(crate) fn file_len(path: &Path) -> u64 {
 
 /// The lines appended to `path` since `offset`.
 pub(crate) fn log_since(path: &Path, offset: u64) -> LogExcerpt {
-    let text = File::open(path)
+    let text = open_regular(path)
         .and_then(|file| read_tail(&file, offset))
         .unwrap_or_default();
     LogExcerpt::from_text(Some(path.to_path_buf()), &text)
@@ -67,7 +80,7 @@ impl LogFollower {
 
     /// The complete lines appended since the last call.
     pub(crate) fn new_lines(&mut self) -> Vec<String> {
-        let Ok(mut file) = File::open(&self.path) else {
+        let Ok(mut file) = open_regular(&self.path) else {
             return Vec::new();
         };
         let len = file.metadata().map(|meta| meta.len()).unwrap_or(0);
@@ -93,5 +106,31 @@ impl LogFollower {
             .lines()
             .map(str::to_string)
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    #[test]
+    fn follows_complete_lines_and_restarts_after_truncation() {
+        let path = std::env::temp_dir().join(format!("devup-follow-{}", std::process::id()));
+        std::fs::write(&path, "old line\n").unwrap();
+        let mut follower = LogFollower::new(path.clone(), file_len(&path));
+        assert!(follower.new_lines().is_empty());
+        let mut file = std::fs::OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .unwrap();
+        file.write_all(b"one\ntw").unwrap();
+        assert_eq!(follower.new_lines(), ["one"]);
+        file.write_all(b"o\n").unwrap();
+        assert_eq!(follower.new_lines(), ["two"]);
+        std::fs::write(&path, "new\n").unwrap();
+        assert_eq!(follower.new_lines(), ["new"]);
+        assert_eq!(log_since(&path, 100).lines, ["new"]);
+        std::fs::remove_file(&path).unwrap();
     }
 }

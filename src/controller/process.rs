@@ -110,6 +110,18 @@ pub(crate) fn descendants(root: u32) -> Vec<(u32, u32)> {
         .collect()
 }
 
+/// The live (non-zombie) members of process group `pgid`.
+pub(crate) fn group_members(pgid: u32) -> Vec<u32> {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .flatten()
+        .filter_map(|entry| entry.file_name().to_str()?.parse().ok())
+        .filter(|pid| stat(*pid).is_some_and(|stat| stat.pgid == pgid && stat.is_alive()))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

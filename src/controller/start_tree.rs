@@ -68,6 +68,7 @@ pub(crate) struct StartTree {
     reports: OwnedFd,
     pending: Vec<u8>,
     closed: bool,
+    all_gone: bool,
     reaped: bool,
 }
 
@@ -83,6 +84,7 @@ impl StartTree {
             reports,
             pending: Vec::new(),
             closed: false,
+            all_gone: false,
             reaped: false,
         })
     }
@@ -144,7 +146,8 @@ impl StartTree {
                 _ => Report::ForkFailed(value),
             });
         }
-        if self.closed && !reports.contains(&Report::AllGone) {
+        self.all_gone |= reports.contains(&Report::AllGone);
+        if self.closed && !self.all_gone {
             reports.push(Report::HelperDied);
         }
         reports
@@ -157,28 +160,30 @@ impl StartTree {
     }
 
     /// Ends every process of the tree: SIGTERM (SIGKILL at once when `abort`
-    /// says so), then SIGKILL after `grace`, rescanning until none is left,
-    /// because processes may fork meanwhile. Every orphan of the start was
-    /// reparented to H, so H's descendants are the whole tree.
+    /// says so), then SIGKILL after `grace`, rescanning H's descendants
+    /// each round, because processes may fork meanwhile, until H reports
+    /// that it has no child left. That report, not a scan of `/proc` (which
+    /// can miss a process whose parent exits during the scan), ends the
+    /// loop: every orphan of the start was reparented to H, so H without
+    /// children means nothing of the start runs.
     pub(crate) fn kill_all(mut self, grace: Duration, abort: &AbortSignal) {
         let started = Instant::now();
         let mut signal = libc::SIGTERM;
         let mut signalled: HashSet<(u32, u64)> = HashSet::new();
         let mut interval = Duration::from_millis(1);
         loop {
-            let tree = process::descendants(self.helper);
-            if tree.is_empty() {
+            let _ = self.read_reports();
+            let elapsed = started.elapsed();
+            // Past grace + 10 s the rest is unkillable (uninterruptible
+            // sleep): give up rather than hang.
+            if self.all_gone || self.closed || elapsed >= grace + Duration::from_secs(10) {
                 break;
             }
-            let elapsed = started.elapsed();
             if signal == libc::SIGTERM && (elapsed >= grace || abort.is_killed()) {
                 signal = libc::SIGKILL;
                 signalled.clear();
             }
-            if elapsed >= grace + Duration::from_secs(10) {
-                // Unkillable (uninterruptible sleep): give up rather than hang.
-                break;
-            }
+            let tree = process::descendants(self.helper);
             let members: HashSet<u32> = tree.iter().map(|(pid, _)| *pid).collect();
             for (pid, ppid) in &tree {
                 let Some(handle) = ProcessHandle::open(*pid, None) else {
@@ -186,15 +191,15 @@ impl StartTree {
                 };
                 // Opened after the scan: still ours only if its parent still
                 // is H or another process of the tree.
-                let still_ours = process::stat(*pid).is_some_and(|stat| {
-                    stat.ppid == *ppid && (stat.ppid == self.helper || members.contains(&stat.ppid))
-                });
-                let key = (*pid, process::stat(*pid).map_or(0, |stat| stat.start_ticks));
-                if still_ours && signalled.insert(key) {
+                let Some(stat) = process::stat(*pid) else {
+                    continue;
+                };
+                let still_ours = stat.ppid == *ppid
+                    && (stat.ppid == self.helper || members.contains(&stat.ppid));
+                if still_ours && signalled.insert((*pid, stat.start_ticks)) {
                     let _ = handle.signal(signal);
                 }
             }
-            let _ = self.read_reports();
             let mut poll = libc::pollfd {
                 fd: self.reports.as_raw_fd(),
                 events: libc::POLLIN,

@@ -1,7 +1,8 @@
 //! One stop, under the daemon's lock: a daemon that does not run is a
 //! success (a stale pid file is removed); otherwise the stop command runs, or
 //! the stop signal goes to the daemon (to its whole process group for
-//! `daemonize: true`), and the stop returns when the process is gone,
+//! `daemonize: true`), and the stop returns when the process (for
+//! `daemonize: true`, its whole process group) is gone,
 //! SIGKILLing it after `stop_timeout`. The pid file and the state file are
 //! removed. Identity is re-checked through a pidfd before every signal.
 
@@ -12,7 +13,7 @@ use super::output_file::{describe_wait_status, is_success};
 use super::run_command::{self, RunEnd};
 use super::running::{self, PidCheck};
 use super::state::StartedState;
-use super::{DaemonController, Event, pid_file};
+use super::{DaemonController, Event, pid_file, process};
 use crate::error::{Error, LogExcerpt, Result};
 
 /// How long a process may take to vanish after SIGKILL.
@@ -93,6 +94,9 @@ impl DaemonController {
                 });
             }
         }
+        if spec.daemonize {
+            self.wait_for_group(pid, started + spec.stop_timeout);
+        }
         self.remove_files()?;
         self.emit(Event::Stopped {
             elapsed: started.elapsed(),
@@ -106,6 +110,36 @@ impl DaemonController {
             handle.signal_group(signal)
         } else {
             handle.signal(signal)
+        }
+    }
+
+    /// After the leader of a `daemonize: true` daemon is gone: waits until
+    /// the rest of its process group is gone too, SIGKILLing what is left at
+    /// `deadline`. The group id cannot be reused while the group has
+    /// members, so its members are the daemon's.
+    fn wait_for_group(&self, pgid: u32, deadline: Instant) {
+        let mut interval = Duration::from_millis(1);
+        let mut killed = false;
+        loop {
+            let members = process::group_members(pgid);
+            if members.is_empty() {
+                return;
+            }
+            let now = Instant::now();
+            if now >= deadline && !killed {
+                killed = true;
+                for member in members {
+                    if let Some(handle) = ProcessHandle::open(member, None)
+                        && process::stat(member).is_some_and(|stat| stat.pgid == pgid)
+                    {
+                        let _ = handle.signal(libc::SIGKILL);
+                    }
+                }
+            } else if now >= deadline + AFTER_KILL {
+                return;
+            }
+            std::thread::sleep(interval);
+            interval = (interval * 2).min(Duration::from_millis(20));
         }
     }
 

@@ -18,7 +18,7 @@ use super::notify::NotifySocket;
 use super::output_file::{describe_wait_status, is_success};
 use super::running::{self, PidCheck};
 use super::start_tree::{Report, StartTree};
-use super::{AbortSignal, DaemonSpec, Event, Ping, format_duration, pid_file, ping_check, process};
+use super::{AbortSignal, DaemonSpec, Event, Ping, format_duration, pid_file, ping_check};
 
 /// How a start's wait ended.
 #[derive(Debug)]
@@ -54,6 +54,10 @@ pub(crate) struct StartWait<'a> {
 }
 
 const MAX_INTERVAL: Duration = Duration::from_millis(50);
+
+/// How long a ready daemon's start command may still run before devup stops
+/// waiting for its exit status (see `settle_command_exit`).
+const COMMAND_EXIT_GRACE: Duration = Duration::from_secs(1);
 
 /// What the start tree has reported so far.
 #[derive(Debug, Default)]
@@ -95,6 +99,7 @@ impl StartWait<'_> {
         let mut notified = false;
         let mut told_pid_file = false;
         let mut told_ping = false;
+        let mut seen_pid = None;
         let mut activity = (self.activity_size(), Instant::now());
         loop {
             if let Some(end) = self.take_reports(&mut progress) {
@@ -126,6 +131,7 @@ impl StartWait<'_> {
                 Err(error) => return WaitEnd::Failed(error.to_string()),
             };
             let waiting_for = if let PidCheck::Running { pid, start_ticks } = check {
+                seen_pid = Some(pid);
                 if !told_ping && spec.ping.is_some() {
                     told_ping = true;
                     interval = min_interval;
@@ -154,6 +160,13 @@ impl StartWait<'_> {
             } else {
                 if progress.all_gone {
                     return WaitEnd::Failed("the daemon exited before it was ready".into());
+                }
+                if let (Some(seen), PidCheck::Stale { pid: Some(now), .. }) = (seen_pid, &check)
+                    && seen == *now
+                {
+                    return WaitEnd::Failed(format!(
+                        "the daemon (pid {seen}) exited before it was ready"
+                    ));
                 }
                 if !told_pid_file && !spec.daemonize {
                     told_pid_file = true;
@@ -251,18 +264,22 @@ impl StartWait<'_> {
         None
     }
 
-    /// Before declaring ready: when the start command has ended but its
-    /// exit is not reported yet, waits (briefly) for the report, so that a
-    /// start command that failed is never taken for a successful start.
+    /// Before declaring ready (`daemonize: false`): a start command that
+    /// still runs is given up to `COMMAND_EXIT_GRACE` to exit, so that one
+    /// that fails just after its daemon became ready (it forked, the daemon
+    /// was quick, then the command exited 1) fails the start. A command that
+    /// still runs after that is taken to stay in the foreground on purpose.
     fn settle_command_exit(&mut self, progress: &mut Progress) -> Option<WaitEnd> {
-        let deadline = Instant::now() + Duration::from_secs(2);
+        let deadline = Instant::now() + COMMAND_EXIT_GRACE;
         loop {
             if let Some(end) = self.take_reports(progress) {
                 return Some(end);
             }
-            let pid = progress.command_pid?;
-            let running = process::stat(pid).is_some_and(|stat| stat.is_alive());
-            if progress.command_exited_at.is_some() || running || Instant::now() >= deadline {
+            if self.spec.daemonize
+                || progress.command_pid.is_none()
+                || progress.command_exited_at.is_some()
+                || Instant::now() >= deadline
+            {
                 return None;
             }
             let mut poll = libc::pollfd {
