@@ -220,12 +220,13 @@ daemons:
 }
 
 #[test]
-fn ping_log_without_a_log_file() {
+fn ping_log_or_fail_when_log_without_a_log_file() {
     let text = "\
 daemons:
   web:
     start: x
     pid_file: web.pid
+    fail_when_log: Traceback
     ping:
       log: listening
   worker:
@@ -236,7 +237,8 @@ daemons:
     // `worker` has a log file: with daemonize: true it is .devup/log/worker.log.
     assert_eq!(
         errors(text),
-        "daemons.yaml:6:7: daemon `web`, key `ping`: `ping: log` needs a log file to read; set `log_file` (with `daemonize: true` it defaults to .devup/log/NAME.log)"
+        "daemons.yaml:5:5: daemon `web`, key `fail_when_log`: `fail_when_log` needs a log file to read; set `log_file` (with `daemonize: true` it defaults to .devup/log/NAME.log)\n\
+         daemons.yaml:7:7: daemon `web`, key `ping`: `ping: log` needs a log file to read; set `log_file` (with `daemonize: true` it defaults to .devup/log/NAME.log)"
     );
 }
 
@@ -473,5 +475,36 @@ fn a_directory_is_not_a_manifest() {
             "{}: cannot read the manifest: it is a directory",
             dir.display()
         )
+    );
+}
+
+#[test]
+fn absurd_nesting_is_an_error_not_a_crash() {
+    let text = format!("daemons: {}\n", "[".repeat(1000));
+    let message = errors(&text);
+    assert!(
+        message.starts_with("daemons.yaml:1:")
+            && message.contains("invalid YAML: recursion limit exceeded"),
+        "{message}"
+    );
+}
+
+#[test]
+fn environment_variable_names_must_be_names() {
+    let text = "\
+env:
+  RAILS ENV: development
+daemons:
+  web:
+    start: x
+    daemonize: true
+    env:
+      1PORT: 80
+      OK_NAME: 1
+";
+    assert_eq!(
+        errors(text),
+        "daemons.yaml:2:3: key `env`: `RAILS ENV` is not a variable name; use letters, digits and `_`, not starting with a digit\n\
+         daemons.yaml:8:7: daemon `web`, key `env`: `1PORT` is not a variable name; use letters, digits and `_`, not starting with a digit"
     );
 }

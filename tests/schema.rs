@@ -13,11 +13,19 @@ fn the_committed_schema_is_the_generated_one() {
         return;
     }
     let committed = std::fs::read_to_string(&path).unwrap_or_default();
-    assert!(
-        committed == generated,
-        "schema/daemons.schema.json differs from the schema generated from src/manifest/raw.rs; \
-         regenerate it with `DEVUP_BLESS=1 cargo test --test schema` and commit it"
-    );
+    if committed != generated {
+        let line = committed
+            .lines()
+            .zip(generated.lines())
+            .position(|(old, new)| old != new)
+            .unwrap_or_else(|| committed.lines().count().min(generated.lines().count()))
+            + 1;
+        panic!(
+            "schema/daemons.schema.json differs from the schema generated from src/manifest/raw/ \
+             (first at line {line}); regenerate it with `DEVUP_BLESS=1 cargo test --test schema` \
+             and commit it"
+        );
+    }
 }
 
 #[test]

@@ -108,7 +108,7 @@ pub(crate) fn resolve(raw: RawManifest, dir: &Path) -> Vec<DaemonEntry> {
                 .into_iter()
                 .flatten()
             {
-                env.extend(source.iter().map(|(k, v)| (k.clone(), v.0.clone())));
+                env.extend(source.0.iter().map(|(k, v)| (k.clone(), v.0.clone())));
             }
             daemon.merge_defaults(&defaults);
             entry(name, daemon, env, dir)

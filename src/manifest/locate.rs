@@ -80,6 +80,9 @@ impl Positions {
     }
 }
 
+/// How deep the flow scanner follows nested `{`/`[` on one line.
+const MAX_FLOW_DEPTH: usize = 32;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Kind {
     Key,
@@ -319,6 +322,12 @@ fn flow(
     line: usize,
     spans: &mut HashMap<Vec<String>, Span>,
 ) {
+    // Deeper than any manifest goes: give up on this line rather than
+    // recurse without bound (the scan runs before YAML's own depth check).
+    if path.len() > MAX_FLOW_DEPTH {
+        *i = chars.len();
+        return;
+    }
     *i = skip_spaces(chars, *i);
     let Some(&open) = chars.get(*i) else {
         return;
@@ -493,6 +502,17 @@ daemons:
         let positions = Positions::scan("{daemons: {web: {start: x, pid_flie: a}}}\n");
         assert_eq!(positions.key(&["daemons", "web", "pid_flie"]), at(1, 28));
         assert_eq!(positions.value(&["daemons", "web", "start"]), at(1, 25));
+    }
+
+    #[test]
+    fn deeply_nested_flow_collections_end_the_scan_of_their_line() {
+        let text = format!("a: {}\nb: 1\n", "[".repeat(100_000));
+        let positions = Positions::scan(&text);
+        assert_eq!(positions.key(&["b"]), at(2, 1));
+        let deep: Vec<String> = std::iter::repeat_n("0".to_string(), 40).collect();
+        let mut path = vec!["a"];
+        path.extend(deep.iter().map(String::as_str));
+        assert!(positions.key(&path).is_some());
     }
 
     #[test]

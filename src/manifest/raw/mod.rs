@@ -77,9 +77,30 @@ pub struct RawManifest {
     pub daemons: RawDaemons,
 }
 
+/// What an environment variable's name may be made of, as a regex.
+pub const ENV_NAME_PATTERN: &str = "^[A-Za-z_][A-Za-z0-9_]*$";
+
 /// Environment variables: names to values (numbers and booleans are taken
 /// as their text).
-pub type RawEnv = BTreeMap<String, Scalar>;
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(transparent)]
+pub struct RawEnv(pub BTreeMap<String, Scalar>);
+
+impl JsonSchema for RawEnv {
+    fn schema_name() -> Cow<'static, str> {
+        "Env".into()
+    }
+
+    fn json_schema(generator: &mut SchemaGenerator) -> Schema {
+        let value = generator.subschema_for::<Scalar>();
+        json_schema!({
+            "description": "Environment variables: names (letters, digits, `_`) to values.",
+            "type": "object",
+            "propertyNames": { "pattern": ENV_NAME_PATTERN },
+            "additionalProperties": value
+        })
+    }
+}
 
 macro_rules! settings {
     ($( $(#[$doc:meta])* $key:ident : $ty:ty, )*) => {

@@ -57,6 +57,9 @@ pub fn validate(
     }
 }
 
+/// The daemon and the key a problem is about, as far as they are known.
+type Label = (Option<String>, Option<String>);
+
 /// Where a setting is: in a daemon, or in `defaults:`.
 #[derive(Clone, Copy)]
 enum Scope<'a> {
@@ -74,7 +77,7 @@ impl Scope<'_> {
         path
     }
 
-    fn label(&self, key: &str) -> (Option<String>, Option<String>) {
+    fn label(&self, key: &str) -> Label {
         match self {
             Scope::Daemon(name) => (Some(name.to_string()), Some(key.to_string())),
             Scope::Defaults => (None, Some(format!("defaults.{key}"))),
@@ -91,7 +94,7 @@ struct Validator<'a> {
 }
 
 impl Validator<'_> {
-    fn push(&mut self, pos: Option<Pos>, label: (Option<String>, Option<String>), message: String) {
+    fn push(&mut self, pos: Option<Pos>, label: Label, message: String) {
         if let Some(key) = &label.1 {
             self.reported.insert((label.0.clone(), key.clone()));
         }
@@ -105,7 +108,7 @@ impl Validator<'_> {
     }
 
     /// `key:` with nothing after it.
-    fn no_value(&mut self, path: &[&str], label: (Option<String>, Option<String>)) {
+    fn no_value(&mut self, path: &[&str], label: Label) {
         let message = "no value; give it one, or remove the key".to_string();
         self.push(self.positions.key(path), label, message);
     }

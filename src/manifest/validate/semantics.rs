@@ -9,6 +9,9 @@ use super::{Scope, Validator};
 use crate::manifest::raw::{RawDefaults, RawManifest, RawPing};
 use crate::plan::{cycle_path, find_cycles, unknown_daemon};
 
+/// Why a key that reads the log is an error without one.
+const NEEDS_A_LOG_FILE: &str = "needs a log file to read; set `log_file` (with `daemonize: true` it defaults to .devup/log/NAME.log)";
+
 impl Validator<'_> {
     pub(super) fn semantics(&mut self, raw: &RawManifest) {
         let empty = RawDefaults::default();
@@ -44,20 +47,32 @@ impl Validator<'_> {
                         .into(),
                 );
             }
+            let no_log_file = !daemonize
+                && !has_log_file
+                && !self.was_reported(scope, "log_file")
+                && !self.was_reported(Scope::Defaults, "log_file");
             let (ping, ping_scope) = match &daemon.ping {
                 Some(ping) => (Some(ping), scope),
                 None => (defaults.ping.as_ref(), Scope::Defaults),
             };
-            if matches!(ping, Some(RawPing::Log(_)))
-                && !daemonize
-                && !has_log_file
-                && !self.was_reported(scope, "log_file")
-            {
+            if no_log_file && matches!(ping, Some(RawPing::Log(_))) {
                 self.push(
                     self.positions.key(&ping_scope.path(&["ping", "log"])),
                     scope.label("ping"),
-                    "`ping: log` needs a log file to read; set `log_file` (with `daemonize: true` it defaults to .devup/log/NAME.log)"
-                        .into(),
+                    format!("`ping: log` {NEEDS_A_LOG_FILE}"),
+                );
+            }
+            let fail_scope = match daemon.fail_when_log {
+                Some(_) => Some(scope),
+                None => defaults.fail_when_log.as_ref().map(|_| Scope::Defaults),
+            };
+            if let Some(fail_scope) = fail_scope
+                && no_log_file
+            {
+                self.push(
+                    self.positions.key(&fail_scope.path(&["fail_when_log"])),
+                    scope.label("fail_when_log"),
+                    format!("`fail_when_log` {NEEDS_A_LOG_FILE}"),
                 );
             }
             for (i, dependency) in daemon.depends_on.iter().enumerate() {

@@ -5,7 +5,7 @@
 use serde_yaml::{Mapping, Value};
 
 use super::values::{interpolate_value, key_string, kind, serde_message, unknown_key};
-use super::{Scope, Validator};
+use super::{Label, Scope, Validator};
 use crate::manifest::locate::Pos;
 use crate::manifest::raw::{
     self, DAEMON_KEYS, RawCommand, RawEnv, RawManifest, SETTING_KEYS, TOP_KEYS, Version,
@@ -13,6 +13,8 @@ use crate::manifest::raw::{
 use crate::manifest::suggest::nearest;
 
 impl Validator<'_> {
+    /// The first pass over the whole file; `None` when it cannot even be
+    /// read as a manifest (no map, no `daemons:`).
     pub(super) fn structure(&mut self, value: Value) -> Option<RawManifest> {
         let top = match value {
             Value::Mapping(top) => top,
@@ -56,7 +58,8 @@ impl Validator<'_> {
                 "version" => self.typed::<Version>(value, &[&key], label),
                 "env" => self
                     .interpolated(value, &[&key], label.clone())
-                    .and_then(|value| self.typed::<RawEnv>(value, &[&key], label)),
+                    .and_then(|value| self.typed::<RawEnv>(value, &[&key], label.clone()))
+                    .and_then(|value| self.env_names(value, &[&key], label)),
                 "defaults" => self.defaults(value),
                 "daemons" => self.daemons(value),
                 _ => {
@@ -287,6 +290,7 @@ impl Validator<'_> {
         }
         let result = raw::check_setting(key, value.clone())?;
         match result {
+            Ok(()) if key == "env" => self.env_names(value, &scope.path(&[key]), scope.label(key)),
             Ok(()) => Some(value),
             Err(error) => {
                 let pos = self.positions.value(&scope.path(&[key]));
@@ -296,11 +300,35 @@ impl Validator<'_> {
         }
     }
 
+    /// An `env` map whose names are all valid variable names.
+    fn env_names(&mut self, value: Value, path: &[&str], label: Label) -> Option<Value> {
+        let mut valid = true;
+        for name in value.as_mapping().into_iter().flat_map(|map| map.keys()) {
+            let name = key_string(name).unwrap_or_default();
+            let ok = name
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+                && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+            if !ok {
+                let mut at = path.to_vec();
+                at.push(&name);
+                self.push(
+                    self.positions.key(&at),
+                    label.clone(),
+                    format!("`{name}` is not a variable name; use letters, digits and `_`, not starting with a digit"),
+                );
+                valid = false;
+            }
+        }
+        valid.then_some(value)
+    }
+
     fn typed<T: serde::de::DeserializeOwned>(
         &mut self,
         value: Value,
         path: &[&str],
-        label: (Option<String>, Option<String>),
+        label: Label,
     ) -> Option<Value> {
         match serde_yaml::from_value::<T>(value.clone()) {
             Ok(_) => Some(value),
@@ -311,12 +339,7 @@ impl Validator<'_> {
         }
     }
 
-    fn interpolated(
-        &mut self,
-        mut value: Value,
-        path: &[&str],
-        label: (Option<String>, Option<String>),
-    ) -> Option<Value> {
+    fn interpolated(&mut self, mut value: Value, path: &[&str], label: Label) -> Option<Value> {
         match interpolate_value(&mut value, self.env) {
             Ok(()) => Some(value),
             Err((within, message)) => {
