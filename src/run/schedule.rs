@@ -38,6 +38,13 @@ where
             .map(|(name, waits)| {
                 let (board, work, skip) = (&board, &work, &skip);
                 scope.spawn(move || {
+                    // Should `work` panic, the guard still marks the daemon
+                    // done (as failed), so no other thread waits forever.
+                    let mut guard = FinishGuard {
+                        board,
+                        name,
+                        cause: Some(Skip::DependencyFailed(name.clone())),
+                    };
                     let blocked = board.wait_for(waits);
                     let (outcome, cause) = match blocked {
                         Some(cause) => {
@@ -46,7 +53,7 @@ where
                         }
                         None => work(name),
                     };
-                    board.finish(name, cause);
+                    guard.cause = cause;
                     outcome
                 })
             })
@@ -59,6 +66,19 @@ where
             })
             .collect()
     })
+}
+
+/// Marks its daemon done, with `cause`, when dropped.
+struct FinishGuard<'a> {
+    board: &'a Board,
+    name: &'a str,
+    cause: Option<Skip>,
+}
+
+impl Drop for FinishGuard<'_> {
+    fn drop(&mut self) {
+        self.board.finish(self.name, self.cause.take());
+    }
 }
 
 /// Who is done, and whether they block those waiting for them.
@@ -145,6 +165,28 @@ mod tests {
                 "cache ran".to_string(),
             ]
         );
+    }
+
+    #[test]
+    fn a_panic_does_not_leave_dependents_waiting() {
+        let result = std::panic::catch_unwind(|| {
+            schedule(
+                &names(&["db", "web"]),
+                |name| {
+                    if name == "web" {
+                        names(&["db"])
+                    } else {
+                        Vec::new()
+                    }
+                },
+                |name| {
+                    assert_ne!(name, "db", "db panics");
+                    ((), None)
+                },
+                |_, _, _| (),
+            )
+        });
+        assert!(result.is_err(), "the panic is passed on");
     }
 
     #[test]
