@@ -8,8 +8,13 @@
 //!   It never prints; it reports [`Event`]s to an observer.
 //! - [`manifest`]: the `daemons.yaml` file: discovery, parsing, interpolation
 //!   and validation with file:line:column positions.
-//! - `plan`, `run` and `report`: the dependency graph, `up`/`down` over it in
-//!   parallel, and the reporters that draw progress.
+//! - [`plan`], [`run`] and [`report`]: the dependency graph, `up`/`down`
+//!   over it in parallel (emitting [`run::RunEvent`]s), and the reporters
+//!   that draw them (live progress, plain lines, errors only).
+//! - [`cli`], [`signals`] and [`exit_code`]: the `devup`/`devdown` command
+//!   lines (the binaries are a few lines calling [`cli::devup`] and
+//!   [`cli::devdown`]), SIGINT/SIGTERM/SIGHUP handling, and the named exit
+//!   codes.
 //!
 //! ```no_run
 //! use devup::{DaemonController, Ping};

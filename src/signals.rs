@@ -7,10 +7,10 @@
 //! them at once; either may be forwarded to the child of `devup exec`; and
 //! whoever waits in [`Signals::wait_timeout`] is woken.
 //!
-//! A blocked mask is inherited across `exec`, so every child devup spawns
-//! must get an empty mask: the controller resets it in the commands it
-//! spawns, and `std::process::Command` does it for `exec`'s CMD (a test
-//! checks both through `/proc/PID/status`).
+//! A blocked mask is inherited across `exec`, and `std::process::Command`
+//! does not reset it, so every child devup spawns must get an empty mask in
+//! a `pre_exec`: the controller does it in the commands it spawns, `exec`
+//! does it for CMD (tests check both through `/proc/PID/status`).
 //!
 //! Commands that run for a moment (`check`, `graph`, ...) do not install
 //! this and keep the default dispositions.

@@ -32,7 +32,7 @@ fn leaves_the_daemons_that_were_already_running() {
 #[test]
 fn does_not_run_the_command_when_up_fails_and_exits_1() {
     let manifest = format!(
-        "{}  broken:\n    daemonize: true\n    start: exit 1\n",
+        "{}  broken:\n    pid_file: broken.pid\n    start: exit 1\n",
         recorders(&[("db", &[])])
     );
     let project = Project::new(&manifest);
@@ -90,4 +90,45 @@ fn sigterm_is_forwarded_to_the_command_and_the_daemons_are_stopped() {
             .is_empty()
     );
     assert_eq!(project.events(), ["start db", "stop db"]);
+}
+
+#[test]
+fn ctrl_c_while_the_command_runs_stops_the_daemons_and_exits_130() {
+    let project = Project::new(&recorders(&[("db", &[])]));
+    let script = format!(
+        ": {}-cmd; touch cmd.started; while :; do sleep 1; done",
+        project.tag()
+    );
+    let running = project.devup(["exec", "--", "sh", "-c", &script]).spawn();
+    wait_until("the command runs", || project.path("cmd.started").exists());
+    running.signal_group(Signal::SIGINT);
+    running.finish().exits(130);
+    assert!(
+        project
+            .processes_with(&format!("{}-cmd", project.tag()))
+            .is_empty()
+    );
+    assert_eq!(project.events(), ["start db", "stop db"]);
+}
+
+#[test]
+fn ctrl_c_during_up_stops_what_this_call_started_and_does_not_run_the_command() {
+    let manifest = format!(
+        "{}  slow:\n    daemonize: true\n    depends_on: [db]\n    \
+         start: \": {{tag}}-slow; touch slow.spawned; sleep 600\"\n    \
+         ping: {{ command: \"false\" }}\n",
+        recorders(&[("db", &[])])
+    );
+    let project = Project::new(&manifest);
+    let running = project.devup(["exec", "--", "touch", "ran"]).spawn();
+    wait_until("slow is spawned", || project.path("slow.spawned").exists());
+    running.signal_group(Signal::SIGINT);
+    running.finish().exits(130);
+    assert!(!project.path("ran").exists(), "CMD must not run");
+    assert_eq!(project.events(), ["start db", "stop db"]);
+    assert!(
+        project
+            .processes_with(&format!("{}-slow", project.tag()))
+            .is_empty()
+    );
 }

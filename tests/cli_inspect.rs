@@ -165,3 +165,35 @@ fn completions_print_a_script() {
         .stdout_has("devup");
     project().devup(["completions", "nosh"]).exits(2);
 }
+
+#[test]
+fn schema_prints_the_manifests_json_schema() {
+    let outcome = project().devup(["schema"]).succeeds();
+    let schema = outcome.json();
+    assert!(schema["properties"]["daemons"].is_object(), "{schema}");
+    let committed = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/schema/daemons.schema.json"
+    ))
+    .expect("the committed schema");
+    assert_eq!(outcome.stdout, committed);
+}
+
+#[test]
+fn logs_follow_waits_for_a_log_that_does_not_exist_yet() {
+    let project = Project::new(
+        "daemons:\n  app:\n    start: \"true\"\n    pid_file: app.pid\n    log_file: log/app.log\n",
+    );
+    let mut running = project.devup(["logs", "app", "-f"]).spawn();
+    let mut stdout = BufReader::new(running.take_stdout());
+    let mut stderr = BufReader::new(running.take_stderr());
+    let mut note = String::new();
+    stderr.read_line(&mut note).expect("reading stderr");
+    assert!(note.starts_with("app: no log yet at "), "{note}");
+    project.write("log/app.log", "first words\n");
+    let mut line = String::new();
+    stdout.read_line(&mut line).expect("reading the output");
+    assert_eq!(line, "first words\n");
+    running.signal(Signal::SIGTERM);
+    running.finish().exits(143);
+}

@@ -68,13 +68,41 @@ fn sigterm_exits_143_and_sighup_129() {
 }
 
 #[test]
-fn daemons_get_no_blocked_signals() {
+fn daemons_and_their_before_start_get_no_blocked_signals() {
     let project = Project::new(
         "daemons:\n  probe:\n    daemonize: true\n    \
-         start: \": {tag}; grep ^SigBlk /proc/$$/status > mask; sleep 600\"\n",
+         start: \": {tag}; grep ^SigBlk /proc/self/status > mask.tmp; mv mask.tmp mask; sleep 600\"\n    \
+         before_start: \"grep ^SigBlk /proc/self/status > before.mask\"\n    \
+         ping: { command: \"test -s mask\" }\n",
     );
     project.devup(["up"]).succeeds();
-    let mask = project.read("mask");
-    let mask = mask.split_whitespace().nth(1).expect("a mask");
-    assert!(mask.chars().all(|c| c == '0'), "blocked: {mask}");
+    for file in ["mask", "before.mask"] {
+        let mask = project.read(file);
+        let mask = mask.split_whitespace().nth(1).expect("a mask");
+        assert!(mask.chars().all(|c| c == '0'), "{file}: blocked {mask}");
+    }
+}
+
+#[test]
+fn a_second_ctrl_c_kills_a_start_that_ignores_sigterm() {
+    let project = Project::new(
+        "daemons:\n  stubborn:\n    daemonize: true\n    start_abort_timeout: 10m\n    \
+         start: |\n      : {tag}-stubborn\n      trap 'touch term.received' TERM\n      \
+         touch stubborn.spawned\n      while :; do sleep 1 & wait $!; done\n    \
+         ping: { command: \"false\" }\n",
+    );
+    let running = project.devup(["up"]).spawn();
+    wait_until("stubborn is spawned", || {
+        project.path("stubborn.spawned").exists()
+    });
+    running.signal_group(Signal::SIGINT);
+    wait_until("the abort sent SIGTERM", || {
+        project.path("term.received").exists()
+    });
+    running.signal_group(Signal::SIGINT);
+    // Without the second Ctrl-C this would take start_abort_timeout (10m);
+    // `finish` fails the test after 30s.
+    running.finish().exits(130);
+    let survivors = project.processes_with(&format!("{}-stubborn", project.tag()));
+    assert!(survivors.is_empty(), "left running: {survivors:?}");
 }

@@ -69,7 +69,7 @@ fn starts_independent_daemons_in_parallel() {
 #[test]
 fn a_failed_daemon_skips_its_dependents_and_the_rest_go_on() {
     let manifest = format!(
-        "daemons:\n  db:\n    daemonize: true\n    start: echo db is broken; exit 3\n{}{}{}",
+        "daemons:\n  db:\n    pid_file: db.pid\n    start: echo db is broken; exit 3\n{}{}{}",
         recorder("app", &["db"]),
         recorder("web", &["app"]),
         recorder("mail", &[]),
@@ -117,7 +117,7 @@ fn output_without_a_terminal_is_plain_lines_without_escape_codes() {
 fn quiet_prints_nothing_on_success_and_only_the_error_on_failure() {
     let project = Project::new(
         "daemons:\n  ok:\n    daemonize: true\n    start: \": {tag}; sleep 600\"\n  \
-         bad:\n    daemonize: true\n    start: echo it broke; exit 1\n",
+         bad:\n    pid_file: bad.pid\n    start: echo it broke; exit 1\n",
     );
     project.devup(["-q", "ok"]).succeeds().stderr_is_empty();
     let outcome = project

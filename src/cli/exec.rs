@@ -6,7 +6,7 @@
 //! run at all.
 
 use std::io;
-use std::os::unix::process::ExitStatusExt;
+use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::process::Command;
 
 use super::{CliError, Config, install_signals};
@@ -60,9 +60,24 @@ fn run_command(command: &[String], signals: &Signals) -> u8 {
     let (program, args) = command
         .split_first()
         .expect("clap requires a command after `--`");
-    // std resets the signal mask and dispositions in the child, so CMD does
-    // not inherit the SIGINT/SIGTERM/SIGHUP that devup blocks.
-    let mut child = match Command::new(program).args(args).spawn() {
+    let mut command = Command::new(program);
+    command.args(args);
+    // devup blocks SIGINT/SIGTERM/SIGHUP (see `signals.rs`) and a blocked
+    // mask survives exec; std does not reset it, so CMD would ignore Ctrl-C.
+    // SAFETY: the closure runs in the child between fork and exec and only
+    // calls sigprocmask, which is async-signal-safe; it touches no memory
+    // shared with the parent and allocates nothing.
+    unsafe {
+        command.pre_exec(|| {
+            nix::sys::signal::sigprocmask(
+                nix::sys::signal::SigmaskHow::SIG_SETMASK,
+                Some(&nix::sys::signal::SigSet::empty()),
+                None,
+            )
+            .map_err(io::Error::from)
+        });
+    }
+    let mut child = match command.spawn() {
         Ok(child) => child,
         Err(error) => {
             eprintln!("error: could not run `{program}`: {error}");

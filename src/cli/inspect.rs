@@ -49,11 +49,8 @@ pub fn graph(config: &Config) -> Result<u8, CliError> {
 
 /// `devup schema`: the manifest's JSON Schema.
 pub fn schema() -> Result<u8, CliError> {
-    // TODO(manifest merge): print `crate::manifest::json_schema()` once the
-    // manifest branch, which adds it, is merged.
-    Err(CliError::Invalid(
-        "the manifest schema is not built into this devup yet".into(),
-    ))
+    print(&crate::manifest::json_schema())?;
+    Ok(exit_code::SUCCESS)
 }
 
 /// `devup completions SHELL`.

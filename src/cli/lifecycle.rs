@@ -1,9 +1,10 @@
-//! `up`, `down` and `restart`: load the manifest, handle signals, run, and
-//! turn the report into an exit code.
+//! `up`, `down` and `restart`: take over the signals, load the manifest,
+//! run, and turn the report into an exit code.
 
 use super::{CliError, Config, install_signals};
 use crate::exit_code;
 use crate::run;
+use crate::signals::Signals;
 
 /// `devup [up] [NAME...]`.
 pub fn up(config: &Config, names: &[String]) -> Result<u8, CliError> {
@@ -16,11 +17,7 @@ pub fn up(config: &Config, names: &[String]) -> Result<u8, CliError> {
         &config.reporter(),
         &signals.abort_signal(),
     )?;
-    Ok(match signals.received() {
-        Some(signal) => exit_code::from_signal(signal),
-        None if report.success() => exit_code::SUCCESS,
-        None => exit_code::FAILURE,
-    })
+    Ok(exit(&signals, report.success()))
 }
 
 /// `devup down [NAME...]`, `devdown [NAME...]`.
@@ -34,11 +31,7 @@ pub fn down(config: &Config, names: &[String]) -> Result<u8, CliError> {
         &config.reporter(),
         &signals.abort_signal(),
     )?;
-    Ok(match signals.received() {
-        Some(signal) => exit_code::from_signal(signal),
-        None if report.success() => exit_code::SUCCESS,
-        None => exit_code::FAILURE,
-    })
+    Ok(exit(&signals, report.success()))
 }
 
 /// `devup restart [NAME...]`.
@@ -52,9 +45,14 @@ pub fn restart(config: &Config, names: &[String]) -> Result<u8, CliError> {
         &config.reporter(),
         &signals.abort_signal(),
     )?;
-    Ok(match signals.received() {
+    Ok(exit(&signals, report.success()))
+}
+
+/// 128 + the signal when one interrupted the run, else 0 or 1.
+fn exit(signals: &Signals, success: bool) -> u8 {
+    match signals.received() {
         Some(signal) => exit_code::from_signal(signal),
-        None if report.success() => exit_code::SUCCESS,
+        None if success => exit_code::SUCCESS,
         None => exit_code::FAILURE,
-    })
+    }
 }

@@ -42,11 +42,13 @@ pub fn run(config: &Config, names: &[String], json: bool) -> Result<u8, CliError
             Row { name, status }
         })
         .collect();
-    print(&if json {
-        render_json(&rows)
-    } else {
-        render_lines(&rows)
-    })?;
+    if !config.quiet {
+        print(&if json {
+            render_json(&rows)
+        } else {
+            render_lines(&rows)
+        })?;
+    }
     let all_running = rows
         .iter()
         .all(|row| row.status.state == DaemonState::Running);

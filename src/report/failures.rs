@@ -17,13 +17,23 @@ impl Failures {
         }
     }
 
-    /// The collected messages, each rendered as a block ending in a blank
-    /// line; empties the collection.
-    pub(crate) fn take(&self) -> String {
+    /// The collected messages, each as `error: MESSAGE` and separated by
+    /// blank lines; empties the collection.
+    pub(crate) fn take(&self) -> Vec<String> {
         self.lock()
             .drain(..)
-            .map(|message| format!("\nerror: {message}\n"))
+            .map(|message| format!("error: {message}"))
             .collect()
+    }
+
+    /// The summary line, then each collected message after a blank line.
+    pub(crate) fn after(&self, summary: &str) -> String {
+        let mut text = summary.to_string();
+        for error in self.take() {
+            text.push_str("\n\n");
+            text.push_str(&error);
+        }
+        text
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Vec<String>> {

@@ -14,7 +14,7 @@ pub(crate) fn phase(event: &Event) -> Option<String> {
             format!("removed stale pid file {} ({reason})", path.display())
         }
         Event::BeforeStart { command } => format!("before_start: {command}"),
-        Event::Spawned { pid } => format!("starting (pid {pid})"),
+        Event::Spawned { pid } => format!("spawned (pid {pid})"),
         Event::WaitingForPidFile => "waiting for pid file".into(),
         Event::WaitingForPing { pid } => format!("waiting for ping (pid {pid})"),
         Event::Aborting { reason } => format!("aborting: {reason}"),
@@ -62,4 +62,36 @@ pub(crate) fn summary(summary: &Summary) -> String {
         parts.join(", "),
         format_duration(summary.elapsed)
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn summaries_count_only_what_happened() {
+        let mut counts = Summary {
+            action: Action::Up,
+            ready: 2,
+            already_running: 1,
+            stopped: 0,
+            not_running: 0,
+            failed: 1,
+            skipped: 0,
+            elapsed: Duration::from_millis(1400),
+        };
+        assert_eq!(
+            summary(&counts),
+            "up: 2 ready, 1 already running, 1 failed in 1.4s"
+        );
+        counts = Summary {
+            action: Action::Down,
+            ready: 0,
+            already_running: 0,
+            failed: 0,
+            ..counts
+        };
+        assert_eq!(summary(&counts), "down: nothing to do in 1.4s");
+    }
 }

@@ -56,6 +56,9 @@ impl Reporter for PlainReporter {
                 daemon,
                 waiting_for,
             } => format!("{daemon}: waiting for {}", waiting_for.join(", ")),
+            // A stop says "stopping (pid N)" when it signals; a daemon that
+            // is not running gets its own line.
+            RunEvent::Begun { .. } if self.action() == Action::Down => return,
             RunEvent::Begun { daemon } => format!("{daemon}: {}", phrase::begun(self.action())),
             RunEvent::Controller { daemon, event } => match phrase::phase(event) {
                 Some(phase) => format!("{daemon}: {phase}"),
@@ -85,9 +88,7 @@ impl Reporter for PlainReporter {
                 daemon, elapsed, ..
             } => format!("{daemon}: failed after {}", format_duration(*elapsed)),
             RunEvent::Skipped { daemon, cause } => format!("{daemon}: skipped ({cause})"),
-            RunEvent::Summary(summary) => {
-                format!("{}{}", phrase::summary(summary), self.failures.take())
-            }
+            RunEvent::Summary(summary) => self.failures.after(&phrase::summary(summary)),
         };
         let _ = writeln!(std::io::stderr().lock(), "{line}");
     }

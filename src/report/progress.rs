@@ -80,7 +80,7 @@ impl ProgressReporter {
             .iter()
             .map(|name| {
                 let bar = multi.add(ProgressBar::new_spinner());
-                bar.set_style(running_style());
+                bar.set_style(waiting_style());
                 bar.set_prefix(format!("{name:<width$}"));
                 bar.set_message("queued");
                 bar.enable_steady_tick(Duration::from_millis(100));
@@ -95,9 +95,12 @@ impl ProgressReporter {
         });
     }
 
-    fn update(&self, daemon: &str, message: String, restart_clock: bool) {
+    /// Shows `message` as the daemon's phase; `begun`: its turn came now,
+    /// so its clock starts.
+    fn update(&self, daemon: &str, message: String, begun: bool) {
         if let Some(bar) = self.live().as_ref().and_then(|live| live.bars.get(daemon)) {
-            if restart_clock {
+            if begun {
+                bar.set_style(running_style());
                 bar.reset_elapsed();
             }
             bar.set_message(message);
@@ -125,8 +128,8 @@ impl ProgressReporter {
             }
             drop(live.multi);
         }
-        let errors = self.failures.take();
-        let _ = writeln!(std::io::stderr().lock(), "{summary}{errors}");
+        let text = self.failures.after(&summary);
+        let _ = writeln!(std::io::stderr().lock(), "{text}");
     }
 
     fn action(&self) -> Action {
@@ -146,6 +149,11 @@ fn running_style() -> ProgressStyle {
         .tick_strings(&["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏", " "])
 }
 
+/// A daemon whose turn has not come: no spinner, no clock.
+fn waiting_style() -> ProgressStyle {
+    ProgressStyle::with_template("  {prefix}  {msg}").expect("the template is valid")
+}
+
 fn finished_style() -> ProgressStyle {
     ProgressStyle::with_template("{msg}").expect("the template is valid")
 }
@@ -161,7 +169,7 @@ impl Reporter for ProgressReporter {
             } => self.update(
                 daemon,
                 format!("waiting for {}", waiting_for.join(", ")),
-                true,
+                false,
             ),
             RunEvent::Begun { daemon } => {
                 self.update(daemon, phrase::begun(self.action()).to_string(), true)

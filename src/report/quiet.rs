@@ -25,7 +25,7 @@ impl Reporter for QuietReporter {
         if let RunEvent::Summary(_) = event {
             let errors = self.failures.take();
             if !errors.is_empty() {
-                let _ = write!(std::io::stderr().lock(), "{}", errors.trim_start());
+                let _ = writeln!(std::io::stderr().lock(), "{}", errors.join("\n\n"));
             }
         }
     }

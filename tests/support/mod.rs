@@ -373,6 +373,11 @@ impl Running {
         self.child.stdout.take().expect("stdout is piped")
     }
 
+    /// The stderr pipe, to read as it comes.
+    pub fn take_stderr(&mut self) -> std::process::ChildStderr {
+        self.child.stderr.take().expect("stderr is piped")
+    }
+
     /// Waits for it to exit (failing the test after [`DEADLINE`]).
     pub fn finish(mut self) -> Outcome {
         let deadline = Instant::now() + DEADLINE;

@@ -1,0 +1,73 @@
+//! Output on a terminal: live progress lines (indicatif) with ✔ marks and
+//! colours; `NO_COLOR` removes the colours, `CI` switches to plain lines.
+//! The terminal is a pseudo-terminal made by `script(1)`.
+
+mod support;
+
+use support::{Project, devup_bin, recorders};
+
+/// Runs `devup ARGS` on a pseudo-terminal in the project with `env` set;
+/// `None` (after a skip notice) when `script` is not installed.
+fn on_terminal(project: &Project, args: &str, env: &[(&str, &str)]) -> Option<String> {
+    let available = std::process::Command::new("script")
+        .arg("--version")
+        .output()
+        .is_ok_and(|output| output.status.success());
+    if !available {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "script(1) is required in CI"
+        );
+        eprintln!("skipped: script(1) is not installed");
+        return None;
+    }
+    let mut command = std::process::Command::new("script");
+    command
+        .args([
+            "-qec",
+            &format!("'{}' {args}", devup_bin().display()),
+            "/dev/null",
+        ])
+        .current_dir(project.dir())
+        .env_remove("CI")
+        .env_remove("NO_COLOR")
+        .env_remove("DEVUP_FILE")
+        .env("TERM", "xterm");
+    for (key, value) in env {
+        command.env(key, value);
+    }
+    let output = command.output().expect("running script");
+    assert!(output.status.success(), "{output:?}");
+    Some(String::from_utf8_lossy(&output.stdout).into_owned())
+}
+
+#[test]
+fn a_terminal_gets_live_lines_with_marks_and_colours() {
+    let project = Project::new(&recorders(&[("db", &[]), ("web", &["db"])]));
+    let Some(screen) = on_terminal(&project, "up", &[]) else {
+        return;
+    };
+    assert!(screen.contains("\x1b[32m✔\x1b[0m db"), "{screen:?}");
+    assert!(screen.contains("ready in"), "{screen:?}");
+    assert!(screen.contains("up: 2 ready in"), "{screen:?}");
+}
+
+#[test]
+fn no_color_keeps_the_marks_without_colours() {
+    let project = Project::new(&recorders(&[("db", &[])]));
+    let Some(screen) = on_terminal(&project, "up", &[("NO_COLOR", "1")]) else {
+        return;
+    };
+    assert!(screen.contains("✔ db"), "{screen:?}");
+    assert!(!screen.contains("\x1b[32m"), "{screen:?}");
+}
+
+#[test]
+fn ci_gets_plain_lines_even_on_a_terminal() {
+    let project = Project::new(&recorders(&[("db", &[])]));
+    let Some(screen) = on_terminal(&project, "up", &[("CI", "true")]) else {
+        return;
+    };
+    assert!(screen.contains("db: ready in"), "{screen:?}");
+    assert!(!screen.contains('✔'), "{screen:?}");
+}
