@@ -160,7 +160,7 @@ fn defaults_take_every_per_daemon_key_but_start_and_depends_on() {
     let project = Project::new(
         "defaults:\n  daemonize: true\n  pid_file: run/all.pid\n  log_file: log/all.log\n  \
          lock_file: run/all.lock\n  before_start: echo before > before.txt\n  stop: kill $(cat run/all.pid)\n  \
-         stop_signal: SIGINT\n  ping: { command: test -s before.txt }\n  fail_when_log: \"^FATAL\"\n  \
+         stop_signal: SIGINT\n  ping: { command: test -s env.txt }\n  fail_when_log: \"^FATAL\"\n  \
          dir: .\n  env: { FROM_DEFAULTS: yes }\n  start_timeout: 20s\n  start_abort_timeout: 500ms\n  \
          stop_timeout: 1m\n  log_activity_timeout: 5\n\
          daemons:\n  web:\n    start: echo \"$FROM_DEFAULTS\" > env.txt; exec sleep 100 # {tag}\n",
