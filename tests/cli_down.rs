@@ -58,3 +58,24 @@ fn daemons_not_running_are_a_success() {
         .succeeds()
         .stderr_has("db: not running");
 }
+
+#[test]
+fn a_failed_stop_exits_1_and_leaves_what_it_depends_on_running() {
+    let manifest = format!(
+        "{}  web:\n    daemonize: true\n    depends_on: [db]\n    \
+         start: \": {{tag}}-web; sleep 600\"\n    stop: echo web refuses; exit 4\n    \
+         stop_timeout: 1s\n",
+        recorders(&[("db", &[]), ("mail", &[])])
+    );
+    let project = Project::new(&manifest);
+    project.devup(["up"]).succeeds();
+    project
+        .devup(["down"])
+        .exits(1)
+        .stderr_has("db: skipped (web failed to stop)")
+        .stderr_has("mail: stopped in")
+        .stderr_count("error: web: could not stop", 1)
+        .stderr_has("web refuses");
+    assert_eq!(project.events()[2..], ["stop mail"]);
+    project.devup(["status", "db"]).succeeds();
+}

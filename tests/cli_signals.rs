@@ -68,16 +68,19 @@ fn sigterm_exits_143_and_sighup_129() {
 }
 
 #[test]
-fn daemons_get_no_blocked_signals() {
+fn daemons_and_their_before_start_get_no_blocked_signals() {
     let project = Project::new(
         "daemons:\n  probe:\n    daemonize: true\n    \
          start: \": {tag}; grep ^SigBlk /proc/self/status > mask.tmp; mv mask.tmp mask; sleep 600\"\n    \
+         before_start: \"grep ^SigBlk /proc/self/status > before.mask\"\n    \
          ping: { command: \"test -s mask\" }\n",
     );
     project.devup(["up"]).succeeds();
-    let mask = project.read("mask");
-    let mask = mask.split_whitespace().nth(1).expect("a mask");
-    assert!(mask.chars().all(|c| c == '0'), "blocked: {mask}");
+    for file in ["mask", "before.mask"] {
+        let mask = project.read(file);
+        let mask = mask.split_whitespace().nth(1).expect("a mask");
+        assert!(mask.chars().all(|c| c == '0'), "{file}: blocked {mask}");
+    }
 }
 
 #[test]

@@ -87,7 +87,7 @@ fn sigkill_while_waiting_for_the_ping_then_up_recovers() {
     project.devdown([] as [&str; 0]).succeeds();
     assert!(daemons(&project).is_empty());
     assert!(!project.path(".devup/run/fake.pid").exists());
-    assert!(!project.path(".devup/run/fake.pid.state").exists());
+    assert!(!project.path(".devup/state/fake.state").exists());
 }
 
 #[test]
@@ -109,8 +109,11 @@ fn sigkill_during_stop_then_devdown_recovers() {
     project.devdown([] as [&str; 0]).spawn().finish().exits(0);
     assert!(daemons(&project).is_empty());
     assert!(!project.path(".devup/run/fake.pid").exists());
-    assert!(!project.path(".devup/run/fake.pid.state").exists());
+    assert!(!project.path(".devup/state/fake.state").exists());
     project.devup(["status"]).exits(3).stdout_has("stopped");
+    // The stop command the killed devdown left is gone too.
+    let left = project.processes_with(&format!("{}-stop", project.tag()));
+    assert!(left.is_empty(), "the killed stop's command runs: {left:?}");
 }
 
 /// `db` is ready at once; `app` depends on it, double-forks into a new

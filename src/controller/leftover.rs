@@ -11,8 +11,10 @@
 //! Only processes that carry the exact token are signalled, each through a
 //! pidfd opened before the token is read again, so a pid reused in between
 //! is never hit. A daemon that got as far as a valid pid file is adopted
-//! (`up` waits for it, `stop` stops it); then nothing is cleaned. Processes
-//! that clear their environment cannot be found this way.
+//! (`up` waits for it, `stop` stops it, sparing its descendants here). A
+//! stop command gets a token and a marker the same way, so one left running
+//! by a devdown killed mid-stop is ended by the next stop or start.
+//! Processes that clear their environment cannot be found this way.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -57,18 +59,24 @@ pub(crate) fn unmark(spec: &DaemonSpec) {
     let _ = pid_file::remove(&marker_path(spec));
 }
 
-/// Ends what an interrupted start left: SIGTERM, then SIGKILL after
-/// `grace`, to every process that carries its token. Returns the pids
-/// signalled. The caller holds the lock and has found no running daemon
-/// (one that got as far as a valid pid file is adopted, or stopped as any).
-pub(crate) fn clean(spec: &DaemonSpec, grace: Duration) -> Vec<u32> {
+/// True when a start or stop was interrupted (its marker is there): only
+/// then is a scan for leftovers worth its cost.
+pub(crate) fn pending(spec: &DaemonSpec) -> bool {
+    marker_path(spec).exists()
+}
+
+/// Ends what an interrupted start or stop left: SIGTERM, then SIGKILL after
+/// `grace`, to every process that carries its token, except those in `keep`
+/// (a running daemon and its descendants, which are stopped as any daemon).
+/// Returns the pids signalled. The caller holds the lock.
+pub(crate) fn clean(spec: &DaemonSpec, grace: Duration, keep: &[u32]) -> Vec<u32> {
     let Some(token) = read_marker(&marker_path(spec)) else {
         return Vec::new();
     };
     let needle = format!("{TOKEN_VAR}={token}");
     let (pids, handles): (Vec<u32>, Vec<ProcessHandle>) = carriers(&needle)
         .into_iter()
-        .filter(|pid| *pid != std::process::id())
+        .filter(|pid| *pid != std::process::id() && !keep.contains(pid))
         .filter_map(|pid| {
             // Pinned first, checked after: if it carries the token now, the
             // pidfd refers to that process for good.

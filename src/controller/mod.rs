@@ -28,7 +28,7 @@ mod notify;
 mod output_file;
 mod pid_file;
 mod ping;
-mod ping_check;
+pub(crate) mod ping_check;
 mod process;
 mod run_command;
 mod running;

@@ -27,7 +27,7 @@ impl DaemonController {
     pub(crate) fn start_locked(&self) -> Result<Started> {
         let spec = self.spec();
         if !matches!(running::check(spec)?, PidCheck::Running { .. }) {
-            leftover::clean(spec, spec.start_abort_timeout);
+            leftover::clean(spec, spec.start_abort_timeout, &[]);
         }
         match running::check(spec)? {
             PidCheck::Running { pid, .. } => {

@@ -23,10 +23,17 @@ impl DaemonController {
     /// Stops the daemon; the caller holds the lock.
     pub(crate) fn stop_locked(&self) -> Result<Option<u32>> {
         let spec = self.spec();
-        // What a devup killed mid-start left goes too, unless the daemon got
-        // as far as its pid file: then it is stopped below, as any daemon.
-        if !matches!(running::check(spec)?, PidCheck::Running { .. }) {
-            leftover::clean(spec, spec.stop_timeout);
+        // What a devup killed mid-start or mid-stop left goes too; a daemon
+        // that got as far as its pid file, and what it forked, are stopped
+        // below, as any daemon.
+        if leftover::pending(spec) {
+            let keep: Vec<u32> = match running::check(spec)? {
+                PidCheck::Running { pid, .. } => std::iter::once(pid)
+                    .chain(process::descendants(pid).into_iter().map(|(c, _)| c))
+                    .collect(),
+                _ => Vec::new(),
+            };
+            leftover::clean(spec, spec.stop_timeout, &keep);
         }
         let (pid, start_ticks) = match running::check(spec)? {
             PidCheck::Running { pid, start_ticks } => (pid, start_ticks),
@@ -57,14 +64,26 @@ impl DaemonController {
         let mut command_failed = None;
         match &spec.stop {
             Some(command) => {
-                let run = run_command::run(spec, command, spec.stop_timeout, None, true).map_err(
-                    |error| {
-                        stop_failed(
-                            format!("cannot run the stop command: {error}"),
-                            LogExcerpt::default(),
-                        )
-                    },
-                )?;
+                // A token, as for a start: a devdown killed while this runs
+                // leaves it to the next stop or start to end (leftover.rs).
+                let token = leftover::new_token();
+                let _ = leftover::mark(spec, &token);
+                let token_env = [(leftover::TOKEN_VAR.to_string(), token)];
+                let run = run_command::run_with_env(
+                    spec,
+                    command,
+                    spec.stop_timeout,
+                    None,
+                    true,
+                    &token_env,
+                );
+                leftover::unmark(spec);
+                let run = run.map_err(|error| {
+                    stop_failed(
+                        format!("cannot run the stop command: {error}"),
+                        LogExcerpt::default(),
+                    )
+                })?;
                 if let RunEnd::Exited(status) = run.end
                     && !is_success(status)
                     && handle.is_alive()

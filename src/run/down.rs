@@ -6,7 +6,7 @@ use std::time::Instant;
 use super::schedule::schedule;
 use super::{
     Action, DownReport, DownResult, RunEvent, SharedReporter, Skip, Summary, controller,
-    is_running, reachable,
+    is_running, nearest, reachable,
 };
 use crate::controller::AbortSignal;
 use crate::manifest::{Manifest, ManifestError};
@@ -51,11 +51,12 @@ pub fn stop_exactly(
             plan.stop_order(&dependents)
         })
         .collect();
-    for (daemon, waiting_for) in order.iter().zip(&waits) {
+    for (daemon, waits) in order.iter().zip(&waits) {
+        let waiting_for = nearest(&Plan::dependents(plan, daemon), waits);
         if !waiting_for.is_empty() {
             reporter.report(&RunEvent::Waiting {
                 daemon,
-                waiting_for,
+                waiting_for: &waiting_for,
             });
         }
     }

@@ -84,3 +84,19 @@ fn reachable(plan: &Plan, name: &str, next: fn(&Plan, &str) -> Vec<String>) -> V
     }
     seen
 }
+
+/// What to show a daemon waiting for: those of its direct neighbours
+/// (`direct`) that it waits for, or, when it waits only through daemons
+/// outside the run, all of `waits`.
+fn nearest(direct: &[String], waits: &[String]) -> Vec<String> {
+    let shown: Vec<String> = waits
+        .iter()
+        .filter(|name| direct.contains(name))
+        .cloned()
+        .collect();
+    if shown.is_empty() {
+        waits.to_vec()
+    } else {
+        shown
+    }
+}

@@ -5,7 +5,8 @@ use std::time::Instant;
 
 use super::schedule::schedule;
 use super::{
-    Action, RunEvent, SharedReporter, Skip, Summary, UpReport, UpResult, controller, reachable,
+    Action, RunEvent, SharedReporter, Skip, Summary, UpReport, UpResult, controller, nearest,
+    reachable,
 };
 use crate::controller::{AbortSignal, UpOutcome};
 use crate::error::Error;
@@ -39,11 +40,12 @@ pub fn up(
             plan.start_order(&deps)
         })
         .collect();
-    for (daemon, waiting_for) in order.iter().zip(&waits) {
+    for (daemon, waits) in order.iter().zip(&waits) {
+        let waiting_for = nearest(&Plan::dependencies(plan, daemon), waits);
         if !waiting_for.is_empty() {
             reporter.report(&RunEvent::Waiting {
                 daemon,
-                waiting_for,
+                waiting_for: &waiting_for,
             });
         }
     }
