@@ -14,21 +14,10 @@ fn connect_starts_the_daemon_when_the_connection_is_refused() {
     let dir = TempDir::new();
     let (tag, _cleanup) = tagged();
     let address = free_address();
-    let daemon = fake(
-        &dir,
-        &tag,
-        &[
-            "--daemonize",
-            "--pid-file",
-            "fake.pid",
-            "--listen",
-            &address,
-        ],
-    )
-    .pid_file("fake.pid")
-    .ping(Ping::tcp(address.clone()))
-    .build()
-    .unwrap();
+    let daemon = daemonizing(&dir, &tag, &["--listen", &address])
+        .ping(Ping::tcp(address.clone()))
+        .build()
+        .unwrap();
     let mut attempts = 0;
     let stream = daemon
         .connect(|| {
@@ -59,21 +48,10 @@ fn connect_to_a_missing_unix_socket_starts_the_daemon() {
     let (tag, _cleanup) = tagged();
     let socket = dir.join("fake.sock");
     let socket_arg = socket.display().to_string();
-    let daemon = fake(
-        &dir,
-        &tag,
-        &[
-            "--daemonize",
-            "--pid-file",
-            "fake.pid",
-            "--unix",
-            &socket_arg,
-        ],
-    )
-    .pid_file("fake.pid")
-    .ping(Ping::unix(&socket))
-    .build()
-    .unwrap();
+    let daemon = daemonizing(&dir, &tag, &["--unix", &socket_arg])
+        .ping(Ping::unix(&socket))
+        .build()
+        .unwrap();
     daemon
         .connect(|| std::os::unix::net::UnixStream::connect(&socket))
         .unwrap();
@@ -103,10 +81,7 @@ fn connect_fails_with_connect_when_the_second_attempt_fails() {
     let (tag, _cleanup) = tagged();
     let address = free_address();
     // Starts fine, but listens nowhere.
-    let daemon = fake(&dir, &tag, &["--daemonize", "--pid-file", "fake.pid"])
-        .pid_file("fake.pid")
-        .build()
-        .unwrap();
+    let daemon = daemonizing(&dir, &tag, &[]).build().unwrap();
     match daemon.connect(|| TcpStream::connect(&address)) {
         Err(Error::Connect {
             daemon: name,
@@ -125,21 +100,10 @@ fn status_tells_running_unresponsive_stopped_and_stale_apart() {
     let dir = TempDir::new();
     let (tag, _cleanup) = tagged();
     let address = free_address();
-    let daemon = fake(
-        &dir,
-        &tag,
-        &[
-            "--daemonize",
-            "--pid-file",
-            "fake.pid",
-            "--listen",
-            &address,
-        ],
-    )
-    .pid_file("fake.pid")
-    .ping(Ping::tcp(address.clone()))
-    .build()
-    .unwrap();
+    let daemon = daemonizing(&dir, &tag, &["--listen", &address])
+        .ping(Ping::tcp(address.clone()))
+        .build()
+        .unwrap();
     assert_eq!(daemon.status().state, DaemonState::Stopped);
     let started = daemon.start().unwrap();
     let status = daemon.status();

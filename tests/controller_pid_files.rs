@@ -11,8 +11,7 @@ use common::*;
 use devup::{DaemonController, DaemonState, Event};
 
 fn daemon(dir: &TempDir, tag: &str, events: &Events) -> DaemonController {
-    fake(dir, tag, &["--daemonize", "--pid-file", "fake.pid"])
-        .pid_file("fake.pid")
+    daemonizing(dir, tag, &[])
         .observer(events.observer())
         .build()
         .unwrap()

@@ -91,20 +91,9 @@ fn two_threads_calling_start_at_once_start_one_instance() {
     let dir = TempDir::new();
     let (tag, _cleanup) = tagged();
     let daemon = std::sync::Arc::new(
-        fake(
-            &dir,
-            &tag,
-            &[
-                "--daemonize",
-                "--pid-file",
-                "fake.pid",
-                "--ready-after",
-                "200",
-            ],
-        )
-        .pid_file("fake.pid")
-        .build()
-        .unwrap(),
+        daemonizing(&dir, &tag, &["--ready-after", "200"])
+            .build()
+            .unwrap(),
     );
     let threads: Vec<_> = (0..2)
         .map(|_| {
@@ -153,8 +142,7 @@ fn a_start_killed_while_holding_the_lock_leaves_nothing_to_clean_up() {
     killed.wait().unwrap();
 
     let events = Events::default();
-    let daemon = fake(&dir, &tag, &["--daemonize", "--pid-file", "fake.pid"])
-        .pid_file("fake.pid")
+    let daemon = daemonizing(&dir, &tag, &[])
         .observer(events.observer())
         .build()
         .unwrap();
@@ -169,15 +157,13 @@ fn up_waits_for_a_running_daemon_to_answer_instead_of_starting_another() {
     let (tag, _cleanup) = tagged();
     // Started by someone who did not wait for its ping (a devup killed
     // mid-start): running, not ready yet.
-    let first = fake(&dir, &tag, &["--daemonize", "--pid-file", "fake.pid"])
-        .pid_file("fake.pid")
+    let first = daemonizing(&dir, &tag, &[])
         .build()
         .unwrap()
         .start()
         .unwrap();
     let flag = dir.join("ready.flag");
-    let daemon = fake(&dir, &tag, &["--daemonize", "--pid-file", "fake.pid"])
-        .pid_file("fake.pid")
+    let daemon = daemonizing(&dir, &tag, &[])
         .ping(Ping::command("test -f ready.flag"))
         .observer(move |event| {
             if matches!(event, Event::WaitingForPing { .. }) {
@@ -199,20 +185,9 @@ fn waiting_for_the_lock_can_be_aborted() {
     let dir = TempDir::new();
     let (tag, _cleanup) = tagged();
     let slow = std::sync::Arc::new(
-        fake(
-            &dir,
-            &tag,
-            &[
-                "--daemonize",
-                "--pid-file",
-                "fake.pid",
-                "--ready-after",
-                "1000",
-            ],
-        )
-        .pid_file("fake.pid")
-        .build()
-        .unwrap(),
+        daemonizing(&dir, &tag, &["--ready-after", "1000"])
+            .build()
+            .unwrap(),
     );
     let holder = {
         let slow = slow.clone();
@@ -223,8 +198,7 @@ fn waiting_for_the_lock_can_be_aborted() {
     });
     let abort = devup::AbortSignal::new();
     let trigger = abort.clone();
-    let waiter = fake(&dir, &tag, &["--daemonize", "--pid-file", "fake.pid"])
-        .pid_file("fake.pid")
+    let waiter = daemonizing(&dir, &tag, &[])
         .abort_signal(abort)
         .observer(move |event| {
             if matches!(event, Event::WaitingForLock) {

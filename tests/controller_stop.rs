@@ -26,20 +26,9 @@ fn stopping_a_daemon_that_does_not_run_is_a_success() {
 fn stop_waits_for_a_slow_daemon_to_be_gone() {
     let dir = TempDir::new();
     let (tag, _cleanup) = tagged();
-    let daemon = fake(
-        &dir,
-        &tag,
-        &[
-            "--daemonize",
-            "--pid-file",
-            "fake.pid",
-            "--stop-delay",
-            "300",
-        ],
-    )
-    .pid_file("fake.pid")
-    .build()
-    .unwrap();
+    let daemon = daemonizing(&dir, &tag, &["--stop-delay", "300"])
+        .build()
+        .unwrap();
     let started = daemon.start().unwrap();
     assert_eq!(daemon.stop().unwrap(), Some(started.pid));
     assert!(
@@ -54,16 +43,11 @@ fn a_daemon_ignoring_the_stop_signal_is_killed_after_stop_timeout() {
     let dir = TempDir::new();
     let (tag, _cleanup) = tagged();
     let events = Events::default();
-    let daemon = fake(
-        &dir,
-        &tag,
-        &["--daemonize", "--pid-file", "fake.pid", "--ignore-term"],
-    )
-    .pid_file("fake.pid")
-    .stop_timeout(Duration::from_millis(300))
-    .observer(events.observer())
-    .build()
-    .unwrap();
+    let daemon = daemonizing(&dir, &tag, &["--ignore-term"])
+        .stop_timeout(Duration::from_millis(300))
+        .observer(events.observer())
+        .build()
+        .unwrap();
     let started = daemon.start().unwrap();
     assert_eq!(daemon.stop().unwrap(), Some(started.pid));
     assert!(!is_alive(started.pid));
@@ -76,17 +60,12 @@ fn the_stop_signal_can_be_chosen() {
     let dir = TempDir::new();
     let (tag, _cleanup) = tagged();
     let events = Events::default();
-    let daemon = fake(
-        &dir,
-        &tag,
-        &["--daemonize", "--pid-file", "fake.pid", "--ignore-term"],
-    )
-    .pid_file("fake.pid")
-    .stop_signal(Signal::Int)
-    .stop_timeout(Duration::from_secs(60))
-    .observer(events.observer())
-    .build()
-    .unwrap();
+    let daemon = daemonizing(&dir, &tag, &["--ignore-term"])
+        .stop_signal(Signal::Int)
+        .stop_timeout(Duration::from_secs(60))
+        .observer(events.observer())
+        .build()
+        .unwrap();
     let started = daemon.start().unwrap();
     assert_eq!(daemon.stop().unwrap(), Some(started.pid));
     assert!(!is_alive(started.pid));
@@ -97,15 +76,10 @@ fn the_stop_signal_can_be_chosen() {
 fn a_stop_command_stops_the_daemon() {
     let dir = TempDir::new();
     let (tag, _cleanup) = tagged();
-    let daemon = fake(
-        &dir,
-        &tag,
-        &["--daemonize", "--pid-file", "fake.pid", "--log", "fake.log"],
-    )
-    .pid_file("fake.pid")
-    .stop_command("kill -INT $(cat fake.pid)")
-    .build()
-    .unwrap();
+    let daemon = daemonizing(&dir, &tag, &["--log", "fake.log"])
+        .stop_command("kill -INT $(cat fake.pid)")
+        .build()
+        .unwrap();
     let started = daemon.start().unwrap();
     assert_eq!(daemon.stop().unwrap(), Some(started.pid));
     assert!(!is_alive(started.pid));
@@ -117,8 +91,7 @@ fn a_stop_command_stops_the_daemon() {
 fn a_failing_stop_command_is_stop_failed() {
     let dir = TempDir::new();
     let (tag, _cleanup) = tagged();
-    let daemon = fake(&dir, &tag, &["--daemonize", "--pid-file", "fake.pid"])
-        .pid_file("fake.pid")
+    let daemon = daemonizing(&dir, &tag, &[])
         .stop_command("echo cannot stop; exit 2")
         .build()
         .unwrap();
@@ -140,10 +113,7 @@ fn a_failing_stop_command_is_stop_failed() {
 fn restart_replaces_the_process() {
     let dir = TempDir::new();
     let (tag, _cleanup) = tagged();
-    let daemon = fake(&dir, &tag, &["--daemonize", "--pid-file", "fake.pid"])
-        .pid_file("fake.pid")
-        .build()
-        .unwrap();
+    let daemon = daemonizing(&dir, &tag, &[]).build().unwrap();
     let first = daemon.start().unwrap();
     let second = daemon.restart().unwrap();
     assert_ne!(first.pid, second.pid);
@@ -158,8 +128,7 @@ fn stop_timeout_also_bounds_a_hung_stop_command() {
     let (tag, _cleanup) = tagged();
     let (stop_tag, _stop_cleanup) = tagged();
     let events = Events::default();
-    let daemon = fake(&dir, &tag, &["--daemonize", "--pid-file", "fake.pid"])
-        .pid_file("fake.pid")
+    let daemon = daemonizing(&dir, &tag, &[])
         .stop_command(fake_command(&stop_tag, &["--hang"]))
         .stop_timeout(Duration::from_millis(300))
         .observer(events.observer())

@@ -221,6 +221,25 @@ pub fn fake(dir: &TempDir, tag: &str, args: &[&str]) -> devup::DaemonControllerB
         .start_command(fake_command(tag, args))
 }
 
+/// A builder for a fake daemon that forks into the background and writes
+/// `fake.pid`, the pid file the builder watches: `fake-daemon --tag TAG
+/// --daemonize --pid-file fake.pid ARGS...`.
+pub fn daemonizing(dir: &TempDir, tag: &str, args: &[&str]) -> devup::DaemonControllerBuilder {
+    let argv = [&["--daemonize", "--pid-file", "fake.pid"][..], args].concat();
+    fake(dir, tag, &argv).pid_file("fake.pid")
+}
+
+/// Asserts that no process carries `tag` right now (no waiting: see
+/// [`assert_none_left`] for that).
+#[track_caller]
+pub fn assert_nothing_running(tag: &str) {
+    let left = processes_tagged(tag);
+    assert!(
+        left.is_empty(),
+        "processes of {tag} still running: {left:?}"
+    );
+}
+
 /// A test's processes: a unique tag, SIGKILLed when the test ends.
 pub fn tagged() -> (String, KillOnDrop) {
     let tag = unique_tag();
