@@ -4,7 +4,8 @@
 
 mod common;
 
-use std::process::{Command, Stdio};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
 use std::time::{Duration, SystemTime};
 
 use common::*;
@@ -22,6 +23,38 @@ fn stale_reported(events: &Events) -> bool {
         .all()
         .iter()
         .any(|event| matches!(event, Event::StalePidFile { .. }))
+}
+
+/// A process devup did not start (`sleep 1000`), whose pid a pid file may
+/// name.
+fn unrelated_process() -> Child {
+    Command::new("sleep")
+        .arg("1000")
+        .stdin(Stdio::null())
+        .spawn()
+        .unwrap()
+}
+
+/// Asserts that `unrelated` was never signalled: it still runs.
+#[track_caller]
+fn assert_still_running(unrelated: &mut Child) {
+    assert!(
+        unrelated.try_wait().unwrap().is_none(),
+        "the unrelated process was signalled"
+    );
+}
+
+/// Sets the mtime of `path` an hour back.
+fn backdate_an_hour(path: &Path) {
+    let file = std::fs::File::options().write(true).open(path).unwrap();
+    file.set_modified(SystemTime::now() - Duration::from_secs(3600))
+        .unwrap();
+}
+
+/// The permission bits of `path`.
+fn permissions(path: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).unwrap().permissions().mode() & 0o777
 }
 
 #[test]
@@ -106,36 +139,20 @@ fn a_pid_reused_by_a_process_started_after_the_pid_file_is_stale() {
     let (tag, _cleanup) = tagged();
     let events = Events::default();
     let daemon = daemon(&dir, &tag, &events);
-    let mut unrelated = Command::new("sleep")
-        .arg("1000")
-        .stdin(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut unrelated = unrelated_process();
     std::fs::write(dir.join("fake.pid"), format!("{}\n", unrelated.id())).unwrap();
     // The pid file was written an hour before this process started.
-    let file = std::fs::File::options()
-        .write(true)
-        .open(dir.join("fake.pid"))
-        .unwrap();
-    file.set_modified(SystemTime::now() - Duration::from_secs(3600))
-        .unwrap();
-    drop(file);
+    backdate_an_hour(&dir.join("fake.pid"));
 
     assert_eq!(daemon.status().state, DaemonState::Stale);
     assert!(!daemon.is_running());
     assert_eq!(daemon.stop().unwrap(), None);
     assert!(stale_reported(&events));
-    assert!(
-        unrelated.try_wait().unwrap().is_none(),
-        "the unrelated process was signalled"
-    );
+    assert_still_running(&mut unrelated);
     let started = daemon.start().unwrap();
     assert_ne!(started.pid, unrelated.id());
     daemon.stop().unwrap();
-    assert!(
-        unrelated.try_wait().unwrap().is_none(),
-        "the unrelated process was signalled"
-    );
+    assert_still_running(&mut unrelated);
     unrelated.kill().unwrap();
     unrelated.wait().unwrap();
 }
@@ -150,11 +167,7 @@ fn a_pid_that_is_not_the_process_devup_started_is_stale() {
     // file still names it. Simulated: the state file records P with another
     // start time than the live process P has. The mtime rule alone cannot
     // see it (the pid file is newer than the process).
-    let mut unrelated = Command::new("sleep")
-        .arg("1000")
-        .stdin(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut unrelated = unrelated_process();
     std::fs::write(dir.join("fake.pid"), format!("{}\n", unrelated.id())).unwrap();
     assert!(
         daemon.is_running(),
@@ -173,10 +186,7 @@ fn a_pid_that_is_not_the_process_devup_started_is_stale() {
     assert_eq!(daemon.status().state, DaemonState::Stale);
     assert_eq!(daemon.stop().unwrap(), None);
     assert!(!dir.join("fake.pid").exists());
-    assert!(
-        unrelated.try_wait().unwrap().is_none(),
-        "the unrelated process was signalled"
-    );
+    assert_still_running(&mut unrelated);
     unrelated.kill().unwrap();
     unrelated.wait().unwrap();
 }
@@ -193,17 +203,8 @@ fn a_successful_start_records_what_it_started() {
         state.contains(&format!("\"pid\":{}", started.pid)),
         "{state}"
     );
-    use std::os::unix::fs::PermissionsExt;
-    let mode = std::fs::metadata(dir.join("fake.pid.state"))
-        .unwrap()
-        .permissions()
-        .mode();
-    assert_eq!(mode & 0o777, 0o600);
-    let lock_mode = std::fs::metadata(dir.join("fake.pid.lock"))
-        .unwrap()
-        .permissions()
-        .mode();
-    assert_eq!(lock_mode & 0o777, 0o600);
+    assert_eq!(permissions(&dir.join("fake.pid.state")), 0o600);
+    assert_eq!(permissions(&dir.join("fake.pid.lock")), 0o600);
     daemon.stop().unwrap();
     assert!(!dir.join("fake.pid.state").exists());
 }
@@ -217,13 +218,7 @@ fn what_devup_recorded_outweighs_the_pid_files_mtime() {
     let started = daemon.start().unwrap();
     // As after the wall clock jumped forward: the pid file looks older than
     // the process, but the state file proves it is the one devup started.
-    let file = std::fs::File::options()
-        .write(true)
-        .open(dir.join("fake.pid"))
-        .unwrap();
-    file.set_modified(SystemTime::now() - Duration::from_secs(3600))
-        .unwrap();
-    drop(file);
+    backdate_an_hour(&dir.join("fake.pid"));
     assert_eq!(daemon.pid(), Some(started.pid));
     assert_eq!(daemon.stop().unwrap(), Some(started.pid));
     assert!(!is_alive(started.pid));
