@@ -6,7 +6,20 @@ mod common;
 use std::time::Duration;
 
 use common::*;
-use devup::{Event, Signal};
+use devup::{DaemonController, Event, Signal};
+
+/// Starts `daemon` and stops it, asserting that `stop` names the pid it
+/// started and returns only once that process is gone; the pid.
+#[track_caller]
+fn start_and_stop(daemon: &DaemonController) -> u32 {
+    let started = daemon.start().unwrap();
+    assert_eq!(daemon.stop().unwrap(), Some(started.pid));
+    assert!(
+        !is_alive(started.pid),
+        "stop returned before the process was gone"
+    );
+    started.pid
+}
 
 #[test]
 fn stopping_a_daemon_that_does_not_run_is_a_success() {
@@ -29,12 +42,7 @@ fn stop_waits_for_a_slow_daemon_to_be_gone() {
     let daemon = daemonizing(&dir, &tag, &["--stop-delay", "300"])
         .build()
         .unwrap();
-    let started = daemon.start().unwrap();
-    assert_eq!(daemon.stop().unwrap(), Some(started.pid));
-    assert!(
-        !is_alive(started.pid),
-        "stop returned before the process was gone"
-    );
+    start_and_stop(&daemon);
     assert!(!dir.join("fake.pid").exists());
 }
 
@@ -48,10 +56,8 @@ fn a_daemon_ignoring_the_stop_signal_is_killed_after_stop_timeout() {
         .observer(events.observer())
         .build()
         .unwrap();
-    let started = daemon.start().unwrap();
-    assert_eq!(daemon.stop().unwrap(), Some(started.pid));
-    assert!(!is_alive(started.pid));
-    assert!(events.all().contains(&Event::Killing { pid: started.pid }));
+    let pid = start_and_stop(&daemon);
+    assert!(events.all().contains(&Event::Killing { pid }));
     assert!(!dir.join("fake.pid").exists());
 }
 
@@ -66,10 +72,8 @@ fn the_stop_signal_can_be_chosen() {
         .observer(events.observer())
         .build()
         .unwrap();
-    let started = daemon.start().unwrap();
-    assert_eq!(daemon.stop().unwrap(), Some(started.pid));
-    assert!(!is_alive(started.pid));
-    assert!(!events.all().contains(&Event::Killing { pid: started.pid }));
+    let pid = start_and_stop(&daemon);
+    assert!(!events.all().contains(&Event::Killing { pid }));
 }
 
 #[test]
@@ -80,9 +84,7 @@ fn a_stop_command_stops_the_daemon() {
         .stop_command("kill -INT $(cat fake.pid)")
         .build()
         .unwrap();
-    let started = daemon.start().unwrap();
-    assert_eq!(daemon.stop().unwrap(), Some(started.pid));
-    assert!(!is_alive(started.pid));
+    start_and_stop(&daemon);
     let log = std::fs::read_to_string(dir.join("fake.log")).unwrap();
     assert!(log.contains("got SIGINT"), "{log}");
 }
@@ -134,10 +136,8 @@ fn stop_timeout_also_bounds_a_hung_stop_command() {
         .observer(events.observer())
         .build()
         .unwrap();
-    let started = daemon.start().unwrap();
-    assert_eq!(daemon.stop().unwrap(), Some(started.pid));
-    assert!(!is_alive(started.pid));
-    assert!(events.all().contains(&Event::Killing { pid: started.pid }));
+    let pid = start_and_stop(&daemon);
+    assert!(events.all().contains(&Event::Killing { pid }));
     assert!(
         processes_tagged(&stop_tag).is_empty(),
         "the hung stop command was left running"
