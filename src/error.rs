@@ -193,6 +193,17 @@ fn write_excerpt(f: &mut fmt::Formatter<'_>, title: &str, excerpt: &LogExcerpt) 
     Ok(())
 }
 
+/// Whose output a start error carries: a failed or hung `before_start`
+/// command's (its reason starts with `before_start`), else the start
+/// command's.
+fn output_label(reason: &str) -> &'static str {
+    if reason.starts_with("before_start") {
+        "output of before_start"
+    } else {
+        "output of the start command"
+    }
+}
+
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -206,7 +217,7 @@ impl fmt::Display for Error {
                 log,
             } => {
                 write!(f, "{daemon}: could not start: {reason}")?;
-                write_excerpt(f, "output of the start command", output)?;
+                write_excerpt(f, output_label(reason), output)?;
                 write_excerpt(f, "log during this start", log)
             }
             Error::StartTimeout {
@@ -221,7 +232,7 @@ impl fmt::Display for Error {
                     "{daemon}: not ready after {} (still waiting for {waiting_for}); the start was aborted",
                     crate::controller::format_duration(*timeout)
                 )?;
-                write_excerpt(f, "output of the start command", output)?;
+                write_excerpt(f, output_label(waiting_for), output)?;
                 write_excerpt(f, "log during this start", log)
             }
             Error::Interrupted { daemon } => {

@@ -63,7 +63,8 @@ fn daemons_not_running_are_a_success() {
 fn a_failed_stop_exits_1_and_leaves_what_it_depends_on_running() {
     let manifest = format!(
         "{}  web:\n    daemonize: true\n    depends_on: [db]\n    \
-         start: \": {{tag}}-web; sleep 600\"\n    stop: echo web refuses; exit 4\n",
+         start: \": {{tag}}-web; sleep 600\"\n    stop: echo web refuses; exit 4\n    \
+         stop_timeout: 1s\n",
         recorders(&[("db", &[]), ("mail", &[])])
     );
     let project = Project::new(&manifest);

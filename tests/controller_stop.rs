@@ -95,6 +95,7 @@ fn a_failing_stop_command_is_stop_failed() {
     let (tag, _cleanup) = tagged();
     let daemon = daemonizing(&dir, &tag, &[])
         .stop_command("echo cannot stop; exit 2")
+        .stop_timeout(std::time::Duration::from_secs(1))
         .build()
         .unwrap();
     let started = daemon.start().unwrap();
@@ -108,7 +109,8 @@ fn a_failing_stop_command_is_stop_failed() {
         }
         other => panic!("expected StopFailed, got {other:?}"),
     }
-    assert!(is_alive(started.pid));
+    // stop_timeout applies to a failed stop command too, then SIGKILL.
+    assert!(!is_alive(started.pid));
 }
 
 #[test]

@@ -12,6 +12,7 @@ use clap_complete::Shell;
 #[command(
     name = "devup",
     version,
+    propagate_version = true,
     about = "Start a project's local daemons in dependency order, each only when what it depends on is ready.",
     after_help = "Without a command, `devup [NAME...]` is `devup up [NAME...]`.\n\
                   Exit codes: 0 success, 1 a daemon failed or was skipped, 2 usage or manifest error, \
@@ -56,7 +57,7 @@ pub struct DevdownArgs {
 pub struct CommonArgs {
     /// The manifest (default: $DEVUP_FILE, else the nearest daemons.yaml or
     /// daemons.yml in this directory or a parent).
-    #[arg(short = 'f', long = "file", value_name = "PATH", env = "DEVUP_FILE")]
+    #[arg(short = 'f', long = "file", value_name = "PATH")]
     pub file: Option<PathBuf>,
 
     /// Print nothing but errors.
@@ -68,7 +69,7 @@ pub struct CommonArgs {
 #[derive(Debug, Clone, Default, Args)]
 pub struct LongCommonArgs {
     /// The manifest (default: $DEVUP_FILE, else the nearest daemons.yaml).
-    #[arg(long = "file", value_name = "PATH", env = "DEVUP_FILE")]
+    #[arg(long = "file", value_name = "PATH")]
     pub file: Option<PathBuf>,
 
     /// Print nothing but errors.
@@ -160,9 +161,16 @@ pub enum CommandArgs {
         command: Vec<String>,
     },
     /// Print the JSON Schema of the manifest.
-    Schema,
+    Schema {
+        /// The flags every command takes.
+        #[command(flatten)]
+        common: CommonArgs,
+    },
     /// Print a shell completion script.
     Completions {
+        /// The flags every command takes.
+        #[command(flatten)]
+        common: CommonArgs,
         /// The shell.
         #[arg(value_name = "SHELL")]
         shell: Shell,

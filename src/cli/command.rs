@@ -96,10 +96,11 @@ impl Command {
                 Command::Exec { names, command },
                 Config::merge(&top, Some(&common)),
             ),
-            CommandArgs::Schema => (Command::Schema, Config::merge(&top, None)),
-            CommandArgs::Completions { shell } => {
-                (Command::Completions(shell), Config::merge(&top, None))
-            }
+            CommandArgs::Schema { common } => (Command::Schema, Config::merge(&top, Some(&common))),
+            CommandArgs::Completions { common, shell } => (
+                Command::Completions(shell),
+                Config::merge(&top, Some(&common)),
+            ),
         }
     }
 

@@ -2,8 +2,8 @@
 //! stdio, then stop exactly the daemons this call started (those running
 //! before are left alone), whatever happens: CMD fails, CMD is killed,
 //! devup is interrupted. Exit: CMD's code, 128 + the signal when CMD died
-//! by one, 1 when up failed (CMD not run), 127/126 when CMD could not be
-//! run at all.
+//! by one or devup itself was interrupted, 1 when up failed (CMD not run),
+//! 127/126 when CMD could not be run at all.
 
 use std::io;
 use std::os::unix::process::{CommandExt, ExitStatusExt};
@@ -51,7 +51,9 @@ pub fn run(config: &Config, names: &[String], command: &[String]) -> Result<u8, 
     }
     let code = run_command(command, &signals);
     cleanup();
-    Ok(code)
+    // An interrupted devup exits 128 + the signal, like every command, even
+    // when CMD handled the forwarded signal and exited 0.
+    Ok(signals.received().map_or(code, exit_code::from_signal))
 }
 
 /// Runs CMD, forwarding devup's signals to it, and returns the exit code

@@ -60,3 +60,15 @@ impl<const N: usize> From<[&str; N]> for CommandLine {
         CommandLine::Argv(argv.iter().map(|arg| arg.to_string()).collect())
     }
 }
+
+impl From<&String> for CommandLine {
+    fn from(script: &String) -> Self {
+        CommandLine::Shell(script.clone())
+    }
+}
+
+impl From<Vec<&str>> for CommandLine {
+    fn from(argv: Vec<&str>) -> Self {
+        CommandLine::Argv(argv.into_iter().map(str::to_string).collect())
+    }
+}

@@ -66,15 +66,23 @@ pub(crate) struct LogFollower {
     path: PathBuf,
     offset: u64,
     partial: Vec<u8>,
+    /// The (device, inode) read last: another one means the log was
+    /// rotated (moved away and created anew), to be read from its start.
+    identity: Option<(u64, u64)>,
 }
 
 impl LogFollower {
     /// Follows `path` from `offset`.
     pub(crate) fn new(path: PathBuf, offset: u64) -> Self {
+        let identity = std::fs::metadata(&path).ok().map(|meta| {
+            use std::os::unix::fs::MetadataExt;
+            (meta.dev(), meta.ino())
+        });
         LogFollower {
             path,
             offset,
             partial: Vec::new(),
+            identity,
         }
     }
 
@@ -83,8 +91,17 @@ impl LogFollower {
         let Ok(mut file) = open_regular(&self.path) else {
             return Vec::new();
         };
-        let len = file.metadata().map(|meta| meta.len()).unwrap_or(0);
-        if len < self.offset {
+        let Ok(meta) = file.metadata() else {
+            return Vec::new();
+        };
+        let len = meta.len();
+        let identity = {
+            use std::os::unix::fs::MetadataExt;
+            (meta.dev(), meta.ino())
+        };
+        let rotated = self.identity.is_some_and(|known| known != identity);
+        self.identity = Some(identity);
+        if len < self.offset || rotated {
             // Truncated or replaced: read the new file from its start.
             self.offset = 0;
             self.partial.clear();

@@ -34,7 +34,7 @@ impl LockGuard {
             source,
         };
         if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent).map_err(lock_error)?;
+            super::pid_file::create_dirs(parent).map_err(lock_error)?;
         }
         // O_NOFOLLOW: a symlink planted at the lock path is refused rather
         // than followed to some other file.
@@ -46,6 +46,16 @@ impl LockGuard {
             .mode(0o600)
             .custom_flags(libc::O_NOFOLLOW)
             .open(path)
+            .or_else(|error| match error.raw_os_error() {
+                // flock works on a read-only descriptor: an existing lock
+                // file on a read-only directory or file system still locks.
+                Some(libc::EROFS | libc::EACCES) => OpenOptions::new()
+                    .read(true)
+                    .custom_flags(libc::O_NOFOLLOW)
+                    .open(path)
+                    .map_err(|_| error),
+                _ => Err(error),
+            })
             .map_err(lock_error)?;
         let mut on_wait = Some(on_wait);
         let mut interval = Duration::from_millis(1);

@@ -53,13 +53,20 @@ fn shorten(text: &str) -> String {
 /// Reads and validates the pid file at `path`.
 pub(crate) fn read(path: &Path) -> std::io::Result<PidFileContent> {
     // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer.
+    // O_NOFOLLOW: a symlink planted at the path (to /run/sshd.pid, say) must
+    // not make devup take another program's pid for the daemon's.
     let file = match OpenOptions::new()
         .read(true)
-        .custom_flags(libc::O_NONBLOCK)
+        .custom_flags(libc::O_NONBLOCK | libc::O_NOFOLLOW)
         .open(path)
     {
         Ok(file) => file,
         Err(error) if error.kind() == ErrorKind::NotFound => return Ok(PidFileContent::Missing),
+        Err(error) if error.raw_os_error() == Some(libc::ELOOP) => {
+            return Ok(PidFileContent::Corrupt(
+                "it is a symbolic link, which devup does not follow".into(),
+            ));
+        }
         Err(error) => return Err(error),
     };
     let metadata = file.metadata()?;
@@ -96,7 +103,7 @@ pub(crate) fn write(path: &Path, pid: u32) -> std::io::Result<()> {
 /// see the old file or the new one, never half of it.
 pub(crate) fn write_atomically(path: &Path, contents: &[u8], mode: u32) -> std::io::Result<()> {
     if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent)?;
+        create_dirs(parent)?;
     }
     let temp = temp_path(path);
     let result = (|| {
@@ -112,6 +119,16 @@ pub(crate) fn write_atomically(path: &Path, contents: &[u8], mode: u32) -> std::
         let _ = std::fs::remove_file(&temp);
     }
     result
+}
+
+/// Creates `dir` and its missing parents with mode 0755 (before the
+/// umask): never world-writable, even under `umask 000`.
+pub(crate) fn create_dirs(dir: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::DirBuilderExt;
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o755)
+        .create(dir)
 }
 
 fn temp_path(path: &Path) -> PathBuf {

@@ -54,7 +54,20 @@ pub(crate) fn run(
     abort: Option<&AbortSignal>,
     capture: bool,
 ) -> std::io::Result<CommandRun> {
+    run_with_env(spec, command, timeout, abort, capture, &[])
+}
+
+/// [`run`] with `extra_env` added to the command's environment.
+pub(crate) fn run_with_env(
+    spec: &DaemonSpec,
+    command: &CommandLine,
+    timeout: Duration,
+    abort: Option<&AbortSignal>,
+    capture: bool,
+    extra_env: &[(String, String)],
+) -> std::io::Result<CommandRun> {
     let mut cmd = command_for(spec, command);
+    cmd.envs(extra_env.iter().map(|(key, value)| (key, value)));
     let output = if capture {
         let file = unnamed_temp_file()?;
         cmd.stdout(file.try_clone()?).stderr(file.try_clone()?);

@@ -17,7 +17,8 @@ use super::spawn::PreparedStart;
 use super::state::StartedState;
 use super::wait::{StartWait, WaitEnd};
 use super::{
-    BeforeStart, DaemonController, Event, Ping, Started, excerpt, pid_file, ping_check, process,
+    BeforeStart, DaemonController, Event, Ping, Started, excerpt, leftover, pid_file, ping_check,
+    process,
 };
 use crate::error::{Error, LogExcerpt, Result};
 
@@ -25,6 +26,9 @@ impl DaemonController {
     /// Starts the daemon; the caller holds the lock.
     pub(crate) fn start_locked(&self) -> Result<Started> {
         let spec = self.spec();
+        if !matches!(running::check(spec)?, PidCheck::Running { .. }) {
+            leftover::clean(spec, spec.start_abort_timeout, &[]);
+        }
         match running::check(spec)? {
             PidCheck::Running { pid, .. } => {
                 return Err(Error::AlreadyStarted {
@@ -48,7 +52,23 @@ impl DaemonController {
         }
         self.create_directories()?;
         let log_offset = spec.log_file.as_deref().map_or(0, excerpt::file_len);
-        self.run_before_start(log_offset)?;
+        // The start's token goes to before_start too: a devup killed while
+        // one runs leaves it to the next start or stop to end (leftover.rs).
+        let token = leftover::new_token();
+        leftover::mark(spec, &token).map_err(|source| {
+            self.io_error(
+                format!(
+                    "writing the start marker next to {}",
+                    spec.state_file.display()
+                ),
+                source,
+            )
+        })?;
+        let token_env = [(leftover::TOKEN_VAR.to_string(), token.clone())];
+        if let Err(error) = self.run_before_start(log_offset, &token_env) {
+            leftover::unmark(spec);
+            return Err(error);
+        }
 
         let output = self.open_output()?;
         let notify = match spec.ping {
@@ -64,6 +84,7 @@ impl DaemonController {
                 let path = socket.path().display().to_string();
                 ("NOTIFY_SOCKET".to_string(), path)
             })
+            .chain(token_env)
             .collect();
         let prepared = PreparedStart::new(spec, &extra_env, &output).map_err(|reason| {
             self.start_failed(reason, LogExcerpt::default(), LogExcerpt::default())
@@ -85,19 +106,27 @@ impl DaemonController {
         }
         .run();
         if let WaitEnd::Ready { pid, start_ticks } = end {
-            tree.release();
-            let elapsed = started.elapsed();
             let state = StartedState {
                 pid,
                 start_ticks,
                 boot_id: process::boot_id(),
             };
-            state.write(&spec.state_file).map_err(|source| {
-                self.io_error(
+            // Written before the tree is released: a daemon whose state
+            // cannot be recorded (a full disk) is killed, not left running.
+            if let Err(source) = state.write(&spec.state_file) {
+                let reason = format!("cannot write the state file {}", spec.state_file.display());
+                self.emit(Event::Aborting { reason });
+                tree.kill_all(spec.start_abort_timeout, self.abort_signal());
+                leftover::unmark(spec);
+                let _ = pid_file::remove(&spec.pid_file);
+                return Err(self.io_error(
                     format!("writing the state file {}", spec.state_file.display()),
                     source,
-                )
-            })?;
+                ));
+            }
+            tree.release();
+            leftover::unmark(spec);
+            let elapsed = started.elapsed();
             self.emit(Event::Ready { pid, elapsed });
             return Ok(Started { pid, elapsed });
         }
@@ -112,6 +141,7 @@ impl DaemonController {
             reason: reason.clone(),
         });
         tree.kill_all(spec.start_abort_timeout, self.abort_signal());
+        leftover::unmark(spec);
         if !matches!(running::check(spec), Ok(PidCheck::Running { .. })) {
             let _ = pid_file::remove(&spec.pid_file);
         }
@@ -168,7 +198,7 @@ impl DaemonController {
             dirs.push(spec.log_file.as_deref().and_then(|path| path.parent()));
         }
         for dir in dirs.into_iter().flatten() {
-            std::fs::create_dir_all(dir).map_err(|source| {
+            pid_file::create_dirs(dir).map_err(|source| {
                 self.io_error(format!("creating the directory {}", dir.display()), source)
             })?;
         }
@@ -180,20 +210,15 @@ impl DaemonController {
     fn open_output(&self) -> Result<File> {
         let spec = self.spec();
         match (&spec.log_file, spec.daemonize) {
-            (Some(path), true) => OpenOptions::new()
-                .create(true)
-                .append(true)
-                .mode(0o644)
-                .open(path)
-                .map_err(|source| {
-                    self.io_error(format!("opening the log file {}", path.display()), source)
-                }),
+            (Some(path), true) => open_log(path).map_err(|source| {
+                self.io_error(format!("opening the log file {}", path.display()), source)
+            }),
             _ => unnamed_temp_file()
                 .map_err(|source| self.io_error("creating a temp file".into(), source)),
         }
     }
 
-    fn run_before_start(&self, log_offset: u64) -> Result<()> {
+    fn run_before_start(&self, log_offset: u64, token_env: &[(String, String)]) -> Result<()> {
         let spec = self.spec();
         for step in &spec.before_start {
             match step {
@@ -201,12 +226,13 @@ impl DaemonController {
                     self.emit(Event::BeforeStart {
                         command: command.to_string(),
                     });
-                    let run = run_command::run(
+                    let run = run_command::run_with_env(
                         spec,
                         command,
                         spec.start_timeout,
                         Some(self.abort_signal()),
                         true,
+                        token_env,
                     )
                     .map_err(|source| {
                         self.io_error(format!("running before_start `{command}`"), source)
@@ -255,4 +281,33 @@ impl DaemonController {
         }
         Ok(())
     }
+}
+
+/// Opens a `daemonize: true` daemon's log for appending, mode 0644 when it
+/// is created. Never through a symlink planted at the path (O_NOFOLLOW), and
+/// never waiting: a FIFO without a reader would block the open forever, so
+/// only a regular file or a character device (/dev/null) is taken.
+fn open_log(path: &std::path::Path) -> std::io::Result<File> {
+    use std::os::unix::fs::FileTypeExt;
+    let file = OpenOptions::new()
+        .create(true)
+        .append(true)
+        .mode(0o644)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
+        .open(path)
+        .map_err(|error| match error.raw_os_error() {
+            Some(libc::ENXIO) => std::io::Error::other("it is a FIFO, not a regular file"),
+            Some(libc::ELOOP) => std::io::Error::other("it is a symbolic link, not followed"),
+            _ => error,
+        })?;
+    let kind = file.metadata()?.file_type();
+    if !kind.is_file() && !kind.is_char_device() {
+        return Err(std::io::Error::other("it is not a regular file"));
+    }
+    // The daemon gets it as stdout and stderr: blocking, as usual.
+    nix::fcntl::fcntl(
+        &file,
+        nix::fcntl::FcntlArg::F_SETFL(nix::fcntl::OFlag::O_APPEND),
+    )?;
+    Ok(file)
 }

@@ -13,7 +13,7 @@ use super::output_file::{describe_wait_status, is_success};
 use super::run_command::{self, RunEnd};
 use super::running::{self, PidCheck};
 use super::state::StartedState;
-use super::{DaemonController, Event, pid_file, process};
+use super::{DaemonController, Event, leftover, pid_file, process};
 use crate::error::{Error, LogExcerpt, Result};
 
 /// How long a process may take to vanish after SIGKILL.
@@ -23,6 +23,18 @@ impl DaemonController {
     /// Stops the daemon; the caller holds the lock.
     pub(crate) fn stop_locked(&self) -> Result<Option<u32>> {
         let spec = self.spec();
+        // What a devup killed mid-start or mid-stop left goes too; a daemon
+        // that got as far as its pid file, and what it forked, are stopped
+        // below, as any daemon.
+        if leftover::pending(spec) {
+            let keep: Vec<u32> = match running::check(spec)? {
+                PidCheck::Running { pid, .. } => std::iter::once(pid)
+                    .chain(process::descendants(pid).into_iter().map(|(c, _)| c))
+                    .collect(),
+                _ => Vec::new(),
+            };
+            leftover::clean(spec, spec.stop_timeout, &keep);
+        }
         let (pid, start_ticks) = match running::check(spec)? {
             PidCheck::Running { pid, start_ticks } => (pid, start_ticks),
             PidCheck::Stale { reason, .. } => {
@@ -49,21 +61,37 @@ impl DaemonController {
             reason,
             output,
         };
+        let mut command_failed = None;
         match &spec.stop {
             Some(command) => {
-                let run = run_command::run(spec, command, spec.stop_timeout, None, true).map_err(
-                    |error| {
-                        stop_failed(
-                            format!("cannot run the stop command: {error}"),
-                            LogExcerpt::default(),
-                        )
-                    },
-                )?;
+                // A token, as for a start: a devdown killed while this runs
+                // leaves it to the next stop or start to end (leftover.rs).
+                let token = leftover::new_token();
+                let _ = leftover::mark(spec, &token);
+                let token_env = [(leftover::TOKEN_VAR.to_string(), token)];
+                let run = run_command::run_with_env(
+                    spec,
+                    command,
+                    spec.stop_timeout,
+                    None,
+                    true,
+                    &token_env,
+                );
+                leftover::unmark(spec);
+                let run = run.map_err(|error| {
+                    stop_failed(
+                        format!("cannot run the stop command: {error}"),
+                        LogExcerpt::default(),
+                    )
+                })?;
                 if let RunEnd::Exited(status) = run.end
                     && !is_success(status)
                     && handle.is_alive()
                 {
-                    return Err(stop_failed(
+                    // Not the end of the stop: the daemon still gets what is
+                    // left of stop_timeout, then SIGKILL, and the failure is
+                    // reported once it is gone.
+                    command_failed = Some(stop_failed(
                         format!(
                             "the stop command `{command}` {}",
                             describe_wait_status(status)
@@ -98,6 +126,9 @@ impl DaemonController {
             self.wait_for_group(pid, started + spec.stop_timeout);
         }
         self.remove_files()?;
+        if let Some(error) = command_failed {
+            return Err(error);
+        }
         self.emit(Event::Stopped {
             elapsed: started.elapsed(),
         });

@@ -101,7 +101,8 @@ impl Manifest {
         value
             .apply_merge()
             .map_err(|e| error(vec![syntax::problem(&e, text, &positions)]))?;
-        let raw = validate::validate(value, &positions, env).map_err(error)?;
+        let raw = validate::validate(value, &positions, env)
+            .map_err(|problems| error(problems.into_iter().map(|p| place(p, text)).collect()))?;
         let absolute = if path.is_absolute() {
             path.to_path_buf()
         } else {
@@ -183,18 +184,75 @@ fn tidy(value: &mut serde_json::Value) {
     }
 }
 
+/// A last resort for a top-level problem the position scan could not
+/// place (a key that came from a `<<:` merge, one written with escapes or
+/// as a complex `?` key): the line where that key is written, else the
+/// first top-level `<<`, else the first top-level line that is not a known
+/// key.
+fn place(mut problem: Problem, text: &str) -> Problem {
+    if problem.line.is_some() || problem.daemon.is_some() || problem.key.is_some() {
+        return problem;
+    }
+    let key = problem
+        .message
+        .strip_prefix("unknown key `")
+        .and_then(|rest| rest.split('`').next())
+        .filter(|key| !key.is_empty())
+        .map(str::to_string);
+    let written = |line: &str| {
+        key.as_deref().is_some_and(|key| {
+            line.starts_with(key) && line[key.len()..].trim_start().starts_with(':')
+        })
+    };
+    let unknown = |line: &str| {
+        // A top-level mapping may be indented as a whole: any indentation.
+        let line = line.trim_start();
+        let known = ["version", "env", "defaults", "daemons", "---", "..."]
+            .iter()
+            .any(|known| line.starts_with(known));
+        !known && !line.is_empty() && !line.starts_with(['#', '%'])
+    };
+    let lines = syntax::yaml_lines(text);
+    let found = lines
+        .iter()
+        .position(|line| written(line))
+        .or_else(|| lines.iter().position(|line| line.starts_with("<<")))
+        .or_else(|| lines.iter().position(|line| unknown(line)));
+    if let Some(index) = found {
+        problem.line = Some(index + 1);
+        problem.column = Some(1);
+    }
+    problem
+}
+
 fn read(path: &Path) -> Result<String, ManifestError> {
-    std::fs::read_to_string(path).map_err(|e| {
+    let bytes = std::fs::read(path).map_err(|e| read_error(path, e))?;
+    String::from_utf8(bytes).map_err(|e| {
+        // Where the first byte that is not UTF-8 is, 1-based, in characters.
+        let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+        let valid = std::str::from_utf8(valid).unwrap_or_default();
+        let line_start = valid.rfind('\n').map_or(0, |i| i + 1);
+        let mut problem = Problem::new(format!(
+            "cannot read the manifest: not UTF-8 text (byte 0x{:02x})",
+            e.as_bytes()[valid.len()]
+        ));
+        problem.line = Some(valid.matches('\n').count() + 1);
+        problem.column = Some(valid[line_start..].chars().count() + 1);
+        ManifestError::one(path, problem)
+    })
+}
+
+fn read_error(path: &Path, e: std::io::Error) -> ManifestError {
+    {
         let reason = match e.kind() {
             std::io::ErrorKind::NotFound => "no such file".to_string(),
             std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
             std::io::ErrorKind::IsADirectory => "it is a directory".to_string(),
-            std::io::ErrorKind::InvalidData => "not UTF-8 text".to_string(),
             _ => e.to_string(),
         };
         ManifestError::one(
             path,
             Problem::new(format!("cannot read the manifest: {reason}")),
         )
-    })
+    }
 }

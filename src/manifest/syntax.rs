@@ -47,7 +47,90 @@ pub fn problem(error: &serde_yaml::Error, source: &str, positions: &Positions) -
             problem.message.push_str(hint);
         }
     }
+    unplaced(problem, source)
+}
+
+/// Three errors of serde_yaml come without a position: "repetition limit
+/// exceeded" (aliases that expand to too many nodes, as in a "billion
+/// laughs" bomb), a bad merge (`<<:` on something not a mapping) and "more
+/// than one document". They get the first alias, the first `<<`, or the
+/// second document's `---` of the text: where the trouble starts.
+fn unplaced(mut problem: Problem, source: &str) -> Problem {
+    if problem.line.is_some() {
+        return problem;
+    }
+    let found = if problem.message.contains("repetition limit") {
+        problem
+            .message
+            .push_str(" (aliases expand to too many nodes)");
+        first_token(source, '*')
+    } else if problem.message.contains("merg") {
+        first_token(source, '<')
+    } else if problem.message.contains("more than one document") {
+        let markers: Vec<usize> = yaml_lines(source)
+            .into_iter()
+            .enumerate()
+            .filter(|(_, line)| line.starts_with("---") || line.starts_with("..."))
+            .map(|(index, _)| index)
+            .collect();
+        let content_before = |index: usize| {
+            yaml_lines(source)
+                .into_iter()
+                .take(index)
+                .any(|line| !line.trim().is_empty() && !line.trim_start().starts_with('#'))
+        };
+        let second = match markers.first() {
+            Some(&first) if content_before(first) => Some(first),
+            _ => markers.get(1).or(markers.first()).copied(),
+        };
+        Some((second.unwrap_or(0) + 1, 1))
+    } else {
+        None
+    };
+    if let Some((line, column)) = found {
+        problem.line = Some(line);
+        problem.column = Some(column);
+    }
     problem
+}
+
+/// The lines of `source` as YAML counts them: `\r\n`, `\r`, `\n`, NEL,
+/// LS and PS each end one (`str::lines` knows only `\n`).
+pub(crate) fn yaml_lines(source: &str) -> Vec<&str> {
+    let mut lines = Vec::new();
+    let mut rest = source;
+    while let Some(at) = rest.find(['\r', '\n', '\u{85}', '\u{2028}', '\u{2029}']) {
+        lines.push(&rest[..at]);
+        let tail = &rest[at..];
+        let skip = if tail.starts_with("\r\n") {
+            2
+        } else {
+            tail.chars().next().map_or(1, char::len_utf8)
+        };
+        rest = &tail[skip..];
+    }
+    if !rest.is_empty() {
+        lines.push(rest);
+    }
+    lines
+}
+
+/// The 1-based line and column of the first `token` that starts a node
+/// (after white space or `[{,:`), outside comments; else 1:1.
+fn first_token(source: &str, token: char) -> Option<(usize, usize)> {
+    for (index, line) in yaml_lines(source).into_iter().enumerate() {
+        let mut previous = ' ';
+        for (column, c) in line.chars().enumerate() {
+            if c == '#' && previous.is_whitespace() {
+                break;
+            }
+            if c == token && (previous.is_whitespace() || "[{,:".contains(previous)) {
+                return Some((index + 1, column + 1));
+            }
+            previous = c;
+        }
+    }
+    Some((1, 1))
 }
 
 /// What usually causes an error on this `line`, when it is recognisable.

@@ -45,12 +45,45 @@ pub fn up(
             UpResult::Skipped(cause.clone())
         },
     );
+    let results = recheck(manifest, &order, results, reporter, clock);
     let report = UpReport {
         daemons: order.into_iter().zip(results).collect(),
         elapsed: clock.elapsed(),
     };
     reporter.report(&RunEvent::Summary(&summary(&report)));
     Ok(report)
+}
+
+/// A daemon that died after it was ready (while what depends on it was
+/// starting) is not reported ready: its result becomes a failure.
+fn recheck(
+    manifest: &Manifest,
+    order: &[String],
+    results: Vec<UpResult>,
+    reporter: &SharedReporter,
+    clock: Instant,
+) -> Vec<UpResult> {
+    order
+        .iter()
+        .zip(results)
+        .map(|(daemon, result)| {
+            if !result.is_ready() || super::is_running(manifest, daemon) {
+                return result;
+            }
+            let error = Error::StartFailed {
+                daemon: daemon.clone(),
+                reason: "it exited after it was ready, while the daemons after it started".into(),
+                output: Default::default(),
+                log: Default::default(),
+            };
+            reporter.report(&RunEvent::Failed {
+                daemon,
+                error: &error,
+                elapsed: clock.elapsed(),
+            });
+            UpResult::Failed(error)
+        })
+        .collect()
 }
 
 fn start_one(

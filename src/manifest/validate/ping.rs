@@ -81,7 +81,13 @@ impl Validator<'_> {
                 );
                 None
             }
-            Ok(_) => Some(value),
+            Ok(ping) => match bad_address(&ping) {
+                Some(problem) => {
+                    self.push(self.positions.value(&kind_path), label, problem);
+                    None
+                }
+                None => Some(value),
+            },
             Err(error) => {
                 self.push(
                     self.positions.value(&kind_path),
@@ -90,6 +96,62 @@ impl Validator<'_> {
                 );
                 None
             }
+        }
+    }
+}
+
+/// What is wrong with the address of a `tcp`, `http` or `unix` ping, if
+/// anything: such a ping could never succeed, so it is a manifest error,
+/// not a start that waits for its timeout.
+fn bad_address(ping: &RawPing) -> Option<String> {
+    match ping {
+        RawPing::Tcp(address) if !is_host_port(address) => Some(format!(
+            "`tcp: {address}` is not HOST:PORT (IPv6 as `[::1]:PORT`)"
+        )),
+        RawPing::Http(url) if crate::controller::ping_check::parse_url(url).is_none() => Some(
+            format!("`http: {url}` is not an http://HOST:PORT/PATH URL (https is not supported)"),
+        ),
+        RawPing::Unix(path) if path.is_empty() => Some("`unix:` needs a socket path".into()),
+        _ => None,
+    }
+}
+
+/// `HOST:PORT` or `[IPV6]:PORT`, with a port from 0 to 65535.
+fn is_host_port(address: &str) -> bool {
+    let split = match address.strip_prefix('[') {
+        Some(rest) => rest.split_once("]:"),
+        None => address
+            .rsplit_once(':')
+            .filter(|(host, _)| !host.contains(':')),
+    };
+    split.is_some_and(|(host, port)| !host.is_empty() && port.parse::<u16>().is_ok())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_host_port;
+
+    #[test]
+    fn tcp_addresses_need_a_host_and_a_port() {
+        for good in [
+            "127.0.0.1:6379",
+            "localhost:80",
+            "[::1]:9312",
+            "db.local:5432",
+        ] {
+            assert!(is_host_port(good), "{good}");
+        }
+        for bad in [
+            "127.0.0.1",
+            ":80",
+            "::1:80",
+            "[::1]",
+            "[::1]80",
+            "host:port",
+            "h:99999",
+            "",
+        ] {
+            assert!(!is_host_port(bad), "{bad}");
         }
     }
 }

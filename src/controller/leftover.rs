@@ -1,0 +1,148 @@
+//! What a devup killed in the middle of a start (SIGKILL, a power cut of
+//! the terminal) left behind, and how the next start or stop of the daemon
+//! finds and ends it. Each start gets a token, written to a marker file next
+//! to the state file before the start command is spawned and removed when
+//! the start ends either way; the start command gets it in its environment
+//! as `DEVUP_START_TOKEN`, and every process it forks inherits it. A marker
+//! found under the lock therefore means an interrupted start: the processes
+//! whose environment holds its token are that start's leftovers (a daemon
+//! still on its way to writing its pid file would otherwise run twice).
+//!
+//! Only processes that carry the exact token are signalled, each through a
+//! pidfd opened before the token is read again, so a pid reused in between
+//! is never hit. A daemon that got as far as a valid pid file is adopted
+//! (`up` waits for it, `stop` stops it, sparing its descendants here). A
+//! stop command gets a token and a marker the same way, so one left running
+//! by a devdown killed mid-stop is ended by the next stop or start.
+//! Processes that clear their environment cannot be found this way.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use super::handle::ProcessHandle;
+use super::{DaemonSpec, pid_file};
+
+/// The environment variable that carries a start's token.
+pub(crate) const TOKEN_VAR: &str = "DEVUP_START_TOKEN";
+
+/// The most bytes of a marker file read.
+const MAX_MARKER: usize = 128;
+
+/// A new token, unique to this start on this machine.
+pub(crate) fn new_token() -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |since| since.as_nanos());
+    format!(
+        "{}-{nanos}-{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+/// The marker of a start in progress: the state file + `.starting`.
+fn marker_path(spec: &DaemonSpec) -> PathBuf {
+    let mut os = spec.state_file.as_os_str().to_owned();
+    os.push(".starting");
+    PathBuf::from(os)
+}
+
+/// Records that a start with `token` is in progress (mode 0600).
+pub(crate) fn mark(spec: &DaemonSpec, token: &str) -> std::io::Result<()> {
+    pid_file::write_atomically(&marker_path(spec), token.as_bytes(), 0o600)
+}
+
+/// Records that the start ended (ready, or failed and cleaned up).
+pub(crate) fn unmark(spec: &DaemonSpec) {
+    let _ = pid_file::remove(&marker_path(spec));
+}
+
+/// True when a start or stop was interrupted (its marker is there): only
+/// then is a scan for leftovers worth its cost.
+pub(crate) fn pending(spec: &DaemonSpec) -> bool {
+    marker_path(spec).exists()
+}
+
+/// Ends what an interrupted start or stop left: SIGTERM, then SIGKILL after
+/// `grace`, to every process that carries its token, except those in `keep`
+/// (a running daemon and its descendants, which are stopped as any daemon).
+/// Returns the pids signalled. The caller holds the lock.
+pub(crate) fn clean(spec: &DaemonSpec, grace: Duration, keep: &[u32]) -> Vec<u32> {
+    let Some(token) = read_marker(&marker_path(spec)) else {
+        return Vec::new();
+    };
+    let needle = format!("{TOKEN_VAR}={token}");
+    let (pids, handles): (Vec<u32>, Vec<ProcessHandle>) = carriers(&needle)
+        .into_iter()
+        .filter(|pid| *pid != std::process::id() && !keep.contains(pid))
+        .filter_map(|pid| {
+            // Pinned first, checked after: if it carries the token now, the
+            // pidfd refers to that process for good.
+            let handle = ProcessHandle::open(pid, None)?;
+            carries(pid, &needle).then_some((pid, handle))
+        })
+        .unzip();
+    for handle in &handles {
+        let _ = handle.signal(libc::SIGTERM);
+    }
+    for handle in &handles {
+        if !handle.wait_gone(grace) {
+            let _ = handle.signal(libc::SIGKILL);
+        }
+    }
+    for handle in &handles {
+        handle.wait_gone(Duration::from_secs(5));
+    }
+    unmark(spec);
+    pids
+}
+
+fn read_marker(path: &Path) -> Option<String> {
+    let bytes = std::fs::read(path).ok()?;
+    let token = std::str::from_utf8(bytes.get(..bytes.len().min(MAX_MARKER))?).ok()?;
+    let valid = !token.is_empty() && token.bytes().all(|b| b.is_ascii_digit() || b == b'-');
+    valid.then(|| token.to_string())
+}
+
+/// The pids whose environment holds `needle` (`NAME=VALUE`) as one entry.
+fn carriers(needle: &str) -> Vec<u32> {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .flatten()
+        .filter_map(|entry| entry.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|pid| carries(*pid, needle))
+        .collect()
+}
+
+fn carries(pid: u32, needle: &str) -> bool {
+    let Ok(environ) = std::fs::read(format!("/proc/{pid}/environ")) else {
+        return false;
+    };
+    environ
+        .split(|byte| *byte == 0)
+        .any(|entry| entry == needle.as_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_are_unique_and_markers_read_back_only_when_well_formed() {
+        assert_ne!(new_token(), new_token());
+        let dir = std::env::temp_dir().join(format!("devup-leftover-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("marker");
+        std::fs::write(&path, "123-456-7").unwrap();
+        assert_eq!(read_marker(&path).as_deref(), Some("123-456-7"));
+        for junk in ["", "12 34", "x", "-1\n; rm"] {
+            std::fs::write(&path, junk).unwrap();
+            assert_eq!(read_marker(&path), None, "{junk:?}");
+        }
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}

@@ -1,0 +1,102 @@
+//! Stops that do not go to plan, and a dependency that dies (issue 6): a
+//! SIGSTOPped daemon, a stop command that hangs or fails: `stop_timeout`
+//! applies, then SIGKILL to the verified pid, and the daemon is gone. A
+//! dependency that dies while its dependent starts is reported, never taken
+//! for ready.
+
+mod support;
+
+use nix::sys::signal::{Signal, kill};
+use nix::unistd::Pid;
+use support::{Project, wait_until};
+
+fn daemons(project: &Project) -> Vec<u32> {
+    project.processes_with(&format!("{}-daemon", project.tag()))
+}
+
+fn pid_of(project: &Project, file: &str) -> u32 {
+    project.read(file).trim().parse().expect("a pid")
+}
+
+#[test]
+fn a_sigstopped_daemon_is_killed_after_stop_timeout() {
+    let project = Project::new(
+        "daemons:\n  fake:\n    daemonize: true\n    stop_timeout: 1s\n    \
+         start: [\"{fake}\", --tag, \"{tag}-daemon\"]\n",
+    );
+    project.devup(["up"]).succeeds();
+    let pid = pid_of(&project, ".devup/run/fake.pid");
+    kill(Pid::from_raw(pid as i32), Signal::SIGSTOP).unwrap();
+    wait_until("the daemon is stopped", || {
+        std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| {
+            stat[stat.rfind(')').unwrap() + 1..]
+                .trim_start()
+                .starts_with('T')
+        })
+    });
+    project.devdown([] as [&str; 0]).succeeds();
+    assert!(daemons(&project).is_empty());
+    assert!(!project.path(".devup/run/fake.pid").exists());
+}
+
+#[test]
+fn a_hanging_stop_command_gets_stop_timeout_then_the_daemon_gets_sigkill() {
+    let project = Project::new(
+        "daemons:\n  fake:\n    daemonize: true\n    stop_timeout: 1s\n    \
+         stop: [\"{fake}\", --tag, \"{tag}-stop\", --hang]\n    \
+         start: [\"{fake}\", --tag, \"{tag}-daemon\", --ignore-term]\n",
+    );
+    project.devup(["up"]).succeeds();
+    project.devdown([] as [&str; 0]).spawn().finish();
+    assert!(daemons(&project).is_empty(), "the daemon survived");
+    let stop = project.processes_with(&format!("{}-stop", project.tag()));
+    assert!(stop.is_empty(), "the stop command survived: {stop:?}");
+    assert!(!project.path(".devup/run/fake.pid").exists());
+}
+
+#[test]
+fn a_failing_stop_command_gets_stop_timeout_then_the_daemon_gets_sigkill() {
+    let project = Project::new(
+        "daemons:\n  fake:\n    daemonize: true\n    stop_timeout: 1s\n    \
+         stop: \"echo cannot stop; exit 1\"\n    \
+         start: [\"{fake}\", --tag, \"{tag}-daemon\", --ignore-term]\n",
+    );
+    project.devup(["up"]).succeeds();
+    let outcome = project.devdown([] as [&str; 0]).spawn().finish();
+    assert!(
+        daemons(&project).is_empty(),
+        "the daemon survived a failing stop command: {}",
+        outcome.stderr
+    );
+    assert!(!project.path(".devup/run/fake.pid").exists());
+    project.devup(["status"]).exits(3).stdout_has("stopped");
+}
+
+#[test]
+fn a_dependency_that_dies_while_its_dependent_starts_is_reported() {
+    let project = Project::new(
+        "daemons:\n  db:\n    daemonize: true\n    start: [\"{fake}\", --tag, \"{tag}-db\"]\n  \
+         app:\n    daemonize: true\n    depends_on: [db]\n    ping: { command: \"test -e go\" }\n    \
+         start: \"touch app.spawned; exec '{fake}' --tag {tag}-daemon\"\n",
+    );
+    let running = project.devup(["up"]).spawn();
+    wait_until("app is spawned", || project.path("app.spawned").exists());
+    let db = pid_of(&project, ".devup/run/db.pid");
+    kill(Pid::from_raw(db as i32), Signal::SIGKILL).unwrap();
+    wait_until("db is gone", || !support::is_alive(db));
+    project.write("go", "");
+    let outcome = running.finish();
+    assert_eq!(
+        outcome.code,
+        Some(1),
+        "up succeeded with a dead dependency: {}",
+        outcome.stderr
+    );
+    assert!(outcome.stderr.contains("db"), "{}", outcome.stderr);
+    let status = project.devup(["status", "--json"]).exits(3);
+    assert!(
+        !status
+            .stdout
+            .contains("\"name\":\"db\",\"state\":\"running\"")
+    );
+}

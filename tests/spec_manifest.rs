@@ -1,0 +1,271 @@
+//! SPEC §2, the manifest, checked through the `devup` binary: every kind of
+//! manifest error exits 2 before anything runs, naming the file, the line
+//! and column, the daemon and the key; `defaults:` takes every per-daemon
+//! key but `start` and `depends_on`; relative paths are relative to the
+//! manifest; `${VAR}`, `${VAR:-default}`, `$$` and a bare `$NAME`.
+
+mod support;
+
+use support::Project;
+
+/// `(what, manifest, text the message must contain)`.
+const ERRORS: &[(&str, &str, &[&str])] = &[
+    (
+        "yaml syntax",
+        "daemons:\n  web: { start: x\n",
+        &["daemons.yaml:", "invalid YAML"],
+    ),
+    (
+        "unknown key",
+        "daemons:\n  web:\n    start: x\n    daemonize: true\n    strat: y\n",
+        &[
+            "daemons.yaml:5:5:",
+            "daemon `web`",
+            "`strat`",
+            "did you mean `start`?",
+        ],
+    ),
+    (
+        "unknown top-level key",
+        "deamons:\n  web: { start: x, daemonize: true }\n",
+        &["daemons.yaml:1:1:", "`deamons`", "did you mean `daemons`?"],
+    ),
+    (
+        "wrong type",
+        "daemons:\n  web:\n    start: x\n    daemonize: maybe\n",
+        &["daemons.yaml:4:16:", "daemon `web`", "key `daemonize`"],
+    ),
+    (
+        "missing start",
+        "daemons:\n  web:\n    daemonize: true\n",
+        &["daemons.yaml:2:3:", "daemon `web`", "missing `start`"],
+    ),
+    (
+        "unknown dependency",
+        "daemons:\n  web: { start: x, daemonize: true, depends_on: [reddis] }\n  \
+         redis: { start: x, daemonize: true }\n",
+        &[
+            "daemon `web`",
+            "key `depends_on`",
+            "`reddis`",
+            "did you mean `redis`?",
+        ],
+    ),
+    (
+        "dependency cycle",
+        "daemons:\n  a: { start: x, daemonize: true, depends_on: [b] }\n  \
+         b: { start: x, daemonize: true, depends_on: [a] }\n",
+        &["key `depends_on`", "a -> b -> a"],
+    ),
+    (
+        "bad regex",
+        "daemons:\n  web:\n    start: x\n    daemonize: true\n    fail_when_log: \"(\"\n",
+        &["daemons.yaml:5:20:", "daemon `web`", "key `fail_when_log`"],
+    ),
+    (
+        "bad duration",
+        "daemons:\n  web:\n    start: x\n    daemonize: true\n    start_timeout: 5 minutes\n",
+        &[
+            "daemons.yaml:5:20:",
+            "daemon `web`",
+            "key `start_timeout`",
+            "`5 minutes`",
+        ],
+    ),
+    (
+        "ping: log without a log file",
+        "daemons:\n  web:\n    start: x\n    pid_file: web.pid\n    ping: { log: ready }\n",
+        &["daemons.yaml:5:", "daemon `web`", "key `ping`", "log_file"],
+    ),
+    (
+        "a version other than 1",
+        "version: 2\ndaemons:\n  web: { start: x, daemonize: true }\n",
+        &["daemons.yaml:1:10:", "key `version`"],
+    ),
+    (
+        "start as a default",
+        "defaults:\n  start: x\ndaemons:\n  web: { start: x, daemonize: true }\n",
+        &["daemons.yaml:2:3:", "`defaults.start`"],
+    ),
+    (
+        "depends_on as a default",
+        "defaults:\n  depends_on: [web]\ndaemons:\n  web: { start: x, daemonize: true }\n",
+        &["daemons.yaml:2:3:", "`defaults.depends_on`"],
+    ),
+    (
+        "an unknown stop signal",
+        "daemons:\n  web: { start: x, daemonize: true, stop_signal: STOP }\n",
+        &["daemon `web`", "key `stop_signal`", "`STOP`"],
+    ),
+    (
+        "two ping kinds",
+        "daemons:\n  web: { start: x, daemonize: true, ping: { tcp: \"127.0.0.1:1\", unix: s } }\n",
+        &["daemon `web`", "key `ping`"],
+    ),
+    (
+        "a tcp ping without a port",
+        "daemons:\n  web:\n    start: x\n    daemonize: true\n    ping: { tcp: \"127.0.0.1\" }\n",
+        &["daemons.yaml:5:", "daemon `web`", "key `ping`", "HOST:PORT"],
+    ),
+    (
+        "an http ping that is not an http:// URL",
+        "daemons:\n  web:\n    start: x\n    daemonize: true\n    ping: { http: \"https://127.0.0.1:1/\" }\n",
+        &[
+            "daemons.yaml:5:",
+            "daemon `web`",
+            "key `ping`",
+            "http://HOST:PORT/PATH",
+        ],
+    ),
+];
+
+#[test]
+fn every_kind_of_manifest_error_exits_2_before_anything_runs() {
+    for (what, manifest, expected) in ERRORS {
+        // Were anything run, `ran` would exist: every start and before_start
+        // would create it.
+        let manifest = manifest.replace("start: x", "start: touch ran");
+        let project = Project::new(&manifest);
+        for command in [
+            &["up"][..],
+            &["check"],
+            &["down"],
+            &["status"],
+            &["exec", "--", "true"],
+        ] {
+            let outcome = project.devup(command).exits(2);
+            let file = project.manifest().display().to_string();
+            assert!(
+                outcome.stderr.contains(&file),
+                "{what}: `devup {}` does not name {file}:\n{}",
+                command.join(" "),
+                outcome.stderr
+            );
+            for text in *expected {
+                assert!(
+                    outcome.stderr.contains(text),
+                    "{what}: `devup {}` lacks {text:?}:\n{}",
+                    command.join(" "),
+                    outcome.stderr
+                );
+            }
+        }
+        project.devdown(["-q"]).exits(2);
+        assert!(!project.path("ran").exists(), "{what}: something ran");
+    }
+}
+
+#[test]
+fn defaults_take_every_per_daemon_key_but_start_and_depends_on() {
+    let project = Project::new(
+        "defaults:\n  daemonize: true\n  pid_file: run/all.pid\n  log_file: log/all.log\n  \
+         lock_file: run/all.lock\n  before_start: echo before > before.txt\n  stop: kill $(cat run/all.pid)\n  \
+         stop_signal: SIGINT\n  ping: { command: test -s env.txt }\n  fail_when_log: \"^FATAL\"\n  \
+         dir: .\n  env: { FROM_DEFAULTS: yes }\n  start_timeout: 20s\n  start_abort_timeout: 500ms\n  \
+         stop_timeout: 1m\n  log_activity_timeout: 5\n\
+         daemons:\n  web:\n    start: echo \"$FROM_DEFAULTS\" > env.txt; exec sleep 100 # {tag}\n",
+    );
+    project.devup(["up"]).succeeds().stderr_has("web: ready");
+    assert_eq!(project.read("before.txt"), "before\n");
+    assert_eq!(project.read("env.txt"), "yes\n");
+    assert!(project.path("run/all.pid").exists());
+    assert!(project.path("run/all.lock").exists());
+    assert!(project.path("log/all.log").exists());
+    project.devup(["down"]).succeeds();
+    assert!(!project.path("run/all.pid").exists());
+}
+
+#[test]
+fn relative_paths_are_relative_to_the_manifest_not_the_current_directory() {
+    let project = Project::new(
+        "daemons:\n  web:\n    daemonize: true\n    pid_file: run/web.pid\n    log_file: log/web.log\n    \
+         before_start: pwd > where.txt\n    start: echo ready; exec sleep 100 # {tag}\n    \
+         ping: { log: \"^ready$\" }\n",
+    );
+    project.write("elsewhere/.keep", "");
+    let manifest = project.manifest().display().to_string();
+    project
+        .devup(["-f", "../daemons.yaml", "up"])
+        .current_dir(project.path("elsewhere"))
+        .succeeds();
+    assert!(project.path("run/web.pid").exists());
+    assert!(project.path("log/web.log").exists());
+    assert_eq!(
+        project.read("where.txt").trim(),
+        project.dir().display().to_string()
+    );
+    assert!(!project.path("elsewhere/run").exists());
+    project
+        .devup(["status", "-f", &manifest])
+        .current_dir(project.path("elsewhere"))
+        .succeeds()
+        .stdout_has("running");
+}
+
+#[test]
+fn braced_variables_are_interpolated_and_bare_ones_left_for_the_shell() {
+    let project = Project::new(
+        "env:\n  FROM_MANIFEST: manifest-${SPEC_SET}\ndaemons:\n  web:\n    daemonize: true\n    \
+         start: echo \"${SPEC_SET} ${SPEC_UNSET:-fallback} $$HOME-literal $FROM_MANIFEST\" > out.txt; exec sleep 100 # {tag}\n    \
+         ping: { command: [test, -s, out.txt] }\n",
+    );
+    project.devup(["up"]).env("SPEC_SET", "given").succeeds();
+    assert_eq!(
+        project.read("out.txt"),
+        format!(
+            "given fallback {}-literal manifest-given\n",
+            std::env::var("HOME").unwrap_or_default()
+        )
+    );
+}
+
+#[test]
+fn a_start_list_is_an_argv_without_a_shell() {
+    let project = Project::new(
+        "daemons:\n  web:\n    daemonize: true\n    \
+         start: [sh, -c, 'printf \"%s\\n\" \"$0\" > out.txt; exec sleep 100', '$(not a shell) {tag}']\n    \
+         ping: { command: [test, -s, out.txt] }\n",
+    );
+    project.devup(["up"]).succeeds();
+    assert_eq!(
+        project.read("out.txt").trim(),
+        format!("$(not a shell) {}", project.tag())
+    );
+}
+
+/// The manifest of SPEC §2, word for word.
+const SPEC_EXAMPLE: &str = r#"# yaml-language-server: $schema=schema/daemons.schema.json
+version: 1                 # optional; only 1 exists
+env:                       # optional; added to every daemon's environment
+  RAILS_ENV: development
+defaults:                  # optional; any per-daemon key except start/depends_on
+  start_timeout: 30s
+daemons:                   # required; a map, its order kept
+  search:
+    start: searchd -c config/sphinx.conf     # required: string (run by /bin/sh -c) or list (argv, no shell)
+    before_start:                             # optional: string or list of strings, run in order
+      - ruby script/sphinx_conf.rb
+    ping: { tcp: "127.0.0.1:9312" }           # optional, see below
+    pid_file: tmp/pids/searchd.pid
+    log_file: log/searchd.log
+    depends_on: [redis]                       # optional
+  redis:
+    start: [redis-server, --port, "6380"]
+    daemonize: true                           # devup detaches it (see below)
+    ping: { command: "redis-cli -p 6380 ping" }
+"#;
+
+#[test]
+fn the_example_of_the_contract_is_valid_and_ordered() {
+    let project = Project::new(SPEC_EXAMPLE);
+    project
+        .devup(["check"])
+        .succeeds()
+        .stdout_has("valid, 2 daemons")
+        .stdout_has("  1. redis\n  2. search (after redis)\n");
+    project
+        .devup(["graph"])
+        .succeeds()
+        .stdout_has("digraph")
+        .stdout_has("\"search\" -> \"redis\"");
+}
