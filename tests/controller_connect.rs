@@ -7,36 +7,34 @@ use std::net::TcpStream;
 use std::time::Duration;
 
 use common::*;
-use devup::{DaemonState, Error, Ping};
+use devup::{DaemonController, DaemonState, Error, Ping};
+
+/// `daemon.connect` to `address` over TCP; the stream and how many times
+/// it tried.
+fn connect_counting(daemon: &DaemonController, address: &str) -> (TcpStream, usize) {
+    let mut attempts = 0;
+    let stream = daemon
+        .connect(|| {
+            attempts += 1;
+            TcpStream::connect(address)
+        })
+        .unwrap();
+    (stream, attempts)
+}
 
 #[test]
 fn connect_starts_the_daemon_when_the_connection_is_refused() {
     let dir = TempDir::new();
     let (tag, _cleanup) = tagged();
     let address = free_address();
-    let daemon = daemonizing(&dir, &tag, &["--listen", &address])
-        .ping(Ping::tcp(address.clone()))
-        .build()
-        .unwrap();
-    let mut attempts = 0;
-    let stream = daemon
-        .connect(|| {
-            attempts += 1;
-            TcpStream::connect(&address)
-        })
-        .unwrap();
+    let daemon = listening(&dir, &tag, &address, &[]).build().unwrap();
+    let (stream, attempts) = connect_counting(&daemon, &address);
     assert_eq!(attempts, 2);
     assert_eq!(stream.peer_addr().unwrap().to_string(), address);
     assert!(daemon.is_running());
 
     // Running: one attempt, nothing started.
-    let mut attempts = 0;
-    daemon
-        .connect(|| {
-            attempts += 1;
-            TcpStream::connect(&address)
-        })
-        .unwrap();
+    let (_, attempts) = connect_counting(&daemon, &address);
     assert_eq!(attempts, 1);
     assert_eq!(processes_tagged(&tag).len(), 1);
     daemon.stop().unwrap();
@@ -100,10 +98,7 @@ fn status_tells_running_unresponsive_stopped_and_stale_apart() {
     let dir = TempDir::new();
     let (tag, _cleanup) = tagged();
     let address = free_address();
-    let daemon = daemonizing(&dir, &tag, &["--listen", &address])
-        .ping(Ping::tcp(address.clone()))
-        .build()
-        .unwrap();
+    let daemon = listening(&dir, &tag, &address, &[]).build().unwrap();
     assert_eq!(daemon.status().state, DaemonState::Stopped);
     let started = daemon.start().unwrap();
     let status = daemon.status();

@@ -4,7 +4,7 @@
 mod common;
 
 use common::*;
-use devup::{DaemonState, Error, Event, Ping};
+use devup::{DaemonState, Error, Event};
 
 #[test]
 fn a_self_daemonizing_daemon_is_ready_when_its_ping_succeeds_and_stops() {
@@ -12,8 +12,7 @@ fn a_self_daemonizing_daemon_is_ready_when_its_ping_succeeds_and_stops() {
     let (tag, _cleanup) = tagged();
     let address = free_address();
     let events = Events::default();
-    let daemon = daemonizing(&dir, &tag, &["--listen", &address, "--ready-after", "50"])
-        .ping(Ping::tcp(address.clone()))
+    let daemon = listening(&dir, &tag, &address, &["--ready-after", "50"])
         .observer(events.observer())
         .build()
         .unwrap();

@@ -229,6 +229,18 @@ pub fn daemonizing(dir: &TempDir, tag: &str, args: &[&str]) -> devup::DaemonCont
     fake(dir, tag, &argv).pid_file("fake.pid")
 }
 
+/// A [`daemonizing`] fake daemon that listens on `address` and is ready
+/// once it accepts a TCP connection there.
+pub fn listening(
+    dir: &TempDir,
+    tag: &str,
+    address: &str,
+    args: &[&str],
+) -> devup::DaemonControllerBuilder {
+    let argv = [&["--listen", address][..], args].concat();
+    daemonizing(dir, tag, &argv).ping(devup::Ping::tcp(address))
+}
+
 /// Asserts that no process carries `tag` right now (no waiting: see
 /// [`assert_none_left`] for that).
 #[track_caller]
