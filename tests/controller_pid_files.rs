@@ -35,6 +35,26 @@ fn unrelated_process() -> Child {
         .unwrap()
 }
 
+/// Ends a process of [`unrelated_process`].
+fn end_unrelated(mut unrelated: Child) {
+    unrelated.kill().unwrap();
+    unrelated.wait().unwrap();
+}
+
+/// Writes `pid` into the daemon's pid file, `fake.pid`.
+fn write_pid_file(dir: &TempDir, pid: u32) {
+    std::fs::write(dir.join("fake.pid"), format!("{pid}\n")).unwrap();
+}
+
+/// Asserts that `daemon`'s pid file is stale: its status says so, it does
+/// not count as running, and `stop` finds nothing to signal.
+#[track_caller]
+fn assert_stale_and_not_signalled(daemon: &DaemonController) {
+    assert_eq!(daemon.status().state, DaemonState::Stale);
+    assert!(!daemon.is_running());
+    assert_eq!(daemon.stop().unwrap(), None);
+}
+
 /// Asserts that `unrelated` was never signalled: it still runs.
 #[track_caller]
 fn assert_still_running(unrelated: &mut Child) {
@@ -118,7 +138,7 @@ fn a_dead_pid_and_a_zombie_are_stale() {
     let mut exited = Command::new("true").spawn().unwrap();
     let dead_pid = exited.id();
     exited.wait().unwrap();
-    std::fs::write(dir.join("fake.pid"), format!("{dead_pid}\n")).unwrap();
+    write_pid_file(&dir, dead_pid);
     assert_eq!(daemon.status().state, DaemonState::Stale);
 
     // Not waited for: it stays a zombie, which runs no code.
@@ -126,10 +146,8 @@ fn a_dead_pid_and_a_zombie_are_stale() {
     let zombie_pid = zombie.id();
     wait_until("the child is a zombie", 10, || !is_alive(zombie_pid));
     assert!(std::path::Path::new(&format!("/proc/{zombie_pid}")).exists());
-    std::fs::write(dir.join("fake.pid"), format!("{zombie_pid}\n")).unwrap();
-    assert_eq!(daemon.status().state, DaemonState::Stale);
-    assert!(!daemon.is_running());
-    assert_eq!(daemon.stop().unwrap(), None);
+    write_pid_file(&dir, zombie_pid);
+    assert_stale_and_not_signalled(&daemon);
     zombie.wait().unwrap();
 }
 
@@ -140,21 +158,18 @@ fn a_pid_reused_by_a_process_started_after_the_pid_file_is_stale() {
     let events = Events::default();
     let daemon = daemon(&dir, &tag, &events);
     let mut unrelated = unrelated_process();
-    std::fs::write(dir.join("fake.pid"), format!("{}\n", unrelated.id())).unwrap();
+    write_pid_file(&dir, unrelated.id());
     // The pid file was written an hour before this process started.
     backdate_an_hour(&dir.join("fake.pid"));
 
-    assert_eq!(daemon.status().state, DaemonState::Stale);
-    assert!(!daemon.is_running());
-    assert_eq!(daemon.stop().unwrap(), None);
+    assert_stale_and_not_signalled(&daemon);
     assert!(stale_reported(&events));
     assert_still_running(&mut unrelated);
     let started = daemon.start().unwrap();
     assert_ne!(started.pid, unrelated.id());
     daemon.stop().unwrap();
     assert_still_running(&mut unrelated);
-    unrelated.kill().unwrap();
-    unrelated.wait().unwrap();
+    end_unrelated(unrelated);
 }
 
 #[test]
@@ -168,7 +183,7 @@ fn a_pid_that_is_not_the_process_devup_started_is_stale() {
     // start time than the live process P has. The mtime rule alone cannot
     // see it (the pid file is newer than the process).
     let mut unrelated = unrelated_process();
-    std::fs::write(dir.join("fake.pid"), format!("{}\n", unrelated.id())).unwrap();
+    write_pid_file(&dir, unrelated.id());
     assert!(
         daemon.is_running(),
         "without a state file, the pid looks right"
@@ -187,8 +202,7 @@ fn a_pid_that_is_not_the_process_devup_started_is_stale() {
     assert_eq!(daemon.stop().unwrap(), None);
     assert!(!dir.join("fake.pid").exists());
     assert_still_running(&mut unrelated);
-    unrelated.kill().unwrap();
-    unrelated.wait().unwrap();
+    end_unrelated(unrelated);
 }
 
 #[test]
