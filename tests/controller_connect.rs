@@ -65,12 +65,11 @@ fn connect_returns_start_errors_as_they_are() {
         .pid_file("fake.pid")
         .build()
         .unwrap();
-    match daemon.connect(|| TcpStream::connect(&address)) {
-        Err(Error::StartFailed { reason, .. }) => {
-            assert_eq!(reason, "the start command exited with status 1")
-        }
-        other => panic!("expected StartFailed, got {other:?}"),
-    }
+    let result = daemon.connect(|| TcpStream::connect(&address));
+    assert_eq!(
+        start_failure_reason(&result),
+        "the start command exited with status 1"
+    );
 }
 
 #[test]

@@ -333,10 +333,7 @@ fn an_aborted_start_is_interrupted_and_leaves_nothing() {
         })
         .build()
         .unwrap();
-    match daemon.start() {
-        Err(Error::Interrupted { daemon }) => assert_eq!(daemon, "fake"),
-        other => panic!("expected Interrupted, got {other:?}"),
-    }
+    assert_interrupted(daemon.start());
     assert_nothing_running(&tag);
 }
 

@@ -175,13 +175,6 @@ fn custom_ping_is_called_until_it_returns_true() {
     daemon.stop().unwrap();
 }
 
-fn expect_in_use(result: devup::Result<devup::Started>) -> String {
-    match result {
-        Err(Error::StartFailed { reason, .. }) => reason,
-        other => panic!("expected StartFailed, got {other:?}"),
-    }
-}
-
 #[test]
 fn a_foreign_listener_on_the_address_fails_the_start_at_once() {
     let dir = TempDir::new();
@@ -206,7 +199,7 @@ fn a_foreign_listener_on_the_address_fails_the_start_at_once() {
             .ping(ping)
             .build()
             .unwrap();
-        let reason = expect_in_use(daemon.start());
+        let reason = start_failure_reason(&daemon.start());
         assert_eq!(
             reason,
             format!("{address} is already in use by another process")
@@ -224,7 +217,7 @@ fn a_foreign_listener_on_the_address_fails_the_start_at_once() {
         .ping(Ping::unix(&socket))
         .build()
         .unwrap();
-    let reason = expect_in_use(daemon.start());
+    let reason = start_failure_reason(&daemon.start());
     assert_eq!(
         reason,
         format!("{} is already in use by another process", socket.display())

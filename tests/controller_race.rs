@@ -207,10 +207,7 @@ fn waiting_for_the_lock_can_be_aborted() {
         })
         .build()
         .unwrap();
-    match waiter.start() {
-        Err(Error::Interrupted { daemon }) => assert_eq!(daemon, "fake"),
-        other => panic!("expected Interrupted, got {other:?}"),
-    }
+    assert_interrupted(waiter.start());
     let started = holder.join().unwrap().unwrap();
     assert_eq!(processes_tagged(&tag), vec![started.pid]);
     slow.stop().unwrap();
@@ -245,12 +242,10 @@ fn parallel_starts_of_different_daemons_do_not_see_each_others_processes() {
         .into_iter()
         .map(|thread| thread.join().unwrap())
         .collect();
-    match &results[0] {
-        Err(Error::StartFailed { reason, .. }) => {
-            assert_eq!(reason, "the daemon exited before it was ready")
-        }
-        other => panic!("expected StartFailed, got {other:?}"),
-    }
+    assert_eq!(
+        start_failure_reason(&results[0]),
+        "the daemon exited before it was ready"
+    );
     let mut running: Vec<u32> = results[1..]
         .iter()
         .map(|result| *result.as_ref().unwrap())

@@ -252,6 +252,24 @@ pub fn assert_nothing_running(tag: &str) {
     );
 }
 
+/// The reason of a `StartFailed`; any other result fails the test.
+#[track_caller]
+pub fn start_failure_reason<T: std::fmt::Debug>(result: &devup::Result<T>) -> String {
+    match result {
+        Err(devup::Error::StartFailed { reason, .. }) => reason.clone(),
+        other => panic!("expected StartFailed, got {other:?}"),
+    }
+}
+
+/// Asserts that `result` is the `Interrupted` error of the daemon "fake".
+#[track_caller]
+pub fn assert_interrupted<T: std::fmt::Debug>(result: devup::Result<T>) {
+    match result {
+        Err(devup::Error::Interrupted { daemon }) => assert_eq!(daemon, "fake"),
+        other => panic!("expected Interrupted, got {other:?}"),
+    }
+}
+
 /// A test's processes: a unique tag, SIGKILLed when the test ends.
 pub fn tagged() -> (String, KillOnDrop) {
     let tag = unique_tag();
