@@ -325,9 +325,7 @@ fn an_aborted_start_is_interrupted_and_leaves_nothing() {
         .abort_signal(abort)
         .observer(move |event| {
             if matches!(event, Event::WaitingForPidFile) {
-                wait_until("the daemon runs", 30, || {
-                    !processes_tagged(&running).is_empty()
-                });
+                wait_until_tagged_runs("the daemon runs", &running);
                 trigger.kill();
             }
         })

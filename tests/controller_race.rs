@@ -135,9 +135,7 @@ fn a_start_killed_while_holding_the_lock_leaves_nothing_to_clean_up() {
         .spawn()
         .unwrap();
     // Its daemon runs, so it holds the lock and waits for a pid file.
-    wait_until("the first start is under way", 30, || {
-        !processes_tagged(&hung_tag).is_empty()
-    });
+    wait_until_tagged_runs("the first start is under way", &hung_tag);
     killed.kill().unwrap();
     killed.wait().unwrap();
 
@@ -193,9 +191,7 @@ fn waiting_for_the_lock_can_be_aborted() {
         let slow = slow.clone();
         std::thread::spawn(move || slow.start())
     };
-    wait_until("the first start holds the lock", 30, || {
-        !processes_tagged(&tag).is_empty()
-    });
+    wait_until_tagged_runs("the first start holds the lock", &tag);
     let abort = devup::AbortSignal::new();
     let trigger = abort.clone();
     let waiter = daemonizing(&dir, &tag, &[])

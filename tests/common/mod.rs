@@ -103,6 +103,12 @@ pub fn wait_until(what: &str, seconds: u64, mut condition: impl FnMut() -> bool)
     }
 }
 
+/// Waits (up to 30 s) until some process carries `tag`; `what` names that
+/// moment in the failure message.
+pub fn wait_until_tagged_runs(what: &str, tag: &str) {
+    wait_until(what, 30, || !processes_tagged(tag).is_empty());
+}
+
 /// A tag unique to this call, to pass as `--tag TAG` to the fake daemon.
 pub fn unique_tag() -> String {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
