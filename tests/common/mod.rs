@@ -1,7 +1,9 @@
-//! Helpers shared by the integration tests: the test-only programs of the
-//! `devup-testbins` crate (built on first use), temp dirs, free loopback
-//! ports, waiting for a condition, and finding a test's processes by a tag
-//! in their command line.
+//! Helpers shared by the controller integration tests: the test-only
+//! programs of the `devup-testbins` crate (built on first use), temp dirs,
+//! free loopback ports, waiting for a condition, finding a test's processes
+//! by a tag in their command line, builders for a fake daemon
+//! ([`fake`], [`daemonizing`], [`listening`]) and the assertions the tests
+//! share ([`assert_nothing_running`], [`start_failure_reason`], ...).
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
