@@ -5,7 +5,29 @@
 mod support;
 
 use nix::sys::signal::Signal;
-use support::{Project, recorders, wait_until};
+use support::{Project, Running, recorders, wait_until};
+
+/// `devup exec -- sh -c LOOP` with a command (marked `TAG-cmd`) that runs
+/// until a signal ends it, once the command runs.
+fn exec_a_looping_command(project: &Project) -> Running {
+    let script = format!(
+        ": {}-cmd; touch cmd.started; while :; do sleep 1; done",
+        project.tag()
+    );
+    let running = project.devup(["exec", "--", "sh", "-c", &script]).spawn();
+    wait_until("the command runs", || project.path("cmd.started").exists());
+    running
+}
+
+/// Asserts that the command of [`exec_a_looping_command`] no longer runs.
+#[track_caller]
+fn assert_command_gone(project: &Project) {
+    assert!(
+        project
+            .processes_with(&format!("{}-cmd", project.tag()))
+            .is_empty()
+    );
+}
 
 #[test]
 fn runs_the_command_with_the_daemons_up_then_stops_them() {
@@ -76,38 +98,20 @@ fn the_command_gets_no_blocked_signals() {
 #[test]
 fn sigterm_is_forwarded_to_the_command_and_the_daemons_are_stopped() {
     let project = Project::new(&recorders(&[("db", &[])]));
-    let script = format!(
-        ": {}-cmd; touch cmd.started; while :; do sleep 1; done",
-        project.tag()
-    );
-    let running = project.devup(["exec", "--", "sh", "-c", &script]).spawn();
-    wait_until("the command runs", || project.path("cmd.started").exists());
+    let running = exec_a_looping_command(&project);
     running.signal(Signal::SIGTERM);
     running.finish().exits(143);
-    assert!(
-        project
-            .processes_with(&format!("{}-cmd", project.tag()))
-            .is_empty()
-    );
+    assert_command_gone(&project);
     assert_eq!(project.events(), ["start db", "stop db"]);
 }
 
 #[test]
 fn ctrl_c_while_the_command_runs_stops_the_daemons_and_exits_130() {
     let project = Project::new(&recorders(&[("db", &[])]));
-    let script = format!(
-        ": {}-cmd; touch cmd.started; while :; do sleep 1; done",
-        project.tag()
-    );
-    let running = project.devup(["exec", "--", "sh", "-c", &script]).spawn();
-    wait_until("the command runs", || project.path("cmd.started").exists());
+    let running = exec_a_looping_command(&project);
     running.signal_group(Signal::SIGINT);
     running.finish().exits(130);
-    assert!(
-        project
-            .processes_with(&format!("{}-cmd", project.tag()))
-            .is_empty()
-    );
+    assert_command_gone(&project);
     assert_eq!(project.events(), ["start db", "stop db"]);
 }
 

@@ -7,47 +7,34 @@ use std::net::TcpStream;
 use std::time::Duration;
 
 use common::*;
-use devup::{DaemonState, Error, Ping};
+use devup::{DaemonController, DaemonState, Error, Ping};
+
+/// `daemon.connect` to `address` over TCP; the stream and how many times
+/// it tried.
+fn connect_counting(daemon: &DaemonController, address: &str) -> (TcpStream, usize) {
+    let mut attempts = 0;
+    let stream = daemon
+        .connect(|| {
+            attempts += 1;
+            TcpStream::connect(address)
+        })
+        .unwrap();
+    (stream, attempts)
+}
 
 #[test]
 fn connect_starts_the_daemon_when_the_connection_is_refused() {
     let dir = TempDir::new();
     let (tag, _cleanup) = tagged();
     let address = free_address();
-    let daemon = fake(
-        &dir,
-        &tag,
-        &[
-            "--daemonize",
-            "--pid-file",
-            "fake.pid",
-            "--listen",
-            &address,
-        ],
-    )
-    .pid_file("fake.pid")
-    .ping(Ping::tcp(address.clone()))
-    .build()
-    .unwrap();
-    let mut attempts = 0;
-    let stream = daemon
-        .connect(|| {
-            attempts += 1;
-            TcpStream::connect(&address)
-        })
-        .unwrap();
+    let daemon = listening(&dir, &tag, &address, &[]).build().unwrap();
+    let (stream, attempts) = connect_counting(&daemon, &address);
     assert_eq!(attempts, 2);
     assert_eq!(stream.peer_addr().unwrap().to_string(), address);
     assert!(daemon.is_running());
 
     // Running: one attempt, nothing started.
-    let mut attempts = 0;
-    daemon
-        .connect(|| {
-            attempts += 1;
-            TcpStream::connect(&address)
-        })
-        .unwrap();
+    let (_, attempts) = connect_counting(&daemon, &address);
     assert_eq!(attempts, 1);
     assert_eq!(processes_tagged(&tag).len(), 1);
     daemon.stop().unwrap();
@@ -59,21 +46,10 @@ fn connect_to_a_missing_unix_socket_starts_the_daemon() {
     let (tag, _cleanup) = tagged();
     let socket = dir.join("fake.sock");
     let socket_arg = socket.display().to_string();
-    let daemon = fake(
-        &dir,
-        &tag,
-        &[
-            "--daemonize",
-            "--pid-file",
-            "fake.pid",
-            "--unix",
-            &socket_arg,
-        ],
-    )
-    .pid_file("fake.pid")
-    .ping(Ping::unix(&socket))
-    .build()
-    .unwrap();
+    let daemon = daemonizing(&dir, &tag, &["--unix", &socket_arg])
+        .ping(Ping::unix(&socket))
+        .build()
+        .unwrap();
     daemon
         .connect(|| std::os::unix::net::UnixStream::connect(&socket))
         .unwrap();
@@ -89,12 +65,11 @@ fn connect_returns_start_errors_as_they_are() {
         .pid_file("fake.pid")
         .build()
         .unwrap();
-    match daemon.connect(|| TcpStream::connect(&address)) {
-        Err(Error::StartFailed { reason, .. }) => {
-            assert_eq!(reason, "the start command exited with status 1")
-        }
-        other => panic!("expected StartFailed, got {other:?}"),
-    }
+    let result = daemon.connect(|| TcpStream::connect(&address));
+    assert_eq!(
+        start_failure_reason(&result),
+        "the start command exited with status 1"
+    );
 }
 
 #[test]
@@ -103,10 +78,7 @@ fn connect_fails_with_connect_when_the_second_attempt_fails() {
     let (tag, _cleanup) = tagged();
     let address = free_address();
     // Starts fine, but listens nowhere.
-    let daemon = fake(&dir, &tag, &["--daemonize", "--pid-file", "fake.pid"])
-        .pid_file("fake.pid")
-        .build()
-        .unwrap();
+    let daemon = daemonizing(&dir, &tag, &[]).build().unwrap();
     match daemon.connect(|| TcpStream::connect(&address)) {
         Err(Error::Connect {
             daemon: name,
@@ -125,21 +97,7 @@ fn status_tells_running_unresponsive_stopped_and_stale_apart() {
     let dir = TempDir::new();
     let (tag, _cleanup) = tagged();
     let address = free_address();
-    let daemon = fake(
-        &dir,
-        &tag,
-        &[
-            "--daemonize",
-            "--pid-file",
-            "fake.pid",
-            "--listen",
-            &address,
-        ],
-    )
-    .pid_file("fake.pid")
-    .ping(Ping::tcp(address.clone()))
-    .build()
-    .unwrap();
+    let daemon = listening(&dir, &tag, &address, &[]).build().unwrap();
     assert_eq!(daemon.status().state, DaemonState::Stopped);
     let started = daemon.start().unwrap();
     let status = daemon.status();

@@ -53,7 +53,7 @@ fn a_foreground_command_is_detached_with_default_pid_and_log_files() {
 
     assert_eq!(daemon.stop().unwrap(), Some(started.pid));
     assert!(!dir.join(".devup/run/web.pid").exists());
-    assert!(processes_tagged(&tag).is_empty());
+    assert_nothing_running(&tag);
 }
 
 #[test]
@@ -77,11 +77,7 @@ fn the_stop_signal_goes_to_the_whole_process_group() {
     daemon.stop().unwrap();
     // The background member got SIGTERM with its leader (without the group
     // signal it would run forever), and stop waited for it too.
-    assert!(
-        processes_tagged(&tag).is_empty(),
-        "{:?}",
-        processes_tagged(&tag)
-    );
+    assert_nothing_running(&tag);
 }
 
 #[test]

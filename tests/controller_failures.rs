@@ -154,24 +154,12 @@ fn a_daemon_that_dies_after_daemonizing_fails_the_start_at_once() {
 fn a_daemon_that_dies_after_writing_its_pid_file_fails_the_start() {
     let dir = TempDir::new();
     let (tag, _cleanup) = tagged();
-    let daemon = fake(
-        &dir,
-        &tag,
-        &[
-            "--daemonize",
-            "--pid-file",
-            "fake.pid",
-            "--crash-after-pid-file",
-            "--log",
-            "fake.log",
-        ],
-    )
-    .pid_file("fake.pid")
-    .log_file("fake.log")
-    .ping(Ping::tcp(free_address()))
-    .start_timeout(Duration::from_secs(120))
-    .build()
-    .unwrap();
+    let daemon = daemonizing(&dir, &tag, &["--crash-after-pid-file", "--log", "fake.log"])
+        .log_file("fake.log")
+        .ping(Ping::tcp(free_address()))
+        .start_timeout(Duration::from_secs(120))
+        .build()
+        .unwrap();
     let (reason, _, log) = start_failed(daemon.start());
     // "the daemon (pid N) exited ..." when devup saw it run first.
     assert!(reason.starts_with("the daemon "), "{reason}");
@@ -188,20 +176,16 @@ fn a_fail_when_log_line_fails_the_start_with_the_log() {
     let dir = TempDir::new();
     let (tag, _cleanup) = tagged();
     std::fs::write(dir.join("fake.log"), "an old line from yesterday\n").unwrap();
-    let daemon = fake(
+    let daemon = daemonizing(
         &dir,
         &tag,
         &[
-            "--daemonize",
-            "--pid-file",
-            "fake.pid",
             "--log",
             "fake.log",
             "--log-line",
             "FATAL: bad configuration",
         ],
     )
-    .pid_file("fake.pid")
     .log_file("fake.log")
     .fail_when_log("^FATAL")
     .ping(Ping::tcp(free_address()))
@@ -221,7 +205,7 @@ fn a_fail_when_log_line_fails_the_start_with_the_log() {
         !log.iter().any(|line| line.contains("yesterday")),
         "only this start's lines"
     );
-    assert!(processes_tagged(&tag).is_empty());
+    assert_nothing_running(&tag);
 }
 
 fn log_pid(log: &[String]) -> String {
@@ -319,11 +303,7 @@ fn past_start_timeout_everything_the_start_spawned_is_killed() {
         .parse()
         .unwrap();
     assert!(!is_alive(child), "the child ignoring SIGTERM survived");
-    assert!(
-        processes_tagged(&tag).is_empty(),
-        "{:?}",
-        processes_tagged(&tag)
-    );
+    assert_nothing_running(&tag);
     assert!(!dir.join("fake.pid").exists());
     assert!(
         events
@@ -345,27 +325,21 @@ fn an_aborted_start_is_interrupted_and_leaves_nothing() {
         .abort_signal(abort)
         .observer(move |event| {
             if matches!(event, Event::WaitingForPidFile) {
-                wait_until("the daemon runs", 30, || {
-                    !processes_tagged(&running).is_empty()
-                });
+                wait_until_tagged_runs("the daemon runs", &running);
                 trigger.kill();
             }
         })
         .build()
         .unwrap();
-    match daemon.start() {
-        Err(Error::Interrupted { daemon }) => assert_eq!(daemon, "fake"),
-        other => panic!("expected Interrupted, got {other:?}"),
-    }
-    assert!(processes_tagged(&tag).is_empty());
+    assert_interrupted(daemon.start());
+    assert_nothing_running(&tag);
 }
 
 #[test]
 fn a_failing_before_start_command_fails_the_start_with_its_output() {
     let dir = TempDir::new();
     let (tag, _cleanup) = tagged();
-    let daemon = fake(&dir, &tag, &["--daemonize", "--pid-file", "fake.pid"])
-        .pid_file("fake.pid")
+    let daemon = daemonizing(&dir, &tag, &[])
         .before_start("echo preparing; echo broken >&2; exit 4")
         .build()
         .unwrap();
@@ -380,8 +354,7 @@ fn a_failing_before_start_command_fails_the_start_with_its_output() {
         "start ran after a failed before_start"
     );
 
-    let daemon = fake(&dir, &tag, &["--daemonize", "--pid-file", "fake.pid"])
-        .pid_file("fake.pid")
+    let daemon = daemonizing(&dir, &tag, &[])
         .before_start_fn(|| Err(std::io::Error::other("no config")))
         .build()
         .unwrap();

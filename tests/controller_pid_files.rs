@@ -4,15 +4,15 @@
 
 mod common;
 
-use std::process::{Command, Stdio};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
 use std::time::{Duration, SystemTime};
 
 use common::*;
 use devup::{DaemonController, DaemonState, Event};
 
 fn daemon(dir: &TempDir, tag: &str, events: &Events) -> DaemonController {
-    fake(dir, tag, &["--daemonize", "--pid-file", "fake.pid"])
-        .pid_file("fake.pid")
+    daemonizing(dir, tag, &[])
         .observer(events.observer())
         .build()
         .unwrap()
@@ -23,6 +23,58 @@ fn stale_reported(events: &Events) -> bool {
         .all()
         .iter()
         .any(|event| matches!(event, Event::StalePidFile { .. }))
+}
+
+/// A process devup did not start (`sleep 1000`), whose pid a pid file may
+/// name.
+fn unrelated_process() -> Child {
+    Command::new("sleep")
+        .arg("1000")
+        .stdin(Stdio::null())
+        .spawn()
+        .unwrap()
+}
+
+/// Ends a process of [`unrelated_process`].
+fn end_unrelated(mut unrelated: Child) {
+    unrelated.kill().unwrap();
+    unrelated.wait().unwrap();
+}
+
+/// Writes `pid` into the daemon's pid file, `fake.pid`.
+fn write_pid_file(dir: &TempDir, pid: u32) {
+    std::fs::write(dir.join("fake.pid"), format!("{pid}\n")).unwrap();
+}
+
+/// Asserts that `daemon`'s pid file is stale: its status says so, it does
+/// not count as running, and `stop` finds nothing to signal.
+#[track_caller]
+fn assert_stale_and_not_signalled(daemon: &DaemonController) {
+    assert_eq!(daemon.status().state, DaemonState::Stale);
+    assert!(!daemon.is_running());
+    assert_eq!(daemon.stop().unwrap(), None);
+}
+
+/// Asserts that `unrelated` was never signalled: it still runs.
+#[track_caller]
+fn assert_still_running(unrelated: &mut Child) {
+    assert!(
+        unrelated.try_wait().unwrap().is_none(),
+        "the unrelated process was signalled"
+    );
+}
+
+/// Sets the mtime of `path` an hour back.
+fn backdate_an_hour(path: &Path) {
+    let file = std::fs::File::options().write(true).open(path).unwrap();
+    file.set_modified(SystemTime::now() - Duration::from_secs(3600))
+        .unwrap();
+}
+
+/// The permission bits of `path`.
+fn permissions(path: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).unwrap().permissions().mode() & 0o777
 }
 
 #[test]
@@ -86,7 +138,7 @@ fn a_dead_pid_and_a_zombie_are_stale() {
     let mut exited = Command::new("true").spawn().unwrap();
     let dead_pid = exited.id();
     exited.wait().unwrap();
-    std::fs::write(dir.join("fake.pid"), format!("{dead_pid}\n")).unwrap();
+    write_pid_file(&dir, dead_pid);
     assert_eq!(daemon.status().state, DaemonState::Stale);
 
     // Not waited for: it stays a zombie, which runs no code.
@@ -94,10 +146,8 @@ fn a_dead_pid_and_a_zombie_are_stale() {
     let zombie_pid = zombie.id();
     wait_until("the child is a zombie", 10, || !is_alive(zombie_pid));
     assert!(std::path::Path::new(&format!("/proc/{zombie_pid}")).exists());
-    std::fs::write(dir.join("fake.pid"), format!("{zombie_pid}\n")).unwrap();
-    assert_eq!(daemon.status().state, DaemonState::Stale);
-    assert!(!daemon.is_running());
-    assert_eq!(daemon.stop().unwrap(), None);
+    write_pid_file(&dir, zombie_pid);
+    assert_stale_and_not_signalled(&daemon);
     zombie.wait().unwrap();
 }
 
@@ -107,38 +157,19 @@ fn a_pid_reused_by_a_process_started_after_the_pid_file_is_stale() {
     let (tag, _cleanup) = tagged();
     let events = Events::default();
     let daemon = daemon(&dir, &tag, &events);
-    let mut unrelated = Command::new("sleep")
-        .arg("1000")
-        .stdin(Stdio::null())
-        .spawn()
-        .unwrap();
-    std::fs::write(dir.join("fake.pid"), format!("{}\n", unrelated.id())).unwrap();
+    let mut unrelated = unrelated_process();
+    write_pid_file(&dir, unrelated.id());
     // The pid file was written an hour before this process started.
-    let file = std::fs::File::options()
-        .write(true)
-        .open(dir.join("fake.pid"))
-        .unwrap();
-    file.set_modified(SystemTime::now() - Duration::from_secs(3600))
-        .unwrap();
-    drop(file);
+    backdate_an_hour(&dir.join("fake.pid"));
 
-    assert_eq!(daemon.status().state, DaemonState::Stale);
-    assert!(!daemon.is_running());
-    assert_eq!(daemon.stop().unwrap(), None);
+    assert_stale_and_not_signalled(&daemon);
     assert!(stale_reported(&events));
-    assert!(
-        unrelated.try_wait().unwrap().is_none(),
-        "the unrelated process was signalled"
-    );
+    assert_still_running(&mut unrelated);
     let started = daemon.start().unwrap();
     assert_ne!(started.pid, unrelated.id());
     daemon.stop().unwrap();
-    assert!(
-        unrelated.try_wait().unwrap().is_none(),
-        "the unrelated process was signalled"
-    );
-    unrelated.kill().unwrap();
-    unrelated.wait().unwrap();
+    assert_still_running(&mut unrelated);
+    end_unrelated(unrelated);
 }
 
 #[test]
@@ -151,12 +182,8 @@ fn a_pid_that_is_not_the_process_devup_started_is_stale() {
     // file still names it. Simulated: the state file records P with another
     // start time than the live process P has. The mtime rule alone cannot
     // see it (the pid file is newer than the process).
-    let mut unrelated = Command::new("sleep")
-        .arg("1000")
-        .stdin(Stdio::null())
-        .spawn()
-        .unwrap();
-    std::fs::write(dir.join("fake.pid"), format!("{}\n", unrelated.id())).unwrap();
+    let mut unrelated = unrelated_process();
+    write_pid_file(&dir, unrelated.id());
     assert!(
         daemon.is_running(),
         "without a state file, the pid looks right"
@@ -174,12 +201,8 @@ fn a_pid_that_is_not_the_process_devup_started_is_stale() {
     assert_eq!(daemon.status().state, DaemonState::Stale);
     assert_eq!(daemon.stop().unwrap(), None);
     assert!(!dir.join("fake.pid").exists());
-    assert!(
-        unrelated.try_wait().unwrap().is_none(),
-        "the unrelated process was signalled"
-    );
-    unrelated.kill().unwrap();
-    unrelated.wait().unwrap();
+    assert_still_running(&mut unrelated);
+    end_unrelated(unrelated);
 }
 
 #[test]
@@ -194,17 +217,8 @@ fn a_successful_start_records_what_it_started() {
         state.contains(&format!("\"pid\":{}", started.pid)),
         "{state}"
     );
-    use std::os::unix::fs::PermissionsExt;
-    let mode = std::fs::metadata(dir.join("fake.pid.state"))
-        .unwrap()
-        .permissions()
-        .mode();
-    assert_eq!(mode & 0o777, 0o600);
-    let lock_mode = std::fs::metadata(dir.join("fake.pid.lock"))
-        .unwrap()
-        .permissions()
-        .mode();
-    assert_eq!(lock_mode & 0o777, 0o600);
+    assert_eq!(permissions(&dir.join("fake.pid.state")), 0o600);
+    assert_eq!(permissions(&dir.join("fake.pid.lock")), 0o600);
     daemon.stop().unwrap();
     assert!(!dir.join("fake.pid.state").exists());
 }
@@ -218,13 +232,7 @@ fn what_devup_recorded_outweighs_the_pid_files_mtime() {
     let started = daemon.start().unwrap();
     // As after the wall clock jumped forward: the pid file looks older than
     // the process, but the state file proves it is the one devup started.
-    let file = std::fs::File::options()
-        .write(true)
-        .open(dir.join("fake.pid"))
-        .unwrap();
-    file.set_modified(SystemTime::now() - Duration::from_secs(3600))
-        .unwrap();
-    drop(file);
+    backdate_an_hour(&dir.join("fake.pid"));
     assert_eq!(daemon.pid(), Some(started.pid));
     assert_eq!(daemon.stop().unwrap(), Some(started.pid));
     assert!(!is_alive(started.pid));

@@ -23,23 +23,10 @@ fn unix_ping() {
     let (tag, _cleanup) = tagged();
     let socket = dir.join("fake.sock");
     let socket_arg = socket.display().to_string();
-    let daemon = fake(
-        &dir,
-        &tag,
-        &[
-            "--daemonize",
-            "--pid-file",
-            "fake.pid",
-            "--ready-after",
-            "100",
-            "--unix",
-            &socket_arg,
-        ],
-    )
-    .pid_file("fake.pid")
-    .ping(Ping::unix(&socket))
-    .build()
-    .unwrap();
+    let daemon = daemonizing(&dir, &tag, &["--ready-after", "100", "--unix", &socket_arg])
+        .ping(Ping::unix(&socket))
+        .build()
+        .unwrap();
     daemon.start().unwrap();
     std::os::unix::net::UnixStream::connect(&socket).expect("listening once start returns");
     daemon.stop().unwrap();
@@ -51,75 +38,36 @@ fn http_ping_needs_a_status_from_200_to_399() {
     let dir = TempDir::new();
     let (tag, _cleanup) = tagged();
     let address = free_address();
-    let daemon = fake(
-        &dir,
-        &tag,
-        &[
-            "--daemonize",
-            "--pid-file",
-            "fake.pid",
-            "--listen",
-            &address,
-            "--ready-after",
-            "50",
-        ],
-    )
-    .pid_file("fake.pid")
-    .ping(Ping::http(format!("http://{address}/health")))
-    .build()
-    .unwrap();
+    let daemon = daemonizing(&dir, &tag, &["--listen", &address, "--ready-after", "50"])
+        .ping(Ping::http(format!("http://{address}/health")))
+        .build()
+        .unwrap();
     daemon.start().unwrap();
     daemon.stop().unwrap();
 
     let address = free_address();
-    let daemon = fake(
-        &dir,
-        &tag,
-        &[
-            "--daemonize",
-            "--pid-file",
-            "fake.pid",
-            "--listen",
-            &address,
-            "--http-status",
-            "503",
-        ],
-    )
-    .pid_file("fake.pid")
-    .ping(Ping::http(format!("http://{address}/")))
-    .start_timeout(Duration::from_millis(400))
-    .start_abort_timeout(Duration::from_secs(5))
-    .build()
-    .unwrap();
+    let daemon = daemonizing(&dir, &tag, &["--listen", &address, "--http-status", "503"])
+        .ping(Ping::http(format!("http://{address}/")))
+        .start_timeout(Duration::from_millis(400))
+        .start_abort_timeout(Duration::from_secs(5))
+        .build()
+        .unwrap();
     let waiting_for = expect_timeout(daemon.start());
     assert_eq!(
         waiting_for,
         format!("the ping (http http://{address}/) to succeed")
     );
-    assert!(processes_tagged(&tag).is_empty());
+    assert_nothing_running(&tag);
 }
 
 #[test]
 fn command_ping_runs_in_the_daemons_dir_until_it_exits_0() {
     let dir = TempDir::new();
     let (tag, _cleanup) = tagged();
-    let daemon = fake(
-        &dir,
-        &tag,
-        &[
-            "--daemonize",
-            "--pid-file",
-            "fake.pid",
-            "--ready-after",
-            "100",
-            "--unix",
-            "fake.sock",
-        ],
-    )
-    .pid_file("fake.pid")
-    .ping(Ping::command("test -S fake.sock"))
-    .build()
-    .unwrap();
+    let daemon = daemonizing(&dir, &tag, &["--ready-after", "100", "--unix", "fake.sock"])
+        .ping(Ping::command("test -S fake.sock"))
+        .build()
+        .unwrap();
     daemon.start().unwrap();
     assert!(dir.join("fake.sock").exists());
     daemon.stop().unwrap();
@@ -130,14 +78,13 @@ fn a_hung_command_ping_cannot_stall_the_start() {
     let dir = TempDir::new();
     let (tag, _cleanup) = tagged();
     let (ping_tag, _ping_cleanup) = tagged();
-    let daemon = fake(&dir, &tag, &["--daemonize", "--pid-file", "fake.pid"])
-        .pid_file("fake.pid")
+    let daemon = daemonizing(&dir, &tag, &[])
         .ping(Ping::command(fake_command(&ping_tag, &["--hang"])))
         .start_timeout(Duration::from_millis(300))
         .build()
         .unwrap();
     expect_timeout(daemon.start());
-    assert!(processes_tagged(&tag).is_empty());
+    assert_nothing_running(&tag);
     assert!(
         processes_tagged(&ping_tag).is_empty(),
         "the hung ping command was left running"
@@ -153,30 +100,22 @@ fn log_ping_only_counts_lines_of_this_start() {
         "accepting connections (an old line)\n",
     )
     .unwrap();
-    let daemon = fake(
-        &dir,
-        &tag,
-        &["--daemonize", "--pid-file", "fake.pid", "--log", "fake.log"],
-    )
-    .pid_file("fake.pid")
-    .log_file("fake.log")
-    .ping(Ping::log("accepting connections"))
-    .start_timeout(Duration::from_millis(400))
-    .build()
-    .unwrap();
+    let daemon = daemonizing(&dir, &tag, &["--log", "fake.log"])
+        .log_file("fake.log")
+        .ping(Ping::log("accepting connections"))
+        .start_timeout(Duration::from_millis(400))
+        .build()
+        .unwrap();
     let waiting_for = expect_timeout(daemon.start());
     assert_eq!(
         waiting_for,
         "the ping (log /accepting connections/) to succeed"
     );
 
-    let daemon = fake(
+    let daemon = daemonizing(
         &dir,
         &tag,
         &[
-            "--daemonize",
-            "--pid-file",
-            "fake.pid",
             "--log",
             "fake.log",
             "--ready-after",
@@ -185,7 +124,6 @@ fn log_ping_only_counts_lines_of_this_start() {
             "accepting connections on port 1",
         ],
     )
-    .pid_file("fake.pid")
     .log_file("fake.log")
     .ping(Ping::log("accepting connections on port \\d"))
     .build()
@@ -201,27 +139,14 @@ fn log_ping_only_counts_lines_of_this_start() {
 fn notify_ping_waits_for_ready_1() {
     let dir = TempDir::new();
     let (tag, _cleanup) = tagged();
-    let daemon = fake(
-        &dir,
-        &tag,
-        &[
-            "--daemonize",
-            "--pid-file",
-            "fake.pid",
-            "--ready-after",
-            "50",
-            "--notify",
-        ],
-    )
-    .pid_file("fake.pid")
-    .ping(Ping::notify())
-    .build()
-    .unwrap();
+    let daemon = daemonizing(&dir, &tag, &["--ready-after", "50", "--notify"])
+        .ping(Ping::notify())
+        .build()
+        .unwrap();
     daemon.start().unwrap();
     daemon.stop().unwrap();
 
-    let daemon = fake(&dir, &tag, &["--daemonize", "--pid-file", "fake.pid"])
-        .pid_file("fake.pid")
+    let daemon = daemonizing(&dir, &tag, &[])
         .ping(Ping::notify())
         .start_timeout(Duration::from_millis(300))
         .build()
@@ -230,7 +155,7 @@ fn notify_ping_waits_for_ready_1() {
         expect_timeout(daemon.start()),
         "the ping (notify) to succeed"
     );
-    assert!(processes_tagged(&tag).is_empty());
+    assert_nothing_running(&tag);
 }
 
 #[test]
@@ -239,8 +164,7 @@ fn custom_ping_is_called_until_it_returns_true() {
     let (tag, _cleanup) = tagged();
     let calls = Arc::new(AtomicUsize::new(0));
     let counter = calls.clone();
-    let daemon = fake(&dir, &tag, &["--daemonize", "--pid-file", "fake.pid"])
-        .pid_file("fake.pid")
+    let daemon = daemonizing(&dir, &tag, &[])
         .ping(Ping::custom(move || {
             counter.fetch_add(1, Ordering::SeqCst) >= 2
         }))
@@ -249,13 +173,6 @@ fn custom_ping_is_called_until_it_returns_true() {
     daemon.start().unwrap();
     assert_eq!(calls.load(Ordering::SeqCst), 3);
     daemon.stop().unwrap();
-}
-
-fn expect_in_use(result: devup::Result<devup::Started>) -> String {
-    match result {
-        Err(Error::StartFailed { reason, .. }) => reason,
-        other => panic!("expected StartFailed, got {other:?}"),
-    }
 }
 
 #[test]
@@ -278,22 +195,11 @@ fn a_foreign_listener_on_the_address_fails_the_start_at_once() {
         Ping::tcp(address.clone()),
         Ping::http(format!("http://{address}/")),
     ] {
-        let daemon = fake(
-            &dir,
-            &tag,
-            &[
-                "--daemonize",
-                "--pid-file",
-                "fake.pid",
-                "--listen",
-                &address,
-            ],
-        )
-        .pid_file("fake.pid")
-        .ping(ping)
-        .build()
-        .unwrap();
-        let reason = expect_in_use(daemon.start());
+        let daemon = daemonizing(&dir, &tag, &["--listen", &address])
+            .ping(ping)
+            .build()
+            .unwrap();
+        let reason = start_failure_reason(&daemon.start());
         assert_eq!(
             reason,
             format!("{address} is already in use by another process")
@@ -307,15 +213,14 @@ fn a_foreign_listener_on_the_address_fails_the_start_at_once() {
 
     let socket = dir.join("foreign.sock");
     let _foreign = std::os::unix::net::UnixListener::bind(&socket).unwrap();
-    let daemon = fake(&dir, &tag, &["--daemonize", "--pid-file", "fake.pid"])
-        .pid_file("fake.pid")
+    let daemon = daemonizing(&dir, &tag, &[])
         .ping(Ping::unix(&socket))
         .build()
         .unwrap();
-    let reason = expect_in_use(daemon.start());
+    let reason = start_failure_reason(&daemon.start());
     assert_eq!(
         reason,
         format!("{} is already in use by another process", socket.display())
     );
-    assert!(processes_tagged(&tag).is_empty());
+    assert_nothing_running(&tag);
 }

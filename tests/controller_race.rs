@@ -91,20 +91,9 @@ fn two_threads_calling_start_at_once_start_one_instance() {
     let dir = TempDir::new();
     let (tag, _cleanup) = tagged();
     let daemon = std::sync::Arc::new(
-        fake(
-            &dir,
-            &tag,
-            &[
-                "--daemonize",
-                "--pid-file",
-                "fake.pid",
-                "--ready-after",
-                "200",
-            ],
-        )
-        .pid_file("fake.pid")
-        .build()
-        .unwrap(),
+        daemonizing(&dir, &tag, &["--ready-after", "200"])
+            .build()
+            .unwrap(),
     );
     let threads: Vec<_> = (0..2)
         .map(|_| {
@@ -146,15 +135,12 @@ fn a_start_killed_while_holding_the_lock_leaves_nothing_to_clean_up() {
         .spawn()
         .unwrap();
     // Its daemon runs, so it holds the lock and waits for a pid file.
-    wait_until("the first start is under way", 30, || {
-        !processes_tagged(&hung_tag).is_empty()
-    });
+    wait_until_tagged_runs("the first start is under way", &hung_tag);
     killed.kill().unwrap();
     killed.wait().unwrap();
 
     let events = Events::default();
-    let daemon = fake(&dir, &tag, &["--daemonize", "--pid-file", "fake.pid"])
-        .pid_file("fake.pid")
+    let daemon = daemonizing(&dir, &tag, &[])
         .observer(events.observer())
         .build()
         .unwrap();
@@ -169,15 +155,13 @@ fn up_waits_for_a_running_daemon_to_answer_instead_of_starting_another() {
     let (tag, _cleanup) = tagged();
     // Started by someone who did not wait for its ping (a devup killed
     // mid-start): running, not ready yet.
-    let first = fake(&dir, &tag, &["--daemonize", "--pid-file", "fake.pid"])
-        .pid_file("fake.pid")
+    let first = daemonizing(&dir, &tag, &[])
         .build()
         .unwrap()
         .start()
         .unwrap();
     let flag = dir.join("ready.flag");
-    let daemon = fake(&dir, &tag, &["--daemonize", "--pid-file", "fake.pid"])
-        .pid_file("fake.pid")
+    let daemon = daemonizing(&dir, &tag, &[])
         .ping(Ping::command("test -f ready.flag"))
         .observer(move |event| {
             if matches!(event, Event::WaitingForPing { .. }) {
@@ -199,32 +183,18 @@ fn waiting_for_the_lock_can_be_aborted() {
     let dir = TempDir::new();
     let (tag, _cleanup) = tagged();
     let slow = std::sync::Arc::new(
-        fake(
-            &dir,
-            &tag,
-            &[
-                "--daemonize",
-                "--pid-file",
-                "fake.pid",
-                "--ready-after",
-                "1000",
-            ],
-        )
-        .pid_file("fake.pid")
-        .build()
-        .unwrap(),
+        daemonizing(&dir, &tag, &["--ready-after", "1000"])
+            .build()
+            .unwrap(),
     );
     let holder = {
         let slow = slow.clone();
         std::thread::spawn(move || slow.start())
     };
-    wait_until("the first start holds the lock", 30, || {
-        !processes_tagged(&tag).is_empty()
-    });
+    wait_until_tagged_runs("the first start holds the lock", &tag);
     let abort = devup::AbortSignal::new();
     let trigger = abort.clone();
-    let waiter = fake(&dir, &tag, &["--daemonize", "--pid-file", "fake.pid"])
-        .pid_file("fake.pid")
+    let waiter = daemonizing(&dir, &tag, &[])
         .abort_signal(abort)
         .observer(move |event| {
             if matches!(event, Event::WaitingForLock) {
@@ -233,10 +203,7 @@ fn waiting_for_the_lock_can_be_aborted() {
         })
         .build()
         .unwrap();
-    match waiter.start() {
-        Err(Error::Interrupted { daemon }) => assert_eq!(daemon, "fake"),
-        other => panic!("expected Interrupted, got {other:?}"),
-    }
+    assert_interrupted(waiter.start());
     let started = holder.join().unwrap().unwrap();
     assert_eq!(processes_tagged(&tag), vec![started.pid]);
     slow.stop().unwrap();
@@ -271,12 +238,10 @@ fn parallel_starts_of_different_daemons_do_not_see_each_others_processes() {
         .into_iter()
         .map(|thread| thread.join().unwrap())
         .collect();
-    match &results[0] {
-        Err(Error::StartFailed { reason, .. }) => {
-            assert_eq!(reason, "the daemon exited before it was ready")
-        }
-        other => panic!("expected StartFailed, got {other:?}"),
-    }
+    assert_eq!(
+        start_failure_reason(&results[0]),
+        "the daemon exited before it was ready"
+    );
     let mut running: Vec<u32> = results[1..]
         .iter()
         .map(|result| *result.as_ref().unwrap())

@@ -4,31 +4,15 @@
 mod common;
 
 use common::*;
-use devup::{DaemonController, DaemonState, Error, Event, Ping};
+use devup::{DaemonState, Error, Event};
 
 #[test]
 fn a_self_daemonizing_daemon_is_ready_when_its_ping_succeeds_and_stops() {
     let dir = TempDir::new();
-    let tag = unique_tag();
-    let _cleanup = KillOnDrop(tag.clone());
+    let (tag, _cleanup) = tagged();
     let address = free_address();
     let events = Events::default();
-    let daemon = DaemonController::builder("fake")
-        .dir(dir.path())
-        .start_command(fake_command(
-            &tag,
-            &[
-                "--daemonize",
-                "--pid-file",
-                "fake.pid",
-                "--listen",
-                &address,
-                "--ready-after",
-                "50",
-            ],
-        ))
-        .pid_file("fake.pid")
-        .ping(Ping::tcp(address.clone()))
+    let daemon = listening(&dir, &tag, &address, &["--ready-after", "50"])
         .observer(events.observer())
         .build()
         .unwrap();
@@ -58,17 +42,8 @@ fn a_self_daemonizing_daemon_is_ready_when_its_ping_succeeds_and_stops() {
 #[test]
 fn starting_a_running_daemon_is_already_started() {
     let dir = TempDir::new();
-    let tag = unique_tag();
-    let _cleanup = KillOnDrop(tag.clone());
-    let daemon = DaemonController::builder("fake")
-        .dir(dir.path())
-        .start_command(fake_command(
-            &tag,
-            &["--daemonize", "--pid-file", "fake.pid"],
-        ))
-        .pid_file("fake.pid")
-        .build()
-        .unwrap();
+    let (tag, _cleanup) = tagged();
+    let daemon = daemonizing(&dir, &tag, &[]).build().unwrap();
     let first = daemon.start().unwrap();
     match daemon.start() {
         Err(Error::AlreadyStarted { daemon: name, pid }) => {
@@ -86,10 +61,7 @@ fn starting_a_running_daemon_is_already_started() {
 fn a_start_leaves_the_host_process_as_it_was() {
     let dir = TempDir::new();
     let (tag, _cleanup) = tagged();
-    let daemon = fake(&dir, &tag, &["--daemonize", "--pid-file", "fake.pid"])
-        .pid_file("fake.pid")
-        .build()
-        .unwrap();
+    let daemon = daemonizing(&dir, &tag, &[]).build().unwrap();
     let started = daemon.start().unwrap();
     let mut subreaper: libc::c_int = -1;
     // SAFETY: PR_GET_CHILD_SUBREAPER writes one int into our variable.

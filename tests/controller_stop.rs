@@ -6,7 +6,20 @@ mod common;
 use std::time::Duration;
 
 use common::*;
-use devup::{Event, Signal};
+use devup::{DaemonController, Event, Signal};
+
+/// Starts `daemon` and stops it, asserting that `stop` names the pid it
+/// started and returns only once that process is gone; the pid.
+#[track_caller]
+fn start_and_stop(daemon: &DaemonController) -> u32 {
+    let started = daemon.start().unwrap();
+    assert_eq!(daemon.stop().unwrap(), Some(started.pid));
+    assert!(
+        !is_alive(started.pid),
+        "stop returned before the process was gone"
+    );
+    started.pid
+}
 
 #[test]
 fn stopping_a_daemon_that_does_not_run_is_a_success() {
@@ -26,26 +39,10 @@ fn stopping_a_daemon_that_does_not_run_is_a_success() {
 fn stop_waits_for_a_slow_daemon_to_be_gone() {
     let dir = TempDir::new();
     let (tag, _cleanup) = tagged();
-    let daemon = fake(
-        &dir,
-        &tag,
-        &[
-            "--daemonize",
-            "--pid-file",
-            "fake.pid",
-            "--stop-delay",
-            "300",
-        ],
-    )
-    .pid_file("fake.pid")
-    .build()
-    .unwrap();
-    let started = daemon.start().unwrap();
-    assert_eq!(daemon.stop().unwrap(), Some(started.pid));
-    assert!(
-        !is_alive(started.pid),
-        "stop returned before the process was gone"
-    );
+    let daemon = daemonizing(&dir, &tag, &["--stop-delay", "300"])
+        .build()
+        .unwrap();
+    start_and_stop(&daemon);
     assert!(!dir.join("fake.pid").exists());
 }
 
@@ -54,20 +51,13 @@ fn a_daemon_ignoring_the_stop_signal_is_killed_after_stop_timeout() {
     let dir = TempDir::new();
     let (tag, _cleanup) = tagged();
     let events = Events::default();
-    let daemon = fake(
-        &dir,
-        &tag,
-        &["--daemonize", "--pid-file", "fake.pid", "--ignore-term"],
-    )
-    .pid_file("fake.pid")
-    .stop_timeout(Duration::from_millis(300))
-    .observer(events.observer())
-    .build()
-    .unwrap();
-    let started = daemon.start().unwrap();
-    assert_eq!(daemon.stop().unwrap(), Some(started.pid));
-    assert!(!is_alive(started.pid));
-    assert!(events.all().contains(&Event::Killing { pid: started.pid }));
+    let daemon = daemonizing(&dir, &tag, &["--ignore-term"])
+        .stop_timeout(Duration::from_millis(300))
+        .observer(events.observer())
+        .build()
+        .unwrap();
+    let pid = start_and_stop(&daemon);
+    assert!(events.all().contains(&Event::Killing { pid }));
     assert!(!dir.join("fake.pid").exists());
 }
 
@@ -76,39 +66,25 @@ fn the_stop_signal_can_be_chosen() {
     let dir = TempDir::new();
     let (tag, _cleanup) = tagged();
     let events = Events::default();
-    let daemon = fake(
-        &dir,
-        &tag,
-        &["--daemonize", "--pid-file", "fake.pid", "--ignore-term"],
-    )
-    .pid_file("fake.pid")
-    .stop_signal(Signal::Int)
-    .stop_timeout(Duration::from_secs(60))
-    .observer(events.observer())
-    .build()
-    .unwrap();
-    let started = daemon.start().unwrap();
-    assert_eq!(daemon.stop().unwrap(), Some(started.pid));
-    assert!(!is_alive(started.pid));
-    assert!(!events.all().contains(&Event::Killing { pid: started.pid }));
+    let daemon = daemonizing(&dir, &tag, &["--ignore-term"])
+        .stop_signal(Signal::Int)
+        .stop_timeout(Duration::from_secs(60))
+        .observer(events.observer())
+        .build()
+        .unwrap();
+    let pid = start_and_stop(&daemon);
+    assert!(!events.all().contains(&Event::Killing { pid }));
 }
 
 #[test]
 fn a_stop_command_stops_the_daemon() {
     let dir = TempDir::new();
     let (tag, _cleanup) = tagged();
-    let daemon = fake(
-        &dir,
-        &tag,
-        &["--daemonize", "--pid-file", "fake.pid", "--log", "fake.log"],
-    )
-    .pid_file("fake.pid")
-    .stop_command("kill -INT $(cat fake.pid)")
-    .build()
-    .unwrap();
-    let started = daemon.start().unwrap();
-    assert_eq!(daemon.stop().unwrap(), Some(started.pid));
-    assert!(!is_alive(started.pid));
+    let daemon = daemonizing(&dir, &tag, &["--log", "fake.log"])
+        .stop_command("kill -INT $(cat fake.pid)")
+        .build()
+        .unwrap();
+    start_and_stop(&daemon);
     let log = std::fs::read_to_string(dir.join("fake.log")).unwrap();
     assert!(log.contains("got SIGINT"), "{log}");
 }
@@ -117,8 +93,7 @@ fn a_stop_command_stops_the_daemon() {
 fn a_failing_stop_command_is_stop_failed() {
     let dir = TempDir::new();
     let (tag, _cleanup) = tagged();
-    let daemon = fake(&dir, &tag, &["--daemonize", "--pid-file", "fake.pid"])
-        .pid_file("fake.pid")
+    let daemon = daemonizing(&dir, &tag, &[])
         .stop_command("echo cannot stop; exit 2")
         .stop_timeout(std::time::Duration::from_secs(1))
         .build()
@@ -142,10 +117,7 @@ fn a_failing_stop_command_is_stop_failed() {
 fn restart_replaces_the_process() {
     let dir = TempDir::new();
     let (tag, _cleanup) = tagged();
-    let daemon = fake(&dir, &tag, &["--daemonize", "--pid-file", "fake.pid"])
-        .pid_file("fake.pid")
-        .build()
-        .unwrap();
+    let daemon = daemonizing(&dir, &tag, &[]).build().unwrap();
     let first = daemon.start().unwrap();
     let second = daemon.restart().unwrap();
     assert_ne!(first.pid, second.pid);
@@ -160,17 +132,14 @@ fn stop_timeout_also_bounds_a_hung_stop_command() {
     let (tag, _cleanup) = tagged();
     let (stop_tag, _stop_cleanup) = tagged();
     let events = Events::default();
-    let daemon = fake(&dir, &tag, &["--daemonize", "--pid-file", "fake.pid"])
-        .pid_file("fake.pid")
+    let daemon = daemonizing(&dir, &tag, &[])
         .stop_command(fake_command(&stop_tag, &["--hang"]))
         .stop_timeout(Duration::from_millis(300))
         .observer(events.observer())
         .build()
         .unwrap();
-    let started = daemon.start().unwrap();
-    assert_eq!(daemon.stop().unwrap(), Some(started.pid));
-    assert!(!is_alive(started.pid));
-    assert!(events.all().contains(&Event::Killing { pid: started.pid }));
+    let pid = start_and_stop(&daemon);
+    assert!(events.all().contains(&Event::Killing { pid }));
     assert!(
         processes_tagged(&stop_tag).is_empty(),
         "the hung stop command was left running"

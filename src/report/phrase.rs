@@ -1,8 +1,10 @@
 //! The words every reporter uses for a daemon's state, so the progress
 //! lines and the plain lines say the same thing.
 
+use std::time::Duration;
+
 use crate::controller::{Event, format_duration};
-use crate::run::{Action, Summary};
+use crate::run::{Action, Skip, Summary};
 
 /// What a controller event says about the daemon's phase, or `None` for
 /// the events a reporter shows from the run's own outcome instead (ready,
@@ -30,6 +32,34 @@ pub(crate) fn begun(action: Action) -> &'static str {
         Action::Up => "starting",
         Action::Down => "stopping",
     }
+}
+
+/// A start that ended ready: `ready in 1.2s (pid 42)`.
+pub(crate) fn ready(pid: u32, elapsed: Duration) -> String {
+    format!("ready in {} (pid {pid})", format_duration(elapsed))
+}
+
+/// A daemon `up` found running: `already running (pid 42)`.
+pub(crate) fn already_running(pid: u32) -> String {
+    format!("already running (pid {pid})")
+}
+
+/// A stop that ended with the process gone: `stopped in 0.1s (pid 42)`.
+pub(crate) fn stopped(pid: u32, elapsed: Duration) -> String {
+    format!("stopped in {} (pid {pid})", format_duration(elapsed))
+}
+
+/// A daemon `down` found not running.
+pub(crate) const NOT_RUNNING: &str = "not running";
+
+/// A start or stop that failed: `failed after 2.0s`.
+pub(crate) fn failed(elapsed: Duration) -> String {
+    format!("failed after {}", format_duration(elapsed))
+}
+
+/// A daemon whose turn never came: `skipped (CAUSE)`.
+pub(crate) fn skipped(cause: &Skip) -> String {
+    format!("skipped ({cause})")
 }
 
 /// `up: 2 ready, 1 already running, 1 failed, 1 skipped in 1.3s`.
@@ -67,7 +97,6 @@ pub(crate) fn summary(summary: &Summary) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::time::Duration;
 
     #[test]
     fn summaries_count_only_what_happened() {

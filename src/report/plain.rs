@@ -8,7 +8,6 @@ use std::sync::Mutex;
 use super::Reporter;
 use super::failures::Failures;
 use super::phrase;
-use crate::controller::format_duration;
 use crate::run::{Action, RunEvent};
 
 /// Writes one plain line per state change to stderr.
@@ -68,26 +67,20 @@ impl Reporter for PlainReporter {
                 daemon,
                 pid,
                 elapsed,
-            } => format!(
-                "{daemon}: ready in {} (pid {pid})",
-                format_duration(*elapsed)
-            ),
+            } => format!("{daemon}: {}", phrase::ready(*pid, *elapsed)),
             RunEvent::AlreadyRunning { daemon, pid } => {
-                format!("{daemon}: already running (pid {pid})")
+                format!("{daemon}: {}", phrase::already_running(*pid))
             }
             RunEvent::Stopped {
                 daemon,
                 pid,
                 elapsed,
-            } => format!(
-                "{daemon}: stopped in {} (pid {pid})",
-                format_duration(*elapsed)
-            ),
-            RunEvent::NotRunning { daemon } => format!("{daemon}: not running"),
+            } => format!("{daemon}: {}", phrase::stopped(*pid, *elapsed)),
+            RunEvent::NotRunning { daemon } => format!("{daemon}: {}", phrase::NOT_RUNNING),
             RunEvent::Failed {
                 daemon, elapsed, ..
-            } => format!("{daemon}: failed after {}", format_duration(*elapsed)),
-            RunEvent::Skipped { daemon, cause } => format!("{daemon}: skipped ({cause})"),
+            } => format!("{daemon}: {}", phrase::failed(*elapsed)),
+            RunEvent::Skipped { daemon, cause } => format!("{daemon}: {}", phrase::skipped(cause)),
             RunEvent::Summary(summary) => self.failures.after(&phrase::summary(summary)),
         };
         let _ = writeln!(std::io::stderr().lock(), "{line}");

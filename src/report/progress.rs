@@ -183,35 +183,23 @@ impl Reporter for ProgressReporter {
                 daemon,
                 pid,
                 elapsed,
-            } => self.finish(
-                daemon,
-                Mark::Done,
-                format!("ready in {} (pid {pid})", format_duration(*elapsed)),
-            ),
+            } => self.finish(daemon, Mark::Done, phrase::ready(*pid, *elapsed)),
             RunEvent::AlreadyRunning { daemon, pid } => {
-                self.finish(daemon, Mark::Quiet, format!("already running (pid {pid})"))
+                self.finish(daemon, Mark::Quiet, phrase::already_running(*pid))
             }
             RunEvent::Stopped {
                 daemon,
                 pid,
                 elapsed,
-            } => self.finish(
-                daemon,
-                Mark::Done,
-                format!("stopped in {} (pid {pid})", format_duration(*elapsed)),
-            ),
+            } => self.finish(daemon, Mark::Done, phrase::stopped(*pid, *elapsed)),
             RunEvent::NotRunning { daemon } => {
-                self.finish(daemon, Mark::Quiet, "not running".into())
+                self.finish(daemon, Mark::Quiet, phrase::NOT_RUNNING.into())
             }
             RunEvent::Failed {
                 daemon, elapsed, ..
-            } => self.finish(
-                daemon,
-                Mark::Failed,
-                format!("failed after {}", format_duration(*elapsed)),
-            ),
+            } => self.finish(daemon, Mark::Failed, phrase::failed(*elapsed)),
             RunEvent::Skipped { daemon, cause } => {
-                self.finish(daemon, Mark::Skipped, format!("skipped ({cause})"))
+                self.finish(daemon, Mark::Skipped, phrase::skipped(cause))
             }
             RunEvent::Summary(summary) => self.end(phrase::summary(summary)),
         }

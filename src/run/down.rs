@@ -5,8 +5,8 @@ use std::time::Instant;
 
 use super::schedule::schedule;
 use super::{
-    Action, DownReport, DownResult, RunEvent, SharedReporter, Skip, Summary, controller,
-    is_running, nearest, reachable,
+    Action, DownReport, DownResult, RunEvent, SharedReporter, Skip, Summary, announce, begin_one,
+    controller, count_results, is_running, waits_of,
 };
 use crate::controller::AbortSignal;
 use crate::manifest::{Manifest, ManifestError};
@@ -39,33 +39,17 @@ pub fn stop_exactly(
 ) -> DownReport {
     let clock = Instant::now();
     let order = plan.stop_order(set);
-    reporter.report(&RunEvent::Begin {
-        action: Action::Down,
-        daemons: &order,
-    });
-    let waits: Vec<Vec<String>> = order
-        .iter()
-        .map(|name| {
-            let mut dependents = reachable(plan, name, Plan::dependents);
-            dependents.retain(|other| order.contains(other));
-            plan.stop_order(&dependents)
-        })
-        .collect();
-    for (daemon, waits) in order.iter().zip(&waits) {
-        let waiting_for = nearest(&Plan::dependents(plan, daemon), waits);
-        if !waiting_for.is_empty() {
-            reporter.report(&RunEvent::Waiting {
-                daemon,
-                waiting_for: &waiting_for,
-            });
-        }
-    }
+    let waits = announce(
+        plan,
+        Action::Down,
+        &order,
+        Plan::dependents,
+        Plan::stop_order,
+        reporter,
+    );
     let results = schedule(
         &order,
-        |name| {
-            let at = order.iter().position(|other| other == name);
-            at.map(|at| waits[at].clone()).unwrap_or_default()
-        },
+        |name| waits_of(&order, &waits, name),
         |name| stop_one(manifest, name, reporter, abort),
         |daemon, _, cause| {
             reporter.report(&RunEvent::Skipped { daemon, cause });
@@ -86,15 +70,9 @@ fn stop_one(
     reporter: &SharedReporter,
     abort: &AbortSignal,
 ) -> (DownResult, Option<Skip>) {
-    if abort.is_aborted() {
-        let cause = Skip::Interrupted;
-        reporter.report(&RunEvent::Skipped {
-            daemon,
-            cause: &cause,
-        });
+    if let Some(cause) = begin_one(daemon, reporter, abort) {
         return (DownResult::Skipped(cause.clone()), Some(cause));
     }
-    reporter.report(&RunEvent::Begun { daemon });
     let clock = Instant::now();
     // The stop itself is never aborted: it is bounded by `stop_timeout`.
     let result = controller(manifest, daemon, reporter, &AbortSignal::new())
@@ -128,13 +106,7 @@ fn stop_one(
 }
 
 fn summary(report: &DownReport) -> Summary {
-    let count = |test: fn(&DownResult) -> bool| {
-        report
-            .daemons
-            .iter()
-            .filter(|(_, result)| test(result))
-            .count()
-    };
+    let count = |test| count_results(&report.daemons, test);
     Summary {
         action: Action::Down,
         ready: 0,

@@ -85,6 +85,73 @@ fn reachable(plan: &Plan, name: &str, next: fn(&Plan, &str) -> Vec<String>) -> V
     seen
 }
 
+/// Announces a run over `order` and works out, for each daemon of it (same
+/// index), the daemons of `order` it waits for: those reachable through
+/// `next` (dependencies for `up`, dependents for `down`), in the order
+/// `sort` gives. Reports `Waiting` with the nearest of them for each daemon
+/// that waits at all.
+fn announce(
+    plan: &Plan,
+    action: Action,
+    order: &[String],
+    next: fn(&Plan, &str) -> Vec<String>,
+    sort: fn(&Plan, &[String]) -> Vec<String>,
+    reporter: &SharedReporter,
+) -> Vec<Vec<String>> {
+    reporter.report(&RunEvent::Begin {
+        action,
+        daemons: order,
+    });
+    let waits: Vec<Vec<String>> = order
+        .iter()
+        .map(|name| {
+            let mut others = reachable(plan, name, next);
+            others.retain(|other| order.contains(other));
+            sort(plan, &others)
+        })
+        .collect();
+    for (daemon, waits) in order.iter().zip(&waits) {
+        let waiting_for = nearest(&next(plan, daemon), waits);
+        if !waiting_for.is_empty() {
+            reporter.report(&RunEvent::Waiting {
+                daemon,
+                waiting_for: &waiting_for,
+            });
+        }
+    }
+    waits
+}
+
+/// What `name` waits for: its entry of `waits` (as [`announce`] made them
+/// for `order`).
+fn waits_of(order: &[String], waits: &[Vec<String>], name: &str) -> Vec<String> {
+    let at = order
+        .iter()
+        .position(|other| other == name)
+        .expect("the scheduler only asks about names of the order");
+    waits[at].clone()
+}
+
+/// Reports `Begun` for `daemon`, unless `abort` has fired: then reports it
+/// skipped and returns why.
+fn begin_one(daemon: &str, reporter: &SharedReporter, abort: &AbortSignal) -> Option<Skip> {
+    if abort.is_aborted() {
+        let cause = Skip::Interrupted;
+        reporter.report(&RunEvent::Skipped {
+            daemon,
+            cause: &cause,
+        });
+        return Some(cause);
+    }
+    reporter.report(&RunEvent::Begun { daemon });
+    None
+}
+
+/// How many of a run's results pass `test`.
+fn count_results<R>(results: &[(String, R)], test: fn(&R) -> bool) -> usize {
+    results.iter().filter(|(_, result)| test(result)).count()
+}
+
 /// What to show a daemon waiting for: those of its direct neighbours
 /// (`direct`) that it waits for, or, when it waits only through daemons
 /// outside the run, all of `waits`.

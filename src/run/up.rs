@@ -5,8 +5,8 @@ use std::time::Instant;
 
 use super::schedule::schedule;
 use super::{
-    Action, RunEvent, SharedReporter, Skip, Summary, UpReport, UpResult, controller, nearest,
-    reachable,
+    Action, RunEvent, SharedReporter, Skip, Summary, UpReport, UpResult, announce, begin_one,
+    controller, count_results, waits_of,
 };
 use crate::controller::{AbortSignal, UpOutcome};
 use crate::error::Error;
@@ -28,30 +28,17 @@ pub fn up(
 ) -> Result<UpReport, ManifestError> {
     let clock = Instant::now();
     let order = plan.start_order(&plan.up_set(names)?);
-    reporter.report(&RunEvent::Begin {
-        action: Action::Up,
-        daemons: &order,
-    });
-    let waits: Vec<Vec<String>> = order
-        .iter()
-        .map(|name| {
-            let mut deps = reachable(plan, name, Plan::dependencies);
-            deps.retain(|dep| order.contains(dep));
-            plan.start_order(&deps)
-        })
-        .collect();
-    for (daemon, waits) in order.iter().zip(&waits) {
-        let waiting_for = nearest(&Plan::dependencies(plan, daemon), waits);
-        if !waiting_for.is_empty() {
-            reporter.report(&RunEvent::Waiting {
-                daemon,
-                waiting_for: &waiting_for,
-            });
-        }
-    }
+    let waits = announce(
+        plan,
+        Action::Up,
+        &order,
+        Plan::dependencies,
+        Plan::start_order,
+        reporter,
+    );
     let results = schedule(
         &order,
-        |name| waits[index(&order, name)].clone(),
+        |name| waits_of(&order, &waits, name),
         |name| start_one(manifest, name, reporter, abort),
         |daemon, _, cause| {
             reporter.report(&RunEvent::Skipped { daemon, cause });
@@ -99,28 +86,15 @@ fn recheck(
         .collect()
 }
 
-fn index(order: &[String], name: &str) -> usize {
-    order
-        .iter()
-        .position(|other| other == name)
-        .expect("the scheduler only asks about names of the order")
-}
-
 fn start_one(
     manifest: &Manifest,
     daemon: &str,
     reporter: &SharedReporter,
     abort: &AbortSignal,
 ) -> (UpResult, Option<Skip>) {
-    if abort.is_aborted() {
-        let cause = Skip::Interrupted;
-        reporter.report(&RunEvent::Skipped {
-            daemon,
-            cause: &cause,
-        });
+    if let Some(cause) = begin_one(daemon, reporter, abort) {
         return (UpResult::Skipped(cause.clone()), Some(cause));
     }
-    reporter.report(&RunEvent::Begun { daemon });
     let clock = Instant::now();
     match controller(manifest, daemon, reporter, abort).and_then(|controller| controller.up()) {
         Ok(UpOutcome::Started(started)) => {
@@ -151,13 +125,7 @@ fn start_one(
 }
 
 fn summary(report: &UpReport) -> Summary {
-    let count = |test: fn(&UpResult) -> bool| {
-        report
-            .daemons
-            .iter()
-            .filter(|(_, result)| test(result))
-            .count()
-    };
+    let count = |test| count_results(&report.daemons, test);
     Summary {
         action: Action::Up,
         ready: count(|result| matches!(result, UpResult::Started(_))),

@@ -1,7 +1,9 @@
-//! Helpers shared by the integration tests: the test-only programs of the
-//! `devup-testbins` crate (built on first use), temp dirs, free loopback
-//! ports, waiting for a condition, and finding a test's processes by a tag
-//! in their command line.
+//! Helpers shared by the controller integration tests: the test-only
+//! programs of the `devup-testbins` crate (built on first use), temp dirs,
+//! free loopback ports, waiting for a condition, finding a test's processes
+//! by a tag in their command line, builders for a fake daemon
+//! ([`fake`], [`daemonizing`], [`listening`]) and the assertions the tests
+//! share ([`assert_nothing_running`], [`start_failure_reason`], ...).
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
@@ -101,6 +103,12 @@ pub fn wait_until(what: &str, seconds: u64, mut condition: impl FnMut() -> bool)
         assert!(Instant::now() < deadline, "timed out waiting until {what}");
         std::thread::sleep(Duration::from_millis(5));
     }
+}
+
+/// Waits (up to 30 s) until some process carries `tag`; `what` names that
+/// moment in the failure message.
+pub fn wait_until_tagged_runs(what: &str, tag: &str) {
+    wait_until(what, 30, || !processes_tagged(tag).is_empty());
 }
 
 /// A tag unique to this call, to pass as `--tag TAG` to the fake daemon.
@@ -219,6 +227,55 @@ pub fn fake(dir: &TempDir, tag: &str, args: &[&str]) -> devup::DaemonControllerB
     devup::DaemonController::builder("fake")
         .dir(dir.path())
         .start_command(fake_command(tag, args))
+}
+
+/// A builder for a fake daemon that forks into the background and writes
+/// `fake.pid`, the pid file the builder watches: `fake-daemon --tag TAG
+/// --daemonize --pid-file fake.pid ARGS...`.
+pub fn daemonizing(dir: &TempDir, tag: &str, args: &[&str]) -> devup::DaemonControllerBuilder {
+    let argv = [&["--daemonize", "--pid-file", "fake.pid"][..], args].concat();
+    fake(dir, tag, &argv).pid_file("fake.pid")
+}
+
+/// A [`daemonizing`] fake daemon that listens on `address` and is ready
+/// once it accepts a TCP connection there.
+pub fn listening(
+    dir: &TempDir,
+    tag: &str,
+    address: &str,
+    args: &[&str],
+) -> devup::DaemonControllerBuilder {
+    let argv = [&["--listen", address][..], args].concat();
+    daemonizing(dir, tag, &argv).ping(devup::Ping::tcp(address))
+}
+
+/// Asserts that no process carries `tag` right now (no waiting: see
+/// [`assert_none_left`] for that).
+#[track_caller]
+pub fn assert_nothing_running(tag: &str) {
+    let left = processes_tagged(tag);
+    assert!(
+        left.is_empty(),
+        "processes of {tag} still running: {left:?}"
+    );
+}
+
+/// The reason of a `StartFailed`; any other result fails the test.
+#[track_caller]
+pub fn start_failure_reason<T: std::fmt::Debug>(result: &devup::Result<T>) -> String {
+    match result {
+        Err(devup::Error::StartFailed { reason, .. }) => reason.clone(),
+        other => panic!("expected StartFailed, got {other:?}"),
+    }
+}
+
+/// Asserts that `result` is the `Interrupted` error of the daemon "fake".
+#[track_caller]
+pub fn assert_interrupted<T: std::fmt::Debug>(result: devup::Result<T>) {
+    match result {
+        Err(devup::Error::Interrupted { daemon }) => assert_eq!(daemon, "fake"),
+        other => panic!("expected Interrupted, got {other:?}"),
+    }
 }
 
 /// A test's processes: a unique tag, SIGKILLed when the test ends.
