@@ -121,6 +121,27 @@ fn a_missing_program_fails_the_start() {
 }
 
 #[test]
+fn a_detached_daemon_without_a_ping_that_cannot_be_executed_is_never_ready() {
+    // Without a ping, ready means "its pid is alive": the pid must be the
+    // executed program's, not the forked copy of devup before its execve.
+    let dir = TempDir::new();
+    std::fs::write(dir.join("not-executable"), "#!/bin/sh\n").unwrap();
+    for _ in 0..20 {
+        let daemon = devup::DaemonController::builder("fake")
+            .dir(dir.path())
+            .daemonize(true)
+            .start_command(["./not-executable"])
+            .build()
+            .unwrap();
+        let (reason, _, _) = start_failed(daemon.start());
+        assert!(
+            reason.starts_with("cannot run `./not-executable`: Permission denied"),
+            "{reason}"
+        );
+    }
+}
+
+#[test]
 fn a_daemon_that_dies_after_daemonizing_fails_the_start_at_once() {
     let dir = TempDir::new();
     let (tag, _cleanup) = tagged();

@@ -225,13 +225,33 @@ unsafe fn helper_main(start: &PreparedStart, reports: RawFd, parent: libc::pid_t
         let mut default_action: libc::sigaction = std::mem::zeroed();
         default_action.sa_sigaction = libc::SIG_DFL;
         libc::sigaction(libc::SIGCHLD, &default_action, std::ptr::null_mut());
+        // G's end of this pipe is close-on-exec: H's read returns when G
+        // has executed the start command (or died trying), so SPAWNED never
+        // names a process that is still a copy of devup. Without it, a
+        // `daemonize: true` daemon without a ping, whose readiness is "its
+        // pid is alive", could be declared ready before its execve failed.
+        let mut exec_sync = [-1 as libc::c_int; 2];
+        let synced = libc::pipe2(exec_sync.as_mut_ptr(), libc::O_CLOEXEC) == 0;
         let child = libc::fork();
         if child == 0 {
+            if synced {
+                libc::close(exec_sync[0]);
+            }
             start_command_main(start, reports, &default_action);
+        }
+        if synced {
+            libc::close(exec_sync[1]);
         }
         if child < 0 {
             report(reports, Record::FORK_FAILED, 0, errno());
             libc::_exit(1);
+        }
+        if synced {
+            let mut byte = 0u8;
+            while libc::read(exec_sync[0], (&raw mut byte).cast(), 1) < 0 && errno() == libc::EINTR
+            {
+            }
+            libc::close(exec_sync[0]);
         }
         report(reports, Record::SPAWNED, child, 0);
         loop {
