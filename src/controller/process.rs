@@ -87,6 +87,29 @@ pub(crate) fn start_time(start_ticks: u64) -> SystemTime {
         .unwrap_or(SystemTime::UNIX_EPOCH)
 }
 
+/// A number that names the process `pid` and no other process of this boot:
+/// the inode of a pidfd of it, which pidfs (Linux 6.9+) gives each process
+/// anew, even one that reuses a pid within the same clock tick (which start
+/// ticks cannot tell apart). On older kernels every pidfd shares one inode,
+/// so the number says nothing (it is always equal), and it is `None` when
+/// no pidfd can be opened.
+pub(crate) fn identity(pid: u32) -> Option<u64> {
+    use std::os::fd::{FromRawFd, OwnedFd};
+    if pid <= 1 || pid > i32::MAX as u32 {
+        return None;
+    }
+    // SAFETY: pidfd_open takes a pid and flags and returns a new fd or -1.
+    let fd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid as libc::pid_t, 0) };
+    if fd < 0 {
+        return None;
+    }
+    // SAFETY: the kernel just gave us this fd; nobody else owns it.
+    let fd = unsafe { OwnedFd::from_raw_fd(fd as i32) };
+    let file = std::fs::File::from(fd);
+    use std::os::unix::fs::MetadataExt;
+    file.metadata().ok().map(|meta| meta.ino())
+}
+
 /// The kernel's boot id: start ticks compare only within one boot. Read
 /// once per process (it cannot change while the process runs).
 pub(crate) fn boot_id() -> &'static str {

@@ -3,7 +3,9 @@
 //! written for. A pid is taken as reused, so stale, when devup's state file
 //! says it started a process with this pid at another time, or, when devup
 //! did not record this pid, when its process started after the pid file was
-//! last written.
+//! last written. Start times count clock ticks (10 ms), so the state file
+//! also records the process's pidfd inode, which tells apart a process that
+//! reused the pid within the same tick (see `process::identity`).
 
 use std::time::Duration;
 
@@ -65,7 +67,11 @@ pub(crate) fn check(spec: &DaemonSpec) -> Result<PidCheck> {
     let recorded = StartedState::read(&spec.state_file)
         .filter(|state| state.pid == pid && state.boot_id == process::boot_id());
     match recorded {
-        Some(state) if state.start_ticks == stat.start_ticks => {}
+        Some(state)
+            if state.start_ticks == stat.start_ticks
+                && state.process_id.is_none_or(|recorded| {
+                    process::identity(pid).is_none_or(|now| now == recorded)
+                }) => {}
         Some(_) => {
             return stale(format!(
                 "pid {pid} belongs to another process than the one devup started"

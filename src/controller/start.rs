@@ -110,6 +110,7 @@ impl DaemonController {
                 pid,
                 start_ticks,
                 boot_id: process::boot_id().to_string(),
+                process_id: process::identity(pid),
             };
             // Written before the tree is released: a daemon whose state
             // cannot be recorded (a full disk) is killed, not left running.

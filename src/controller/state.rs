@@ -19,6 +19,10 @@ pub(crate) struct StartedState {
     pub start_ticks: u64,
     /// The boot the ticks count from.
     pub boot_id: String,
+    /// The pidfd inode of the process (see `process::identity`): tells it
+    /// from a process that reused its pid within the same clock tick.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub process_id: Option<u64>,
 }
 
 impl StartedState {
