@@ -5,7 +5,7 @@
 //! without pidfd support, short polling). This is the only place that sends
 //! signals to a daemon.
 
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 use std::time::{Duration, Instant};
 
 use super::process;
@@ -44,6 +44,11 @@ impl ProcessHandle {
             start_ticks: stat.start_ticks,
             pidfd,
         })
+    }
+
+    /// The pidfd, to poll on (readable once the process has exited).
+    pub(crate) fn pidfd(&self) -> Option<RawFd> {
+        self.pidfd.as_ref().map(AsRawFd::as_raw_fd)
     }
 
     /// True while the process runs (a zombie does not).

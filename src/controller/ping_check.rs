@@ -6,11 +6,15 @@
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
+use std::os::fd::RawFd;
 use std::os::unix::net::UnixStream;
-use std::time::Duration;
+use std::os::unix::process::{CommandExt, ExitStatusExt};
+use std::process::Stdio;
+use std::time::{Duration, Instant};
 
-use super::run_command::{self, RunEnd};
-use super::{DaemonSpec, Ping, output_file};
+use super::handle::ProcessHandle;
+use super::run_command;
+use super::{CommandLine, DaemonSpec, Ping, output_file};
 
 /// How long one TCP connection attempt may take.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(1);
@@ -25,16 +29,76 @@ pub(crate) fn attempt(spec: &DaemonSpec, ping: &Ping, budget: Duration) -> bool 
         Ping::Tcp(address) => tcp(address),
         Ping::Unix(path) => UnixStream::connect(path).is_ok(),
         Ping::Http(url) => http(url),
-        Ping::Command(command) => {
-            let timeout = budget.min(COMMAND_TIMEOUT).max(Duration::from_millis(100));
-            matches!(
-                run_command::run(spec, command, timeout, None, false),
-                Ok(run) if matches!(run.end, RunEnd::Exited(status) if output_file::is_success(status))
-            )
-        }
+        Ping::Command(command) => self::command(spec, command, budget, None, || false),
         Ping::Custom(check) => check(),
         Ping::Log(_) | Ping::Notify => true,
     }
+}
+
+/// Runs a `command` ping once: true when it exits 0 within its timeout
+/// (`budget`, at most `COMMAND_TIMEOUT`). While it runs, this waits on its
+/// exit and on `wake` (the start tree's report pipe) together, and asks
+/// `interrupted` after each wake-up (and every 50 ms, for the abort signal):
+/// a ping stuck on a foreign listener must not hide that the daemon died.
+/// An interrupted or timed-out ping is killed with its whole process group
+/// (it leads one), so whatever it spawned goes too.
+pub(crate) fn command(
+    spec: &DaemonSpec,
+    command: &CommandLine,
+    budget: Duration,
+    wake: Option<RawFd>,
+    mut interrupted: impl FnMut() -> bool,
+) -> bool {
+    let timeout = budget.min(COMMAND_TIMEOUT).max(Duration::from_millis(100));
+    let mut cmd = run_command::command_for(spec, command);
+    cmd.stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .process_group(0);
+    let Ok(mut child) = cmd.spawn() else {
+        return false;
+    };
+    let deadline = Instant::now() + timeout;
+    let handle = ProcessHandle::open(child.id(), None);
+    loop {
+        match child.try_wait() {
+            Ok(Some(status)) => return output_file::is_success(status.into_raw()),
+            Ok(None) => {}
+            Err(_) => break,
+        }
+        if Instant::now() >= deadline || interrupted() {
+            break;
+        }
+        let mut polls: Vec<libc::pollfd> = handle
+            .as_ref()
+            .and_then(ProcessHandle::pidfd)
+            .into_iter()
+            .chain(wake)
+            .map(|fd| libc::pollfd {
+                fd,
+                events: libc::POLLIN,
+                revents: 0,
+            })
+            .collect();
+        // Without a pidfd, the child's exit is polled for every 5 ms.
+        let slice = if handle.as_ref().and_then(ProcessHandle::pidfd).is_some() {
+            Duration::from_millis(50)
+        } else {
+            Duration::from_millis(5)
+        };
+        let millis = deadline
+            .saturating_duration_since(Instant::now())
+            .min(slice)
+            .as_millis()
+            .max(1) as libc::c_int;
+        // SAFETY: a vector of pollfds that lives across the call.
+        unsafe { libc::poll(polls.as_mut_ptr(), polls.len() as libc::nfds_t, millis) };
+    }
+    // The child is not reaped yet, so its pid (= its group id) is still
+    // ours: the group cannot be someone else's.
+    // SAFETY: killpg with our own unreaped child's group id (> 1).
+    unsafe { libc::killpg(child.id() as libc::pid_t, libc::SIGKILL) };
+    let _ = child.wait();
+    false
 }
 
 /// For pings that connect to an address (`tcp`, `unix`, `http`): the

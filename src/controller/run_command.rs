@@ -1,5 +1,5 @@
-//! Running a short command of a daemon (`before_start`, `stop`, a `command`
-//! ping) and waiting for it with a timeout: the daemon's `dir` and `env`,
+//! Running a short command of a daemon (`before_start`, `stop`; a `command`
+//! ping only borrows [`command_for`], see `ping_check.rs`) and waiting for it with a timeout: the daemon's `dir` and `env`,
 //! stdin from /dev/null, stdout and stderr captured in order (or discarded),
 //! in its own process group so that a command past its timeout is killed
 //! with everything it started.
@@ -45,19 +45,8 @@ pub(crate) fn command_for(spec: &DaemonSpec, command: &CommandLine) -> Command {
     cmd
 }
 
-/// Runs `command` to its end, or kills its process group after `timeout` or
-/// when `abort` fires.
-pub(crate) fn run(
-    spec: &DaemonSpec,
-    command: &CommandLine,
-    timeout: Duration,
-    abort: Option<&AbortSignal>,
-    capture: bool,
-) -> std::io::Result<CommandRun> {
-    run_with_env(spec, command, timeout, abort, capture, &[])
-}
-
-/// [`run`] with `extra_env` added to the command's environment.
+/// Runs `command`, with `extra_env` added to its environment, to its end,
+/// or kills its process group after `timeout` or when `abort` fires.
 pub(crate) fn run_with_env(
     spec: &DaemonSpec,
     command: &CommandLine,

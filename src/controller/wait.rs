@@ -6,8 +6,11 @@
 //! interval (1 ms doubling, up to a hundredth of the time the start has
 //! taken so far, a fiftieth after 0.5 s, 100 ms after 2.5 s), so readiness
 //! is noticed within a few milliseconds while a slow daemon costs little
-//! CPU. It decides; it does
-//! not clean up (`start.rs` does).
+//! CPU. A wake-up re-runs the cheap checks (reports, log lines, pid file)
+//! at once, but the ping keeps its own schedule, reset only by a new pid:
+//! a daemon that logs every request would otherwise be pinged once per log
+//! line it writes. A `command` ping in flight is killed when a report ends
+//! the start. It decides; it does not clean up (`start.rs` does).
 
 use std::fs::File;
 use std::time::{Duration, Instant};
@@ -20,7 +23,9 @@ use super::notify::NotifySocket;
 use super::output_file::{describe_wait_status, is_success};
 use super::running::{self, PidCheck};
 use super::start_tree::{Report, StartTree};
-use super::{AbortSignal, DaemonSpec, Event, Ping, format_duration, pid_file, ping_check};
+use super::{
+    AbortSignal, CommandLine, DaemonSpec, Event, Ping, format_duration, pid_file, ping_check,
+};
 
 /// How a start's wait ended.
 #[derive(Debug)]
@@ -129,6 +134,13 @@ impl StartWait<'_> {
             _ => Duration::from_millis(1),
         };
         let mut interval = min_interval;
+        // The ping's own schedule, apart from `interval`: a wake-up (a log
+        // line, a report) re-runs the cheap checks above the ping, but only
+        // a new pid resets when the next attempt is due. Otherwise a daemon
+        // that logs each request it serves would wake the loop with every
+        // ping and be pinged again at once, thousands of times a second.
+        let mut ping_interval = min_interval;
+        let mut next_ping = Instant::now();
         let mut progress = Progress::default();
         let mut log_matched = false;
         let mut notified = false;
@@ -165,6 +177,8 @@ impl StartWait<'_> {
                 return WaitEnd::Aborted;
             }
             let now = Instant::now();
+            // When the next ping attempt is due, while one is awaited.
+            let mut ping_due = None;
             let check = match &running_child {
                 Some(check) => check.clone(),
                 None => match running::check(spec) {
@@ -182,20 +196,42 @@ impl StartWait<'_> {
                         watch = FileWatch::new(&[]);
                     }
                 }
+                if seen_pid != Some(pid) {
+                    // A pid file appeared or now names another process:
+                    // ping it at once, then on the growing schedule.
+                    ping_interval = min_interval;
+                    next_ping = now;
+                }
                 seen_pid = Some(pid);
                 if !told_ping && spec.ping.is_some() {
                     told_ping = true;
-                    interval = min_interval;
                     (self.emit)(Event::WaitingForPing { pid });
                 }
                 let ready = match &spec.ping {
                     None => true,
                     Some(Ping::Log(_)) => log_matched,
                     Some(Ping::Notify) => notified,
+                    Some(_) if now < next_ping => false,
                     Some(ping) => {
-                        ping_check::attempt(spec, ping, deadline.saturating_duration_since(now))
+                        let budget = deadline.saturating_duration_since(now);
+                        let ready = match ping {
+                            Ping::Command(command) => {
+                                match self.command_ping(command, budget, &mut progress) {
+                                    Ok(ready) => ready,
+                                    Err(end) => return end,
+                                }
+                            }
+                            _ => ping_check::attempt(spec, ping, budget),
+                        };
+                        ping_interval = (ping_interval * 2)
+                            .min(max_interval(self.started.elapsed(), min_interval));
+                        next_ping = Instant::now() + ping_interval;
+                        ready
                     }
                 };
+                if !matches!(spec.ping, None | Some(Ping::Log(_) | Ping::Notify)) {
+                    ping_due = Some(next_ping);
+                }
                 if ready {
                     // The start command may have failed just before the
                     // daemon became ready: its exit must not be missed.
@@ -243,10 +279,16 @@ impl StartWait<'_> {
                 }
                 format!("a valid pid file at {}", spec.pid_file.display())
             };
+            // A ping attempt may have taken a while: the time is taken anew.
+            let now = Instant::now();
             if now >= deadline {
                 return WaitEnd::TimedOut(waiting_for);
             }
-            let woken = self.sleep(&watch, interval.min(deadline - now));
+            let nap = match ping_due {
+                Some(due) => due.saturating_duration_since(now),
+                None => interval,
+            };
+            let woken = self.sleep(&watch, nap.min(deadline - now));
             interval = if woken {
                 min_interval
             } else {
@@ -313,6 +355,28 @@ impl StartWait<'_> {
             }
         }
         None
+    }
+
+    /// One attempt of a `command` ping, cut short (the command killed) when
+    /// a report ends the start, no process of the start is left, or the
+    /// abort signal fires; `Err` holds the end a report brought.
+    fn command_ping(
+        &mut self,
+        command: &CommandLine,
+        budget: Duration,
+        progress: &mut Progress,
+    ) -> Result<bool, WaitEnd> {
+        let spec = self.spec;
+        let wake = (!self.tree.is_closed()).then(|| self.tree.fd());
+        let mut end = None;
+        let ready = ping_check::command(spec, command, budget, wake, || {
+            end = self.take_reports(progress);
+            end.is_some() || progress.all_gone || self.abort.is_aborted()
+        });
+        match end {
+            Some(end) => Err(end),
+            None => Ok(ready),
+        }
     }
 
     /// Before declaring ready (`daemonize: false`): a start command that
