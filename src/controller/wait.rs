@@ -21,6 +21,7 @@ use super::excerpt::{self, LogFollower};
 use super::file_watch::FileWatch;
 use super::notify::NotifySocket;
 use super::output_file::{describe_wait_status, is_success};
+use super::process;
 use super::running::{self, PidCheck};
 use super::start_tree::{Report, StartTree};
 use super::{
@@ -238,6 +239,11 @@ impl StartWait<'_> {
                     if let Some(end) = self.settle_command_exit(&mut progress) {
                         return end;
                     }
+                    if spec.daemonize
+                        && let Some(end) = self.confirm_alive(pid, &mut progress, deadline)
+                    {
+                        return end;
+                    }
                     return WaitEnd::Ready { pid, start_ticks };
                 }
                 match &spec.ping {
@@ -396,6 +402,40 @@ impl StartWait<'_> {
                 || Instant::now() >= deadline
             {
                 return None;
+            }
+            let mut poll = libc::pollfd {
+                fd: self.tree.fd(),
+                events: libc::POLLIN,
+                revents: 0,
+            };
+            // SAFETY: one pollfd that lives across the call.
+            unsafe { libc::poll(&mut poll, 1, 10) };
+        }
+    }
+
+    /// Before declaring a `daemonize: true` daemon ready (without a ping,
+    /// "ready" is "executed and alive", seen once): its exit must not have
+    /// been missed. The reports are drained; a daemon that is a zombie or
+    /// gone has exited, and the start helper, which reaps it, reports its
+    /// status at once, so the wait for that report is short and the status
+    /// names the failure. No fixed delay: a daemon still alive now is ready.
+    fn confirm_alive(
+        &mut self,
+        pid: u32,
+        progress: &mut Progress,
+        deadline: Instant,
+    ) -> Option<WaitEnd> {
+        loop {
+            if let Some(end) = self.take_reports(progress) {
+                return Some(end);
+            }
+            if process::stat(pid).is_some_and(|stat| stat.is_alive()) {
+                return None;
+            }
+            if self.tree.is_closed() || Instant::now() >= deadline {
+                return Some(WaitEnd::Failed(format!(
+                    "the daemon (pid {pid}) exited before it was ready"
+                )));
             }
             let mut poll = libc::pollfd {
                 fd: self.tree.fd(),
