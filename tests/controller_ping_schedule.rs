@@ -120,3 +120,41 @@ fn a_command_ping_in_flight_is_cut_short_when_the_daemon_dies() {
     );
     assert_none_left(&tag, 10);
 }
+
+#[test]
+fn a_command_ping_in_flight_is_cut_short_by_the_abort_signal() {
+    let dir = TempDir::new();
+    let (tag, _cleanup) = tagged();
+    let (ping_tag, _ping_cleanup) = tagged();
+    let abort = devup::AbortSignal::new();
+    let trigger = abort.clone();
+    let running = ping_tag.clone();
+    // Aborted as soon as the ping runs; a ping let run on leaves its mark
+    // 2 s later, well within its own 5 s timeout.
+    let daemon = fake(&dir, &tag, &["--hang"])
+        .daemonize(true)
+        .pid_file("fake.pid")
+        .ping(Ping::command(vec![
+            "sh".to_string(),
+            "-c".to_string(),
+            "sleep 2; touch ran-on; sleep 20".to_string(),
+            ping_tag.clone(),
+        ]))
+        .start_timeout(Duration::from_secs(60))
+        .start_abort_timeout(Duration::from_secs(5))
+        .abort_signal(abort)
+        .build()
+        .unwrap();
+    let aborter = std::thread::spawn(move || {
+        wait_until_tagged_runs("the command ping runs", &running);
+        trigger.abort();
+    });
+    assert_interrupted(daemon.start());
+    aborter.join().unwrap();
+    assert_none_left(&ping_tag, 10);
+    assert!(
+        !dir.join("ran-on").exists(),
+        "the command ping ran on after the start was aborted"
+    );
+    assert_none_left(&tag, 10);
+}
