@@ -294,16 +294,30 @@ fn copy_tree(from: &Path, to: &Path) {
         if source.is_dir() {
             copy_tree(&source, &target);
         } else {
-            fs::copy(&source, &target).expect("copying an example file");
             let executable = source.metadata().map(|m| m.mode() & 0o111 != 0);
             let mode = if executable.unwrap_or(false) {
+                copy_executable(&source, &target);
                 0o755
             } else {
+                fs::copy(&source, &target).expect("copying an example file");
                 0o644
             };
             fs::set_permissions(&target, fs::Permissions::from_mode(mode)).expect("chmod");
         }
     }
+}
+
+/// Copies a program with `cp`, not in this process: a file this process
+/// writes may still be open for writing in a child another test thread
+/// forked meanwhile (until that child execs), and executing it then fails
+/// with "text file busy". Once `cp` exited, nobody has the copy open.
+fn copy_executable(source: &Path, target: &Path) {
+    let status = Command::new("cp")
+        .arg(source)
+        .arg(target)
+        .status()
+        .expect("running cp");
+    assert!(status.success(), "cp {} failed", source.display());
 }
 
 /// Runs `command` with its output in files (a daemon that keeps an
