@@ -2,6 +2,7 @@
 //! (nothing half-started survives), ready daemons stay running, and devup
 //! exits 128 + the signal.
 
+mod ports;
 mod support;
 
 use nix::sys::signal::Signal;

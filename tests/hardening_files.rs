@@ -10,6 +10,7 @@
 #![allow(clippy::result_large_err)] // thread results carry devup::Error
 
 mod common;
+mod ports;
 mod support;
 
 use std::os::unix::fs::{FileTypeExt, PermissionsExt, symlink};

@@ -90,10 +90,10 @@ impl Drop for TempDir {
     }
 }
 
-/// A loopback address with a port nobody listens on right now.
+/// A loopback address with a port nobody listens on right now and no other
+/// test of this process got (see `tests/ports`).
 pub fn free_address() -> String {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("binding 127.0.0.1:0");
-    listener.local_addr().expect("local_addr").to_string()
+    format!("127.0.0.1:{}", crate::ports::free_port())
 }
 
 /// Waits until `condition` holds, failing the test after `seconds`.

@@ -8,7 +8,6 @@ pub mod procs;
 
 use std::ffi::OsStr;
 use std::fs;
-use std::net::TcpListener;
 use std::os::unix::fs::{DirBuilderExt, MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -50,12 +49,10 @@ pub fn find_program(program: &str) -> Option<PathBuf> {
         .find(|candidate| candidate.is_file())
 }
 
-/// A free TCP port on 127.0.0.1 (the kernel's choice; released at once).
+/// A free TCP port on 127.0.0.1, never one another test of this process
+/// got (see `tests/ports`).
 pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|listener| listener.local_addr())
-        .expect("binding 127.0.0.1:0")
-        .port()
+    crate::ports::free_port()
 }
 
 /// Polls `condition` until it holds; panics with `what` past `deadline`.

@@ -59,12 +59,10 @@ pub fn fake_daemon() -> PathBuf {
         .clone()
 }
 
-/// A free loopback port (nobody listens on it right now).
+/// A free loopback port, never one another test of this process got
+/// (see `tests/ports`).
 pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|listener| listener.local_addr())
-        .expect("binding 127.0.0.1:0")
-        .port()
+    crate::ports::free_port()
 }
 
 /// Waits until `condition` holds, failing the test after [`DEADLINE`].
