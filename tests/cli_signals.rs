@@ -2,6 +2,7 @@
 //! (nothing half-started survives), ready daemons stay running, and devup
 //! exits 128 + the signal.
 
+mod dispositions;
 mod ports;
 mod support;
 

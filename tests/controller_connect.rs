@@ -2,6 +2,7 @@
 //! `status()` tells running, unresponsive, stopped and stale apart.
 
 mod common;
+mod dispositions;
 mod ports;
 
 use std::net::TcpStream;

@@ -3,6 +3,7 @@
 //! reported, and their pids are never signalled.
 
 mod common;
+mod dispositions;
 mod ports;
 
 use std::path::Path;

@@ -2,6 +2,7 @@
 //! holding the ping's address is never mistaken for the daemon.
 
 mod common;
+mod dispositions;
 mod ports;
 
 use std::sync::Arc;

@@ -6,6 +6,7 @@
 #![allow(clippy::result_large_err)]
 
 mod common;
+mod dispositions;
 mod ports;
 
 use std::collections::BTreeMap;

@@ -2,6 +2,7 @@
 //! a running daemon is not started twice; what a successful start leaves.
 
 mod common;
+mod dispositions;
 mod ports;
 
 use common::*;

@@ -10,6 +10,7 @@
 #![allow(clippy::result_large_err)] // thread results carry devup::Error
 
 mod common;
+mod dispositions;
 mod ports;
 mod support;
 

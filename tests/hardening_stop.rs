@@ -4,6 +4,7 @@
 //! dependency that dies while its dependent starts is reported, never taken
 //! for ready.
 
+mod dispositions;
 mod ports;
 mod support;
 

@@ -58,6 +58,7 @@ pub struct TempDir(PathBuf);
 
 impl TempDir {
     pub fn new() -> TempDir {
+        crate::dispositions::reset();
         static COUNTER: AtomicU64 = AtomicU64::new(0);
         let path = std::env::temp_dir().join(format!(
             "devup-t{}-{}",
@@ -113,6 +114,7 @@ pub fn wait_until_tagged_runs(what: &str, tag: &str) {
 
 /// A tag unique to this call, to pass as `--tag TAG` to the fake daemon.
 pub fn unique_tag() -> String {
+    crate::dispositions::reset();
     static COUNTER: AtomicU64 = AtomicU64::new(0);
     format!(
         "tag-{}-{}",

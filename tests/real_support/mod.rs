@@ -20,6 +20,7 @@ const DEVUP_DEADLINE: Duration = Duration::from_secs(180);
 /// True when every program is installed. Otherwise prints a skip notice and
 /// returns false, except under `CI=true`, where a missing daemon is a failure.
 pub fn require(test: &str, programs: &[&str]) -> bool {
+    crate::dispositions::reset();
     let missing: Vec<&str> = programs
         .iter()
         .copied()
@@ -128,6 +129,7 @@ impl Example {
     /// Copies `examples/` and selects `examples/NAME`; `env` is added to every
     /// `devup` run (the ports).
     pub fn new(name: &str, env: &[(&str, String)]) -> Example {
+        crate::dispositions::reset();
         static COUNTER: AtomicUsize = AtomicUsize::new(0);
         let nanos = SystemTime::now()
             .duration_since(UNIX_EPOCH)

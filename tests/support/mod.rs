@@ -116,6 +116,7 @@ impl Project {
 
     /// A project whose manifest is called `file`.
     pub fn with_file(file: &str, manifest: &str) -> Project {
+        crate::dispositions::reset();
         static COUNTER: AtomicU64 = AtomicU64::new(0);
         let unique = format!(
             "{}-{}",
@@ -276,6 +277,7 @@ pub struct Run {
 
 impl Run {
     fn new(program: PathBuf, dir: &Path) -> Run {
+        crate::dispositions::reset();
         let mut command = Command::new(program);
         command
             .current_dir(dir)
