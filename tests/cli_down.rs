@@ -1,6 +1,8 @@
 //! `devup down` and `devdown`: reverse dependency order, running dependents
 //! first, not-running daemons are a success.
 
+mod dispositions;
+mod ports;
 mod support;
 
 use support::{Project, recorders};

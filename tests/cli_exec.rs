@@ -2,6 +2,8 @@
 //! this call started are stopped afterwards, even when CMD fails or devup
 //! is interrupted.
 
+mod dispositions;
+mod ports;
 mod support;
 
 use nix::sys::signal::Signal;

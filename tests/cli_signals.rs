@@ -2,6 +2,8 @@
 //! (nothing half-started survives), ready daemons stay running, and devup
 //! exits 128 + the signal.
 
+mod dispositions;
+mod ports;
 mod support;
 
 use nix::sys::signal::Signal;
@@ -85,9 +87,13 @@ fn daemons_and_their_before_start_get_no_blocked_signals() {
 
 #[test]
 fn a_second_ctrl_c_kills_a_start_that_ignores_sigterm() {
+    // The trap writes its file with a builtin, never a child process: the
+    // abort sends SIGTERM to every process that appears in the start's tree
+    // (that is its job), so a `touch` forked by the trap could be killed
+    // before it creates the file, and the test would wait for it in vain.
     let project = Project::new(
-        "daemons:\n  stubborn:\n    daemonize: true\n    start_abort_timeout: 10m\n    \
-         start: |\n      : {tag}-stubborn\n      trap 'touch term.received' TERM\n      \
+        "daemons:\n  stubborn:\n    daemonize: true\n    start_abort_timeout: 2m\n    \
+         start: |\n      : {tag}-stubborn\n      trap ': > term.received' TERM\n      \
          touch stubborn.spawned\n      while :; do sleep 1 & wait $!; done\n    \
          ping: { command: \"false\" }\n",
     );
@@ -100,7 +106,7 @@ fn a_second_ctrl_c_kills_a_start_that_ignores_sigterm() {
         project.path("term.received").exists()
     });
     running.signal_group(Signal::SIGINT);
-    // Without the second Ctrl-C this would take start_abort_timeout (10m);
+    // Without the second Ctrl-C this would take start_abort_timeout (2m);
     // `finish` fails the test after 30s.
     running.finish().exits(130);
     let survivors = project.processes_with(&format!("{}-stubborn", project.tag()));

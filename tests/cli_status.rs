@@ -1,6 +1,8 @@
 //! `devup status [NAME...] [--json]`: states, pids, uptimes; exit 0 when all
 //! run, 3 otherwise.
 
+mod dispositions;
+mod ports;
 mod support;
 
 use support::{Project, recorder};

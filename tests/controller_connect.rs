@@ -2,6 +2,8 @@
 //! `status()` tells running, unresponsive, stopped and stale apart.
 
 mod common;
+mod dispositions;
+mod ports;
 
 use std::net::TcpStream;
 use std::time::Duration;

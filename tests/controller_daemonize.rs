@@ -3,6 +3,8 @@
 //! the log file (default paths under `.devup/`), and stops the whole group.
 
 mod common;
+mod dispositions;
+mod ports;
 
 use std::time::Duration;
 

@@ -2,6 +2,8 @@
 //! the log lines of this start, and nothing it spawned is left running.
 
 mod common;
+mod dispositions;
+mod ports;
 
 use std::time::Duration;
 

@@ -3,6 +3,8 @@
 //! reported, and their pids are never signalled.
 
 mod common;
+mod dispositions;
+mod ports;
 
 use std::path::Path;
 use std::process::{Child, Command, Stdio};

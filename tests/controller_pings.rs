@@ -2,6 +2,8 @@
 //! holding the ping's address is never mistaken for the daemon.
 
 mod common;
+mod dispositions;
+mod ports;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};

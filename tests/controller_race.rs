@@ -6,6 +6,8 @@
 #![allow(clippy::result_large_err)]
 
 mod common;
+mod dispositions;
+mod ports;
 
 use std::collections::BTreeMap;
 use std::process::{Command, Stdio};

@@ -2,6 +2,8 @@
 //! a running daemon is not started twice; what a successful start leaves.
 
 mod common;
+mod dispositions;
+mod ports;
 
 use common::*;
 use devup::{DaemonState, Error, Event};

@@ -2,6 +2,8 @@
 //! success; past `stop_timeout`, SIGKILL; the pid file is removed.
 
 mod common;
+mod dispositions;
+mod ports;
 
 use std::time::Duration;
 

@@ -10,6 +10,8 @@
 #![allow(clippy::result_large_err)] // thread results carry devup::Error
 
 mod common;
+mod dispositions;
+mod ports;
 mod support;
 
 use std::os::unix::fs::{FileTypeExt, PermissionsExt, symlink};
@@ -109,9 +111,18 @@ fn an_unwritable_project_directory_is_an_error_naming_the_path_for_an_unprivileg
     );
     std::fs::set_permissions(project.dir(), std::fs::Permissions::from_mode(0o755)).unwrap();
     // A copy nobody can run wherever the build is (the checkout may not be
-    // readable by nobody); the project dir stays root's and 0755.
+    // readable by nobody); the project dir stays root's and 0755. `cp`
+    // writes it, not this process: a copy written here could be executed
+    // while a child another test thread forked meanwhile still holds it open
+    // for writing (until that child execs), and exec would fail with "text
+    // file busy". Once `cp` exited, nobody has it open.
     let devup = project.dir().join("devup-copy");
-    std::fs::copy(env!("CARGO_BIN_EXE_devup"), &devup).unwrap();
+    let copied = Command::new("cp")
+        .arg(env!("CARGO_BIN_EXE_devup"))
+        .arg(&devup)
+        .status()
+        .unwrap();
+    assert!(copied.success(), "cp of the devup binary failed");
     std::fs::set_permissions(&devup, std::fs::Permissions::from_mode(0o755)).unwrap();
     let output = Command::new("setpriv")
         .args(["--reuid=65534", "--regid=65534", "--clear-groups"])

@@ -8,6 +8,8 @@
 //! signal, by design: it is bounded by `stop_timeout`, so the test uses a
 //! short one.)
 
+mod dispositions;
+mod ports;
 mod support;
 
 use nix::sys::signal::Signal;

@@ -5,6 +5,8 @@
 //! must still run, unsignalled, and every such file is reported stale.
 
 mod common;
+mod dispositions;
+mod ports;
 
 use std::os::unix::fs::symlink;
 use std::process::{Child, Command, Stdio};

@@ -4,6 +4,8 @@
 //! dependency that dies while its dependent starts is reported, never taken
 //! for ready.
 
+mod dispositions;
+mod ports;
 mod support;
 
 use nix::sys::signal::{Signal, kill};

@@ -2,6 +2,8 @@
 //! run; only the daemons this call started are stopped; and, like any
 //! command, 128 + the signal when devup itself is interrupted.
 
+mod dispositions;
+mod ports;
 mod support;
 
 use nix::sys::signal::Signal;

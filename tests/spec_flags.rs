@@ -1,6 +1,8 @@
 //! SPEC §4, common flags: `-f, --file PATH`, `-q, --quiet`, `--help` and
 //! `--version` are taken by every command.
 
+mod dispositions;
+mod ports;
 mod support;
 
 use support::{Project, recorders};

@@ -3,6 +3,8 @@
 //! errors; the manifest layer (`Manifest::load`, the plan, `up`, `down`).
 
 mod common;
+mod dispositions;
+mod ports;
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -1,6 +1,8 @@
 //! SPEC §3, what a failed start reports: the daemon's name, the reason and
 //! the output of the command at fault, and exit 1 from `devup`.
 
+mod dispositions;
+mod ports;
 mod support;
 
 use support::Project;

@@ -58,6 +58,7 @@ pub struct TempDir(PathBuf);
 
 impl TempDir {
     pub fn new() -> TempDir {
+        crate::dispositions::reset();
         static COUNTER: AtomicU64 = AtomicU64::new(0);
         let path = std::env::temp_dir().join(format!(
             "devup-t{}-{}",
@@ -90,10 +91,10 @@ impl Drop for TempDir {
     }
 }
 
-/// A loopback address with a port nobody listens on right now.
+/// A loopback address with a port nobody listens on right now and no other
+/// test of this process got (see `tests/ports`).
 pub fn free_address() -> String {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("binding 127.0.0.1:0");
-    listener.local_addr().expect("local_addr").to_string()
+    format!("127.0.0.1:{}", crate::ports::free_port())
 }
 
 /// Waits until `condition` holds, failing the test after `seconds`.
@@ -113,6 +114,7 @@ pub fn wait_until_tagged_runs(what: &str, tag: &str) {
 
 /// A tag unique to this call, to pass as `--tag TAG` to the fake daemon.
 pub fn unique_tag() -> String {
+    crate::dispositions::reset();
     static COUNTER: AtomicU64 = AtomicU64::new(0);
     format!(
         "tag-{}-{}",

@@ -8,7 +8,6 @@ pub mod procs;
 
 use std::ffi::OsStr;
 use std::fs;
-use std::net::TcpListener;
 use std::os::unix::fs::{DirBuilderExt, MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -21,6 +20,7 @@ const DEVUP_DEADLINE: Duration = Duration::from_secs(180);
 /// True when every program is installed. Otherwise prints a skip notice and
 /// returns false, except under `CI=true`, where a missing daemon is a failure.
 pub fn require(test: &str, programs: &[&str]) -> bool {
+    crate::dispositions::reset();
     let missing: Vec<&str> = programs
         .iter()
         .copied()
@@ -50,12 +50,10 @@ pub fn find_program(program: &str) -> Option<PathBuf> {
         .find(|candidate| candidate.is_file())
 }
 
-/// A free TCP port on 127.0.0.1 (the kernel's choice; released at once).
+/// A free TCP port on 127.0.0.1, never one another test of this process
+/// got (see `tests/ports`).
 pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|listener| listener.local_addr())
-        .expect("binding 127.0.0.1:0")
-        .port()
+    crate::ports::free_port()
 }
 
 /// Polls `condition` until it holds; panics with `what` past `deadline`.
@@ -131,6 +129,7 @@ impl Example {
     /// Copies `examples/` and selects `examples/NAME`; `env` is added to every
     /// `devup` run (the ports).
     pub fn new(name: &str, env: &[(&str, String)]) -> Example {
+        crate::dispositions::reset();
         static COUNTER: AtomicUsize = AtomicUsize::new(0);
         let nanos = SystemTime::now()
             .duration_since(UNIX_EPOCH)
@@ -294,16 +293,30 @@ fn copy_tree(from: &Path, to: &Path) {
         if source.is_dir() {
             copy_tree(&source, &target);
         } else {
-            fs::copy(&source, &target).expect("copying an example file");
             let executable = source.metadata().map(|m| m.mode() & 0o111 != 0);
             let mode = if executable.unwrap_or(false) {
+                copy_executable(&source, &target);
                 0o755
             } else {
+                fs::copy(&source, &target).expect("copying an example file");
                 0o644
             };
             fs::set_permissions(&target, fs::Permissions::from_mode(mode)).expect("chmod");
         }
     }
+}
+
+/// Copies a program with `cp`, not in this process: a file this process
+/// writes may still be open for writing in a child another test thread
+/// forked meanwhile (until that child execs), and executing it then fails
+/// with "text file busy". Once `cp` exited, nobody has the copy open.
+fn copy_executable(source: &Path, target: &Path) {
+    let status = Command::new("cp")
+        .arg(source)
+        .arg(target)
+        .status()
+        .expect("running cp");
+    assert!(status.success(), "cp {} failed", source.display());
 }
 
 /// Runs `command` with its output in files (a daemon that keeps an

@@ -59,12 +59,10 @@ pub fn fake_daemon() -> PathBuf {
         .clone()
 }
 
-/// A free loopback port (nobody listens on it right now).
+/// A free loopback port, never one another test of this process got
+/// (see `tests/ports`).
 pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|listener| listener.local_addr())
-        .expect("binding 127.0.0.1:0")
-        .port()
+    crate::ports::free_port()
 }
 
 /// Waits until `condition` holds, failing the test after [`DEADLINE`].
@@ -118,6 +116,7 @@ impl Project {
 
     /// A project whose manifest is called `file`.
     pub fn with_file(file: &str, manifest: &str) -> Project {
+        crate::dispositions::reset();
         static COUNTER: AtomicU64 = AtomicU64::new(0);
         let unique = format!(
             "{}-{}",
@@ -278,6 +277,7 @@ pub struct Run {
 
 impl Run {
     fn new(program: PathBuf, dir: &Path) -> Run {
+        crate::dispositions::reset();
         let mut command = Command::new(program);
         command
             .current_dir(dir)
@@ -341,19 +341,32 @@ impl Run {
             .stderr(Stdio::piped())
             .spawn()
             .expect("spawning the binary");
-        Running { child }
+        Running { child: Some(child) }
     }
 }
 
-/// A binary running in its own process group.
+/// A binary running in its own process group. Dropped before [`finish`]
+/// (a test that failed on the way), it SIGKILLs that whole group, so the
+/// project's cleanup never waits for a devup that still holds the lock.
+///
+/// [`finish`]: Running::finish
 pub struct Running {
-    child: Child,
+    /// `None` once `finish` reaped it.
+    child: Option<Child>,
 }
 
 impl Running {
     /// Its pid (also its process group).
     pub fn pid(&self) -> u32 {
-        self.child.id()
+        self.child().id()
+    }
+
+    fn child(&self) -> &Child {
+        self.child.as_ref().expect("not finished yet")
+    }
+
+    fn child_mut(&mut self) -> &mut Child {
+        self.child.as_mut().expect("not finished yet")
     }
 
     /// Sends `signal` to its whole process group, as a terminal's Ctrl-C does.
@@ -370,33 +383,50 @@ impl Running {
 
     /// The stdout pipe, to read as it comes.
     pub fn take_stdout(&mut self) -> std::process::ChildStdout {
-        self.child.stdout.take().expect("stdout is piped")
+        self.child_mut().stdout.take().expect("stdout is piped")
     }
 
     /// The stderr pipe, to read as it comes.
     pub fn take_stderr(&mut self) -> std::process::ChildStderr {
-        self.child.stderr.take().expect("stderr is piped")
+        self.child_mut().stderr.take().expect("stderr is piped")
     }
 
     /// Waits for it to exit (failing the test after [`DEADLINE`]).
     pub fn finish(mut self) -> Outcome {
         let deadline = Instant::now() + DEADLINE;
         loop {
-            if self.child.try_wait().expect("try_wait").is_some() {
+            if self.child_mut().try_wait().expect("try_wait").is_some() {
                 break;
             }
-            if Instant::now() >= deadline {
-                let _ = self.child.kill();
-                panic!("the binary did not exit within {DEADLINE:?}");
-            }
+            // Past the deadline, `drop` kills the process group.
+            assert!(
+                Instant::now() < deadline,
+                "the binary did not exit within {DEADLINE:?}"
+            );
             std::thread::sleep(Duration::from_millis(10));
         }
-        let output = self.child.wait_with_output().expect("collecting output");
+        let child = self.child.take().expect("not finished yet");
+        let output = child.wait_with_output().expect("collecting output");
         Outcome {
             code: output.status.code(),
             stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
             stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
         }
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let Some(child) = &mut self.child else {
+            return;
+        };
+        // Not reaped yet, so its pid (and process group id) is still its
+        // own: no other process can have taken it.
+        let _ = nix::sys::signal::killpg(
+            nix::unistd::Pid::from_raw(child.id() as i32),
+            nix::sys::signal::Signal::SIGKILL,
+        );
+        let _ = child.wait();
     }
 }
 
