@@ -4,6 +4,8 @@
 //! dies meanwhile.
 
 mod common;
+mod dispositions;
+mod ports;
 
 use std::io::{Read, Write};
 use std::net::TcpListener;
