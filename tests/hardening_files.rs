@@ -105,10 +105,23 @@ fn a_file_where_a_directory_is_expected_is_an_error_naming_the_path() {
 
 #[test]
 fn an_unwritable_project_directory_is_an_error_naming_the_path_for_an_unprivileged_user() {
-    // Root writes through permission bits: run devup as `nobody` instead.
     let project = Project::new(
         "daemons:\n  fake:\n    daemonize: true\n    start: [\"{fake}\", --tag, \"{tag}\"]\n",
     );
+    if !nix::unistd::geteuid().is_root() {
+        // An unprivileged developer: permission bits stop the writes.
+        std::fs::set_permissions(project.dir(), std::fs::Permissions::from_mode(0o555)).unwrap();
+        let output = Command::new(env!("CARGO_BIN_EXE_devup"))
+            .arg("up")
+            .current_dir(project.dir())
+            .env_remove("DEVUP_FILE")
+            .output()
+            .unwrap();
+        std::fs::set_permissions(project.dir(), std::fs::Permissions::from_mode(0o755)).unwrap();
+        assert_unwritable_directory_error(&project, &output);
+        return;
+    }
+    // Root writes through permission bits: run devup as `nobody` instead.
     std::fs::set_permissions(project.dir(), std::fs::Permissions::from_mode(0o755)).unwrap();
     // A copy nobody can run wherever the build is (the checkout may not be
     // readable by nobody); the project dir stays root's and 0755. `cp`
@@ -132,6 +145,12 @@ fn an_unwritable_project_directory_is_an_error_naming_the_path_for_an_unprivileg
         .env_remove("DEVUP_FILE")
         .output()
         .unwrap();
+    assert_unwritable_directory_error(&project, &output);
+}
+
+/// devup exited 1 naming the daemon and the directory it could not create,
+/// and started nothing.
+fn assert_unwritable_directory_error(project: &Project, output: &std::process::Output) {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(1), "{stderr}");
     assert!(stderr.contains("fake"), "{stderr}");
