@@ -5,7 +5,9 @@
 //! paths devup writes are never followed; files get 0644 (pid, log) and
 //! 0600 (state, lock) whatever the umask, and existing files keep theirs.
 //! Mount tricks run inside a private mount namespace (`unshare --mount`),
-//! so nothing leaks to the host; we are root in CI.
+//! so nothing leaks to the host; as root (CI) directly, as an unprivileged
+//! developer inside a user namespace mapping them to root (`--user
+//! --map-root-user`), skipped where neither is permitted.
 
 #![allow(clippy::result_large_err)] // thread results carry devup::Error
 
@@ -26,10 +28,22 @@ fn mode(path: &Path) -> u32 {
     std::fs::metadata(path).unwrap().permissions().mode() & 0o7777
 }
 
+/// The `unshare` options that let us create namespaces: none as root; as
+/// an unprivileged user, a user namespace mapping us to root, so the same
+/// mounts and `/proc` writes work on the same files.
+fn unshare_user_args() -> &'static [&'static str] {
+    if nix::unistd::geteuid().is_root() {
+        &[]
+    } else {
+        &["--user", "--map-root-user"]
+    }
+}
+
 /// True when `unshare --mount` works here; false (after a notice) when not,
 /// which fails the test under `CI=true`.
 fn can_unshare_mounts() -> bool {
     let ok = Command::new("unshare")
+        .args(unshare_user_args())
         .args(["--mount", "--propagation", "private", "true"])
         .status()
         .is_ok_and(|status| status.success());
@@ -47,6 +61,7 @@ fn can_unshare_mounts() -> bool {
 /// and `$DEVDOWN` naming the binaries; returns (exit code, stderr).
 fn in_mount_namespace(dir: &Path, script: &str) -> (Option<i32>, String) {
     let output = Command::new("unshare")
+        .args(unshare_user_args())
         .args(["--mount", "--propagation", "private", "sh", "-ec", script])
         .current_dir(dir)
         .env("DEVUP", env!("CARGO_BIN_EXE_devup"))
