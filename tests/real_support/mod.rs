@@ -38,11 +38,14 @@ pub fn require(test: &str, programs: &[&str]) -> bool {
 }
 
 /// The program's path: in `PATH`, or (PostgreSQL's server binaries on
-/// Debian) in `/usr/lib/postgresql/*/bin`.
+/// Debian, which `pg.sh` puts on its own `PATH`) in
+/// `/usr/lib/postgresql/*/bin`. The clients (`pg_isready`, `psql`) must be
+/// on `PATH`: the example's ping and the tests' probes run them from there.
 pub fn find_program(program: &str) -> Option<PathBuf> {
     let path = std::env::var_os("PATH").unwrap_or_default();
     let mut dirs: Vec<PathBuf> = std::env::split_paths(&path).collect();
-    if let Ok(entries) = fs::read_dir("/usr/lib/postgresql") {
+    let server_binary = matches!(program, "initdb" | "postgres");
+    if server_binary && let Ok(entries) = fs::read_dir("/usr/lib/postgresql") {
         dirs.extend(entries.flatten().map(|entry| entry.path().join("bin")));
     }
     dirs.into_iter()
