@@ -219,6 +219,9 @@ fn braced_variables_are_interpolated_and_bare_ones_left_for_the_shell() {
             std::env::var("HOME").unwrap_or_default()
         )
     );
+    // With the same environment: the cleanup's devdown, without SPEC_SET,
+    // cannot load the manifest, and `exec sleep` dropped the tag.
+    project.devup(["down"]).env("SPEC_SET", "given").succeeds();
 }
 
 #[test]
