@@ -1,9 +1,7 @@
 //! `devup [NAME...]` / `devup up`: dependency order, parallel starts,
 //! skip-on-failure, already running, output without a terminal, `-q`.
 
-mod dispositions;
-mod ports;
-mod support;
+use crate::support;
 
 use support::{Project, recorder, recorders};
 

@@ -4,9 +4,7 @@
 //! dependency that dies while its dependent starts is reported, never taken
 //! for ready.
 
-mod dispositions;
-mod ports;
-mod support;
+use crate::support;
 
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;

@@ -1,9 +1,7 @@
 //! A start fails at once, with the reason, the start command's output and
 //! the log lines of this start, and nothing it spawned is left running.
 
-mod common;
-mod dispositions;
-mod ports;
+use crate::common;
 
 use std::time::Duration;
 

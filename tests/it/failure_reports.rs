@@ -1,9 +1,7 @@
 //! SPEC §3, what a failed start reports: the daemon's name, the reason and
 //! the output of the command at fault, and exit 1 from `devup`.
 
-mod dispositions;
-mod ports;
-mod support;
+use crate::support;
 
 use support::Project;
 

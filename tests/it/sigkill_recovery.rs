@@ -8,9 +8,7 @@
 //! signal, by design: it is bounded by `stop_timeout`, so the test uses a
 //! short one.)
 
-mod dispositions;
-mod ports;
-mod support;
+use crate::support;
 
 use nix::sys::signal::Signal;
 use support::{Project, wait_until};

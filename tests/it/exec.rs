@@ -2,9 +2,7 @@
 //! this call started are stopped afterwards, even when CMD fails or devup
 //! is interrupted.
 
-mod dispositions;
-mod ports;
-mod support;
+use crate::support;
 
 use nix::sys::signal::Signal;
 use support::{Project, Running, recorders, wait_until};

@@ -2,9 +2,7 @@
 //! colours; `NO_COLOR` removes the colours, `CI` switches to plain lines.
 //! The terminal is a pseudo-terminal made by `script(1)`.
 
-mod dispositions;
-mod ports;
-mod support;
+use crate::support;
 
 use support::{Project, devup_bin, recorders};
 

@@ -7,9 +7,7 @@
 //! when it was touched after it (then only the state file's start time
 //! tells them apart). Everything in the namespace dies with its init.
 
-mod dispositions;
-mod ports;
-mod support;
+use crate::support;
 
 use std::process::Command;
 

@@ -2,9 +2,7 @@
 //! run; only the daemons this call started are stopped; and, like any
 //! command, 128 + the signal when devup itself is interrupted.
 
-mod dispositions;
-mod ports;
-mod support;
+use crate::support;
 
 use nix::sys::signal::Signal;
 use support::{Project, recorders, wait_until};

@@ -5,9 +5,7 @@
 // `devup::Error` carries log excerpts; its size does not matter here.
 #![allow(clippy::result_large_err)]
 
-mod common;
-mod dispositions;
-mod ports;
+use crate::common;
 
 use std::collections::BTreeMap;
 use std::process::{Command, Stdio};

@@ -2,9 +2,7 @@
 //! (nothing half-started survives), ready daemons stay running, and devup
 //! exits 128 + the signal.
 
-mod dispositions;
-mod ports;
-mod support;
+use crate::support;
 
 use nix::sys::signal::Signal;
 use support::{Project, recorder, wait_until};

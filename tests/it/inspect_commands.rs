@@ -1,9 +1,7 @@
 //! The commands that read the manifest (`check`, `graph`, `logs`, `schema`,
 //! `completions`), manifest discovery, and usage and manifest errors.
 
-mod dispositions;
-mod ports;
-mod support;
+use crate::support;
 
 use std::io::{BufRead, BufReader};
 

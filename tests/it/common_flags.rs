@@ -1,9 +1,7 @@
 //! SPEC §4, common flags: `-f, --file PATH`, `-q, --quiet`, `--help` and
 //! `--version` are taken by every command.
 
-mod dispositions;
-mod ports;
-mod support;
+use crate::support;
 
 use support::{Project, recorders};
 

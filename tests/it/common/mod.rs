@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 /// The directory the test binary was built into (`target/debug`).
 fn profile_dir() -> PathBuf {
     let exe = std::env::current_exe().expect("current_exe");
-    // target/debug/deps/controller_start-HASH → target/debug
+    // target/debug/deps/it-HASH → target/debug
     exe.parent()
         .and_then(Path::parent)
         .expect("test binary in target/PROFILE/deps")

@@ -1,9 +1,7 @@
 //! Every kind of ping decides readiness, and a foreign process already
 //! holding the ping's address is never mistaken for the daemon.
 
-mod common;
-mod dispositions;
-mod ports;
+use crate::common;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};

@@ -2,9 +2,7 @@
 //! pids reused by another process are stale; stale pid files are removed and
 //! reported, and their pids are never signalled.
 
-mod common;
-mod dispositions;
-mod ports;
+use crate::common;
 
 use std::path::Path;
 use std::process::{Child, Command, Stdio};

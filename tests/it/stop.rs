@@ -1,9 +1,7 @@
 //! `stop` returns only when the process is gone; a daemon not running is a
 //! success; past `stop_timeout`, SIGKILL; the pid file is removed.
 
-mod common;
-mod dispositions;
-mod ports;
+use crate::common;
 
 use std::time::Duration;
 

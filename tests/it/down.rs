@@ -1,9 +1,7 @@
 //! `devup down` and `devdown`: reverse dependency order, running dependents
 //! first, not-running daemons are a success.
 
-mod dispositions;
-mod ports;
-mod support;
+use crate::support;
 
 use support::{Project, recorders};
 

@@ -1,9 +1,7 @@
 //! `devup status [NAME...] [--json]`: states, pids, uptimes; exit 0 when all
 //! run, 3 otherwise.
 
-mod dispositions;
-mod ports;
-mod support;
+use crate::support;
 
 use support::{Project, recorder};
 

@@ -5,9 +5,7 @@
 //! with exit 1 and the daemon's own error line. A daemon that is not
 //! installed skips its test with a notice, except under `CI=true`.
 
-mod dispositions;
-mod ports;
-mod real_support;
+use crate::real_support;
 
 use std::fs;
 use std::net::TcpListener;

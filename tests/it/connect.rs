@@ -1,9 +1,7 @@
 //! `connect(f)` starts the daemon when the connection is refused, and
 //! `status()` tells running, unresponsive, stopped and stale apart.
 
-mod common;
-mod dispositions;
-mod ports;
+use crate::common;
 
 use std::net::TcpStream;
 use std::time::Duration;

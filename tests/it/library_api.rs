@@ -2,9 +2,7 @@
 //! a builder method for every per-daemon key of the manifest; the typed
 //! errors; the manifest layer (`Manifest::load`, the plan, `up`, `down`).
 
-mod common;
-mod dispositions;
-mod ports;
+use crate::common;
 
 use std::sync::Arc;
 use std::time::Duration;

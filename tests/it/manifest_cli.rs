@@ -4,9 +4,7 @@
 //! key but `start` and `depends_on`; relative paths are relative to the
 //! manifest; `${VAR}`, `${VAR:-default}`, `$$` and a bare `$NAME`.
 
-mod dispositions;
-mod ports;
-mod support;
+use crate::support;
 
 use support::Project;
 

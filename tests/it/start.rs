@@ -1,9 +1,7 @@
 //! Starting a daemon: ready means pid file valid, process alive, ping ok;
 //! a running daemon is not started twice; what a successful start leaves.
 
-mod common;
-mod dispositions;
-mod ports;
+use crate::common;
 
 use common::*;
 use devup::{DaemonState, Error, Event};

@@ -2,9 +2,7 @@
 //! `daemons.yaml` or `daemons.yml` in the current directory or any parent;
 //! relative paths in the manifest are relative to its own directory.
 
-mod dispositions;
-mod ports;
-mod support;
+use crate::support;
 
 use support::Project;
 

@@ -3,9 +3,7 @@
 //! at once, and a `command` ping in flight is cut short when the daemon
 //! dies meanwhile.
 
-mod common;
-mod dispositions;
-mod ports;
+use crate::common;
 
 use std::io::{Read, Write};
 use std::net::TcpListener;

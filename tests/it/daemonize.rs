@@ -2,9 +2,7 @@
 //! session and process group, writes its pid file, appends its output to
 //! the log file (default paths under `.devup/`), and stops the whole group.
 
-mod common;
-mod dispositions;
-mod ports;
+use crate::common;
 
 use std::time::Duration;
 

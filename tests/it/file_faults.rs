@@ -11,10 +11,8 @@
 
 #![allow(clippy::result_large_err)] // thread results carry devup::Error
 
-mod common;
-mod dispositions;
-mod ports;
-mod support;
+use crate::common;
+use crate::support;
 
 use std::os::unix::fs::{FileTypeExt, PermissionsExt, symlink};
 use std::path::Path;

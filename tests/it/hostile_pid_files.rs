@@ -4,9 +4,7 @@
 //! `PID PID`, `0xHEX`, full-width digits...); after `status` and `stop` it
 //! must still run, unsignalled, and every such file is reported stale.
 
-mod common;
-mod dispositions;
-mod ports;
+use crate::common;
 
 use std::os::unix::fs::symlink;
 use std::process::{Child, Command, Stdio};

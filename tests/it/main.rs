@@ -1,0 +1,46 @@
+//! The integration tests: one test binary over real processes. The harness
+//! modules (`support`, `common`, `real_support`, `ports`, `dispositions`) serve
+//! every test file; each other module holds the tests of one concept.
+#![allow(clippy::result_large_err)]
+
+// The harness.
+mod common;
+mod dispositions;
+mod ports;
+mod real_support;
+mod support;
+
+// One concept a file.
+mod common_flags;
+mod connect;
+mod daemonize;
+mod discovery;
+mod down;
+mod exec;
+mod exec_exit_codes;
+mod failure_reports;
+mod file_faults;
+mod hostile_pid_files;
+mod inspect_commands;
+mod interrupts;
+mod library_api;
+mod manifest_cli;
+mod manifest_errors;
+mod manifest_fuzz;
+mod manifest_load;
+mod pid_files;
+mod pid_reuse;
+mod ping_schedule;
+mod pings;
+mod plan;
+mod real_daemons;
+mod schema;
+mod sigkill_recovery;
+mod start;
+mod start_failures;
+mod start_race;
+mod status;
+mod stop;
+mod stop_faults;
+mod terminal_output;
+mod up;
