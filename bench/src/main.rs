@@ -1,5 +1,5 @@
 //! devup-bench: measures the `devup` binary, whole process, against the
-//! speed targets of issue 5 and prints a markdown table with min, median and
+//! speed targets of bench/README.md and prints a markdown table with min, median and
 //! max over several runs and the floor each row is measured against.
 //!
 //! `cargo run --release -p devup-bench` builds the release `devup` and runs
@@ -24,7 +24,7 @@ use std::process::ExitCode;
 const USAGE: &str = "\
 usage: devup-bench [--runs N] [--row NAME]... [--devup PATH] [--no-build]
 
-Measures devup against the targets of issue 5 and prints a markdown table.
+Measures devup against the targets of bench/README.md and prints a markdown table.
   --runs N       runs per row (default 10; the CPU row runs at most 3, 10 s each)
   --row NAME     only this row (repeatable): start stop noop parallel chain concurrent cpu rss
   --devup PATH   measure this devup binary (also $DEVUP_BIN) instead of building one

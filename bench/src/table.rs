@@ -46,7 +46,7 @@ impl Verdict {
     }
 }
 
-/// One measured row of issue 5's table.
+/// One measured row of the table.
 #[derive(Debug, Clone)]
 pub struct Row {
     /// What is measured.

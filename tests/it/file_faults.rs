@@ -1,4 +1,4 @@
-//! File-system faults and planted files (issue 6): missing directories are
+//! File-system faults and planted files: missing directories are
 //! created; unwritable ones, read-only mounts, FIFOs, /dev/null, a rotated
 //! log and a full disk give a clear error naming the path (or work), never
 //! a hang and never a daemon left running unknown; symlinks planted at the

@@ -1,4 +1,4 @@
-//! Hostile pid files (issue 6): whatever a pid file holds, devup never
+//! Hostile pid files: whatever a pid file holds, devup never
 //! signals a process it cannot prove is the daemon. A live sentinel process
 //! is the target of every hostile pid file that can name a pid (`+PID`,
 //! `PID PID`, `0xHEX`, full-width digits...); after `status` and `stop` it

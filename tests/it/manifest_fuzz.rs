@@ -1,4 +1,4 @@
-//! Manifest fuzzing in stable `cargo test` (issue 6): property-based inputs
+//! Manifest fuzzing in stable `cargo test`: property-based inputs
 //! over the whole load + interpolate + validate path, with a bounded number
 //! of cases, plus the classic hostile inputs: deep nesting, a huge file, an
 //! alias bomb ("billion laughs") and non-UTF-8 bytes. No input may panic or

@@ -1,4 +1,4 @@
-//! Pid reuse forced for real (issue 6): in a private pid namespace
+//! Pid reuse forced for real: in a private pid namespace
 //! (`unshare --pid --fork --mount-proc`: as root, or as an unprivileged
 //! developer inside a user namespace mapping them to root), the daemon dies, then
 //! writing `/proc/sys/kernel/ns_last_pid` makes an unrelated process get its

@@ -1,4 +1,4 @@
-//! devup killed or interrupted at every phase (issue 6). SIGKILL while it
+//! devup killed or interrupted at every phase. SIGKILL while it
 //! holds the lock in `before_start`, while it waits for the pid file, while
 //! it waits for the ping, and while `devdown` stops: the next `devup` or
 //! `devdown` recovers (no deadlock: it runs within the test deadline), no

@@ -1,4 +1,4 @@
-//! Stops that do not go to plan, and a dependency that dies (issue 6): a
+//! Stops that do not go to plan, and a dependency that dies: a
 //! SIGSTOPped daemon, a stop command that hangs or fails: `stop_timeout`
 //! applies, then SIGKILL to the verified pid, and the daemon is gone. A
 //! dependency that dies while its dependent starts is reported, never taken

@@ -1,4 +1,4 @@
-//! The rows of issue 5's table, one file per kind of measurement. Each row
+//! The rows of the benchmark's table, one file per kind of measurement. Each row
 //! builds its own fixtures, runs devup `runs` times, and returns a
 //! [`Row`]; a row that cannot run (devup fails, a daemon never answers)
 //! returns a row whose verdict says why, and the others still run.
