@@ -44,6 +44,7 @@ pub mod cli;
 pub mod controller;
 mod error;
 pub mod exit_code;
+pub mod human;
 pub mod manifest;
 pub mod plan;
 pub mod report;

@@ -52,6 +52,8 @@ pub use event::Event;
 pub use ping::Ping;
 pub use signal::Signal;
 
+pub use crate::human::format_duration;
+
 use crate::error::Result;
 use lock::LockGuard;
 
@@ -224,18 +226,5 @@ impl DaemonController {
         let _lock = self.lock()?;
         self.stop_locked()?;
         self.start_locked()
-    }
-}
-
-/// `212ms`, `3.4s`, `2m05s`: how devup shows a duration to people.
-pub fn format_duration(duration: Duration) -> String {
-    let millis = duration.as_millis();
-    if millis < 1000 {
-        format!("{millis}ms")
-    } else if millis < 60_000 {
-        format!("{:.1}s", duration.as_secs_f64())
-    } else {
-        let secs = duration.as_secs();
-        format!("{}m{:02}s", secs / 60, secs % 60)
     }
 }

@@ -15,14 +15,7 @@
 use std::cell::OnceCell;
 use std::collections::HashMap;
 
-/// A 1-based line and column (in characters).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Pos {
-    /// 1-based line.
-    pub line: usize,
-    /// 1-based column.
-    pub column: usize,
-}
+pub use crate::error::manifest::Pos;
 
 #[derive(Debug, Clone, Copy)]
 struct Span {

@@ -14,7 +14,6 @@
 mod discover;
 mod duration;
 mod entry;
-mod error;
 mod interpolate;
 mod locate;
 mod raw;
@@ -26,10 +25,10 @@ use std::path::{Path, PathBuf};
 
 use crate::controller::DaemonControllerBuilder;
 
+pub use crate::error::{ManifestError, Problem};
 pub use discover::FILE_NAMES;
 pub use duration::parse as parse_duration;
 pub use entry::DaemonEntry;
-pub use error::{ManifestError, Problem};
 pub use interpolate::interpolate;
 
 /// A loaded, valid manifest.

@@ -21,14 +21,7 @@ pub use plain::PlainReporter;
 pub use progress::ProgressReporter;
 pub use quiet::QuietReporter;
 
-use crate::run::RunEvent;
-
-/// Receives everything that happens during `up` and `down`. Called from
-/// several threads at once.
-pub trait Reporter: Send + Sync {
-    /// One event.
-    fn report(&self, event: &RunEvent<'_>);
-}
+pub use crate::run::Reporter;
 
 /// How output for people should look, decided once from the environment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

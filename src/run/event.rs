@@ -1,7 +1,7 @@
 //! What `up` and `down` tell the reporter: the plan of the run, each
 //! controller [`Event`] wrapped with its daemon's name, the outcome of each
 //! daemon, and a summary at the end. `run` never prints; a
-//! [`crate::report::Reporter`] draws these.
+//! [`Reporter`] (implemented in `crate::report`) draws these.
 
 use std::time::Duration;
 
@@ -126,4 +126,12 @@ impl Summary {
     pub fn success(&self) -> bool {
         self.failed == 0 && self.skipped == 0
     }
+}
+
+/// Receives everything that happens during `up` and `down`. Called from
+/// several threads at once. `run` defines it and `report` implements it, so
+/// the dependency points one way: report → run.
+pub trait Reporter: Send + Sync {
+    /// One event.
+    fn report(&self, event: &RunEvent<'_>);
 }

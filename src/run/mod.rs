@@ -19,7 +19,7 @@ mod up;
 use std::sync::Arc;
 
 pub use down::{down, stop_exactly};
-pub use event::{Action, RunEvent, Summary};
+pub use event::{Action, Reporter, RunEvent, Summary};
 pub use outcome::{DownReport, DownResult, Skip, UpReport, UpResult};
 pub use restart::{RestartReport, restart};
 pub use up::up;
@@ -28,7 +28,6 @@ use crate::controller::{AbortSignal, DaemonController};
 use crate::error::Error;
 use crate::manifest::Manifest;
 use crate::plan::Plan;
-use crate::report::Reporter;
 
 /// The reporter a run sends its events to, shared with the controllers'
 /// observers (which must be `'static`).

@@ -3,6 +3,15 @@
 //! output of the start command and the lines the daemon appended to its log
 //! during the failed start. Exit codes are chosen at the edge (the CLI), not
 //! here.
+//!
+//! A leaf of the crate: the controller returns these errors, and the
+//! manifest's own error ([`ManifestError`], in `manifest.rs` beside this
+//! file) is one of them, so both live below every layer that uses them and
+//! the imports point one way (controller → error, manifest → error).
+
+pub mod manifest;
+
+pub use manifest::{ManifestError, Problem};
 
 use std::fmt;
 use std::io;
@@ -153,7 +162,7 @@ pub enum Error {
         reason: String,
     },
     /// The manifest could not be loaded.
-    Manifest(crate::manifest::ManifestError),
+    Manifest(ManifestError),
 }
 
 impl Error {
@@ -230,7 +239,7 @@ impl fmt::Display for Error {
                 write!(
                     f,
                     "{daemon}: not ready after {} (still waiting for {waiting_for}); the start was aborted",
-                    crate::controller::format_duration(*timeout)
+                    crate::human::format_duration(*timeout)
                 )?;
                 write_excerpt(f, output_label(waiting_for), output)?;
                 write_excerpt(f, "log during this start", log)
@@ -253,7 +262,7 @@ impl fmt::Display for Error {
             } => write!(
                 f,
                 "{daemon}: pid {pid} still alive {} after the stop signal and SIGKILL",
-                crate::controller::format_duration(*timeout)
+                crate::human::format_duration(*timeout)
             ),
             Error::Connect { daemon, source } => {
                 write!(f, "{daemon}: could not connect: {source}")
@@ -295,8 +304,8 @@ impl std::error::Error for Error {
     }
 }
 
-impl From<crate::manifest::ManifestError> for Error {
-    fn from(error: crate::manifest::ManifestError) -> Self {
+impl From<ManifestError> for Error {
+    fn from(error: ManifestError) -> Self {
         Error::Manifest(error)
     }
 }

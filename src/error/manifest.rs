@@ -6,6 +6,15 @@
 use std::fmt;
 use std::path::PathBuf;
 
+/// A 1-based line and column (in characters) in the manifest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Pos {
+    /// 1-based line.
+    pub line: usize,
+    /// 1-based column.
+    pub column: usize,
+}
+
 /// One problem in a manifest, with where it is.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Problem {
@@ -34,7 +43,7 @@ impl Problem {
     }
 
     /// Sets the position (`None` leaves it unknown).
-    pub(crate) fn at(mut self, pos: Option<super::locate::Pos>) -> Self {
+    pub(crate) fn at(mut self, pos: Option<Pos>) -> Self {
         self.line = pos.map(|pos| pos.line);
         self.column = pos.map(|pos| pos.column);
         self
@@ -102,8 +111,8 @@ impl std::error::Error for ManifestError {}
 
 #[cfg(test)]
 mod tests {
+    use super::Pos;
     use super::*;
-    use crate::manifest::locate::Pos;
 
     #[test]
     fn each_problem_is_one_line_with_what_is_known() {
