@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::{AbortSignal, CommandLine, DaemonController, Event, Ping, Signal};
+use super::{AbortSignal, CommandLine, DaemonController, Event, Ping, Signal, defaults};
 use crate::error::{Error, Result};
 
 /// A `before_start` closure.
@@ -125,10 +125,10 @@ impl DaemonControllerBuilder {
             depends_on: Vec::new(),
             dir: None,
             env: BTreeMap::new(),
-            start_timeout: Duration::from_secs(30),
-            start_abort_timeout: Duration::from_secs(10),
-            stop_timeout: Duration::from_secs(30),
-            log_activity_timeout: Duration::from_secs(10),
+            start_timeout: defaults::START_TIMEOUT,
+            start_abort_timeout: defaults::START_ABORT_TIMEOUT,
+            stop_timeout: defaults::STOP_TIMEOUT,
+            log_activity_timeout: defaults::LOG_ACTIVITY_TIMEOUT,
             observer: None,
             abort: None,
         }

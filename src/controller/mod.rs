@@ -18,6 +18,7 @@
 mod builder;
 mod command;
 mod connect;
+pub mod defaults;
 mod event;
 mod excerpt;
 mod file_watch;

@@ -10,7 +10,9 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use super::raw::{RawCommand, RawDaemon, RawManifest, RawPing};
-use crate::controller::{CommandLine, DaemonController, DaemonControllerBuilder, Ping, Signal};
+use crate::controller::{
+    CommandLine, DaemonController, DaemonControllerBuilder, Ping, Signal, defaults,
+};
 
 /// One daemon of a manifest: its name, what it depends on, and everything
 /// needed to build its controller, with defaults applied and every path
@@ -151,8 +153,8 @@ fn entry(
         RawPing::Log(regex) => Ping::log(regex),
         RawPing::Notify(_) => Ping::notify(),
     });
-    let secs = |duration: Option<super::duration::RawDuration>, default: u64| {
-        duration.map_or(Duration::from_secs(default), |duration| duration.0)
+    let or = |duration: Option<super::duration::RawDuration>, default: Duration| {
+        duration.map_or(default, |duration| duration.0)
     };
     DaemonEntry {
         state_file: devup_dir.join("state").join(format!("{name}.state")),
@@ -174,10 +176,10 @@ fn entry(
             .as_deref()
             .map_or_else(|| dir.to_path_buf(), resolve),
         env,
-        start_timeout: secs(daemon.start_timeout, 30),
-        start_abort_timeout: secs(daemon.start_abort_timeout, 10),
-        stop_timeout: secs(daemon.stop_timeout, 30),
-        log_activity_timeout: secs(daemon.log_activity_timeout, 10),
+        start_timeout: or(daemon.start_timeout, defaults::START_TIMEOUT),
+        start_abort_timeout: or(daemon.start_abort_timeout, defaults::START_ABORT_TIMEOUT),
+        stop_timeout: or(daemon.stop_timeout, defaults::STOP_TIMEOUT),
+        log_activity_timeout: or(daemon.log_activity_timeout, defaults::LOG_ACTIVITY_TIMEOUT),
         depends_on: daemon.depends_on,
         name,
     }

@@ -187,18 +187,18 @@ settings! {
     /// `env` and `defaults.env`.
     env: RawEnv,
     /// From spawning `start` to ready; past it the start is aborted (default 30s).
-    #[schemars(extend("default" = "30s"))]
+    #[schemars(extend("default" = crate::controller::defaults::text::START_TIMEOUT))]
     start_timeout: RawDuration,
     /// After SIGTERM to an aborted start, how long before SIGKILL (default 10s).
-    #[schemars(extend("default" = "10s"))]
+    #[schemars(extend("default" = crate::controller::defaults::text::START_ABORT_TIMEOUT))]
     start_abort_timeout: RawDuration,
     /// From the stop signal or command to the process being gone; past it,
     /// SIGKILL (default 30s).
-    #[schemars(extend("default" = "30s"))]
+    #[schemars(extend("default" = crate::controller::defaults::text::STOP_TIMEOUT))]
     stop_timeout: RawDuration,
     /// When `start` exited 0 but no pid file appeared and the log has not
     /// grown for this long, the start has failed (default 10s).
-    #[schemars(extend("default" = "10s"))]
+    #[schemars(extend("default" = crate::controller::defaults::text::LOG_ACTIVITY_TIMEOUT))]
     log_activity_timeout: RawDuration,
 }
 
