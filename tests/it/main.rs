@@ -9,6 +9,7 @@ mod dispositions;
 mod ports;
 mod real_support;
 mod support;
+mod waiting;
 
 // One concept a file.
 mod common_flags;

@@ -98,16 +98,14 @@ pub fn free_address() -> String {
 }
 
 /// Waits until `condition` holds, failing the test after `seconds`.
-pub fn wait_until(what: &str, seconds: u64, mut condition: impl FnMut() -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(seconds);
-    while !condition() {
-        assert!(Instant::now() < deadline, "timed out waiting until {what}");
-        std::thread::sleep(Duration::from_millis(5));
-    }
+#[track_caller]
+pub fn wait_until(what: &str, seconds: u64, condition: impl FnMut() -> bool) {
+    crate::waiting::wait_for(what, Duration::from_secs(seconds), condition)
 }
 
 /// Waits (up to 30 s) until some process carries `tag`; `what` names that
 /// moment in the failure message.
+#[track_caller]
 pub fn wait_until_tagged_runs(what: &str, tag: &str) {
     wait_until(what, 30, || !processes_tagged(tag).is_empty());
 }
@@ -164,6 +162,7 @@ pub fn is_alive(pid: u32) -> bool {
 
 /// Waits until no process carries `tag`; SIGKILLs survivors and fails the
 /// test when some remain after `seconds`.
+#[track_caller]
 pub fn assert_none_left(tag: &str, seconds: u64) {
     let deadline = Instant::now() + Duration::from_secs(seconds);
     loop {

@@ -60,15 +60,9 @@ pub fn free_port() -> u16 {
 }
 
 /// Polls `condition` until it holds; panics with `what` past `deadline`.
-pub fn wait_until(what: &str, deadline: Duration, mut condition: impl FnMut() -> bool) {
-    let start = Instant::now();
-    while !condition() {
-        assert!(
-            start.elapsed() < deadline,
-            "gave up after {deadline:?} waiting for {what}"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
+#[track_caller]
+pub fn wait_until(what: &str, deadline: Duration, condition: impl FnMut() -> bool) {
+    crate::waiting::wait_for(what, deadline, condition)
 }
 
 /// What one `devup` run did.

@@ -66,12 +66,9 @@ pub fn free_port() -> u16 {
 }
 
 /// Waits until `condition` holds, failing the test after [`DEADLINE`].
-pub fn wait_until(what: &str, mut condition: impl FnMut() -> bool) {
-    let deadline = Instant::now() + DEADLINE;
-    while !condition() {
-        assert!(Instant::now() < deadline, "timed out waiting until {what}");
-        std::thread::sleep(Duration::from_millis(10));
-    }
+#[track_caller]
+pub fn wait_until(what: &str, condition: impl FnMut() -> bool) {
+    crate::waiting::wait_for(what, DEADLINE, condition)
 }
 
 /// A daemon for `daemons:` that appends `start NAME` to `events.log` just
@@ -321,11 +318,13 @@ impl Run {
     }
 
     /// Runs it to the end; it must exit 0.
+    #[track_caller]
     pub fn succeeds(self) -> Outcome {
         self.run().exits(0)
     }
 
     /// Runs it to the end; it must exit `code`.
+    #[track_caller]
     pub fn exits(self, code: i32) -> Outcome {
         self.run().exits(code)
     }
@@ -392,6 +391,7 @@ impl Running {
     }
 
     /// Waits for it to exit (failing the test after [`DEADLINE`]).
+    #[track_caller]
     pub fn finish(mut self) -> Outcome {
         let deadline = Instant::now() + DEADLINE;
         loop {
@@ -450,6 +450,7 @@ impl Outcome {
     }
 
     /// It exited with `code`.
+    #[track_caller]
     pub fn exits(self, code: i32) -> Outcome {
         assert_eq!(
             self.code,
@@ -461,6 +462,7 @@ impl Outcome {
     }
 
     /// Its stderr contains `text`.
+    #[track_caller]
     pub fn stderr_has(self, text: &str) -> Outcome {
         assert!(
             self.stderr.contains(text),
@@ -471,6 +473,7 @@ impl Outcome {
     }
 
     /// Its stderr does not contain `text`.
+    #[track_caller]
     pub fn stderr_lacks(self, text: &str) -> Outcome {
         assert!(
             !self.stderr.contains(text),
@@ -481,6 +484,7 @@ impl Outcome {
     }
 
     /// Its stdout contains `text`.
+    #[track_caller]
     pub fn stdout_has(self, text: &str) -> Outcome {
         assert!(
             self.stdout.contains(text),
@@ -491,12 +495,14 @@ impl Outcome {
     }
 
     /// Its stdout is exactly `text`.
+    #[track_caller]
     pub fn stdout_is(self, text: &str) -> Outcome {
         assert_eq!(self.stdout, text, "unexpected stdout{}", self.context());
         self
     }
 
     /// Its stderr is empty.
+    #[track_caller]
     pub fn stderr_is_empty(self) -> Outcome {
         assert!(
             self.stderr.is_empty(),
@@ -507,6 +513,7 @@ impl Outcome {
     }
 
     /// `text` occurs in stderr exactly `times` times.
+    #[track_caller]
     pub fn stderr_count(self, text: &str, times: usize) -> Outcome {
         assert_eq!(
             self.stderr.matches(text).count(),
@@ -518,6 +525,7 @@ impl Outcome {
     }
 
     /// Its stdout parsed as JSON.
+    #[track_caller]
     pub fn json(&self) -> serde_json::Value {
         serde_json::from_str(&self.stdout)
             .unwrap_or_else(|error| panic!("stdout is not JSON: {error}{}", self.context()))
