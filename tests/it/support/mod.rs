@@ -18,7 +18,6 @@
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
@@ -35,28 +34,10 @@ pub fn devdown_bin() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_devdown"))
 }
 
-/// The fake daemon of `devup-testbins`, next to the devup binary; built
-/// once when `cargo test` did not build it.
+/// The fake daemon of `devup-testbins`, rebuilt (once per test process)
+/// whenever `testbins/` changed: see [`crate::common::testbin`].
 pub fn fake_daemon() -> PathBuf {
-    static BUILT: OnceLock<PathBuf> = OnceLock::new();
-    BUILT
-        .get_or_init(|| {
-            let dir = devup_bin().parent().expect("target/PROFILE").to_path_buf();
-            let path = dir.join("fake-daemon");
-            if !path.exists() {
-                let target = dir.parent().expect("target dir");
-                let status = Command::new(env!("CARGO"))
-                    .args(["build", "--quiet", "-p", "devup-testbins", "--bins"])
-                    .arg("--target-dir")
-                    .arg(target)
-                    .current_dir(env!("CARGO_MANIFEST_DIR"))
-                    .status()
-                    .expect("running cargo build -p devup-testbins");
-                assert!(status.success(), "cargo build -p devup-testbins failed");
-            }
-            path
-        })
-        .clone()
+    crate::common::testbin("fake-daemon")
 }
 
 /// A free loopback port, never one another test of this process got
