@@ -11,6 +11,8 @@
 //! - [`plan`], [`run`] and [`report`]: the dependency graph, `up`/`down`
 //!   over it in parallel (emitting [`run::RunEvent`]s), and the reporters
 //!   that draw them (live progress, plain lines, errors only).
+//! - [`export`]: the manifest as units for another service manager
+//!   (`devup export systemd`).
 //! - [`cli`], [`signals`] and [`exit_code`]: the `devup`/`devdown` command
 //!   lines (the binaries are a few lines calling [`cli::devup`] and
 //!   [`cli::devdown`]), SIGINT/SIGTERM/SIGHUP handling, and the named exit
@@ -44,6 +46,7 @@ pub mod cli;
 pub mod controller;
 mod error;
 pub mod exit_code;
+pub mod export;
 pub mod human;
 pub mod manifest;
 pub mod plan;

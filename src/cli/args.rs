@@ -160,6 +160,25 @@ pub enum CommandArgs {
         #[arg(last = true, required = true, value_name = "CMD")]
         command: Vec<String>,
     },
+    /// Wait until the named daemons (all when none are named) are running
+    /// and their pings answer; start nothing (exit 0 ready, 1 not ready in time).
+    Wait {
+        /// The flags every command takes.
+        #[command(flatten)]
+        common: CommonArgs,
+        /// The daemons to wait for.
+        #[arg(value_name = "NAME")]
+        names: Vec<String>,
+        /// How long to wait (`500ms`, `15s`, `2m`; default: each daemon's start_timeout).
+        #[arg(long, value_name = "D")]
+        timeout: Option<String>,
+    },
+    /// Write units for another service manager.
+    Export {
+        /// The service manager.
+        #[command(subcommand)]
+        target: ExportArgs,
+    },
     /// Print the JSON Schema of the manifest.
     Schema {
         /// The flags every command takes.
@@ -174,6 +193,33 @@ pub enum CommandArgs {
         /// The shell.
         #[arg(value_name = "SHELL")]
         shell: Shell,
+    },
+}
+
+/// What `devup export` writes.
+#[derive(Debug, Subcommand)]
+pub enum ExportArgs {
+    /// systemd units: one service per daemon and task, and `devup-P.target`.
+    Systemd {
+        /// The flags every command takes.
+        #[command(flatten)]
+        common: CommonArgs,
+        /// The daemons and tasks to export (all when none are named).
+        #[arg(value_name = "NAME")]
+        names: Vec<String>,
+        /// The directory to write the units into.
+        #[arg(short = 'o', long = "output", value_name = "DIR", default_value = ".")]
+        output: PathBuf,
+        /// Units for `systemctl --user` (`WantedBy=default.target`).
+        #[arg(long)]
+        user: bool,
+        /// The project name P of `devup-P-NAME.service` (default: the
+        /// manifest directory's name, reduced to [a-z0-9-]).
+        #[arg(long, value_name = "P")]
+        project: Option<String>,
+        /// Overwrite files that devup did not write.
+        #[arg(long)]
+        force: bool,
     },
 }
 

@@ -3,8 +3,8 @@
 
 use clap_complete::Shell;
 
-use super::args::{CommandArgs, DevdownArgs, DevupArgs};
-use super::{CliError, Config, exec, inspect, lifecycle, logs, status};
+use super::args::{CommandArgs, DevdownArgs, DevupArgs, ExportArgs};
+use super::{CliError, Config, exec, export, inspect, lifecycle, logs, status, wait};
 
 /// One command of `devup` (or `devdown`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -42,6 +42,15 @@ pub enum Command {
         /// The program and its arguments.
         command: Vec<String>,
     },
+    /// `devup wait [NAME...] [--timeout D]`.
+    Wait {
+        /// The daemons (all when empty).
+        names: Vec<String>,
+        /// The timeout as given (default: each daemon's `start_timeout`).
+        timeout: Option<String>,
+    },
+    /// `devup export systemd ...`.
+    ExportSystemd(export::SystemdOptions),
     /// `devup schema`.
     Schema,
     /// `devup completions SHELL`.
@@ -96,6 +105,34 @@ impl Command {
                 Command::Exec { names, command },
                 Config::merge(&top, Some(&common)),
             ),
+            CommandArgs::Wait {
+                common,
+                names,
+                timeout,
+            } => (
+                Command::Wait { names, timeout },
+                Config::merge(&top, Some(&common)),
+            ),
+            CommandArgs::Export {
+                target:
+                    ExportArgs::Systemd {
+                        common,
+                        names,
+                        output,
+                        user,
+                        project,
+                        force,
+                    },
+            } => (
+                Command::ExportSystemd(export::SystemdOptions {
+                    names,
+                    output,
+                    user,
+                    project,
+                    force,
+                }),
+                Config::merge(&top, Some(&common)),
+            ),
             CommandArgs::Schema { common } => (Command::Schema, Config::merge(&top, Some(&common))),
             CommandArgs::Completions { common, shell } => (
                 Command::Completions(shell),
@@ -124,6 +161,8 @@ impl Command {
                 follow,
             } => logs::run(config, &name, lines, follow),
             Command::Exec { names, command } => exec::run(config, &names, &command),
+            Command::Wait { names, timeout } => wait::run(config, &names, timeout.as_deref()),
+            Command::ExportSystemd(options) => export::systemd(config, &options),
             Command::Schema => inspect::schema(),
             Command::Completions(shell) => inspect::completions(shell),
         }

@@ -9,16 +9,18 @@ mod command;
 mod config;
 mod error;
 mod exec;
+mod export;
 mod inspect;
 mod lifecycle;
 mod logs;
 mod status;
+mod wait;
 
 use std::ffi::OsString;
 
 use clap::Parser;
 
-pub use args::{CommandArgs, CommonArgs, DevdownArgs, DevupArgs};
+pub use args::{CommandArgs, CommonArgs, DevdownArgs, DevupArgs, ExportArgs};
 pub use command::Command;
 pub use config::{Config, Project};
 pub use error::CliError;

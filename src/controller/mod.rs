@@ -12,9 +12,10 @@
 //! `spawn.rs` and `start_tree.rs` (the start command inside its own reaper),
 //! `wait.rs` (the readiness loop), `ping_check.rs`, `notify.rs`,
 //! `file_watch.rs`, `excerpt.rs`, `output_file.rs`, `run_command.rs`,
-//! `start.rs`, `up.rs`, `stop.rs`, `status.rs` and `connect.rs` (the
-//! operations).
+//! `start.rs`, `up.rs`, `stop.rs`, `status.rs`, `await_ready.rs` (waiting
+//! for a daemon someone else starts) and `connect.rs` (the operations).
 
+mod await_ready;
 mod builder;
 mod command;
 mod connect;
@@ -47,6 +48,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::time::Duration;
 
+pub use await_ready::NotReady;
 pub use builder::{BeforeStart, BeforeStartFn, DaemonControllerBuilder, DaemonSpec, Observer};
 pub use command::CommandLine;
 pub use event::Event;

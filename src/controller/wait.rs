@@ -76,7 +76,7 @@ const SLOW_INTERVAL: Duration = Duration::from_millis(100);
 /// `elapsed` as above. Chosen by measurement (README, Performance): a
 /// 300 ms daemon is noticed 1.5 ms late on average, and a 10 s wait takes
 /// about 380 polls.
-fn max_interval(elapsed: Duration, min_interval: Duration) -> Duration {
+pub(crate) fn max_interval(elapsed: Duration, min_interval: Duration) -> Duration {
     let cap = if elapsed < Duration::from_millis(50) {
         Duration::from_millis(1)
     } else if elapsed < YOUNG {

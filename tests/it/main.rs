@@ -8,6 +8,7 @@ mod common;
 mod dispositions;
 mod ports;
 mod real_support;
+mod sdbox;
 mod support;
 mod waiting;
 
@@ -43,5 +44,7 @@ mod start_race;
 mod status;
 mod stop;
 mod stop_faults;
+mod systemd_escaping;
 mod terminal_output;
 mod up;
+mod wait;

@@ -1,0 +1,170 @@
+//! `devup wait [NAME...] [--timeout D]` (SPEC §8): waits until each daemon
+//! is running and its ping answers, starting nothing and taking no lock;
+//! exit 0 ready, 1 with the reason when not ready in time.
+
+use crate::support;
+
+use std::fs::File;
+
+use support::{Outcome, Project};
+
+/// Whole-stderr assertions.
+trait StderrIs {
+    fn stderr_is(self, expected: &str) -> Outcome;
+}
+
+impl StderrIs for Outcome {
+    fn stderr_is(self, expected: &str) -> Outcome {
+        assert_eq!(self.stderr, expected, "stdout: {}", self.stdout);
+        self
+    }
+}
+
+/// A daemon that listens on `{port1}` (the fake daemon, in the foreground).
+const LISTENER: &str = "daemons:\n  web:\n    daemonize: true\n    \
+    start: [\"{fake}\", --tag, \"{tag}\", --listen, \"127.0.0.1:{port1}\"]\n    \
+    ping: { tcp: \"127.0.0.1:{port1}\" }\n";
+
+/// A daemon whose ping answers only once the file `healthy` exists.
+const FLAKY: &str = "daemons:\n  flaky:\n    daemonize: true\n    \
+    start: \": {tag}; exec sleep 600\"\n    ping: { command: \"test -e healthy\" }\n";
+
+fn status_pid(project: &Project, name: &str) -> u64 {
+    let status = project.devup(["status", "--json", name]).succeeds();
+    status.json()[0]["pid"].as_u64().expect("a pid")
+}
+
+#[test]
+fn a_running_daemon_whose_ping_answers_is_ready_at_once() {
+    let project = Project::new(LISTENER);
+    project.devup(["-q", "up"]).succeeds();
+    let pid = status_pid(&project, "web");
+    project
+        .devup(["wait", "web"])
+        .succeeds()
+        .stderr_is(&format!("web: ready (pid {pid})\n"));
+    project.devup(["wait", "-q"]).succeeds().stderr_is_empty();
+}
+
+#[test]
+fn a_daemon_nobody_starts_is_not_ready_and_wait_starts_nothing() {
+    let project = Project::new(LISTENER);
+    let pid_file = project.path(".devup/run/web.pid");
+    project
+        .devup(["wait", "--timeout", "200ms"])
+        .exits(1)
+        .stderr_is(&format!(
+            "error: web: not ready after 200ms: not running (no pid file at {})\n",
+            pid_file.display()
+        ));
+    assert!(!pid_file.exists());
+    assert_eq!(project.processes_with(project.tag()), Vec::<u32>::new());
+}
+
+#[test]
+fn a_ping_that_does_not_answer_is_named() {
+    let project = Project::new(FLAKY);
+    project.write("healthy", "");
+    project.devup(["-q", "up"]).succeeds();
+    std::fs::remove_file(project.path("healthy")).unwrap();
+    let pid = status_pid_any(&project, "flaky");
+    project
+        .devup(["wait", "flaky", "--timeout", "300ms"])
+        .exits(1)
+        .stderr_is(&format!(
+            "error: flaky: not ready after 300ms: running (pid {pid}), but its ping (command `test -e healthy`) does not answer\n"
+        ));
+}
+
+/// `status` exits 3 when a daemon is unresponsive; its pid is there anyway.
+fn status_pid_any(project: &Project, name: &str) -> u64 {
+    let status = project.devup(["status", "--json", name]).run();
+    status.json()[0]["pid"].as_u64().expect("a pid")
+}
+
+#[test]
+fn the_default_timeout_is_the_daemons_start_timeout() {
+    let project = Project::new(&format!("{LISTENER}    start_timeout: 300ms\n"));
+    project
+        .devup(["wait"])
+        .exits(1)
+        .stderr_has("error: web: not ready after 300ms: not running");
+}
+
+#[test]
+fn wait_returns_once_someone_else_has_started_the_daemon() {
+    let project = Project::new(LISTENER);
+    let waiting = project.devup(["wait", "--timeout", "30s"]).spawn();
+    project.devup(["-q", "up"]).succeeds();
+    let outcome = waiting.finish().exits(0);
+    let pid = status_pid(&project, "web");
+    assert_eq!(outcome.stderr, format!("web: ready (pid {pid})\n"));
+}
+
+#[test]
+fn wait_returns_when_the_ping_starts_answering() {
+    let project = Project::new(FLAKY);
+    project.write("healthy", "");
+    project.devup(["-q", "up"]).succeeds();
+    std::fs::remove_file(project.path("healthy")).unwrap();
+    let waiting = project.devup(["wait", "--timeout", "30s"]).spawn();
+    project.write("healthy", "");
+    waiting.finish().exits(0).stderr_has("flaky: ready (pid ");
+}
+
+#[test]
+fn wait_takes_no_lock() {
+    let project = Project::new(LISTENER);
+    project.devup(["-q", "up"]).succeeds();
+    // Held as a start or a stop holds it: wait does not queue behind it.
+    let lock = File::options()
+        .read(true)
+        .write(true)
+        .open(project.path(".devup/run/web.pid.lock"))
+        .expect("the lock file");
+    lock.lock().expect("taking the daemon's lock");
+    project.devup(["wait", "-q", "web"]).succeeds();
+}
+
+#[test]
+fn every_named_daemon_is_waited_for_and_each_failure_reported() {
+    let project = Project::new(
+        "daemons:\n  a:\n    daemonize: true\n    start: \"sleep 600\"\n  \
+         b:\n    daemonize: true\n    start: \"sleep 600\"\n",
+    );
+    project
+        .devup(["wait", "a", "b", "--timeout", "100ms"])
+        .exits(1)
+        .stderr_is(&format!(
+            "error: a: not ready after 100ms: not running (no pid file at {})\n\
+             error: b: not ready after 100ms: not running (no pid file at {})\n",
+            project.path(".devup/run/a.pid").display(),
+            project.path(".devup/run/b.pid").display()
+        ));
+}
+
+#[test]
+fn an_unknown_name_or_a_bad_timeout_is_a_usage_error() {
+    let project = Project::new(LISTENER);
+    project
+        .devup(["wait", "wbe"])
+        .exits(2)
+        .stderr_has("unknown daemon `wbe`");
+    project
+        .devup(["wait", "--timeout", "soon"])
+        .exits(2)
+        .stderr_is(
+            "error: --timeout: invalid duration `soon`; expected a number of seconds or a number followed by ms, s or m (500ms, 15s, 2m)\n",
+        );
+}
+
+#[test]
+fn a_log_ping_is_ready_once_the_log_has_a_matching_line() {
+    let project = Project::new(
+        "daemons:\n  logger:\n    daemonize: true\n    \
+         start: \": {tag}; echo booting; echo accepting connections; exec sleep 600\"\n    \
+         ping: { log: \"^accepting\" }\n",
+    );
+    project.devup(["-q", "up"]).succeeds();
+    project.devup(["wait", "-q", "--timeout", "5s"]).succeeds();
+}
