@@ -23,6 +23,10 @@ pub struct DevupArgs {
     #[command(flatten)]
     pub common: CommonArgs,
 
+    /// `--json` for bare `devup [NAME...]`.
+    #[command(flatten)]
+    pub json: JsonArgs,
+
     /// The command; `up` when none is given.
     #[command(subcommand)]
     pub command: Option<CommandArgs>,
@@ -46,6 +50,10 @@ pub struct DevdownArgs {
     #[command(flatten)]
     pub common: CommonArgs,
 
+    /// `--json`.
+    #[command(flatten)]
+    pub json: JsonArgs,
+
     /// The daemons to stop, after every running daemon that depends on them
     /// (all when none are named).
     #[arg(value_name = "NAME")]
@@ -63,6 +71,15 @@ pub struct CommonArgs {
     /// Print nothing but errors.
     #[arg(short = 'q', long = "quiet")]
     pub quiet: bool,
+}
+
+/// `--json` of the commands that start or stop daemons.
+#[derive(Debug, Clone, Copy, Default, Args)]
+pub struct JsonArgs {
+    /// Also print one JSON object per line on stdout for every change of a
+    /// daemon's state, and a summary line last.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `logs` uses `-f` for `--follow`, so its manifest flag is long only.
@@ -85,6 +102,9 @@ pub enum CommandArgs {
         /// The flags every command takes.
         #[command(flatten)]
         common: CommonArgs,
+        /// `--json`.
+        #[command(flatten)]
+        output: JsonArgs,
         /// The daemons to start.
         #[arg(value_name = "NAME")]
         names: Vec<String>,
@@ -95,6 +115,9 @@ pub enum CommandArgs {
         /// The flags every command takes.
         #[command(flatten)]
         common: CommonArgs,
+        /// `--json`.
+        #[command(flatten)]
+        output: JsonArgs,
         /// The daemons to stop.
         #[arg(value_name = "NAME")]
         names: Vec<String>,
@@ -105,6 +128,9 @@ pub enum CommandArgs {
         /// The flags every command takes.
         #[command(flatten)]
         common: CommonArgs,
+        /// `--json`.
+        #[command(flatten)]
+        output: JsonArgs,
         /// The daemons to restart.
         #[arg(value_name = "NAME")]
         names: Vec<String>,
@@ -153,6 +179,9 @@ pub enum CommandArgs {
         /// The flags every command takes.
         #[command(flatten)]
         common: CommonArgs,
+        /// `--json`.
+        #[command(flatten)]
+        output: JsonArgs,
         /// The daemons to start (all when none are named).
         #[arg(value_name = "NAME")]
         names: Vec<String>,

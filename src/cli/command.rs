@@ -53,18 +53,36 @@ impl Command {
     pub fn from_devup(args: DevupArgs) -> (Command, Config) {
         let top = args.common;
         let Some(command) = args.command else {
-            return (Command::Up(args.names), Config::merge(&top, None));
+            return (
+                Command::Up(args.names),
+                Config::merge(&top, None).json(args.json.json),
+            );
         };
         match command {
-            CommandArgs::Up { common, names } => {
-                (Command::Up(names), Config::merge(&top, Some(&common)))
-            }
-            CommandArgs::Down { common, names } => {
-                (Command::Down(names), Config::merge(&top, Some(&common)))
-            }
-            CommandArgs::Restart { common, names } => {
-                (Command::Restart(names), Config::merge(&top, Some(&common)))
-            }
+            CommandArgs::Up {
+                common,
+                output,
+                names,
+            } => (
+                Command::Up(names),
+                Config::merge(&top, Some(&common)).json(args.json.json || output.json),
+            ),
+            CommandArgs::Down {
+                common,
+                output,
+                names,
+            } => (
+                Command::Down(names),
+                Config::merge(&top, Some(&common)).json(args.json.json || output.json),
+            ),
+            CommandArgs::Restart {
+                common,
+                output,
+                names,
+            } => (
+                Command::Restart(names),
+                Config::merge(&top, Some(&common)).json(args.json.json || output.json),
+            ),
             CommandArgs::Status {
                 common,
                 json,
@@ -90,11 +108,12 @@ impl Command {
             ),
             CommandArgs::Exec {
                 common,
+                output,
                 names,
                 command,
             } => (
                 Command::Exec { names, command },
-                Config::merge(&top, Some(&common)),
+                Config::merge(&top, Some(&common)).json(args.json.json || output.json),
             ),
             CommandArgs::Schema { common } => (Command::Schema, Config::merge(&top, Some(&common))),
             CommandArgs::Completions { common, shell } => (
@@ -106,7 +125,10 @@ impl Command {
 
     /// The command and configuration `devdown`'s arguments ask for.
     pub fn from_devdown(args: DevdownArgs) -> (Command, Config) {
-        (Command::Down(args.names), Config::merge(&args.common, None))
+        (
+            Command::Down(args.names),
+            Config::merge(&args.common, None).json(args.json.json),
+        )
     }
 
     /// Runs the command; returns its exit code.

@@ -18,7 +18,7 @@ use std::ffi::OsString;
 
 use clap::Parser;
 
-pub use args::{CommandArgs, CommonArgs, DevdownArgs, DevupArgs};
+pub use args::{CommandArgs, CommonArgs, DevdownArgs, DevupArgs, JsonArgs};
 pub use command::Command;
 pub use config::{Config, Project};
 pub use error::CliError;
