@@ -67,9 +67,15 @@ fn up_ends_every_daemon_with_exactly_one_terminal_event_and_a_summary() {
     let lines = lines(&outcome);
     let ends = ends(&lines, &["db", "web", "bad", "after"], UP_ENDS);
     assert_eq!(ends[0]["event"], "already_running");
-    assert!(ends[0]["pid"].as_u64().is_some_and(|pid| pid > 1), "{ends:?}");
+    assert!(
+        ends[0]["pid"].as_u64().is_some_and(|pid| pid > 1),
+        "{ends:?}"
+    );
     assert_eq!(ends[1]["event"], "ready");
-    assert!(ends[1]["pid"].is_u64() && ends[1]["elapsed_ms"].is_u64(), "{ends:?}");
+    assert!(
+        ends[1]["pid"].is_u64() && ends[1]["elapsed_ms"].is_u64(),
+        "{ends:?}"
+    );
     assert_eq!(ends[2]["event"], "failed");
     assert_eq!(
         ends[3],
@@ -102,7 +108,10 @@ fn a_failure_carries_the_whole_error_message() {
         error.starts_with("bad: could not start: the start command exited with status 1"),
         "{error}"
     );
-    assert!(error.contains("it broke"), "the start output is part of it: {error}");
+    assert!(
+        error.contains("it broke"),
+        "the start output is part of it: {error}"
+    );
     // The whole message: exactly what the people's output prints after `error: `.
     let printed = outcome
         .stderr
@@ -122,14 +131,22 @@ fn down_and_devdown_end_every_daemon_with_stopped_or_not_running() {
     let ends = ends(&lines, &["db", "web", "mail"], DOWN_ENDS);
     assert_eq!(ends[0]["event"], "stopped");
     assert_eq!(ends[1]["event"], "stopped");
-    assert!(ends[1]["pid"].is_u64() && ends[1]["elapsed_ms"].is_u64(), "{ends:?}");
+    assert!(
+        ends[1]["pid"].is_u64() && ends[1]["elapsed_ms"].is_u64(),
+        "{ends:?}"
+    );
     assert_eq!(
         ends[2],
         serde_json::json!({"daemon": "mail", "event": "not_running"})
     );
     let last = lines.last().unwrap();
     assert_eq!(
-        (&last["event"], &last["action"], &last["stopped"], &last["not_running"]),
+        (
+            &last["event"],
+            &last["action"],
+            &last["stopped"],
+            &last["not_running"]
+        ),
         (
             &Value::from("summary"),
             &Value::from("down"),
@@ -156,7 +173,10 @@ fn restart_reports_the_stops_then_the_starts_and_ends_with_the_up_summary() {
         .filter_map(|line| line["event"].as_str())
         .filter(|event| !event.starts_with("waiting") && *event != "spawned")
         .collect();
-    assert_eq!(events, ["stopping", "stopped", "summary", "ready", "summary"]);
+    assert_eq!(
+        events,
+        ["stopping", "stopped", "summary", "ready", "summary"]
+    );
     assert_eq!(lines.last().unwrap()["action"], "up");
 }
 

@@ -159,18 +159,20 @@ pub enum CommandArgs {
         #[command(flatten)]
         common: CommonArgs,
     },
-    /// Print the last lines of a daemon's log.
+    /// Print the last lines of the daemons' logs (all daemons with a log
+    /// file when none are named), each line after its daemon's name when
+    /// there are several.
     Logs {
         /// The flags every command takes.
         #[command(flatten)]
         common: LongCommonArgs,
-        /// The daemon.
+        /// The daemons (all with a log file when none are named).
         #[arg(value_name = "NAME")]
-        name: String,
-        /// How many lines.
+        names: Vec<String>,
+        /// How many lines of each log.
         #[arg(short = 'n', long = "lines", value_name = "N", default_value_t = 50)]
         lines: usize,
-        /// Keep printing what is appended, like `tail -f`.
+        /// Keep printing what is appended to each, like `tail -F`.
         #[arg(short = 'f', long = "follow")]
         follow: bool,
     },

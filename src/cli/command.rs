@@ -26,10 +26,10 @@ pub enum Command {
     Check,
     /// `devup graph`.
     Graph,
-    /// `devup logs NAME [-n N] [-f]`.
+    /// `devup logs [NAME...] [-n N] [-f]`.
     Logs {
-        /// The daemon.
-        name: String,
+        /// The daemons (all with a log file when empty).
+        names: Vec<String>,
         /// How many lines.
         lines: usize,
         /// Follow.
@@ -95,12 +95,12 @@ impl Command {
             CommandArgs::Graph { common } => (Command::Graph, Config::merge(&top, Some(&common))),
             CommandArgs::Logs {
                 common,
-                name,
+                names,
                 lines,
                 follow,
             } => (
                 Command::Logs {
-                    name,
+                    names,
                     lines,
                     follow,
                 },
@@ -141,10 +141,10 @@ impl Command {
             Command::Check => inspect::check(config),
             Command::Graph => inspect::graph(config),
             Command::Logs {
-                name,
+                names,
                 lines,
                 follow,
-            } => logs::run(config, &name, lines, follow),
+            } => logs::run(config, &names, lines, follow),
             Command::Exec { names, command } => exec::run(config, &names, &command),
             Command::Schema => inspect::schema(),
             Command::Completions(shell) => inspect::completions(shell),

@@ -11,6 +11,7 @@ mod error;
 mod exec;
 mod inspect;
 mod lifecycle;
+mod log_file;
 mod logs;
 mod status;
 
