@@ -210,7 +210,7 @@ fn terminal_width() -> usize {
 
 /// The columns left for the phase on a live line `width` wide, after the
 /// spinner, the name (`names` wide) and the clock.
-fn phase_room(width: usize, names: usize) -> usize {
+pub(crate) fn phase_room(width: usize, names: usize) -> usize {
     width
         .saturating_sub(2 + names + 2 + CLOCK_ROOM)
         .max(MIN_PHASE)

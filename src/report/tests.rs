@@ -5,7 +5,7 @@
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use super::progress::fit;
+use super::progress::{fit, phase_room};
 use super::*;
 use crate::controller::Event;
 use crate::error::Error;
@@ -353,4 +353,19 @@ fn a_tee_sends_each_event_to_every_reporter() {
     down_run(&tee);
     assert_eq!(json.text().lines().count(), 5);
     assert_eq!(plain.text().lines().count(), 5);
+}
+
+#[test]
+fn a_live_line_fits_the_terminal_width() {
+    // `⠋ search  PHASE 12.3s`: spinner and space, the padded name, two
+    // spaces, the phase, the clock.
+    let command = "before_start: ruby script/generate_a_very_long_sphinx_configuration.rb";
+    for width in [40, 80, 120] {
+        let phase = fit(command, phase_room(width, 6));
+        let line = format!("⠋ {:<6}  {phase} 1m05s", "search");
+        assert!(line.chars().count() <= width, "{width}: {line}");
+    }
+    assert_eq!(fit(command, phase_room(40, 6)), "before_start: ruby scr…");
+    // However narrow the terminal, a phase keeps a few columns.
+    assert_eq!(fit(command, phase_room(12, 6)), "before_st…");
 }
