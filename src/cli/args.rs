@@ -23,6 +23,10 @@ pub struct DevupArgs {
     #[command(flatten)]
     pub common: CommonArgs,
 
+    /// `--json` for bare `devup [NAME...]`.
+    #[command(flatten)]
+    pub json: JsonArgs,
+
     /// The command; `up` when none is given.
     #[command(subcommand)]
     pub command: Option<CommandArgs>,
@@ -46,6 +50,10 @@ pub struct DevdownArgs {
     #[command(flatten)]
     pub common: CommonArgs,
 
+    /// `--json`.
+    #[command(flatten)]
+    pub json: JsonArgs,
+
     /// The daemons to stop, after every running daemon that depends on them
     /// (all when none are named).
     #[arg(value_name = "NAME")]
@@ -63,6 +71,15 @@ pub struct CommonArgs {
     /// Print nothing but errors.
     #[arg(short = 'q', long = "quiet")]
     pub quiet: bool,
+}
+
+/// `--json` of the commands that start or stop daemons.
+#[derive(Debug, Clone, Copy, Default, Args)]
+pub struct JsonArgs {
+    /// Also print one JSON object per line on stdout for every change of a
+    /// daemon's state, and a summary line last.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `logs` uses `-f` for `--follow`, so its manifest flag is long only.
@@ -85,6 +102,9 @@ pub enum CommandArgs {
         /// The flags every command takes.
         #[command(flatten)]
         common: CommonArgs,
+        /// `--json`.
+        #[command(flatten)]
+        output: JsonArgs,
         /// The daemons to start.
         #[arg(value_name = "NAME")]
         names: Vec<String>,
@@ -95,6 +115,9 @@ pub enum CommandArgs {
         /// The flags every command takes.
         #[command(flatten)]
         common: CommonArgs,
+        /// `--json`.
+        #[command(flatten)]
+        output: JsonArgs,
         /// The daemons to stop.
         #[arg(value_name = "NAME")]
         names: Vec<String>,
@@ -105,6 +128,9 @@ pub enum CommandArgs {
         /// The flags every command takes.
         #[command(flatten)]
         common: CommonArgs,
+        /// `--json`.
+        #[command(flatten)]
+        output: JsonArgs,
         /// The daemons to restart.
         #[arg(value_name = "NAME")]
         names: Vec<String>,
@@ -133,18 +159,20 @@ pub enum CommandArgs {
         #[command(flatten)]
         common: CommonArgs,
     },
-    /// Print the last lines of a daemon's log.
+    /// Print the last lines of the daemons' logs (all daemons with a log
+    /// file when none are named), each line after its daemon's name when
+    /// there are several.
     Logs {
         /// The flags every command takes.
         #[command(flatten)]
         common: LongCommonArgs,
-        /// The daemon.
+        /// The daemons (all with a log file when none are named).
         #[arg(value_name = "NAME")]
-        name: String,
-        /// How many lines.
+        names: Vec<String>,
+        /// How many lines of each log.
         #[arg(short = 'n', long = "lines", value_name = "N", default_value_t = 50)]
         lines: usize,
-        /// Keep printing what is appended, like `tail -f`.
+        /// Keep printing what is appended to each, like `tail -F`.
         #[arg(short = 'f', long = "follow")]
         follow: bool,
     },
@@ -153,6 +181,9 @@ pub enum CommandArgs {
         /// The flags every command takes.
         #[command(flatten)]
         common: CommonArgs,
+        /// `--json`.
+        #[command(flatten)]
+        output: JsonArgs,
         /// The daemons to start (all when none are named).
         #[arg(value_name = "NAME")]
         names: Vec<String>,

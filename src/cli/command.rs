@@ -26,10 +26,10 @@ pub enum Command {
     Check,
     /// `devup graph`.
     Graph,
-    /// `devup logs NAME [-n N] [-f]`.
+    /// `devup logs [NAME...] [-n N] [-f]`.
     Logs {
-        /// The daemon.
-        name: String,
+        /// The daemons (all with a log file when empty).
+        names: Vec<String>,
         /// How many lines.
         lines: usize,
         /// Follow.
@@ -62,18 +62,36 @@ impl Command {
     pub fn from_devup(args: DevupArgs) -> (Command, Config) {
         let top = args.common;
         let Some(command) = args.command else {
-            return (Command::Up(args.names), Config::merge(&top, None));
+            return (
+                Command::Up(args.names),
+                Config::merge(&top, None).json(args.json.json),
+            );
         };
         match command {
-            CommandArgs::Up { common, names } => {
-                (Command::Up(names), Config::merge(&top, Some(&common)))
-            }
-            CommandArgs::Down { common, names } => {
-                (Command::Down(names), Config::merge(&top, Some(&common)))
-            }
-            CommandArgs::Restart { common, names } => {
-                (Command::Restart(names), Config::merge(&top, Some(&common)))
-            }
+            CommandArgs::Up {
+                common,
+                output,
+                names,
+            } => (
+                Command::Up(names),
+                Config::merge(&top, Some(&common)).json(args.json.json || output.json),
+            ),
+            CommandArgs::Down {
+                common,
+                output,
+                names,
+            } => (
+                Command::Down(names),
+                Config::merge(&top, Some(&common)).json(args.json.json || output.json),
+            ),
+            CommandArgs::Restart {
+                common,
+                output,
+                names,
+            } => (
+                Command::Restart(names),
+                Config::merge(&top, Some(&common)).json(args.json.json || output.json),
+            ),
             CommandArgs::Status {
                 common,
                 json,
@@ -86,12 +104,12 @@ impl Command {
             CommandArgs::Graph { common } => (Command::Graph, Config::merge(&top, Some(&common))),
             CommandArgs::Logs {
                 common,
-                name,
+                names,
                 lines,
                 follow,
             } => (
                 Command::Logs {
-                    name,
+                    names,
                     lines,
                     follow,
                 },
@@ -99,11 +117,12 @@ impl Command {
             ),
             CommandArgs::Exec {
                 common,
+                output,
                 names,
                 command,
             } => (
                 Command::Exec { names, command },
-                Config::merge(&top, Some(&common)),
+                Config::merge(&top, Some(&common)).json(args.json.json || output.json),
             ),
             CommandArgs::Wait {
                 common,
@@ -143,7 +162,10 @@ impl Command {
 
     /// The command and configuration `devdown`'s arguments ask for.
     pub fn from_devdown(args: DevdownArgs) -> (Command, Config) {
-        (Command::Down(args.names), Config::merge(&args.common, None))
+        (
+            Command::Down(args.names),
+            Config::merge(&args.common, None).json(args.json.json),
+        )
     }
 
     /// Runs the command; returns its exit code.
@@ -156,10 +178,10 @@ impl Command {
             Command::Check => inspect::check(config),
             Command::Graph => inspect::graph(config),
             Command::Logs {
-                name,
+                names,
                 lines,
                 follow,
-            } => logs::run(config, &name, lines, follow),
+            } => logs::run(config, &names, lines, follow),
             Command::Exec { names, command } => exec::run(config, &names, &command),
             Command::Wait { names, timeout } => wait::run(config, &names, timeout.as_deref()),
             Command::ExportSystemd(options) => export::systemd(config, &options),

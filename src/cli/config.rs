@@ -3,12 +3,13 @@
 //! the manifest and its plan.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use super::CliError;
 use super::args::{CommonArgs, LongCommonArgs};
 use crate::manifest::Manifest;
 use crate::plan::Plan;
-use crate::report::OutputStyle;
+use crate::report::{JsonReporter, OutputStyle, Tee};
 use crate::run::SharedReporter;
 
 /// The flags every command shares.
@@ -18,6 +19,8 @@ pub struct Config {
     pub file: Option<PathBuf>,
     /// `-q`: only errors.
     pub quiet: bool,
+    /// `--json`: the run's events as JSON lines on stdout too.
+    pub json: bool,
 }
 
 /// A loaded manifest and its dependency plan.
@@ -36,7 +39,13 @@ impl Config {
         Config {
             file: sub.file.or_else(|| top.file.clone()),
             quiet: top.quiet || sub.quiet,
+            json: false,
         }
+    }
+
+    /// With `--json` when `json`.
+    pub fn json(self, json: bool) -> Config {
+        Config { json, ..self }
     }
 
     /// The same for `logs`, whose manifest flag is `--file` only.
@@ -44,6 +53,7 @@ impl Config {
         Config {
             file: sub.file.clone().or_else(|| top.file.clone()),
             quiet: top.quiet || sub.quiet,
+            json: false,
         }
     }
 
@@ -59,8 +69,14 @@ impl Config {
         Ok(Project { manifest, plan })
     }
 
-    /// The reporter for `up`/`down`: progress, plain lines or only errors.
+    /// The reporter for `up`/`down`: progress, plain lines or only errors,
+    /// and with `--json` the JSON lines on stdout as well.
     pub fn reporter(&self) -> SharedReporter {
-        OutputStyle::detect(self.quiet).reporter()
+        let people = OutputStyle::detect(self.quiet).reporter();
+        if self.json {
+            Arc::new(Tee(vec![Arc::new(JsonReporter::new()), people]))
+        } else {
+            people
+        }
     }
 }

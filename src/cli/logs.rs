@@ -1,98 +1,127 @@
-//! `devup logs NAME [-n N] [-f]`: the last N lines of a daemon's log file,
-//! then, with `-f`, what is appended to it, like `tail -F`: a truncated
-//! file is read again from its start, a replaced (rotated) one is reopened.
-//! Following ends with SIGINT/SIGTERM/SIGHUP (exit 128 + the signal).
+//! `devup logs [NAME...] [-n N] [-f]`: the last N lines of each named
+//! daemon's log file (every daemon with a log file when none are named),
+//! then, with `-f`, what is appended to them, like `tail -F`, all of them
+//! interleaved as they are written (`log_file.rs`). With more than one
+//! daemon each line starts with its name padded to one width and ` | `,
+//! coloured per daemon on a terminal (not with `NO_COLOR`). Following ends
+//! with SIGINT/SIGTERM/SIGHUP (exit 128 + the signal).
 
 use std::fs::File;
-use std::io::{self, Read, Seek, SeekFrom, Write};
-use std::os::unix::fs::MetadataExt;
+use std::io::{self, IsTerminal, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use super::log_file::{LogFile, prefixes};
 use super::{CliError, Config, install_signals};
 use crate::exit_code;
 
-/// How often `-f` looks at the file.
+/// How often `-f` looks at the files.
 const FOLLOW_INTERVAL: Duration = Duration::from_millis(100);
 
-/// Prints the log of `name`.
-pub fn run(config: &Config, name: &str, lines: usize, follow: bool) -> Result<u8, CliError> {
+/// Prints the logs of `names` (all daemons with a log file when empty).
+pub fn run(config: &Config, names: &[String], lines: usize, follow: bool) -> Result<u8, CliError> {
     let signals = if follow {
         Some(install_signals()?)
     } else {
         None
     };
-    let path = log_file(config, name)?;
+    let logs = log_files(config, names)?;
+    let shown: Vec<String> = logs.iter().map(|(name, _)| name.clone()).collect();
+    let prefixes = prefixes(&shown, color());
+    let several = logs.len() > 1;
+    let mut logs: Vec<LogFile> = logs
+        .into_iter()
+        .zip(prefixes)
+        .map(|((name, path), prefix)| LogFile::new(&name, path, several.then_some(prefix)))
+        .collect();
     let mut out = io::stdout().lock();
-    let mut position = match File::open(&path) {
-        Ok(mut file) => {
-            let start = tail_start(&mut file, lines).map_err(|source| read_error(&path, source))?;
-            match copy_from(&mut file, start, &mut out) {
-                Ok(end) => end,
-                Err(error) if error.kind() == io::ErrorKind::BrokenPipe => {
-                    return Ok(exit_code::SUCCESS);
-                }
-                Err(source) => return Err(read_error(&path, source)),
+    for log in &mut logs {
+        let printed = log.tail(lines, &mut out);
+        if let Some(code) = ended(log, printed)? {
+            return Ok(code);
+        }
+    }
+    let Some(signals) = signals else {
+        for log in &mut logs {
+            let printed = log.finish(&mut out);
+            if let Some(code) = ended(log, printed)? {
+                return Ok(code);
             }
         }
-        Err(error) if error.kind() == io::ErrorKind::NotFound => {
-            eprintln!("{name}: no log yet at {}", path.display());
-            0
-        }
-        Err(source) => return Err(read_error(&path, source)),
-    };
-    let Some(signals) = signals else {
         return Ok(exit_code::SUCCESS);
     };
-    let mut inode = std::fs::metadata(&path).map(|meta| meta.ino()).ok();
     loop {
         if let Some(signal) = signals.wait_timeout(FOLLOW_INTERVAL) {
             return Ok(exit_code::from_signal(signal));
         }
-        let Ok(meta) = std::fs::metadata(&path) else {
-            continue; // rotated away; wait for the new file
-        };
-        if inode != Some(meta.ino()) || meta.len() < position {
-            // Replaced or truncated: what is there now is all new.
-            inode = Some(meta.ino());
-            position = 0;
-        }
-        if meta.len() == position {
-            continue;
-        }
-        let copied =
-            File::open(&path).and_then(|mut file| copy_from(&mut file, position, &mut out));
-        match copied {
-            Ok(end) => position = end,
-            Err(error) if error.kind() == io::ErrorKind::BrokenPipe => {
-                return Ok(exit_code::SUCCESS);
+        for log in &mut logs {
+            let printed = log.follow(&mut out);
+            if let Some(code) = ended(log, printed)? {
+                return Ok(code);
             }
-            Err(error) if error.kind() == io::ErrorKind::NotFound => {}
-            Err(source) => return Err(read_error(&path, source)),
         }
     }
 }
 
-/// The daemon's log file, from the manifest.
-fn log_file(config: &Config, name: &str) -> Result<PathBuf, CliError> {
+/// `Some(0)` when stdout was closed (`devup logs | head`), the error when
+/// reading failed, `None` to go on.
+fn ended(log: &LogFile, printed: io::Result<()>) -> Result<Option<u8>, CliError> {
+    match printed {
+        Ok(()) => Ok(None),
+        Err(error) if error.kind() == io::ErrorKind::BrokenPipe => Ok(Some(exit_code::SUCCESS)),
+        Err(source) => Err(read_error(log.path(), source)),
+    }
+}
+
+/// Colours for the prefixes: stdout is a terminal and `NO_COLOR` is unset.
+fn color() -> bool {
+    io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|value| value.is_empty())
+}
+
+/// The daemons to show and their log files, in the manifest's order: those
+/// named (each must have a log file), or every daemon that has one.
+fn log_files(config: &Config, names: &[String]) -> Result<Vec<(String, PathBuf)>, CliError> {
     let project = config.load()?;
-    project.plan.up_set(&[name.to_string()])?;
-    let controller = match project.manifest.controller_builder(name) {
-        Some(builder) => Some(
-            builder
-                .build()
-                .map_err(|error| CliError::Invalid(error.to_string()))?,
-        ),
-        None => None,
+    // Unknown names fail here, with the nearest known name.
+    project.plan.up_set(names)?;
+    let wanted: Vec<String> = if names.is_empty() {
+        project.plan.names()
+    } else {
+        project
+            .plan
+            .names()
+            .into_iter()
+            .filter(|name| names.contains(name))
+            .collect()
     };
-    controller
-        .and_then(|controller| controller.spec().log_file.clone())
-        .ok_or_else(|| {
-            CliError::Invalid(format!(
-                "{name}: no log_file in {} (set `log_file`, or `daemonize: true` for the default)",
-                project.manifest.path.display()
-            ))
-        })
+    let mut logs = Vec::new();
+    for name in wanted {
+        let controller = match project.manifest.controller_builder(&name) {
+            Some(builder) => Some(
+                builder
+                    .build()
+                    .map_err(|error| CliError::Invalid(error.to_string()))?,
+            ),
+            None => None,
+        };
+        match controller.and_then(|controller| controller.spec().log_file.clone()) {
+            Some(path) => logs.push((name, path)),
+            None if names.is_empty() => {}
+            None => {
+                return Err(CliError::Invalid(format!(
+                    "{name}: no log_file in {} (set `log_file`, or `daemonize: true` for the default)",
+                    project.manifest.path.display()
+                )));
+            }
+        }
+    }
+    if logs.is_empty() {
+        return Err(CliError::Invalid(format!(
+            "no daemon in {} has a log_file (set `log_file`, or `daemonize: true` for the default)",
+            project.manifest.path.display()
+        )));
+    }
+    Ok(logs)
 }
 
 fn read_error(path: &Path, source: io::Error) -> CliError {
@@ -102,17 +131,9 @@ fn read_error(path: &Path, source: io::Error) -> CliError {
     }
 }
 
-/// Copies `file` from `start` to its end into `out`; returns the end.
-fn copy_from(file: &mut File, start: u64, out: &mut impl Write) -> io::Result<u64> {
-    file.seek(SeekFrom::Start(start))?;
-    let copied = io::copy(file, out)?;
-    out.flush()?;
-    Ok(start + copied)
-}
-
 /// Where the last `lines` lines of `file` begin, scanning back from its end
 /// in blocks (a final line without its newline counts as a line).
-fn tail_start(file: &mut File, lines: usize) -> io::Result<u64> {
+pub(super) fn tail_start(file: &mut File, lines: usize) -> io::Result<u64> {
     const BLOCK: u64 = 64 * 1024;
     let len = file.metadata()?.len();
     if lines == 0 || len == 0 {
@@ -149,6 +170,15 @@ fn tail_start(file: &mut File, lines: usize) -> io::Result<u64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::io::Write;
+
+    /// Copies `file` from `start` to its end into `out`; returns the end.
+    fn copy_from(file: &mut File, start: u64, out: &mut impl Write) -> io::Result<u64> {
+        file.seek(SeekFrom::Start(start))?;
+        let copied = io::copy(file, out)?;
+        out.flush()?;
+        Ok(start + copied)
+    }
 
     fn tail(text: &str, lines: usize) -> String {
         let path = std::env::temp_dir().join(format!(

@@ -12,6 +12,7 @@ mod exec;
 mod export;
 mod inspect;
 mod lifecycle;
+mod log_file;
 mod logs;
 mod status;
 mod wait;
@@ -20,7 +21,7 @@ use std::ffi::OsString;
 
 use clap::Parser;
 
-pub use args::{CommandArgs, CommonArgs, DevdownArgs, DevupArgs, ExportArgs};
+pub use args::{CommandArgs, CommonArgs, DevdownArgs, DevupArgs, ExportArgs, JsonArgs};
 pub use command::Command;
 pub use config::{Config, Project};
 pub use error::CliError;

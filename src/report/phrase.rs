@@ -3,13 +3,15 @@
 
 use std::time::Duration;
 
+use super::timeline::Took;
 use crate::controller::{Event, format_duration};
 use crate::run::{Action, Skip, Summary};
 
 /// What a controller event says about the daemon's phase, or `None` for
 /// the events a reporter shows from the run's own outcome instead (ready,
-/// already running, stopped, not running).
-pub(crate) fn phase(event: &Event) -> Option<String> {
+/// already running, stopped, not running). `command_pid`: the pid of the
+/// daemon's start command, once it was spawned.
+pub(crate) fn phase(event: &Event, command_pid: Option<u32>) -> Option<String> {
     Some(match event {
         Event::WaitingForLock => "waiting for the lock (another devup is at it)".into(),
         Event::StalePidFile { path, reason } => {
@@ -18,7 +20,12 @@ pub(crate) fn phase(event: &Event) -> Option<String> {
         Event::BeforeStart { command } => format!("before_start: {command}"),
         Event::Spawned { pid } => format!("spawned (pid {pid})"),
         Event::WaitingForPidFile => "waiting for pid file".into(),
-        Event::WaitingForPing { pid } => format!("waiting for ping (pid {pid})"),
+        Event::WaitingForPing { pid } => match command_pid {
+            Some(command) if command != *pid => {
+                format!("waiting for ping (pid {pid}, the daemon the start command forked)")
+            }
+            _ => format!("waiting for ping (pid {pid})"),
+        },
         Event::Aborting { reason } => format!("aborting: {reason}"),
         Event::Stopping { pid } => format!("stopping (pid {pid})"),
         Event::Killing { pid } => format!("killing (pid {pid}): stop timeout passed"),
@@ -34,9 +41,17 @@ pub(crate) fn begun(action: Action) -> &'static str {
     }
 }
 
-/// A start that ended ready: `ready in 1.2s (pid 42)`.
-pub(crate) fn ready(pid: u32, elapsed: Duration) -> String {
-    format!("ready in {} (pid {pid})", format_duration(elapsed))
+/// A start that ended ready, timed from the daemon's turn: `ready in 1.2s
+/// (pid 42)`, or `ready in 1.8s (before_start 1.6s, pid 42)`.
+pub(crate) fn ready(pid: u32, took: Took) -> String {
+    match took.before_start {
+        Some(share) => format!(
+            "ready in {} (before_start {}, pid {pid})",
+            format_duration(took.total),
+            format_duration(share)
+        ),
+        None => format!("ready in {} (pid {pid})", format_duration(took.total)),
+    }
 }
 
 /// A daemon `up` found running: `already running (pid 42)`.

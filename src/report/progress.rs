@@ -1,25 +1,43 @@
 //! Live progress on a terminal (indicatif): one line per daemon with a
-//! spinner, its current phase and the time since its turn came, ending in
-//! `✔ ready in 212ms`, `✖ failed`, `⏭ skipped (redis failed)` or
-//! `already running`; then a summary line and the full errors.
+//! spinner, its current phase (cut to the terminal's width with an
+//! ellipsis) and the time since its turn came, ending in `✔ ready in 1.8s
+//! (before_start 1.6s, pid 42)`, `✖ failed after 3.0s`, `⏭ skipped (redis
+//! failed)` or `• already running`. When the run is over the live lines
+//! are cleared and the final line of every daemon is written to the
+//! [`Output`] once, with the summary and the full errors: what stays on the
+//! screen is plain text, even after an interrupted run, and a test can
+//! compare it whole.
 
 use std::collections::HashMap;
-use std::io::Write;
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
 
 use super::Reporter;
 use super::failures::Failures;
+use super::output::{Clock, Output, system_clock};
 use super::phrase;
+use super::timeline::Timeline;
 use crate::controller::format_duration;
 use crate::run::{Action, RunEvent};
 
-/// Draws one live line per daemon on stderr.
+/// Columns kept free after a phase for its clock (` 59.9s`).
+const CLOCK_ROOM: usize = 7;
+
+/// The narrowest phase shown, however narrow the terminal.
+const MIN_PHASE: usize = 10;
+
+/// Draws one live line per daemon.
 #[derive(Debug)]
 pub struct ProgressReporter {
     color: bool,
+    out: Output,
+    /// The width to fit lines to; `None`: the terminal's, asked at each run.
+    width: Option<usize>,
+    /// Draw on stderr (`false`: draw nothing live, as in tests).
+    draw: bool,
+    timeline: Timeline,
     live: Mutex<Option<Live>>,
     failures: Failures,
 }
@@ -29,8 +47,15 @@ pub struct ProgressReporter {
 struct Live {
     multi: MultiProgress,
     bars: HashMap<String, ProgressBar>,
+    /// The daemons in the order of their lines.
+    order: Vec<String>,
+    /// The final line of each daemon that has one.
+    finals: HashMap<String, String>,
     action: Action,
-    width: usize,
+    /// The width of the longest daemon name.
+    names: usize,
+    /// The room for a phase.
+    room: usize,
 }
 
 /// How a finished line starts.
@@ -47,6 +72,25 @@ impl ProgressReporter {
     pub fn new(color: bool) -> Self {
         ProgressReporter {
             color,
+            out: Output::stderr(),
+            width: None,
+            draw: true,
+            timeline: Timeline::new(system_clock()),
+            live: Mutex::new(None),
+            failures: Failures::default(),
+        }
+    }
+
+    /// A reporter that draws no live lines and writes what stays on the
+    /// screen to `out`, fitting lines to `width` columns and timing with
+    /// `clock`: the whole output of a run, rendered for a test.
+    pub fn to(out: Output, color: bool, width: usize, clock: Arc<dyn Clock>) -> Self {
+        ProgressReporter {
+            color,
+            out,
+            width: Some(width),
+            draw: false,
+            timeline: Timeline::new(clock),
             live: Mutex::new(None),
             failures: Failures::default(),
         }
@@ -73,68 +117,108 @@ impl ProgressReporter {
     }
 
     fn begin(&self, action: Action, daemons: &[String]) {
-        let multi = MultiProgress::with_draw_target(ProgressDrawTarget::stderr());
-        let width = daemons.iter().map(|name| name.chars().count()).max();
-        let width = width.unwrap_or(0);
+        let target = if self.draw {
+            ProgressDrawTarget::stderr()
+        } else {
+            ProgressDrawTarget::hidden()
+        };
+        let multi = MultiProgress::with_draw_target(target);
+        let names = daemons.iter().map(|name| name.chars().count()).max();
+        let names = names.unwrap_or(0);
+        let width = self.width.unwrap_or_else(terminal_width);
         let bars = daemons
             .iter()
             .map(|name| {
                 let bar = multi.add(ProgressBar::new_spinner());
                 bar.set_style(waiting_style());
-                bar.set_prefix(format!("{name:<width$}"));
+                bar.set_prefix(format!("{name:<names$}"));
                 bar.set_message("queued");
-                bar.enable_steady_tick(Duration::from_millis(100));
+                if self.draw {
+                    bar.enable_steady_tick(Duration::from_millis(100));
+                }
                 (name.clone(), bar)
             })
             .collect();
         *self.live() = Some(Live {
             multi,
             bars,
+            order: daemons.to_vec(),
+            finals: HashMap::new(),
             action,
-            width,
+            names,
+            room: phase_room(width, names),
         });
     }
 
-    /// Shows `message` as the daemon's phase; `begun`: its turn came now,
+    /// Shows `phase` as the daemon's phase; `begun`: its turn came now,
     /// so its clock starts.
-    fn update(&self, daemon: &str, message: String, begun: bool) {
-        if let Some(bar) = self.live().as_ref().and_then(|live| live.bars.get(daemon)) {
+    fn update(&self, daemon: &str, phase: &str, begun: bool) {
+        let live = self.live();
+        let Some(live) = live.as_ref() else { return };
+        if let Some(bar) = live.bars.get(daemon) {
             if begun {
                 bar.set_style(running_style());
                 bar.reset_elapsed();
             }
-            bar.set_message(message);
+            bar.set_message(fit(phase, live.room));
         }
     }
 
     fn finish(&self, daemon: &str, mark: Mark, text: String) {
-        let live = self.live();
-        if let Some((live, bar)) = live
-            .as_ref()
-            .and_then(|live| Some((live, live.bars.get(daemon)?)))
-        {
-            let width = live.width;
+        let mut live = self.live();
+        let Some(live) = live.as_mut() else { return };
+        let names = live.names;
+        let line = format!("{} {daemon:<names$}  {text}", self.paint(mark));
+        if let Some(bar) = live.bars.get(daemon) {
             bar.set_style(finished_style());
-            bar.finish_with_message(format!("{} {daemon:<width$}  {text}", self.paint(mark)));
+            bar.finish_with_message(line.clone());
         }
+        live.finals.insert(daemon.to_string(), line);
     }
 
+    /// Clears the live lines and writes the final ones, then `summary` and
+    /// the errors.
     fn end(&self, summary: String) {
+        let mut text = String::new();
         if let Some(live) = self.live().take() {
             for bar in live.bars.values() {
-                if !bar.is_finished() {
-                    bar.finish();
+                bar.finish_and_clear();
+            }
+            let _ = live.multi.clear();
+            for daemon in &live.order {
+                if let Some(line) = live.finals.get(daemon) {
+                    text.push_str(line);
+                    text.push('\n');
                 }
             }
-            drop(live.multi);
         }
-        let text = self.failures.after(&summary);
-        let _ = writeln!(std::io::stderr().lock(), "{text}");
+        text.push_str(&self.failures.after(&summary));
+        self.out.line(&text);
     }
 
     fn action(&self) -> Action {
         self.live().as_ref().map_or(Action::Up, |live| live.action)
     }
+}
+
+/// The width of the terminal on stderr (80 when it cannot be told).
+fn terminal_width() -> usize {
+    console::Term::stderr()
+        .size_checked()
+        .map_or(80, |(_, columns)| usize::from(columns))
+}
+
+/// The columns left for the phase on a live line `width` wide, after the
+/// spinner, the name (`names` wide) and the clock.
+pub(crate) fn phase_room(width: usize, names: usize) -> usize {
+    width
+        .saturating_sub(2 + names + 2 + CLOCK_ROOM)
+        .max(MIN_PHASE)
+}
+
+/// `text` cut to `room` columns, ending in `…` when it was cut.
+pub(crate) fn fit(text: &str, room: usize) -> String {
+    console::truncate_str(text, room, "…").into_owned()
 }
 
 fn running_style() -> ProgressStyle {
@@ -161,6 +245,7 @@ fn finished_style() -> ProgressStyle {
 impl Reporter for ProgressReporter {
     fn report(&self, event: &RunEvent<'_>) {
         self.failures.collect(event);
+        self.timeline.record(event);
         match event {
             RunEvent::Begin { action, daemons } => self.begin(*action, daemons),
             RunEvent::Waiting {
@@ -168,22 +253,23 @@ impl Reporter for ProgressReporter {
                 waiting_for,
             } => self.update(
                 daemon,
-                format!("waiting for {}", waiting_for.join(", ")),
+                &format!("waiting for {}", waiting_for.join(", ")),
                 false,
             ),
-            RunEvent::Begun { daemon } => {
-                self.update(daemon, phrase::begun(self.action()).to_string(), true)
-            }
+            RunEvent::Begun { daemon } => self.update(daemon, phrase::begun(self.action()), true),
             RunEvent::Controller { daemon, event } => {
-                if let Some(phase) = phrase::phase(event) {
-                    self.update(daemon, phase, false);
+                if let Some(phase) = phrase::phase(event, self.timeline.command_pid(daemon)) {
+                    self.update(daemon, &phase, false);
                 }
             }
             RunEvent::Ready {
                 daemon,
                 pid,
                 elapsed,
-            } => self.finish(daemon, Mark::Done, phrase::ready(*pid, *elapsed)),
+            } => {
+                let took = self.timeline.took(daemon, *elapsed);
+                self.finish(daemon, Mark::Done, phrase::ready(*pid, took))
+            }
             RunEvent::AlreadyRunning { daemon, pid } => {
                 self.finish(daemon, Mark::Quiet, phrase::already_running(*pid))
             }

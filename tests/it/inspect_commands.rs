@@ -44,7 +44,7 @@ fn no_manifest_anywhere_exits_2() {
 fn usage_errors_exit_2() {
     let project = project();
     project.devup(["--no-such-flag"]).exits(2);
-    project.devup(["logs"]).exits(2);
+    project.devup(["logs", "-n"]).exits(2);
     project.devup(["exec", "db"]).exits(2);
     project.devup(["--version"]).succeeds().stdout_has("devup ");
     project.devdown(["--help"]).succeeds().stdout_has("devdown");

@@ -1,0 +1,220 @@
+//! Honest progress, over real daemons: the screen a terminal is left with
+//! (live lines cleared, one final line per daemon, also after Ctrl-C), the
+//! before_start share of `ready in`, and plain lines in the order things
+//! happened. Times and pids vary: they are replaced by `T` and `N` before
+//! whole outputs are compared.
+use crate::support;
+
+use regex::Regex;
+use support::{Project, devup_bin};
+
+/// `text` with every duration as `T` and every pid as `N`.
+fn normalized(text: &str) -> String {
+    let times = Regex::new(r"\d+(\.\d+)?(ms|s)\b").unwrap();
+    let pids = Regex::new(r"pid \d+").unwrap();
+    pids.replace_all(&times.replace_all(text, "T"), "pid N")
+        .into_owned()
+}
+
+/// What a terminal shows after `bytes` were written to it: carriage
+/// returns, newlines, cursor up/down and line erasing are applied; colours
+/// and other sequences are dropped; trailing blanks are trimmed.
+fn screen(bytes: &str) -> String {
+    let mut rows: Vec<Vec<char>> = vec![Vec::new()];
+    let (mut row, mut col) = (0usize, 0usize);
+    let mut chars = bytes.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\r' => col = 0,
+            '\n' => {
+                row += 1;
+                if rows.len() <= row {
+                    rows.push(Vec::new());
+                }
+            }
+            '\x1b' => {
+                if chars.peek() != Some(&'[') {
+                    continue;
+                }
+                chars.next();
+                let mut params = String::new();
+                let command = loop {
+                    match chars.next() {
+                        Some(c) if c.is_ascii_digit() || c == ';' || c == '?' => params.push(c),
+                        Some(c) => break c,
+                        None => break ' ',
+                    }
+                };
+                let n = params.parse::<usize>().unwrap_or(1);
+                match command {
+                    'A' => row = row.saturating_sub(n),
+                    'B' => {
+                        row += n;
+                        while rows.len() <= row {
+                            rows.push(Vec::new());
+                        }
+                    }
+                    'K' if params == "2" => rows[row].clear(),
+                    'K' => rows[row].truncate(col),
+                    'J' => rows.truncate(row + 1),
+                    _ => {}
+                }
+            }
+            c => {
+                let line = &mut rows[row];
+                while line.len() < col {
+                    line.push(' ');
+                }
+                if col < line.len() {
+                    line[col] = c;
+                } else {
+                    line.push(c);
+                }
+                col += 1;
+            }
+        }
+    }
+    let mut text: Vec<String> = rows
+        .iter()
+        .map(|line| line.iter().collect::<String>().trim_end().to_string())
+        .collect();
+    while text.last().is_some_and(|line| line.is_empty()) {
+        text.pop();
+    }
+    text.join("\n") + "\n"
+}
+
+/// Runs `shell` (which may call `$DEVUP`) on a pseudo-terminal made by
+/// `script(1)` in the project; what it wrote, or `None` (after a skip
+/// notice) when `script` is not installed.
+fn on_terminal(project: &Project, shell: &str) -> Option<String> {
+    let available = std::process::Command::new("script")
+        .arg("--version")
+        .output()
+        .is_ok_and(|output| output.status.success());
+    if !available {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "script(1) is required in CI"
+        );
+        eprintln!("skipped: script(1) is not installed");
+        return None;
+    }
+    let output = std::process::Command::new("script")
+        .args(["-qec", shell, "/dev/null"])
+        .current_dir(project.dir())
+        .env("DEVUP", devup_bin())
+        .env_remove("CI")
+        .env_remove("NO_COLOR")
+        .env_remove("DEVUP_FILE")
+        .env("TERM", "xterm")
+        .output()
+        .expect("running script");
+    Some(String::from_utf8_lossy(&output.stdout).into_owned())
+}
+
+const WITH_BEFORE_START: &str = "daemons:\n  db:\n    daemonize: true\n    \
+     before_start: \"sleep 0.3\"\n    start: \": {tag}; exec sleep 600\"\n  \
+     web:\n    daemonize: true\n    depends_on: [db]\n    start: \": {tag}; exec sleep 601\"\n";
+
+#[test]
+fn a_terminal_is_left_with_one_final_line_per_daemon() {
+    let project = Project::new(WITH_BEFORE_START);
+    let Some(output) = on_terminal(&project, "\"$DEVUP\"") else {
+        return;
+    };
+    assert_eq!(
+        normalized(&screen(&output)),
+        "✔ db   ready in T (before_start T, pid N)\n\
+         ✔ web  ready in T (pid N)\n\
+         up: 2 ready in T\n"
+    );
+}
+
+#[test]
+fn ready_counts_from_the_daemons_turn_including_before_start() {
+    let project = Project::new(WITH_BEFORE_START);
+    let outcome = project.devup(["db"]).succeeds();
+    let line = outcome
+        .stderr
+        .lines()
+        .find(|line| line.starts_with("db: ready in "))
+        .expect("the ready line")
+        .to_string();
+    let seconds = |text: &str| -> f64 {
+        let text = text.trim_end_matches([',', ')']);
+        match text.strip_suffix("ms") {
+            Some(ms) => ms.parse::<f64>().unwrap() / 1000.0,
+            None => text.trim_end_matches('s').parse().unwrap(),
+        }
+    };
+    let words: Vec<&str> = line.split(' ').collect();
+    // db: ready in TOTAL (before_start SHARE, pid N)
+    assert_eq!(words[4], "(before_start", "{line}");
+    let (total, share) = (seconds(words[3]), seconds(words[5]));
+    assert!(share >= 0.3, "the before_start slept 0.3 s: {line}");
+    assert!(total >= share, "the total includes the share: {line}");
+}
+
+#[test]
+fn after_ctrl_c_no_spinner_line_is_left_above_the_failure() {
+    let project = Project::new(
+        "daemons:\n  slow:\n    daemonize: true\n    \
+         start: \": {tag}; touch started; exec sleep 600\"\n    ping: { log: \"^never$\" }\n  \
+         after:\n    daemonize: true\n    depends_on: [slow]\n    start: \": {tag}; exec sleep 601\"\n",
+    );
+    let shell = "\"$DEVUP\" & pid=$!; while [ ! -e started ]; do sleep 0.02; done; \
+                 kill -INT $pid; wait $pid";
+    let Some(output) = on_terminal(&project, shell) else {
+        return;
+    };
+    assert_eq!(
+        normalized(&screen(&output)),
+        "✖ slow   failed after T\n\
+         ⏭ after  skipped (interrupted)\n\
+         up: 1 failed, 1 skipped in T\n\
+         \n\
+         error: slow: start interrupted; the start was aborted\n"
+    );
+}
+
+#[test]
+fn plain_lines_say_spawned_before_waiting_and_name_the_forked_daemon() {
+    let project = Project::new(
+        "daemons:\n  app:\n    pid_file: app.pid\n    \
+         start: \"sh -c ': {tag}; exec sleep 600' & echo $! > app.pid\"\n    \
+         ping: { command: \"true\" }\n",
+    );
+    let outcome = project.devup(["app"]).succeeds();
+    let lines: Vec<&str> = outcome.stderr.lines().collect();
+    let at = |prefix: &str| lines.iter().position(|line| line.starts_with(prefix));
+    let spawned = at("app: spawned (pid ").expect("a spawned line");
+    assert_eq!(at("app: starting"), Some(0), "{lines:?}");
+    if let Some(waiting) = at("app: waiting for pid file") {
+        assert!(spawned < waiting, "{lines:?}");
+    }
+    let ping = lines
+        .iter()
+        .find(|line| line.starts_with("app: waiting for ping"))
+        .expect("a waiting for ping line");
+    assert!(
+        ping.ends_with(", the daemon the start command forked)"),
+        "{ping}"
+    );
+    assert!(
+        normalized(&outcome.stderr).ends_with("app: ready in T (pid N)\nup: 1 ready in T\n"),
+        "{}",
+        outcome.stderr
+    );
+}
+
+#[test]
+fn an_already_running_daemon_does_not_say_starting() {
+    let project = Project::new(WITH_BEFORE_START);
+    project.devup(["db"]).succeeds();
+    let outcome = project.devup(["db"]).succeeds();
+    assert_eq!(
+        normalized(&outcome.stderr),
+        "db: already running (pid N)\nup: 1 already running in T\n"
+    );
+}
