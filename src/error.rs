@@ -188,9 +188,33 @@ fn write_excerpt(f: &mut fmt::Formatter<'_>, title: &str, excerpt: &LogExcerpt) 
         write!(f, "\n  ... {} earlier lines not shown", excerpt.omitted)?;
     }
     for line in &excerpt.lines {
-        write!(f, "\n  {line}")?;
+        write!(f, "\n  {}", escape_control(line))?;
     }
     Ok(())
+}
+
+/// `text` with its control characters written as escapes (`\x1b`, `\r`,
+/// `\x07`, `\u{9b}`; a tab stays), so that a line from a daemon's log or
+/// output, printed in a message, cannot move the cursor, retitle the
+/// terminal or hide what comes before it. The log itself is left as it is.
+pub(crate) fn escape_control(text: &str) -> std::borrow::Cow<'_, str> {
+    let is_control = |c: char| c != '\t' && c.is_control();
+    if !text.contains(is_control) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut escaped = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            '\r' => escaped.push_str("\\r"),
+            '\n' => escaped.push_str("\\n"),
+            c if is_control(c) && (c as u32) < 0x100 => {
+                escaped.push_str(&format!("\\x{:02x}", c as u32));
+            }
+            c if is_control(c) => escaped.push_str(&format!("\\u{{{:x}}}", c as u32)),
+            c => escaped.push(c),
+        }
+    }
+    std::borrow::Cow::Owned(escaped)
 }
 
 /// Whose output a start error carries: a failed or hung `before_start`
@@ -199,6 +223,8 @@ fn write_excerpt(f: &mut fmt::Formatter<'_>, title: &str, excerpt: &LogExcerpt) 
 fn output_label(reason: &str) -> &'static str {
     if reason.starts_with("before_start") {
         "output of before_start"
+    } else if reason.starts_with("the ping") {
+        "output of the ping command"
     } else {
         "output of the start command"
     }
@@ -216,7 +242,7 @@ impl fmt::Display for Error {
                 output,
                 log,
             } => {
-                write!(f, "{daemon}: could not start: {reason}")?;
+                write!(f, "{daemon}: could not start: {}", escape_control(reason))?;
                 write_excerpt(f, output_label(reason), output)?;
                 write_excerpt(f, "log during this start", log)
             }
@@ -229,8 +255,9 @@ impl fmt::Display for Error {
             } => {
                 write!(
                     f,
-                    "{daemon}: not ready after {} (still waiting for {waiting_for}); the start was aborted",
-                    crate::controller::format_duration(*timeout)
+                    "{daemon}: not ready after {} (still waiting for {}); the start was aborted",
+                    crate::controller::format_duration(*timeout),
+                    escape_control(waiting_for)
                 )?;
                 write_excerpt(f, output_label(waiting_for), output)?;
                 write_excerpt(f, "log during this start", log)
@@ -243,7 +270,7 @@ impl fmt::Display for Error {
                 reason,
                 output,
             } => {
-                write!(f, "{daemon}: could not stop: {reason}")?;
+                write!(f, "{daemon}: could not stop: {}", escape_control(reason))?;
                 write_excerpt(f, "output of the stop command", output)
             }
             Error::StopTimeout {

@@ -10,7 +10,8 @@
 //! `pid_file.rs`, `process.rs` (`/proc`), `state.rs` (what devup started),
 //! `running.rs` (what "running" means), `handle.rs` (signalling one process),
 //! `spawn.rs` and `start_tree.rs` (the start command inside its own reaper),
-//! `wait.rs` (the readiness loop), `ping_check.rs`, `notify.rs`,
+//! `wait.rs` (the readiness loop), `ping_check.rs`, `dial.rs` (every
+//! connection to a daemon's address), `notify.rs`,
 //! `file_watch.rs`, `excerpt.rs`, `output_file.rs`, `run_command.rs`,
 //! `start.rs`, `up.rs`, `stop.rs`, `status.rs` and `connect.rs` (the
 //! operations).
@@ -18,6 +19,7 @@
 mod builder;
 mod command;
 mod connect;
+pub(crate) mod dial;
 mod event;
 mod excerpt;
 mod file_watch;

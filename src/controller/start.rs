@@ -133,7 +133,7 @@ impl DaemonController {
         }
 
         let reason = match &end {
-            WaitEnd::Failed(reason) => reason.clone(),
+            WaitEnd::Failed(reason) | WaitEnd::PingFatal(reason, _) => reason.clone(),
             WaitEnd::TimedOut(_) => "start_timeout passed".to_string(),
             WaitEnd::Aborted => "interrupted".to_string(),
             WaitEnd::Ready { .. } => unreachable!(),
@@ -163,6 +163,11 @@ impl DaemonController {
             WaitEnd::Aborted => Error::Interrupted {
                 daemon: spec.name.clone(),
             },
+            WaitEnd::PingFatal(_, lines) => self.start_failed(
+                reason,
+                LogExcerpt::from_text(None, &lines.join("\n")),
+                log,
+            ),
             _ => self.start_failed(reason, output, log),
         })
     }
