@@ -89,7 +89,7 @@ pub(crate) fn attempt(
             .map(drop)
             .map_err(|error| Miss::io(&error)),
         Ping::Http(url) => http(url, now + budget.min(HTTP_TIMEOUT), interrupted),
-        Ping::Command(command) => self::command(spec, command, budget, None, || interrupted()),
+        Ping::Command(command) => self::command(spec, command, budget, None, interrupted),
         Ping::Custom(check) => check()
             .then_some(())
             .ok_or_else(|| Miss::new("the check returned false")),
@@ -127,7 +127,7 @@ pub(crate) fn command(
         Ok(child) => child,
         Err(error) => {
             return Err(Miss {
-                reason: format!("cannot run `{}`: {}", command.argv()[0], dial::describe(&error)),
+                reason: format!("could not be run: {}", dial::describe(&error)),
                 output: Vec::new(),
                 fatal: true,
             });
@@ -226,7 +226,10 @@ pub(crate) fn foreign_listener(ping: &Ping) -> Option<String> {
     let never = || false;
     let deadline = Instant::now() + CONNECT_TIMEOUT;
     let (address, listening) = match ping {
-        Ping::Tcp(address) => (address.clone(), dial::tcp(address, deadline, &never).is_ok()),
+        Ping::Tcp(address) => (
+            address.clone(),
+            dial::tcp(address, deadline, &never).is_ok(),
+        ),
         Ping::Unix(path) => (
             path.display().to_string(),
             UnixStream::connect(path).is_ok(),
@@ -310,13 +313,18 @@ fn http_get(
     deadline: Instant,
     interrupted: &dyn Fn() -> bool,
 ) -> Attempt {
-    let mut stream = dial::tcp_to(address, deadline, interrupted).map_err(|error| Miss::io(&error))?;
+    let mut stream =
+        dial::tcp_to(address, deadline, interrupted).map_err(|error| Miss::io(&error))?;
     let request = format!(
         "GET {} HTTP/1.1\r\nHost: {}\r\nUser-Agent: devup\r\nAccept: */*\r\nConnection: close\r\n\r\n",
         url.path, url.authority
     );
     stream
-        .set_write_timeout(Some(deadline.saturating_duration_since(Instant::now()).max(Duration::from_millis(1))))
+        .set_write_timeout(Some(
+            deadline
+                .saturating_duration_since(Instant::now())
+                .max(Duration::from_millis(1)),
+        ))
         .and_then(|()| stream.write_all(request.as_bytes()))
         .map_err(|error| Miss::io(&error))?;
     let mut answer = Vec::new();
@@ -348,9 +356,9 @@ fn http_get(
                 break;
             }
             return Err(Miss::new(if answer.is_empty() {
-                "no answer in time".to_string()
+                "no answer in time"
             } else {
-                format!("no complete status line in time (got {} bytes)", answer.len())
+                "no complete status line in time"
             }));
         }
         stream
@@ -399,8 +407,13 @@ fn http_failure(answer: &[u8], body_line: Option<&str>) -> Miss {
 }
 
 fn first_line(bytes: &[u8]) -> &str {
-    let line = bytes.split(|byte| *byte == b'\n').next().unwrap_or_default();
-    std::str::from_utf8(line).unwrap_or("(not UTF-8)").trim_end_matches('\r')
+    let line = bytes
+        .split(|byte| *byte == b'\n')
+        .next()
+        .unwrap_or_default();
+    std::str::from_utf8(line)
+        .unwrap_or("(not UTF-8)")
+        .trim_end_matches('\r')
 }
 
 /// The first line of the body, once the headers ended and the line is

@@ -163,11 +163,9 @@ impl DaemonController {
             WaitEnd::Aborted => Error::Interrupted {
                 daemon: spec.name.clone(),
             },
-            WaitEnd::PingFatal(_, lines) => self.start_failed(
-                reason,
-                LogExcerpt::from_text(None, &lines.join("\n")),
-                log,
-            ),
+            WaitEnd::PingFatal(_, lines) => {
+                self.start_failed(reason, LogExcerpt::from_text(None, &lines.join("\n")), log)
+            }
             _ => self.start_failed(reason, output, log),
         })
     }

@@ -108,10 +108,9 @@ impl DaemonController {
     pub(crate) fn responds(&self, budget: Duration) -> bool {
         match &self.spec.ping {
             None | Some(Ping::Log(_)) | Some(Ping::Notify) => true,
-            Some(ping) => ping_check::attempt(&self.spec, ping, budget, &|| {
-                self.abort.is_aborted()
-            })
-            .is_ok(),
+            Some(ping) => {
+                ping_check::attempt(&self.spec, ping, budget, &|| self.abort.is_aborted()).is_ok()
+            }
         }
     }
 }

@@ -228,9 +228,9 @@ impl StartWait<'_> {
                                     Err(end) => return end,
                                 }
                             }
-                            _ => ping_check::attempt(spec, ping, budget, &|| {
-                                self.abort.is_aborted()
-                            }),
+                            _ => {
+                                ping_check::attempt(spec, ping, budget, &|| self.abort.is_aborted())
+                            }
                         };
                         let ready = match attempt {
                             Ok(()) => true,
