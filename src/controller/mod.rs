@@ -11,7 +11,8 @@
 //! `running.rs` (what "running" means), `handle.rs` (signalling one process),
 //! `spawn.rs` and `start_tree.rs` (the start command inside its own reaper),
 //! `wait.rs` (the readiness loop), `ping_check.rs`, `dial.rs` (every
-//! connection to a daemon's address), `notify.rs`,
+//! connection to a daemon's address), `port_holder.rs` (who holds an
+//! address), `notify.rs`,
 //! `file_watch.rs`, `excerpt.rs`, `output_file.rs`, `run_command.rs`,
 //! `start.rs`, `up.rs`, `stop.rs`, `status.rs` and `connect.rs` (the
 //! operations).
@@ -31,6 +32,7 @@ mod output_file;
 mod pid_file;
 mod ping;
 pub(crate) mod ping_check;
+mod port_holder;
 mod process;
 mod run_command;
 mod running;

@@ -18,7 +18,7 @@ use super::state::StartedState;
 use super::wait::{StartWait, WaitEnd};
 use super::{
     BeforeStart, DaemonController, Event, Ping, Started, excerpt, leftover, pid_file, ping_check,
-    process,
+    port_holder, process,
 };
 use crate::error::{Error, LogExcerpt, Result};
 
@@ -43,9 +43,14 @@ impl DaemonController {
         }
         // A state file without a pid file says nothing about the next start.
         let _ = StartedState::remove(&spec.state_file);
-        if let Some(address) = spec.ping.as_ref().and_then(ping_check::foreign_listener) {
+        if let Some(ping) = &spec.ping
+            && let Some(address) = ping_check::foreign_listener(ping)
+        {
             return Err(self.start_failed(
-                format!("{address} is already in use by another process"),
+                format!(
+                    "{address} is already in use by another process: {}",
+                    port_holder::describe(spec, ping)
+                ),
                 LogExcerpt::default(),
                 LogExcerpt::default(),
             ));
