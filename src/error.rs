@@ -207,7 +207,7 @@ pub(crate) fn escape_control(text: &str) -> std::borrow::Cow<'_, str> {
         match c {
             '\r' => escaped.push_str("\\r"),
             '\n' => escaped.push_str("\\n"),
-            c if is_control(c) && (c as u32) < 0x100 => {
+            c if is_control(c) && c.is_ascii() => {
                 escaped.push_str(&format!("\\x{:02x}", c as u32));
             }
             c if is_control(c) => escaped.push_str(&format!("\\u{{{:x}}}", c as u32)),
