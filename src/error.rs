@@ -29,15 +29,45 @@ impl LogExcerpt {
     /// The most lines an excerpt keeps.
     pub const MAX_LINES: usize = 30;
 
-    /// Keeps the last [`Self::MAX_LINES`] lines of `text`.
+    /// The most bytes of one line kept (in an excerpt, and when a log is
+    /// followed during a start); the rest is cut, and the line says so.
+    pub const MAX_LINE: usize = 64 * 1024;
+
+    /// Keeps the last [`Self::MAX_LINES`] lines of `text`, each cut to
+    /// [`Self::MAX_LINE`] bytes.
     pub fn from_text(path: Option<PathBuf>, text: &str) -> Self {
         let all: Vec<&str> = text.lines().collect();
         let omitted = all.len().saturating_sub(Self::MAX_LINES);
         LogExcerpt {
             path,
-            lines: all[omitted..].iter().map(|line| line.to_string()).collect(),
+            lines: all[omitted..].iter().map(|line| Self::cap(line)).collect(),
             omitted,
         }
+    }
+
+    /// `line`, cut to [`Self::MAX_LINE`] bytes (at a character boundary)
+    /// with a note of how much was left out.
+    fn cap(line: &str) -> String {
+        if line.len() <= Self::MAX_LINE {
+            return line.to_string();
+        }
+        let mut end = Self::MAX_LINE;
+        while !line.is_char_boundary(end) {
+            end -= 1;
+        }
+        format!(
+            "{}{}",
+            &line[..end],
+            Self::cut_note((line.len() - end) as u64)
+        )
+    }
+
+    /// " [line cut at 64 KiB: N more bytes not shown]".
+    pub(crate) fn cut_note(cut: u64) -> String {
+        format!(
+            " [line cut at {} KiB: {cut} more bytes not shown]",
+            Self::MAX_LINE / 1024
+        )
     }
 
     /// True when there is nothing to show.

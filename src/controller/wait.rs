@@ -163,18 +163,24 @@ impl StartWait<'_> {
                 return end;
             }
             if let Some(log) = &mut log {
-                for line in log.new_lines() {
+                let mut failed = None;
+                log.each_new_line(&mut |line| {
                     if let Some(fail) = &spec.fail_when_log
-                        && fail.is_match(&line)
+                        && fail.is_match(line)
                     {
-                        return WaitEnd::Failed(format!(
+                        failed = Some(WaitEnd::Failed(format!(
                             "a log line matches fail_when_log /{fail}/: {}",
-                            crate::error::escape_control(&line)
-                        ));
+                            crate::error::escape_control(line)
+                        )));
+                        return true;
                     }
-                    if log_ping.as_ref().is_some_and(|regex| regex.is_match(&line)) {
+                    if log_ping.as_ref().is_some_and(|regex| regex.is_match(line)) {
                         log_matched = true;
                     }
+                    false
+                });
+                if let Some(end) = failed {
+                    return end;
                 }
             }
             if let Some(notify) = self.notify {
