@@ -83,14 +83,20 @@ impl DaemonController {
                         None | Some(Ping::Notify) => true,
                         Some(Ping::Log(_)) => {
                             if let Some((regex, follower)) = &mut log_ping {
-                                log_matched |=
-                                    follower.new_lines().iter().any(|line| regex.is_match(line));
+                                follower.each_new_line(&mut |line| {
+                                    log_matched |= regex.is_match(line);
+                                    log_matched
+                                });
                             }
                             log_matched
                         }
-                        Some(ping) => {
-                            ping_check::attempt(spec, ping, deadline.saturating_duration_since(now))
-                        }
+                        Some(ping) => ping_check::attempt(
+                            spec,
+                            ping,
+                            deadline.saturating_duration_since(now),
+                            &|| false,
+                        )
+                        .is_ok(),
                     };
                     if answers {
                         return Ok(pid);

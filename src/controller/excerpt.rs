@@ -1,7 +1,8 @@
 //! Log excerpts for error messages, and following a log during a start: the
 //! lines appended to a file since an offset noted before the start (from 0
 //! when the file shrank, as after a rotation), at most the last 30 in an
-//! excerpt, and never more than the last 256 KiB read.
+//! excerpt, and never more than the last 256 KiB read. A followed log is
+//! read to its end at each wake-up, a line at most 64 KiB kept.
 
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
@@ -60,12 +61,22 @@ fn read_tail(file: &File, offset: u64) -> std::io::Result<String> {
     Ok(String::from_utf8_lossy(&bytes).into_owned())
 }
 
-/// Reads the complete lines appended to a log file, a few at a time.
+/// How many bytes of the log are read at a time while following it.
+const CHUNK: usize = 64 * 1024;
+
+/// Reads the complete lines appended to a log file: at each call, all that
+/// was appended up to the size seen at its start (in chunks, so a daemon
+/// that wrote 64 MB before its ready line is read to that line at once, not
+/// 256 KiB per wake-up), in bounded memory: a line longer than
+/// [`LogExcerpt::MAX_LINE`] keeps its start and says how much was cut.
 #[derive(Debug)]
 pub(crate) struct LogFollower {
     path: PathBuf,
     offset: u64,
+    /// The start of the line being read (at most `MAX_LINE` bytes).
     partial: Vec<u8>,
+    /// How many bytes of that line were left out.
+    cut: u64,
     /// The (device, inode) read last: another one means the log was
     /// rotated (moved away and created anew), to be read from its start.
     identity: Option<(u64, u64)>,
@@ -82,17 +93,20 @@ impl LogFollower {
             path,
             offset,
             partial: Vec::new(),
+            cut: 0,
             identity,
         }
     }
 
-    /// The complete lines appended since the last call.
-    pub(crate) fn new_lines(&mut self) -> Vec<String> {
+    /// Calls `line` with each complete line appended since the last call,
+    /// oldest first, until it returns true (then the rest is left for the
+    /// next call).
+    pub(crate) fn each_new_line(&mut self, line: &mut dyn FnMut(&str) -> bool) {
         let Ok(mut file) = open_regular(&self.path) else {
-            return Vec::new();
+            return;
         };
         let Ok(meta) = file.metadata() else {
-            return Vec::new();
+            return;
         };
         let len = meta.len();
         let identity = {
@@ -105,24 +119,54 @@ impl LogFollower {
             // Truncated or replaced: read the new file from its start.
             self.offset = 0;
             self.partial.clear();
+            self.cut = 0;
         }
         if len == self.offset || file.seek(SeekFrom::Start(self.offset)).is_err() {
-            return Vec::new();
+            return;
         }
-        let mut bytes = Vec::new();
-        if file.take(MAX_READ).read_to_end(&mut bytes).is_err() {
-            return Vec::new();
+        let mut buffer = vec![0u8; CHUNK];
+        while self.offset < len {
+            let want = CHUNK.min((len - self.offset) as usize);
+            let read = match file.read(&mut buffer[..want]) {
+                Ok(0) | Err(_) => return,
+                Ok(read) => read,
+            };
+            let mut consumed = 0;
+            for piece in buffer[..read].split_inclusive(|byte| *byte == b'\n') {
+                consumed += piece.len();
+                let Some(body) = piece.strip_suffix(b"\n") else {
+                    self.keep(piece);
+                    continue;
+                };
+                self.keep(body);
+                let text = self.take_line();
+                if line(&text) {
+                    self.offset += consumed as u64;
+                    return;
+                }
+            }
+            self.offset += read as u64;
         }
-        self.offset += bytes.len() as u64;
-        self.partial.extend_from_slice(&bytes);
-        let Some(end) = self.partial.iter().rposition(|byte| *byte == b'\n') else {
-            return Vec::new();
-        };
-        let complete: Vec<u8> = self.partial.drain(..=end).collect();
-        String::from_utf8_lossy(&complete)
-            .lines()
-            .map(str::to_string)
-            .collect()
+    }
+
+    /// Adds `bytes` to the line being read, within its cap.
+    fn keep(&mut self, bytes: &[u8]) {
+        let room = LogExcerpt::MAX_LINE.saturating_sub(self.partial.len());
+        let kept = bytes.len().min(room);
+        self.partial.extend_from_slice(&bytes[..kept]);
+        self.cut += (bytes.len() - kept) as u64;
+    }
+
+    /// The line read so far, as text, with a note when it was cut.
+    fn take_line(&mut self) -> String {
+        let bytes = self.partial.strip_suffix(b"\r").unwrap_or(&self.partial);
+        let mut text = String::from_utf8_lossy(bytes).into_owned();
+        if self.cut > 0 {
+            text.push_str(&LogExcerpt::cut_note(self.cut));
+        }
+        self.partial.clear();
+        self.cut = 0;
+        text
     }
 }
 
@@ -131,23 +175,83 @@ mod tests {
     use super::*;
     use std::io::Write;
 
+    fn new_lines(follower: &mut LogFollower) -> Vec<String> {
+        let mut lines = Vec::new();
+        follower.each_new_line(&mut |line| {
+            lines.push(line.to_string());
+            false
+        });
+        lines
+    }
+
     #[test]
     fn follows_complete_lines_and_restarts_after_truncation() {
         let path = std::env::temp_dir().join(format!("devup-follow-{}", std::process::id()));
         std::fs::write(&path, "old line\n").unwrap();
         let mut follower = LogFollower::new(path.clone(), file_len(&path));
-        assert!(follower.new_lines().is_empty());
+        assert!(new_lines(&mut follower).is_empty());
         let mut file = std::fs::OpenOptions::new()
             .append(true)
             .open(&path)
             .unwrap();
         file.write_all(b"one\ntw").unwrap();
-        assert_eq!(follower.new_lines(), ["one"]);
-        file.write_all(b"o\n").unwrap();
-        assert_eq!(follower.new_lines(), ["two"]);
+        assert_eq!(new_lines(&mut follower), ["one"]);
+        file.write_all(b"o\r\n").unwrap();
+        assert_eq!(new_lines(&mut follower), ["two"]);
         std::fs::write(&path, "new\n").unwrap();
-        assert_eq!(follower.new_lines(), ["new"]);
+        assert_eq!(new_lines(&mut follower), ["new"]);
         assert_eq!(log_since(&path, 100).lines, ["new"]);
+        std::fs::remove_file(&path).unwrap();
+    }
+
+    #[test]
+    fn reads_everything_appended_at_once_and_caps_a_long_line() {
+        let path = std::env::temp_dir().join(format!("devup-follow-big-{}", std::process::id()));
+        std::fs::write(&path, "").unwrap();
+        let mut follower = LogFollower::new(path.clone(), 0);
+        let mut file = std::fs::OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .unwrap();
+        // 8 MB of short lines, then a 3 MB line, then the ready line: all
+        // of it in one call, the long line cut to its first 64 KiB.
+        let short = "x".repeat(1023) + "\n";
+        for _ in 0..8 * 1024 {
+            file.write_all(short.as_bytes()).unwrap();
+        }
+        file.write_all(&vec![b'y'; 3 * 1024 * 1024]).unwrap();
+        file.write_all(b"\nready\n").unwrap();
+        let mut count = 0;
+        let mut long = String::new();
+        let mut last = String::new();
+        follower.each_new_line(&mut |line| {
+            count += 1;
+            if line.starts_with('y') {
+                long = line.to_string();
+            }
+            last = line.to_string();
+            false
+        });
+        assert_eq!(count, 8 * 1024 + 2);
+        assert_eq!(last, "ready");
+        let kept = LogExcerpt::MAX_LINE;
+        assert_eq!(
+            long,
+            "y".repeat(kept) + &LogExcerpt::cut_note((3 * 1024 * 1024 - kept) as u64)
+        );
+        assert!(
+            follower.partial.capacity() <= 2 * kept,
+            "the line buffer grew"
+        );
+        // Stopping early leaves the rest for the next call.
+        file.write_all(b"a\nb\n").unwrap();
+        let mut first = Vec::new();
+        follower.each_new_line(&mut |line| {
+            first.push(line.to_string());
+            true
+        });
+        assert_eq!(first, ["a"]);
+        assert_eq!(new_lines(&mut follower), ["b"]);
         std::fs::remove_file(&path).unwrap();
     }
 }

@@ -10,7 +10,9 @@
 //! `pid_file.rs`, `process.rs` (`/proc`), `state.rs` (what devup started),
 //! `running.rs` (what "running" means), `handle.rs` (signalling one process),
 //! `spawn.rs` and `start_tree.rs` (the start command inside its own reaper),
-//! `wait.rs` (the readiness loop), `ping_check.rs`, `notify.rs`,
+//! `wait.rs` (the readiness loop), `ping_check.rs`, `dial.rs` (every
+//! connection to a daemon's address), `port_holder.rs` (who holds an
+//! address), `notify.rs`,
 //! `file_watch.rs`, `excerpt.rs`, `output_file.rs`, `run_command.rs`,
 //! `start.rs`, `up.rs`, `stop.rs`, `status.rs`, `await_ready.rs` (waiting
 //! for a daemon someone else starts) and `connect.rs` (the operations).
@@ -20,6 +22,7 @@ mod builder;
 mod command;
 mod connect;
 pub mod defaults;
+pub(crate) mod dial;
 mod event;
 mod excerpt;
 mod file_watch;
@@ -31,6 +34,7 @@ mod output_file;
 mod pid_file;
 mod ping;
 pub(crate) mod ping_check;
+mod port_holder;
 mod process;
 mod run_command;
 mod running;

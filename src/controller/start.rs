@@ -18,7 +18,7 @@ use super::state::StartedState;
 use super::wait::{StartWait, WaitEnd};
 use super::{
     BeforeStart, DaemonController, Event, Ping, Started, excerpt, leftover, pid_file, ping_check,
-    process,
+    port_holder, process,
 };
 use crate::error::{Error, LogExcerpt, Result};
 
@@ -43,9 +43,14 @@ impl DaemonController {
         }
         // A state file without a pid file says nothing about the next start.
         let _ = StartedState::remove(&spec.state_file);
-        if let Some(address) = spec.ping.as_ref().and_then(ping_check::foreign_listener) {
+        if let Some(ping) = &spec.ping
+            && let Some(address) = ping_check::foreign_listener(ping)
+        {
             return Err(self.start_failed(
-                format!("{address} is already in use by another process"),
+                format!(
+                    "{address} is already in use by another process: {}",
+                    port_holder::describe(spec, ping)
+                ),
                 LogExcerpt::default(),
                 LogExcerpt::default(),
             ));
@@ -133,7 +138,7 @@ impl DaemonController {
         }
 
         let reason = match &end {
-            WaitEnd::Failed(reason) => reason.clone(),
+            WaitEnd::Failed(reason) | WaitEnd::PingFatal(reason, _) => reason.clone(),
             WaitEnd::TimedOut(_) => "start_timeout passed".to_string(),
             WaitEnd::Aborted => "interrupted".to_string(),
             WaitEnd::Ready { .. } => unreachable!(),
@@ -163,6 +168,9 @@ impl DaemonController {
             WaitEnd::Aborted => Error::Interrupted {
                 daemon: spec.name.clone(),
             },
+            WaitEnd::PingFatal(_, lines) => {
+                self.start_failed(reason, LogExcerpt::from_text(None, &lines.join("\n")), log)
+            }
             _ => self.start_failed(reason, output, log),
         })
     }

@@ -24,7 +24,7 @@ impl DaemonController {
     pub fn status(&self) -> Status {
         match running::check(&self.spec) {
             Ok(PidCheck::Running { pid, start_ticks }) => Status {
-                state: if self.responds(ping_check::COMMAND_TIMEOUT) {
+                state: if self.responds(ping_check::CHECK_TIMEOUT) {
                     DaemonState::Running
                 } else {
                     DaemonState::Unresponsive

@@ -53,7 +53,11 @@ impl DaemonController {
             if !alive {
                 return Ok(false);
             }
-            if self.responds(deadline.saturating_duration_since(Instant::now())) {
+            if self.responds(
+                deadline
+                    .saturating_duration_since(Instant::now())
+                    .min(ping_check::COMMAND_TIMEOUT),
+            ) {
                 return Ok(true);
             }
             if !told {
@@ -95,7 +99,7 @@ impl DaemonController {
                         && state.boot_id == process::boot_id()
                 })
             }
-            Some(_) => self.responds(self.spec.start_timeout),
+            Some(_) => self.responds(ping_check::CHECK_TIMEOUT),
         }
     }
 
@@ -104,7 +108,9 @@ impl DaemonController {
     pub(crate) fn responds(&self, budget: Duration) -> bool {
         match &self.spec.ping {
             None | Some(Ping::Log(_)) | Some(Ping::Notify) => true,
-            Some(ping) => ping_check::attempt(&self.spec, ping, budget),
+            Some(ping) => {
+                ping_check::attempt(&self.spec, ping, budget, &|| self.abort.is_aborted()).is_ok()
+            }
         }
     }
 }

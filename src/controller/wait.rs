@@ -35,6 +35,9 @@ pub(crate) enum WaitEnd {
     Ready { pid: u32, start_ticks: u64 },
     /// The start failed; the reason, for people.
     Failed(String),
+    /// A `command` ping could not be run (exit 127 or 126): the start
+    /// failed at once; the reason and the ping's last output lines.
+    PingFatal(String, Vec<String>),
     /// `start_timeout` passed; what was still awaited.
     TimedOut(String),
     /// The abort signal fired.
@@ -148,6 +151,8 @@ impl StartWait<'_> {
         let mut told_pid_file = false;
         let mut told_ping = false;
         let mut seen_pid = None;
+        // Why the last ping attempt failed, for the timeout's message.
+        let mut last_miss: Option<ping_check::Miss> = None;
         // For `daemonize: true` the daemon is the start tree's own child: it
         // stays the process its pid names until the tree reports its exit,
         // so once it is seen running, only the ping is left to try.
@@ -158,17 +163,24 @@ impl StartWait<'_> {
                 return end;
             }
             if let Some(log) = &mut log {
-                for line in log.new_lines() {
+                let mut failed = None;
+                log.each_new_line(&mut |line| {
                     if let Some(fail) = &spec.fail_when_log
-                        && fail.is_match(&line)
+                        && fail.is_match(line)
                     {
-                        return WaitEnd::Failed(format!(
-                            "a log line matches fail_when_log /{fail}/: {line}"
-                        ));
+                        failed = Some(WaitEnd::Failed(format!(
+                            "a log line matches fail_when_log /{fail}/: {}",
+                            crate::error::escape_control(line)
+                        )));
+                        return true;
                     }
-                    if log_ping.as_ref().is_some_and(|regex| regex.is_match(&line)) {
+                    if log_ping.as_ref().is_some_and(|regex| regex.is_match(line)) {
                         log_matched = true;
                     }
+                    false
+                });
+                if let Some(end) = failed {
+                    return end;
                 }
             }
             if let Some(notify) = self.notify {
@@ -215,14 +227,29 @@ impl StartWait<'_> {
                     Some(_) if now < next_ping => false,
                     Some(ping) => {
                         let budget = deadline.saturating_duration_since(now);
-                        let ready = match ping {
+                        let attempt = match ping {
                             Ping::Command(command) => {
                                 match self.command_ping(command, budget, &mut progress) {
-                                    Ok(ready) => ready,
+                                    Ok(attempt) => attempt,
                                     Err(end) => return end,
                                 }
                             }
-                            _ => ping_check::attempt(spec, ping, budget),
+                            _ => {
+                                ping_check::attempt(spec, ping, budget, &|| self.abort.is_aborted())
+                            }
+                        };
+                        let ready = match attempt {
+                            Ok(()) => true,
+                            Err(miss) if miss.fatal => {
+                                return WaitEnd::PingFatal(
+                                    format!("the ping ({ping}) {}", miss.reason),
+                                    miss.output,
+                                );
+                            }
+                            Err(miss) => {
+                                last_miss = Some(miss);
+                                false
+                            }
                         };
                         ping_interval = (ping_interval * 2)
                             .min(max_interval(self.started.elapsed(), min_interval));
@@ -246,9 +273,13 @@ impl StartWait<'_> {
                     }
                     return WaitEnd::Ready { pid, start_ticks };
                 }
-                match &spec.ping {
-                    Some(ping) => format!("the ping ({ping}) to succeed"),
-                    None => "the daemon to be ready".to_string(),
+                match (&spec.ping, &last_miss) {
+                    (Some(ping), Some(miss)) => format!(
+                        "the ping ({ping}) to succeed; its last attempt: {}",
+                        miss.summary()
+                    ),
+                    (Some(ping), None) => format!("the ping ({ping}) to succeed"),
+                    (None, _) => "the daemon to be ready".to_string(),
                 }
             } else {
                 if progress.all_gone {
@@ -371,17 +402,17 @@ impl StartWait<'_> {
         command: &CommandLine,
         budget: Duration,
         progress: &mut Progress,
-    ) -> Result<bool, WaitEnd> {
+    ) -> Result<ping_check::Attempt, WaitEnd> {
         let spec = self.spec;
         let wake = (!self.tree.is_closed()).then(|| self.tree.fd());
         let mut end = None;
-        let ready = ping_check::command(spec, command, budget, wake, || {
+        let attempt = ping_check::command(spec, command, budget, wake, || {
             end = self.take_reports(progress);
             end.is_some() || progress.all_gone || self.abort.is_aborted()
         });
         match end {
             Some(end) => Err(end),
-            None => Ok(ready),
+            None => Ok(attempt),
         }
     }
 

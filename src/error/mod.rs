@@ -38,15 +38,45 @@ impl LogExcerpt {
     /// The most lines an excerpt keeps.
     pub const MAX_LINES: usize = 30;
 
-    /// Keeps the last [`Self::MAX_LINES`] lines of `text`.
+    /// The most bytes of one line kept (in an excerpt, and when a log is
+    /// followed during a start); the rest is cut, and the line says so.
+    pub const MAX_LINE: usize = 64 * 1024;
+
+    /// Keeps the last [`Self::MAX_LINES`] lines of `text`, each cut to
+    /// [`Self::MAX_LINE`] bytes.
     pub fn from_text(path: Option<PathBuf>, text: &str) -> Self {
         let all: Vec<&str> = text.lines().collect();
         let omitted = all.len().saturating_sub(Self::MAX_LINES);
         LogExcerpt {
             path,
-            lines: all[omitted..].iter().map(|line| line.to_string()).collect(),
+            lines: all[omitted..].iter().map(|line| Self::cap(line)).collect(),
             omitted,
         }
+    }
+
+    /// `line`, cut to [`Self::MAX_LINE`] bytes (at a character boundary)
+    /// with a note of how much was left out.
+    fn cap(line: &str) -> String {
+        if line.len() <= Self::MAX_LINE {
+            return line.to_string();
+        }
+        let mut end = Self::MAX_LINE;
+        while !line.is_char_boundary(end) {
+            end -= 1;
+        }
+        format!(
+            "{}{}",
+            &line[..end],
+            Self::cut_note((line.len() - end) as u64)
+        )
+    }
+
+    /// " [line cut at 64 KiB: N more bytes not shown]".
+    pub(crate) fn cut_note(cut: u64) -> String {
+        format!(
+            " [line cut at {} KiB: {cut} more bytes not shown]",
+            Self::MAX_LINE / 1024
+        )
     }
 
     /// True when there is nothing to show.
@@ -197,9 +227,33 @@ fn write_excerpt(f: &mut fmt::Formatter<'_>, title: &str, excerpt: &LogExcerpt) 
         write!(f, "\n  ... {} earlier lines not shown", excerpt.omitted)?;
     }
     for line in &excerpt.lines {
-        write!(f, "\n  {line}")?;
+        write!(f, "\n  {}", escape_control(line))?;
     }
     Ok(())
+}
+
+/// `text` with its control characters written as escapes (`\x1b`, `\r`,
+/// `\x07`, `\u{9b}`; a tab stays), so that a line from a daemon's log or
+/// output, printed in a message, cannot move the cursor, retitle the
+/// terminal or hide what comes before it. The log itself is left as it is.
+pub(crate) fn escape_control(text: &str) -> std::borrow::Cow<'_, str> {
+    let is_control = |c: char| c != '\t' && c.is_control();
+    if !text.contains(is_control) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut escaped = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            '\r' => escaped.push_str("\\r"),
+            '\n' => escaped.push_str("\\n"),
+            c if is_control(c) && c.is_ascii() => {
+                escaped.push_str(&format!("\\x{:02x}", c as u32));
+            }
+            c if is_control(c) => escaped.push_str(&format!("\\u{{{:x}}}", c as u32)),
+            c => escaped.push(c),
+        }
+    }
+    std::borrow::Cow::Owned(escaped)
 }
 
 /// Whose output a start error carries: a failed or hung `before_start`
@@ -208,6 +262,8 @@ fn write_excerpt(f: &mut fmt::Formatter<'_>, title: &str, excerpt: &LogExcerpt) 
 fn output_label(reason: &str) -> &'static str {
     if reason.starts_with("before_start") {
         "output of before_start"
+    } else if reason.starts_with("the ping") {
+        "output of the ping command"
     } else {
         "output of the start command"
     }
@@ -225,7 +281,7 @@ impl fmt::Display for Error {
                 output,
                 log,
             } => {
-                write!(f, "{daemon}: could not start: {reason}")?;
+                write!(f, "{daemon}: could not start: {}", escape_control(reason))?;
                 write_excerpt(f, output_label(reason), output)?;
                 write_excerpt(f, "log during this start", log)
             }
@@ -238,8 +294,9 @@ impl fmt::Display for Error {
             } => {
                 write!(
                     f,
-                    "{daemon}: not ready after {} (still waiting for {waiting_for}); the start was aborted",
-                    crate::human::format_duration(*timeout)
+                    "{daemon}: not ready after {} (still waiting for {}); the start was aborted",
+                    crate::human::format_duration(*timeout),
+                    escape_control(waiting_for)
                 )?;
                 write_excerpt(f, output_label(waiting_for), output)?;
                 write_excerpt(f, "log during this start", log)
@@ -252,7 +309,7 @@ impl fmt::Display for Error {
                 reason,
                 output,
             } => {
-                write!(f, "{daemon}: could not stop: {reason}")?;
+                write!(f, "{daemon}: could not stop: {}", escape_control(reason))?;
                 write_excerpt(f, "output of the stop command", output)
             }
             Error::StopTimeout {

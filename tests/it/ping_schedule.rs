@@ -62,7 +62,9 @@ fn a_log_line_per_request_does_not_make_the_http_ping_storm() {
     match daemon.start() {
         Err(Error::StartTimeout { waiting_for, .. }) => assert_eq!(
             waiting_for,
-            format!("the ping (http http://{address}/) to succeed")
+            format!(
+                "the ping (http http://{address}/) to succeed; its last attempt: answered HTTP 404 Not Found"
+            )
         ),
         other => panic!("expected StartTimeout, got {other:?}"),
     }

@@ -48,14 +48,16 @@ fn http_ping_needs_a_status_from_200_to_399() {
     let address = free_address();
     let daemon = daemonizing(&dir, &tag, &["--listen", &address, "--http-status", "503"])
         .ping(Ping::http(format!("http://{address}/")))
-        .start_timeout(Duration::from_millis(400))
+        .start_timeout(Duration::from_secs(2))
         .start_abort_timeout(Duration::from_secs(5))
         .build()
         .unwrap();
     let waiting_for = expect_timeout(daemon.start());
     assert_eq!(
         waiting_for,
-        format!("the ping (http http://{address}/) to succeed")
+        format!(
+            "the ping (http http://{address}/) to succeed; its last attempt: answered HTTP 503 FAKE: ok"
+        )
     );
     assert_nothing_running(&tag);
 }
@@ -181,6 +183,8 @@ fn a_foreign_listener_on_the_address_fails_the_start_at_once() {
     let (tag, _cleanup) = tagged();
     let foreign = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let address = foreign.local_addr().unwrap().to_string();
+    // Held until both starts are over, so the message can name its holder.
+    let held = foreign.try_clone().unwrap();
     let accept = std::thread::spawn(move || {
         // Answer one HTTP request, as a foreign web server would.
         use std::io::{Read, Write};
@@ -200,9 +204,15 @@ fn a_foreign_listener_on_the_address_fails_the_start_at_once() {
             .build()
             .unwrap();
         let reason = start_failure_reason(&daemon.start());
+        // The holder is this test process (its accepting thread).
         assert_eq!(
             reason,
-            format!("{address} is already in use by another process")
+            format!(
+                "{address} is already in use by another process: pid {} ({}); stop it, or \
+                 give `fake` another address",
+                std::process::id(),
+                std::env::current_exe().unwrap().display()
+            )
         );
         assert!(
             processes_tagged(&tag).is_empty(),
@@ -210,6 +220,7 @@ fn a_foreign_listener_on_the_address_fails_the_start_at_once() {
         );
     }
     accept.join().unwrap();
+    drop(held);
 
     let socket = dir.join("foreign.sock");
     let _foreign = std::os::unix::net::UnixListener::bind(&socket).unwrap();
@@ -220,7 +231,13 @@ fn a_foreign_listener_on_the_address_fails_the_start_at_once() {
     let reason = start_failure_reason(&daemon.start());
     assert_eq!(
         reason,
-        format!("{} is already in use by another process", socket.display())
+        format!(
+            "{} is already in use by another process: pid {} ({}); stop it, or give `fake` \
+             another address",
+            socket.display(),
+            std::process::id(),
+            std::env::current_exe().unwrap().display()
+        )
     );
     assert_nothing_running(&tag);
 }
