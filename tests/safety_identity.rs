@@ -144,7 +144,10 @@ fn a_pid_file_naming_a_process_older_than_the_recorded_daemon_is_stale() {
     assert_eq!(state_and_pid(&project), ("stale".to_string(), None));
     project.devdown([] as [&str; 0]).succeeds();
     bystander.assert_alive("devdown");
-    assert!(!project.path("run/fake.pid").exists(), "stale pid file kept");
+    assert!(
+        !project.path("run/fake.pid").exists(),
+        "stale pid file kept"
+    );
 }
 
 /// A process of another user than the one devup runs as, and how to run
@@ -261,16 +264,19 @@ fn nobody_owns(project: &Project) -> (std::path::PathBuf, std::path::PathBuf) {
 /// A live process (pid above 1) owned by another user than this one.
 fn process_of_another_user() -> Option<u32> {
     let me = nix::unistd::geteuid().as_raw();
-    std::fs::read_dir("/proc").ok()?.flatten().find_map(|entry| {
-        let pid: u32 = entry.file_name().to_str()?.parse().ok()?;
-        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-        let uid: u32 = status
-            .lines()
-            .find_map(|line| line.strip_prefix("Uid:"))?
-            .split_whitespace()
-            .nth(1)?
-            .parse()
-            .ok()?;
-        (pid > 1 && uid != me && is_alive(pid)).then_some(pid)
-    })
+    std::fs::read_dir("/proc")
+        .ok()?
+        .flatten()
+        .find_map(|entry| {
+            let pid: u32 = entry.file_name().to_str()?.parse().ok()?;
+            let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+            let uid: u32 = status
+                .lines()
+                .find_map(|line| line.strip_prefix("Uid:"))?
+                .split_whitespace()
+                .nth(1)?
+                .parse()
+                .ok()?;
+            (pid > 1 && uid != me && is_alive(pid)).then_some(pid)
+        })
 }

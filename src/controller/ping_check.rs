@@ -57,7 +57,7 @@ pub(crate) fn command(
     let Ok(mut child) = cmd.spawn() else {
         return false;
     };
-    let deadline = Instant::now() + timeout;
+    let deadline = super::deadline::after(timeout);
     let handle = ProcessHandle::open(child.id(), None);
     loop {
         match child.try_wait() {

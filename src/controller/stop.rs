@@ -123,7 +123,7 @@ impl DaemonController {
             }
         }
         if spec.daemonize {
-            self.wait_for_group(pid, started + spec.stop_timeout);
+            self.wait_for_group(pid, super::deadline::add(started, spec.stop_timeout));
         }
         self.remove_files()?;
         if let Some(error) = command_failed {
@@ -172,7 +172,7 @@ impl DaemonController {
                         let _ = handle.signal(libc::SIGKILL);
                     }
                 }
-            } else if now >= deadline + AFTER_KILL {
+            } else if now >= super::deadline::add(deadline, AFTER_KILL) {
                 return;
             }
             std::thread::sleep(interval);
