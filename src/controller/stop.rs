@@ -27,10 +27,9 @@ impl DaemonController {
         // that got as far as its pid file, and what it forked, are stopped
         // below, as any daemon.
         if leftover::pending(spec) {
+            // The daemon and its descendants (found anew at each scan).
             let keep: Vec<u32> = match running::check(spec)? {
-                PidCheck::Running { pid, .. } => std::iter::once(pid)
-                    .chain(process::descendants(pid).into_iter().map(|(c, _)| c))
-                    .collect(),
+                PidCheck::Running { pid, .. } => vec![pid],
                 _ => Vec::new(),
             };
             leftover::clean(spec, spec.stop_timeout, &keep);
