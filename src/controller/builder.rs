@@ -297,10 +297,36 @@ impl DaemonControllerBuilder {
             .start
             .clone()
             .ok_or_else(|| config_error("start", "a start command is required".into()))?;
-        if let CommandLine::Argv(argv) = &start
-            && argv.is_empty()
-        {
-            return Err(config_error("start", "the command list is empty".into()));
+        let commands = std::iter::once(("start", &start))
+            .chain(self.before_start.iter().filter_map(|before| match before {
+                BeforeStart::Command(command) => Some(("before_start", command)),
+                BeforeStart::Fn(_) => None,
+            }))
+            .chain(self.stop.iter().map(|stop| ("stop", stop)))
+            .chain(match &self.ping {
+                Some(Ping::Command(command)) => Some(("ping", command)),
+                _ => None,
+            });
+        for (key, command) in commands {
+            if let Some(reason) = command.emptiness() {
+                return Err(config_error(key, reason.into()));
+            }
+        }
+        for (key, timeout) in [
+            ("start_timeout", self.start_timeout),
+            ("start_abort_timeout", self.start_abort_timeout),
+            ("stop_timeout", self.stop_timeout),
+            ("log_activity_timeout", self.log_activity_timeout),
+        ] {
+            if timeout > super::MAX_DURATION {
+                return Err(config_error(
+                    key,
+                    format!(
+                        "{} is longer than the longest devup allows, one day (86400s)",
+                        super::format_duration(timeout)
+                    ),
+                ));
+            }
         }
         let dir = match &self.dir {
             Some(dir) if dir.is_absolute() => dir.clone(),

@@ -108,7 +108,7 @@ impl ProcessHandle {
 
     /// Waits until the process is gone or `timeout` passes; true when gone.
     pub(crate) fn wait_gone(&self, timeout: Duration) -> bool {
-        let deadline = Instant::now() + timeout;
+        let deadline = super::deadline::after(timeout);
         let mut interval = Duration::from_millis(1);
         loop {
             if self.has_exited(Duration::ZERO) {

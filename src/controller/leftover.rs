@@ -10,17 +10,19 @@
 //!
 //! Only processes that carry the exact token are signalled, each through a
 //! pidfd opened before the token is read again, so a pid reused in between
-//! is never hit. A daemon that got as far as a valid pid file is adopted
+//! is never hit; the scan is repeated until nothing carries the token any
+//! more, so what forks while it is being ended is ended too. A daemon that got as far as a valid pid file is adopted
 //! (`up` waits for it, `stop` stops it, sparing its descendants here). A
 //! stop command gets a token and a marker the same way, so one left running
 //! by a devdown killed mid-stop is ended by the next stop or start.
 //! Processes that clear their environment cannot be found this way.
 
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use super::handle::ProcessHandle;
-use super::{DaemonSpec, pid_file};
+use super::{DaemonSpec, pid_file, process};
 
 /// The environment variable that carries a start's token.
 pub(crate) const TOKEN_VAR: &str = "DEVUP_START_TOKEN";
@@ -67,36 +69,82 @@ pub(crate) fn pending(spec: &DaemonSpec) -> bool {
 
 /// Ends what an interrupted start or stop left: SIGTERM, then SIGKILL after
 /// `grace`, to every process that carries its token, except those in `keep`
-/// (a running daemon and its descendants, which are stopped as any daemon).
-/// Returns the pids signalled. The caller holds the lock.
+/// and their descendants (a running daemon and what it forks, which are
+/// stopped as any daemon). It rescans until two scans in a row find no
+/// carrier: a process may fork while it is being ended (a SIGTERM trap
+/// that starts `sleep &`), and one scan of `/proc` can miss a process
+/// forked during it. Past `grace` + 10 s what is left cannot be killed
+/// (uninterruptible sleep) and it gives up. Returns the pids signalled.
+/// The caller holds the lock.
 pub(crate) fn clean(spec: &DaemonSpec, grace: Duration, keep: &[u32]) -> Vec<u32> {
     let Some(token) = read_marker(&marker_path(spec)) else {
         return Vec::new();
     };
     let needle = format!("{TOKEN_VAR}={token}");
-    let (pids, handles): (Vec<u32>, Vec<ProcessHandle>) = carriers(&needle)
-        .into_iter()
-        .filter(|pid| *pid != std::process::id() && !keep.contains(pid))
-        .filter_map(|pid| {
-            // Pinned first, checked after: if it carries the token now, the
-            // pidfd refers to that process for good.
-            let handle = ProcessHandle::open(pid, None)?;
-            carries(pid, &needle).then_some((pid, handle))
-        })
-        .unzip();
-    for handle in &handles {
-        let _ = handle.signal(libc::SIGTERM);
-    }
-    for handle in &handles {
-        if !handle.wait_gone(grace) {
-            let _ = handle.signal(libc::SIGKILL);
+    let started = Instant::now();
+    let mut signal = libc::SIGTERM;
+    // Each process once per signal, known by its pid and start time.
+    let mut signalled: HashSet<(u32, u64)> = HashSet::new();
+    let mut pids = Vec::new();
+    let mut empty_scans = 0;
+    let mut interval = Duration::from_millis(1);
+    while empty_scans < 2 && started.elapsed() < grace + Duration::from_secs(10) {
+        if signal == libc::SIGTERM && started.elapsed() >= grace {
+            signal = libc::SIGKILL;
+            signalled.clear();
         }
-    }
-    for handle in &handles {
-        handle.wait_gone(Duration::from_secs(5));
+        let spared = spared(keep);
+        let found: Vec<(u32, ProcessHandle)> = carriers(&needle)
+            .into_iter()
+            .filter(|pid| *pid != std::process::id() && !spared.contains(pid))
+            .filter_map(|pid| {
+                // Pinned first, checked after: if it carries the token now,
+                // the pidfd refers to that process for good.
+                let handle = ProcessHandle::open(pid, None)?;
+                carries(pid, &needle).then_some((pid, handle))
+            })
+            .collect();
+        if found.is_empty() {
+            empty_scans += 1;
+        } else {
+            empty_scans = 0;
+        }
+        let mut waiting = Vec::new();
+        for (pid, handle) in found {
+            let Some(stat) = process::stat(pid) else {
+                continue;
+            };
+            if signalled.insert((pid, stat.start_ticks)) {
+                let _ = handle.signal(signal);
+                if !pids.contains(&pid) {
+                    pids.push(pid);
+                }
+            }
+            waiting.push(handle);
+        }
+        // Give what was signalled a moment to go (a pidfd wakes at once
+        // when it does), then look again.
+        for handle in &waiting {
+            if !handle.wait_gone(interval) {
+                break;
+            }
+        }
+        if waiting.is_empty() {
+            std::thread::sleep(interval);
+        }
+        interval = (interval * 2).min(Duration::from_millis(20));
     }
     unmark(spec);
     pids
+}
+
+/// `keep` and every descendant of them, now.
+fn spared(keep: &[u32]) -> HashSet<u32> {
+    let mut spared: HashSet<u32> = keep.iter().copied().collect();
+    for root in keep {
+        spared.extend(process::descendants(*root).into_iter().map(|(pid, _)| pid));
+    }
+    spared
 }
 
 fn read_marker(path: &Path) -> Option<String> {

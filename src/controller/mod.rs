@@ -5,7 +5,8 @@
 //! [`Event`]s.
 //!
 //! Files: `builder.rs` (configuration), `command.rs`, `ping.rs`,
-//! `signal.rs`, `event.rs` (public values); the machinery lives in the
+//! `signal.rs`, `event.rs` (public values), `deadline.rs` (deadlines that
+//! cannot overflow, and the longest timeout); the machinery lives in the
 //! other files of this folder, one concept each: `lock.rs` (the lock),
 //! `pid_file.rs`, `process.rs` (`/proc`), `state.rs` (what devup started),
 //! `running.rs` (what "running" means), `handle.rs` (signalling one process),
@@ -21,6 +22,7 @@ mod await_ready;
 mod builder;
 mod command;
 mod connect;
+mod deadline;
 pub mod defaults;
 pub(crate) mod dial;
 mod event;
@@ -55,6 +57,7 @@ use std::time::Duration;
 pub use await_ready::NotReady;
 pub use builder::{BeforeStart, BeforeStartFn, DaemonControllerBuilder, DaemonSpec, Observer};
 pub use command::CommandLine;
+pub use deadline::MAX_DURATION;
 pub use event::Event;
 pub use ping::Ping;
 pub use signal::Signal;

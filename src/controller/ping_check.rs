@@ -133,7 +133,7 @@ pub(crate) fn command(
             });
         }
     };
-    let deadline = Instant::now() + timeout;
+    let deadline = super::deadline::after(timeout);
     let handle = ProcessHandle::open(child.id(), None);
     let mut miss = Miss::new(format!(
         "did not exit within {}",

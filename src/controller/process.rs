@@ -161,6 +161,19 @@ pub(crate) fn group_exists(pgid: u32) -> bool {
     result == 0 || std::io::Error::last_os_error().raw_os_error() != Some(libc::ESRCH)
 }
 
+/// Whether this process may send signals to `pid` (above 1): false when
+/// the kernel answers EPERM, i.e. the process belongs to another user. A
+/// process devup cannot signal is never its daemon (it could not stop it).
+pub(crate) fn can_signal(pid: u32) -> bool {
+    if pid <= 1 || pid > i32::MAX as u32 {
+        return false;
+    }
+    // SAFETY: signal 0 sends nothing, it only checks permission and
+    // existence; a pid above 1 names one process, never a group.
+    let result = unsafe { libc::kill(pid as libc::pid_t, 0) };
+    result == 0 || std::io::Error::last_os_error().raw_os_error() != Some(libc::EPERM)
+}
+
 /// The live (non-zombie) members of process group `pgid`.
 pub(crate) fn group_members(pgid: u32) -> Vec<u32> {
     let Ok(entries) = std::fs::read_dir("/proc") else {

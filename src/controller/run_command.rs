@@ -67,7 +67,7 @@ pub(crate) fn run_with_env(
     };
     cmd.process_group(0);
     let mut child = cmd.spawn()?;
-    let deadline = Instant::now() + timeout;
+    let deadline = super::deadline::after(timeout);
     let handle = ProcessHandle::open(child.id(), None);
     let end = loop {
         if let Some(status) = child.try_wait()? {

@@ -1,12 +1,16 @@
 //! What "running" means (SPEC §3): the pid file holds a valid pid, its
-//! process is alive (not a zombie), and it is the process the pid file was
-//! written for. A pid is taken as reused, so stale, when devup's state file
-//! says it started a process with this pid at another time, or, when devup
-//! did not record this pid, when its process started after the pid file was
-//! last written. Start times count clock ticks (10 ms), so the state file
-//! also records the process's pidfd inode, which tells apart a process that
-//! reused the pid within the same tick (see `process::identity`).
-
+//! process is alive (not a zombie), this user may signal it, and it is the
+//! process the pid file was written for. devup's state file decides first:
+//! when the process it recorded is alive (same start time and pidfd
+//! identity), that is the daemon, whatever the pid file says. Otherwise a
+//! pid is taken as reused, so stale, when the state file recorded this pid
+//! at another start time, or a process started after the one the state
+//! records started before it, or (nothing recorded) its process started
+//! after the pid file was last written. Start times count clock ticks
+//! (10 ms), so the state file also records the process's pidfd inode,
+//! which tells apart a process that reused the pid within the same tick
+//! (see `process::identity`). A process of another user (EPERM to signal
+//! 0) is never the daemon: devup could not stop it.
 use std::time::Duration;
 
 use super::pid_file::{self, PidFileContent};
@@ -41,12 +45,29 @@ pub(crate) enum PidCheck {
 }
 
 /// Checks the daemon's pid file, its process and the state file.
+///
+/// When devup's state file names a live process that is the one devup
+/// started (same start time, same pidfd identity), that state decides: the
+/// daemon runs with that pid, whatever the pid file says (overwritten to
+/// name another process, removed, corrupt, or read through a directory
+/// replaced by a symlink). A pid file that disagrees with a live recorded
+/// daemon is never trusted to signal anything.
 pub(crate) fn check(spec: &DaemonSpec) -> Result<PidCheck> {
     let content = pid_file::read(&spec.pid_file).map_err(|error| Error::PidFile {
         daemon: spec.name.clone(),
         path: spec.pid_file.clone(),
         reason: format!("cannot read it: {error}"),
     })?;
+    let recorded =
+        StartedState::read(&spec.state_file).filter(|state| state.boot_id == process::boot_id());
+    if let Some(state) = &recorded
+        && let Some(start_ticks) = recorded_alive(state)
+    {
+        return Ok(PidCheck::Running {
+            pid: state.pid,
+            start_ticks,
+        });
+    }
     let (pid, written) = match content {
         PidFileContent::Missing => return Ok(PidCheck::Missing),
         PidFileContent::Corrupt(reason) => return Ok(PidCheck::Stale { pid: None, reason }),
@@ -61,33 +82,50 @@ pub(crate) fn check(spec: &DaemonSpec) -> Result<PidCheck> {
     let Some(stat) = process::stat(pid).filter(|stat| stat.is_alive()) else {
         return stale(format!("process {pid} is not running"));
     };
-    // What devup recorded when it started this pid, in this boot, is the
-    // strongest evidence either way: the same start time proves identity
-    // (even if the wall clock jumped since), another one proves reuse.
-    let recorded = StartedState::read(&spec.state_file)
-        .filter(|state| state.pid == pid && state.boot_id == process::boot_id());
+    if !process::can_signal(pid) {
+        return stale(format!(
+            "pid {pid} belongs to a process of another user, which devup cannot signal"
+        ));
+    }
+    // What devup recorded when it started a process, in this boot, is the
+    // strongest evidence: the recorded pid with another start time is a
+    // reuse, and a process older than the one devup started cannot be the
+    // daemon, whatever the pid file's age.
     match recorded {
-        Some(state)
-            if state.start_ticks == stat.start_ticks
-                && state.process_id.is_none_or(|recorded| {
-                    process::identity(pid).is_none_or(|now| now == recorded)
-                }) => {}
-        Some(_) => {
+        // The recorded process itself would have been taken above.
+        Some(state) if state.pid == pid => {
             return stale(format!(
                 "pid {pid} belongs to another process than the one devup started"
             ));
         }
-        None if process::start_time(stat.start_ticks) > written + START_TIME_SLACK => {
+        Some(state) if stat.start_ticks < state.start_ticks => {
+            return stale(format!(
+                "pid {pid} belongs to a process older than the one devup started (pid {})",
+                state.pid
+            ));
+        }
+        _ if process::start_time(stat.start_ticks) > written + START_TIME_SLACK => {
             return stale(format!(
                 "pid {pid} belongs to a process that started after the pid file was written"
             ));
         }
-        None => {}
+        _ => {}
     }
     Ok(PidCheck::Running {
         pid,
         start_ticks: stat.start_ticks,
     })
+}
+
+/// The start time of the process `state` records, when that very process
+/// is alive and this user may signal it; `None` otherwise.
+fn recorded_alive(state: &StartedState) -> Option<u64> {
+    let stat = process::stat(state.pid).filter(|stat| stat.is_alive())?;
+    let same = stat.start_ticks == state.start_ticks
+        && state
+            .process_id
+            .is_none_or(|recorded| process::identity(state.pid).is_none_or(|now| now == recorded));
+    (same && process::can_signal(state.pid)).then_some(stat.start_ticks)
 }
 
 /// Removes a stale pid file and the state file, and reports it.

@@ -27,10 +27,9 @@ impl DaemonController {
         // that got as far as its pid file, and what it forked, are stopped
         // below, as any daemon.
         if leftover::pending(spec) {
+            // The daemon and its descendants (found anew at each scan).
             let keep: Vec<u32> = match running::check(spec)? {
-                PidCheck::Running { pid, .. } => std::iter::once(pid)
-                    .chain(process::descendants(pid).into_iter().map(|(c, _)| c))
-                    .collect(),
+                PidCheck::Running { pid, .. } => vec![pid],
                 _ => Vec::new(),
             };
             leftover::clean(spec, spec.stop_timeout, &keep);
@@ -123,7 +122,7 @@ impl DaemonController {
             }
         }
         if spec.daemonize {
-            self.wait_for_group(pid, started + spec.stop_timeout);
+            self.wait_for_group(pid, super::deadline::add(started, spec.stop_timeout));
         }
         self.remove_files()?;
         if let Some(error) = command_failed {
@@ -172,7 +171,7 @@ impl DaemonController {
                         let _ = handle.signal(libc::SIGKILL);
                     }
                 }
-            } else if now >= deadline + AFTER_KILL {
+            } else if now >= super::deadline::add(deadline, AFTER_KILL) {
                 return;
             }
             std::thread::sleep(interval);

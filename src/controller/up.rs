@@ -42,7 +42,7 @@ impl DaemonController {
     /// `start_timeout`. Nothing is spawned.
     fn wait_until_responsive(&self, pid: u32, start_ticks: u64) -> Result<bool> {
         let spec = &self.spec;
-        let deadline = Instant::now() + spec.start_timeout;
+        let deadline = super::deadline::after(spec.start_timeout);
         let mut interval = Duration::from_millis(1);
         let mut told = false;
         loop {

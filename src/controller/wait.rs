@@ -111,7 +111,7 @@ impl StartWait<'_> {
     /// Waits until the daemon is ready or the start has failed.
     pub(crate) fn run(mut self) -> WaitEnd {
         let spec = self.spec;
-        let deadline = self.started + spec.start_timeout;
+        let deadline = super::deadline::add(self.started, spec.start_timeout);
         // Only a `log` ping and `fail_when_log` read the log during the
         // wait; only a pid file the daemon writes itself (`daemonize:
         // false`) is worth a wake-up when it appears. For `daemonize: true`
@@ -253,7 +253,7 @@ impl StartWait<'_> {
                         };
                         ping_interval = (ping_interval * 2)
                             .min(max_interval(self.started.elapsed(), min_interval));
-                        next_ping = Instant::now() + ping_interval;
+                        next_ping = super::deadline::after(ping_interval);
                         ready
                     }
                 };
@@ -422,7 +422,7 @@ impl StartWait<'_> {
     /// was quick, then the command exited 1) fails the start. A command that
     /// still runs after that is taken to stay in the foreground on purpose.
     fn settle_command_exit(&mut self, progress: &mut Progress) -> Option<WaitEnd> {
-        let deadline = Instant::now() + COMMAND_EXIT_GRACE;
+        let deadline = super::deadline::after(COMMAND_EXIT_GRACE);
         loop {
             if let Some(end) = self.take_reports(progress) {
                 return Some(end);

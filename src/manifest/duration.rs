@@ -1,11 +1,14 @@
 //! Durations as the manifest spells them: `500ms`, `15s`, `2m`, or a plain
-//! number of seconds (`30`, `1.5`). This file owns the parsing and the
+//! number of seconds (`30`, `1.5`), at most one day
+//! ([`crate::controller::MAX_DURATION`]). This file owns the parsing and the
 //! message for a duration that is not one; it knows nothing of keys.
 
 use std::fmt;
 use std::time::Duration;
 
 use serde::Deserialize;
+
+use crate::controller::MAX_DURATION;
 use serde::de::{self, Deserializer, Visitor};
 
 /// What a valid duration looks like, appended to every duration error.
@@ -40,8 +43,21 @@ pub fn parse(text: &str) -> Result<Duration, String> {
         return Err(invalid());
     }
     let value: f64 = number.parse().map_err(|_| invalid())?;
-    from_secs(value * unit_secs).ok_or_else(invalid)
+    let duration = from_secs(value * unit_secs).ok_or_else(invalid)?;
+    bounded(text, duration)
 }
+
+/// Refuses a duration above [`MAX_DURATION`] (one day): a deadline that
+/// far is a typo, and the bound keeps every deadline representable.
+fn bounded(text: &str, duration: Duration) -> Result<Duration, String> {
+    if duration > MAX_DURATION {
+        return Err(format!("invalid duration `{text}`: {TOO_LONG}"));
+    }
+    Ok(duration)
+}
+
+/// Why a duration above [`MAX_DURATION`] is refused.
+const TOO_LONG: &str = "it is longer than the longest devup allows, one day (86400s, 1440m)";
 
 /// A number of seconds from YAML (an integer or a float).
 pub fn from_number(seconds: f64) -> Result<Duration, String> {
@@ -50,7 +66,9 @@ pub fn from_number(seconds: f64) -> Result<Duration, String> {
             "invalid duration `{seconds}`: it is negative; {EXPECTED}"
         ));
     }
-    from_secs(seconds).ok_or_else(|| format!("invalid duration `{seconds}`; {EXPECTED}"))
+    let duration =
+        from_secs(seconds).ok_or_else(|| format!("invalid duration `{seconds}`; {EXPECTED}"))?;
+    bounded(&seconds.to_string(), duration)
 }
 
 fn from_secs(seconds: f64) -> Option<Duration> {
@@ -73,7 +91,9 @@ impl<'de> Deserialize<'de> for RawDuration {
             }
 
             fn visit_u64<E: de::Error>(self, seconds: u64) -> Result<RawDuration, E> {
-                Ok(RawDuration(Duration::from_secs(seconds)))
+                bounded(&seconds.to_string(), Duration::from_secs(seconds))
+                    .map(RawDuration)
+                    .map_err(E::custom)
             }
 
             fn visit_i64<E: de::Error>(self, seconds: i64) -> Result<RawDuration, E> {

@@ -76,6 +76,15 @@ impl Positions {
             })
     }
 
+    /// Where the value at `path` starts (else its key), only when that very
+    /// key is written in the file; `None` for a key taken from elsewhere.
+    pub fn written(&self, path: &[&str]) -> Option<Pos> {
+        match self.lookup(path) {
+            Some((span, true)) => Some(span.value.unwrap_or(span.key)),
+            _ => None,
+        }
+    }
+
     /// The first key that appears twice in its map: its path and where it
     /// appears the second time.
     pub fn first_duplicate(&self) -> Option<(&[String], Pos)> {

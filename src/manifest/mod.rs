@@ -8,7 +8,8 @@
 //! Files: `discover.rs` (which file), `raw/` (the serde types, also the
 //! JSON Schema), `duration.rs`, `interpolate.rs`, `locate.rs` (positions),
 //! `syntax.rs` (YAML syntax errors), `validate/` (every problem at once),
-//! `entry.rs` (a resolved daemon),
+//! `entry.rs` (a resolved daemon), `shared_files.rs` (files two daemons
+//! must not share),
 //! `error.rs` (the compiler-like rendering), `suggest.rs` (did you mean).
 
 mod discover;
@@ -17,6 +18,7 @@ mod entry;
 mod interpolate;
 mod locate;
 mod raw;
+mod shared_files;
 pub(crate) mod suggest;
 mod syntax;
 mod validate;
@@ -26,6 +28,9 @@ use std::path::{Path, PathBuf};
 use crate::controller::DaemonControllerBuilder;
 
 pub use crate::error::{ManifestError, Problem};
+// The manifest's error type lives in `crate::error::manifest`; `super::error`
+// keeps naming it for the files of this module.
+use crate::error::manifest as error;
 pub use discover::FILE_NAMES;
 pub use duration::parse as parse_duration;
 pub use entry::DaemonEntry;
@@ -116,8 +121,13 @@ impl Manifest {
         let dir = absolute
             .parent()
             .map_or_else(|| PathBuf::from("/"), Path::to_path_buf);
+        let daemons = entry::resolve(raw, &dir);
+        let shared = shared_files::check(&daemons, &positions, &dir);
+        if !shared.is_empty() {
+            return Err(error(shared));
+        }
         Ok(Manifest {
-            daemons: entry::resolve(raw, &dir),
+            daemons,
             path: absolute,
             dir,
         })

@@ -96,6 +96,10 @@ pub enum RawCommand {
     Argv(Vec<String>),
 }
 
+/// An argv whose program (its first item) is "" or white space.
+const EMPTY_PROGRAM: &str =
+    "an empty program: the first item of the command list is empty; it names the program to run";
+
 const COMMAND_EXPECTED: &str =
     "a command: a string (run by /bin/sh -c) or a list of strings (an argv)";
 
@@ -119,6 +123,9 @@ impl<'de> Deserialize<'de> for RawCommand {
                 }
                 if argv.is_empty() {
                     return Err(de::Error::custom("the command list is empty"));
+                }
+                if argv[0].trim().is_empty() {
+                    return Err(de::Error::custom(EMPTY_PROGRAM));
                 }
                 Ok(RawCommand::Argv(argv))
             }
