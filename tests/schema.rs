@@ -55,6 +55,7 @@ fn the_schema_describes_every_key_and_ping_kind() {
             "dir",
             "env",
             "fail_when_log",
+            "inputs",
             "lock_file",
             "log_activity_timeout",
             "log_file",
@@ -72,7 +73,7 @@ fn the_schema_describes_every_key_and_ping_kind() {
     assert!(
         !defaults.contains(&"start".to_string()) && !defaults.contains(&"depends_on".to_string())
     );
-    assert_eq!(defaults.len(), 15);
+    assert_eq!(defaults.len(), 16);
     let kinds: Vec<String> = schema
         .pointer("/definitions/Ping/oneOf")
         .and_then(|value| value.as_array())

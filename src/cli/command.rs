@@ -3,7 +3,7 @@
 
 use clap_complete::Shell;
 
-use super::args::{CommandArgs, DevdownArgs, DevupArgs};
+use super::args::{CommandArgs, ConvergeArgs, DevdownArgs, DevupArgs};
 use super::{CliError, Config, exec, inspect, lifecycle, logs, status};
 
 /// One command of `devup` (or `devdown`).
@@ -52,15 +52,32 @@ impl Command {
     /// The command and configuration `devup`'s arguments ask for.
     pub fn from_devup(args: DevupArgs) -> (Command, Config) {
         let top = args.common;
+        let converge = |mut config: Config, flags: &ConvergeArgs| {
+            config.no_restart = flags.no_restart || args.converge.no_restart;
+            config.remove_orphans = flags.remove_orphans || args.converge.remove_orphans;
+            config
+        };
         let Some(command) = args.command else {
-            return (Command::Up(args.names), Config::merge(&top, None));
+            let config = converge(Config::merge(&top, None), &args.converge);
+            return (Command::Up(args.names), config);
         };
         match command {
-            CommandArgs::Up { common, names } => {
-                (Command::Up(names), Config::merge(&top, Some(&common)))
-            }
-            CommandArgs::Down { common, names } => {
-                (Command::Down(names), Config::merge(&top, Some(&common)))
+            CommandArgs::Up {
+                common,
+                converge: flags,
+                names,
+            } => (
+                Command::Up(names),
+                converge(Config::merge(&top, Some(&common)), &flags),
+            ),
+            CommandArgs::Down {
+                common,
+                orphans,
+                names,
+            } => {
+                let mut config = Config::merge(&top, Some(&common));
+                config.remove_orphans = orphans.remove_orphans || args.converge.remove_orphans;
+                (Command::Down(names), config)
             }
             CommandArgs::Restart { common, names } => {
                 (Command::Restart(names), Config::merge(&top, Some(&common)))
@@ -106,7 +123,9 @@ impl Command {
 
     /// The command and configuration `devdown`'s arguments ask for.
     pub fn from_devdown(args: DevdownArgs) -> (Command, Config) {
-        (Command::Down(args.names), Config::merge(&args.common, None))
+        let mut config = Config::merge(&args.common, None);
+        config.remove_orphans = args.orphans.remove_orphans;
+        (Command::Down(args.names), config)
     }
 
     /// Runs the command; returns its exit code.

@@ -18,6 +18,7 @@
 mod builder;
 mod command;
 mod connect;
+mod definition;
 mod event;
 mod excerpt;
 mod file_watch;
@@ -30,6 +31,7 @@ mod pid_file;
 mod ping;
 pub(crate) mod ping_check;
 mod process;
+mod recipe;
 mod run_command;
 mod running;
 mod signal;
@@ -48,8 +50,10 @@ use std::time::Duration;
 
 pub use builder::{BeforeStart, BeforeStartFn, DaemonControllerBuilder, DaemonSpec, Observer};
 pub use command::CommandLine;
+pub use definition::{DEFINITION_VERSION, Fingerprint};
 pub use event::Event;
 pub use ping::Ping;
+pub use recipe::{Recorded, StopRecipe};
 pub use signal::Signal;
 
 use crate::error::Result;
@@ -216,6 +220,17 @@ impl DaemonController {
     /// running is a success (`Ok(None)`); otherwise the pid that was stopped.
     pub fn stop(&self) -> Result<Option<u32>> {
         let _lock = self.lock()?;
+        self.stop_locked()
+    }
+
+    /// [`DaemonController::stop`], unless `keep`, asked under the lock,
+    /// says the daemon is to be left as it is (another process did the
+    /// work meanwhile): then `Ok(None)` and nothing is touched.
+    pub fn stop_unless(&self, keep: impl FnOnce() -> bool) -> Result<Option<u32>> {
+        let _lock = self.lock()?;
+        if keep() {
+            return Ok(None);
+        }
         self.stop_locked()
     }
 

@@ -56,6 +56,8 @@ pub struct DaemonEntry {
     pub stop_timeout: Duration,
     /// `log_activity_timeout`.
     pub log_activity_timeout: Duration,
+    /// `inputs`: paths or globs, absolute.
+    pub inputs: Vec<PathBuf>,
 }
 
 impl DaemonEntry {
@@ -74,7 +76,8 @@ impl DaemonEntry {
             .start_timeout(self.start_timeout)
             .start_abort_timeout(self.start_abort_timeout)
             .stop_timeout(self.stop_timeout)
-            .log_activity_timeout(self.log_activity_timeout);
+            .log_activity_timeout(self.log_activity_timeout)
+            .inputs(self.inputs.clone());
         if let Some(log_file) = &self.log_file {
             builder = builder.log_file(log_file);
         }
@@ -178,6 +181,12 @@ fn entry(
         start_abort_timeout: secs(daemon.start_abort_timeout, 10),
         stop_timeout: secs(daemon.stop_timeout, 30),
         log_activity_timeout: secs(daemon.log_activity_timeout, 10),
+        inputs: daemon
+            .inputs
+            .unwrap_or_default()
+            .iter()
+            .map(|pattern| resolve(pattern))
+            .collect(),
         depends_on: daemon.depends_on,
         name,
     }

@@ -82,6 +82,10 @@ impl Reporter for PlainReporter {
             } => format!("{daemon}: {}", phrase::failed(*elapsed)),
             RunEvent::Skipped { daemon, cause } => format!("{daemon}: {}", phrase::skipped(cause)),
             RunEvent::Summary(summary) => self.failures.after(&phrase::summary(summary)),
+            other => match phrase::notice(other) {
+                Some(line) => line,
+                None => return,
+            },
         };
         let _ = writeln!(std::io::stderr().lock(), "{line}");
     }

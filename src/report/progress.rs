@@ -132,6 +132,18 @@ impl ProgressReporter {
         let _ = writeln!(std::io::stderr().lock(), "{text}");
     }
 
+    /// A line of its own: above the live lines when a run is drawn.
+    fn note(&self, line: &str) {
+        match self.live().as_ref() {
+            Some(live) => {
+                let _ = live.multi.println(line);
+            }
+            None => {
+                let _ = writeln!(std::io::stderr().lock(), "{line}");
+            }
+        }
+    }
+
     fn action(&self) -> Action {
         self.live().as_ref().map_or(Action::Up, |live| live.action)
     }
@@ -202,6 +214,11 @@ impl Reporter for ProgressReporter {
                 self.finish(daemon, Mark::Skipped, phrase::skipped(cause))
             }
             RunEvent::Summary(summary) => self.end(phrase::summary(summary)),
+            other => {
+                if let Some(line) = phrase::notice(other) {
+                    self.note(&line);
+                }
+            }
         }
     }
 }

@@ -26,7 +26,7 @@ use super::duration::RawDuration;
 pub const NAME_PATTERN: &str = "^[A-Za-z0-9_.-]+$";
 
 /// Every per-daemon key, in the reference's order.
-pub const DAEMON_KEYS: [&str; 17] = [
+pub const DAEMON_KEYS: [&str; 18] = [
     "start",
     "daemonize",
     "pid_file",
@@ -44,6 +44,7 @@ pub const DAEMON_KEYS: [&str; 17] = [
     "start_abort_timeout",
     "stop_timeout",
     "log_activity_timeout",
+    "inputs",
 ];
 
 /// Every top-level key.
@@ -200,6 +201,10 @@ settings! {
     /// grown for this long, the start has failed (default 10s).
     #[schemars(extend("default" = "10s"))]
     log_activity_timeout: RawDuration,
+    /// Files (paths or globs, relative to the manifest's directory) whose
+    /// contents are part of the daemon's definition: when one changes,
+    /// appears or disappears, `devup` restarts the daemon.
+    inputs: Vec<String>,
 }
 
 // serde_yaml reads derived enums from YAML tags only (`!tcp ...`), so the
