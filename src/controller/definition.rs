@@ -49,7 +49,10 @@ impl Fingerprint {
         let mut put = |key: &str, value: serde_json::Value| {
             keys.insert(key.to_string(), hash_json(&value));
         };
-        put("start", serde_json::to_value(&spec.start).unwrap_or_default());
+        put(
+            "start",
+            serde_json::to_value(&spec.start).unwrap_or_default(),
+        );
         put("daemonize", spec.daemonize.into());
         put("dir", path_value(&spec.dir));
         put("pid_file", path_value(&spec.pid_file));
@@ -165,7 +168,9 @@ mod tests {
     use super::*;
     use crate::controller::DaemonController;
 
-    fn spec(configure: impl FnOnce(crate::DaemonControllerBuilder) -> crate::DaemonControllerBuilder) -> DaemonSpec {
+    fn spec(
+        configure: impl FnOnce(crate::DaemonControllerBuilder) -> crate::DaemonControllerBuilder,
+    ) -> DaemonSpec {
         let builder = DaemonController::builder("redis")
             .start_command("redis-server --port 6380")
             .daemonize(true)
@@ -198,8 +203,13 @@ mod tests {
     #[test]
     fn a_change_names_its_keys() {
         let a = Fingerprint::of(&spec(|b| b));
-        let b = Fingerprint::of(&spec(|b| b.start_command("redis-server --port 6381").env("X", "1")));
-        assert_eq!(a.changed_keys(&b), Some(vec!["env".to_string(), "start".to_string()]));
+        let b = Fingerprint::of(&spec(|b| {
+            b.start_command("redis-server --port 6381").env("X", "1")
+        }));
+        assert_eq!(
+            a.changed_keys(&b),
+            Some(vec!["env".to_string(), "start".to_string()])
+        );
     }
 
     #[test]

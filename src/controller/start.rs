@@ -17,8 +17,8 @@ use super::spawn::PreparedStart;
 use super::state::StartedState;
 use super::wait::{StartWait, WaitEnd};
 use super::{
-    BeforeStart, DaemonController, Event, Fingerprint, Ping, Started, StopRecipe, excerpt, leftover, pid_file, ping_check,
-    process,
+    BeforeStart, DaemonController, Event, Fingerprint, Ping, Started, StopRecipe, excerpt,
+    leftover, pid_file, ping_check, process,
 };
 use crate::error::{Error, LogExcerpt, Result};
 
@@ -119,7 +119,9 @@ impl DaemonController {
                 recipe: Some(StopRecipe::of(spec)),
                 ready_at_ms: std::time::SystemTime::now()
                     .duration_since(std::time::UNIX_EPOCH)
-                    .map_or(0, |since| u64::try_from(since.as_millis()).unwrap_or(u64::MAX)),
+                    .map_or(0, |since| {
+                        u64::try_from(since.as_millis()).unwrap_or(u64::MAX)
+                    }),
             };
             // Written before the tree is released: a daemon whose state
             // cannot be recorded (a full disk) is killed, not left running.

@@ -94,37 +94,6 @@ pub(crate) fn summary(summary: &Summary) -> String {
     )
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn summaries_count_only_what_happened() {
-        let mut counts = Summary {
-            action: Action::Up,
-            ready: 2,
-            already_running: 1,
-            stopped: 0,
-            not_running: 0,
-            failed: 1,
-            skipped: 0,
-            elapsed: Duration::from_millis(1400),
-        };
-        assert_eq!(
-            summary(&counts),
-            "up: 2 ready, 1 already running, 1 failed in 1.4s"
-        );
-        counts = Summary {
-            action: Action::Down,
-            ready: 0,
-            already_running: 0,
-            failed: 0,
-            ..counts
-        };
-        assert_eq!(summary(&counts), "down: nothing to do in 1.4s");
-    }
-}
-
 /// The line for an event that is a notice rather than a daemon's state
 /// (changed, orphan, a warning), or `None` for every other event.
 pub(crate) fn notice(event: &crate::run::RunEvent<'_>) -> Option<String> {
@@ -157,4 +126,35 @@ pub(crate) fn notice(event: &crate::run::RunEvent<'_>) -> Option<String> {
         RunEvent::Warning { message } => format!("warning: {message}"),
         _ => return None,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn summaries_count_only_what_happened() {
+        let mut counts = Summary {
+            action: Action::Up,
+            ready: 2,
+            already_running: 1,
+            stopped: 0,
+            not_running: 0,
+            failed: 1,
+            skipped: 0,
+            elapsed: Duration::from_millis(1400),
+        };
+        assert_eq!(
+            summary(&counts),
+            "up: 2 ready, 1 already running, 1 failed in 1.4s"
+        );
+        counts = Summary {
+            action: Action::Down,
+            ready: 0,
+            already_running: 0,
+            failed: 0,
+            ..counts
+        };
+        assert_eq!(summary(&counts), "down: nothing to do in 1.4s");
+    }
 }

@@ -59,7 +59,11 @@ impl ConvergeReport {
 
 /// The daemons of `names` (all when empty) and what they depend on that
 /// run with a recorded definition other than the manifest's.
-pub fn changes(plan: &Plan, manifest: &Manifest, names: &[String]) -> Result<Vec<Change>, ManifestError> {
+pub fn changes(
+    plan: &Plan,
+    manifest: &Manifest,
+    names: &[String],
+) -> Result<Vec<Change>, ManifestError> {
     Ok(plan
         .up_set(names)?
         .into_iter()

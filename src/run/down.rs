@@ -76,8 +76,14 @@ pub fn down_with_orphans(
     let mut set = if names.is_empty() || !known.is_empty() {
         // Validates the names against the manifest, with suggestions.
         plan.down_set(&known, &|_| false)?;
-        let roots: Vec<String> = if names.is_empty() { plan.names() } else { known };
-        whole.down_set(&roots, &|name| is_running(manifest, name) || orphans.iter().any(|o| o.record.name == name))?
+        let roots: Vec<String> = if names.is_empty() {
+            plan.names()
+        } else {
+            known
+        };
+        whole.down_set(&roots, &|name| {
+            is_running(manifest, name) || orphans.iter().any(|o| o.record.name == name)
+        })?
     } else {
         Vec::new()
     };
