@@ -236,3 +236,28 @@ fn a_state_file_of_a_newer_version_is_not_trusted() {
         .stderr_lacks("changed");
     assert_eq!(project.events(), ["start db"]);
 }
+
+#[test]
+fn status_shows_a_changed_daemon() {
+    let project = Project::new(&recorders(&[("db", &[]), ("web", &["db"])]));
+    project.devup(["up"]).succeeds();
+    let manifest = project.read("daemons.yaml").replacen(
+        "echo start db >> events.log",
+        "echo start db >> events.log; : v2",
+        1,
+    );
+    project.write("daemons.yaml", &(manifest + "    env: { A: \"1\" }\n"));
+    let json = project.devup(["status", "--json"]).succeeds().json();
+    let field = |i: usize, key: &str| json[i][key].clone();
+    assert_eq!(field(0, "name"), "db");
+    assert_eq!(field(0, "changed"), true);
+    assert_eq!(field(1, "name"), "web");
+    // The env line went under web, the last daemon; start under db.
+    assert_eq!(field(1, "changed"), true);
+    assert_eq!(field(1, "orphan"), false);
+    project
+        .devup(["status"])
+        .succeeds()
+        .stdout_has("changed (start)\n")
+        .stdout_has("changed (env)\n");
+}

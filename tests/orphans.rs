@@ -154,3 +154,23 @@ fn a_recorded_stop_that_fails_exits_1() {
         .exits(1)
         .stderr_has("db: failed");
 }
+
+#[test]
+fn status_lists_orphans() {
+    let (project, old) = with_orphan();
+    let json = project.devup(["status", "--json"]).succeeds().json();
+    let rows = json.as_array().unwrap();
+    assert_eq!(rows.len(), 3, "{json}");
+    assert_eq!(rows[2]["name"], "old");
+    assert_eq!(rows[2]["orphan"], true);
+    assert_eq!(rows[2]["pid"], old);
+    assert_eq!(rows[2]["state"], "running");
+    assert_eq!(rows[0]["orphan"], false);
+    project
+        .devup(["status"])
+        .succeeds()
+        .stdout_has("orphan (no longer in the manifest)\n");
+    // Naming daemons shows only those.
+    let json = project.devup(["status", "--json", "db"]).succeeds().json();
+    assert_eq!(json.as_array().unwrap().len(), 1);
+}

@@ -94,6 +94,8 @@ pub enum UpOutcome {
 pub enum DaemonState {
     /// Pid file valid, process alive, ping succeeds.
     Running,
+    /// A start is in progress (its lock is held by a start).
+    Starting,
     /// Pid file valid, process alive, but the ping fails.
     Unresponsive,
     /// No pid file.
@@ -107,6 +109,7 @@ impl DaemonState {
     pub fn as_str(self) -> &'static str {
         match self {
             DaemonState::Running => "running",
+            DaemonState::Starting => "starting",
             DaemonState::Unresponsive => "unresponsive",
             DaemonState::Stopped => "stopped",
             DaemonState::Stale => "stale",
