@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use super::env_file::EnvFiles;
 use super::raw::{RawCommand, RawDaemon, RawManifest, RawPing};
 use crate::controller::{CommandLine, DaemonController, DaemonControllerBuilder, Ping, Signal};
 
@@ -46,7 +47,8 @@ pub struct DaemonEntry {
     pub fail_when_log: Option<String>,
     /// The working directory of its commands.
     pub dir: PathBuf,
-    /// Its environment: top-level `env`, then `defaults.env`, then its own.
+    /// Its environment: the top-level `env_file` and `env`, its
+    /// `env_file`, `defaults.env`, then its own `env`.
     pub env: BTreeMap<String, String>,
     /// `start_timeout`.
     pub start_timeout: Duration,
@@ -98,20 +100,32 @@ impl DaemonEntry {
 }
 
 /// Resolves every daemon of a valid `raw` manifest whose directory is `dir`
-/// (absolute).
-pub(crate) fn resolve(raw: RawManifest, dir: &Path) -> Vec<DaemonEntry> {
+/// (absolute), with the variables of its `env_file`s. A daemon's
+/// environment, lowest first: the top-level `env_file`, the top-level
+/// `env`, its `env_file`, `defaults.env`, its own `env`.
+pub(crate) fn resolve(raw: RawManifest, dir: &Path, env_files: &EnvFiles) -> Vec<DaemonEntry> {
     let defaults = raw.defaults.unwrap_or_default();
     let top_env = raw.env.unwrap_or_default();
+    let no_vars = BTreeMap::new();
     raw.daemons
         .0
         .into_iter()
         .map(|(name, mut daemon)| {
-            let mut env: BTreeMap<String, String> = BTreeMap::new();
-            for source in [Some(&top_env), defaults.env.as_ref(), daemon.env.as_ref()]
+            let mut env: BTreeMap<String, String> = env_files.top.clone();
+            let scalars = |source: &super::raw::RawEnv| {
+                source
+                    .0
+                    .iter()
+                    .map(|(k, v)| (k.clone(), v.0.clone()))
+                    .collect::<Vec<_>>()
+            };
+            env.extend(scalars(&top_env));
+            env.extend(env_files.daemons.get(&name).unwrap_or(&no_vars).clone());
+            for source in [defaults.env.as_ref(), daemon.env.as_ref()]
                 .into_iter()
                 .flatten()
             {
-                env.extend(source.0.iter().map(|(k, v)| (k.clone(), v.0.clone())));
+                env.extend(scalars(source));
             }
             daemon.merge_defaults(&defaults);
             entry(name, daemon, env, dir)

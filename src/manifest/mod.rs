@@ -8,12 +8,15 @@
 //! Files: `discover.rs` (which file), `raw/` (the serde types, also the
 //! JSON Schema), `duration.rs`, `interpolate.rs`, `locate.rs` (positions),
 //! `syntax.rs` (YAML syntax errors), `validate/` (every problem at once),
-//! `entry.rs` (a resolved daemon),
+//! `entry.rs` (a resolved daemon), `dotenv.rs` and `env_file.rs` (`.env`
+//! and `env_file`),
 //! `error.rs` (the compiler-like rendering), `suggest.rs` (did you mean).
 
 mod discover;
+mod dotenv;
 mod duration;
 mod entry;
+mod env_file;
 mod error;
 mod interpolate;
 mod locate;
@@ -101,8 +104,6 @@ impl Manifest {
         value
             .apply_merge()
             .map_err(|e| error(vec![syntax::problem(&e, text, &positions)]))?;
-        let raw = validate::validate(value, &positions, env)
-            .map_err(|problems| error(problems.into_iter().map(|p| place(p, text)).collect()))?;
         let absolute = if path.is_absolute() {
             path.to_path_buf()
         } else {
@@ -117,8 +118,14 @@ impl Manifest {
         let dir = absolute
             .parent()
             .map_or_else(|| PathBuf::from("/"), Path::to_path_buf);
+        // `.env` supplies `${VAR}` values; devup's own environment wins.
+        let dotenv = env_file::dotenv_file(&dir)?;
+        let env = |name: &str| env(name).or_else(|| dotenv.get(name).cloned());
+        let raw = validate::validate(value, &positions, &env)
+            .map_err(|problems| error(problems.into_iter().map(|p| place(p, text)).collect()))?;
+        let env_files = env_file::load(&raw, &dir, path, &positions)?;
         Ok(Manifest {
-            daemons: entry::resolve(raw, &dir),
+            daemons: entry::resolve(raw, &dir, &env_files),
             path: absolute,
             dir,
         })
