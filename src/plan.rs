@@ -64,6 +64,28 @@ impl Plan {
         })
     }
 
+    /// The graph of `daemons` (names with what they depend on, in the
+    /// order given), for daemons known only from their records (SPEC §6:
+    /// stopping without a manifest). A dependency not among them is
+    /// dropped; so are all edges should they form a cycle.
+    pub fn from_dependencies(path: PathBuf, daemons: &[(String, Vec<String>)]) -> Plan {
+        let mut graph = DiGraph::new();
+        for (name, _) in daemons {
+            graph.add_node(name.clone());
+        }
+        for (i, (_, dependencies)) in daemons.iter().enumerate() {
+            for dependency in dependencies {
+                if let Some(j) = daemons.iter().position(|(name, _)| name == dependency) {
+                    graph.add_edge(NodeIndex::new(i), NodeIndex::new(j), ());
+                }
+            }
+        }
+        if !find_cycles(&graph).is_empty() {
+            graph.clear_edges();
+        }
+        Plan { graph, path }
+    }
+
     /// Every daemon name, in the manifest's order.
     pub fn names(&self) -> Vec<String> {
         self.graph.node_weights().cloned().collect()

@@ -26,6 +26,9 @@ pub struct DevupArgs {
     /// `--json` for bare `devup [NAME...]`.
     #[command(flatten)]
     pub json: JsonArgs,
+    /// `--no-restart`, `--remove-orphans` for a bare `devup`.
+    #[command(flatten)]
+    pub converge: ConvergeArgs,
 
     /// The command; `up` when none is given.
     #[command(subcommand)]
@@ -53,11 +56,37 @@ pub struct DevdownArgs {
     /// `--json`.
     #[command(flatten)]
     pub json: JsonArgs,
+    /// `--remove-orphans`.
+    #[command(flatten)]
+    pub orphans: OrphanArgs,
 
     /// The daemons to stop, after every running daemon that depends on them
     /// (all when none are named).
     #[arg(value_name = "NAME")]
     pub names: Vec<String>,
+}
+
+/// What `up` does about daemons whose definition changed and orphans (SPEC §6).
+#[derive(Debug, Clone, Copy, Default, Args)]
+pub struct ConvergeArgs {
+    /// Report daemons whose definition changed since they started, but
+    /// leave them running as they are.
+    #[arg(long = "no-restart")]
+    pub no_restart: bool,
+
+    /// Stop orphans: daemons devup started from this directory that are no
+    /// longer in the manifest.
+    #[arg(long = "remove-orphans")]
+    pub remove_orphans: bool,
+}
+
+/// `--remove-orphans` of `down` and `devdown`.
+#[derive(Debug, Clone, Copy, Default, Args)]
+pub struct OrphanArgs {
+    /// Stop orphans too (daemons devup started from this directory that are
+    /// no longer in the manifest), even when daemons are named.
+    #[arg(long = "remove-orphans")]
+    pub remove_orphans: bool,
 }
 
 /// The flags every command takes.
@@ -105,6 +134,9 @@ pub enum CommandArgs {
         /// `--json`.
         #[command(flatten)]
         output: JsonArgs,
+        /// `--no-restart`, `--remove-orphans`.
+        #[command(flatten)]
+        converge: ConvergeArgs,
         /// The daemons to start.
         #[arg(value_name = "NAME")]
         names: Vec<String>,
@@ -118,6 +150,9 @@ pub enum CommandArgs {
         /// `--json`.
         #[command(flatten)]
         output: JsonArgs,
+        /// `--remove-orphans`.
+        #[command(flatten)]
+        orphans: OrphanArgs,
         /// The daemons to stop.
         #[arg(value_name = "NAME")]
         names: Vec<String>,

@@ -3,7 +3,7 @@
 
 use clap_complete::Shell;
 
-use super::args::{CommandArgs, DevdownArgs, DevupArgs, ExportArgs};
+use super::args::{CommandArgs, ConvergeArgs, DevdownArgs, DevupArgs, ExportArgs};
 use super::{CliError, Config, exec, export, inspect, lifecycle, logs, status, wait};
 
 /// One command of `devup` (or `devdown`).
@@ -61,29 +61,39 @@ impl Command {
     /// The command and configuration `devup`'s arguments ask for.
     pub fn from_devup(args: DevupArgs) -> (Command, Config) {
         let top = args.common;
+        let converge = |mut config: Config, flags: &ConvergeArgs| {
+            config.no_restart = flags.no_restart || args.converge.no_restart;
+            config.remove_orphans = flags.remove_orphans || args.converge.remove_orphans;
+            config
+        };
         let Some(command) = args.command else {
-            return (
-                Command::Up(args.names),
-                Config::merge(&top, None).json(args.json.json),
-            );
+            let config = converge(Config::merge(&top, None), &args.converge);
+            return (Command::Up(args.names), config.json(args.json.json));
         };
         match command {
             CommandArgs::Up {
                 common,
                 output,
+                converge: flags,
                 names,
             } => (
                 Command::Up(names),
-                Config::merge(&top, Some(&common)).json(args.json.json || output.json),
+                converge(Config::merge(&top, Some(&common)), &flags)
+                    .json(args.json.json || output.json),
             ),
             CommandArgs::Down {
                 common,
                 output,
+                orphans,
                 names,
-            } => (
-                Command::Down(names),
-                Config::merge(&top, Some(&common)).json(args.json.json || output.json),
-            ),
+            } => {
+                let mut config = Config::merge(&top, Some(&common));
+                config.remove_orphans = orphans.remove_orphans || args.converge.remove_orphans;
+                (
+                    Command::Down(names),
+                    config.json(args.json.json || output.json),
+                )
+            }
             CommandArgs::Restart {
                 common,
                 output,
@@ -162,10 +172,9 @@ impl Command {
 
     /// The command and configuration `devdown`'s arguments ask for.
     pub fn from_devdown(args: DevdownArgs) -> (Command, Config) {
-        (
-            Command::Down(args.names),
-            Config::merge(&args.common, None).json(args.json.json),
-        )
+        let mut config = Config::merge(&args.common, None);
+        config.remove_orphans = args.orphans.remove_orphans;
+        (Command::Down(args.names), config.json(args.json.json))
     }
 
     /// Runs the command; returns its exit code.

@@ -21,6 +21,10 @@ pub struct Config {
     pub quiet: bool,
     /// `--json`: the run's events as JSON lines on stdout too.
     pub json: bool,
+    /// `up --no-restart`: changed daemons are reported, not restarted.
+    pub no_restart: bool,
+    /// `--remove-orphans` (`up`, `down`): stop the orphans too.
+    pub remove_orphans: bool,
 }
 
 /// A loaded manifest and its dependency plan.
@@ -39,7 +43,7 @@ impl Config {
         Config {
             file: sub.file.or_else(|| top.file.clone()),
             quiet: top.quiet || sub.quiet,
-            json: false,
+            ..Config::default()
         }
     }
 
@@ -53,17 +57,27 @@ impl Config {
         Config {
             file: sub.file.clone().or_else(|| top.file.clone()),
             quiet: top.quiet || sub.quiet,
-            json: false,
+            ..Config::default()
         }
     }
 
-    /// Finds, loads and validates the manifest, and builds its plan.
-    pub fn load(&self) -> Result<Project, CliError> {
+    /// Finds the manifest's path (without reading it).
+    pub fn discover(&self) -> Result<PathBuf, CliError> {
         let cwd = std::env::current_dir().map_err(|source| CliError::Io {
             action: "reading the current directory".into(),
             source,
         })?;
         let path = Manifest::discover(self.file.as_deref(), &cwd)?;
+        Ok(if path.is_absolute() {
+            path
+        } else {
+            cwd.join(path)
+        })
+    }
+
+    /// Finds, loads and validates the manifest, and builds its plan.
+    pub fn load(&self) -> Result<Project, CliError> {
+        let path = self.discover()?;
         let manifest = Manifest::load(&path)?;
         let plan = Plan::new(&manifest)?;
         Ok(Project { manifest, plan })

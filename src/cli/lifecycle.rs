@@ -9,14 +9,56 @@ use crate::plan::Plan;
 use crate::run::{self, SharedReporter};
 use crate::signals::Signals;
 
-/// `devup [up] [NAME...]`.
+/// `devup [up] [NAME...]`: converging first (SPEC §6).
 pub fn up(config: &Config, names: &[String]) -> Result<u8, CliError> {
-    lifecycle(config, names, run::up, run::UpReport::success)
+    let signals = install_signals()?;
+    let project = config.load()?;
+    let options = run::ConvergeOptions {
+        no_restart: config.no_restart,
+        remove_orphans: config.remove_orphans,
+    };
+    let report = run::up_converging(
+        &project.plan,
+        &project.manifest,
+        names,
+        options,
+        &config.reporter(),
+        &signals.abort_signal(),
+    )?;
+    Ok(exit(&signals, report.success()))
 }
 
-/// `devup down [NAME...]`, `devdown [NAME...]`.
+/// `devup down [NAME...]`, `devdown [NAME...]`. Without names, a manifest
+/// that cannot be loaded does not stop the stop: what devup recorded as
+/// started from the manifest's directory is stopped as recorded, and the
+/// manifest's error is shown as a warning (SPEC §6).
 pub fn down(config: &Config, names: &[String]) -> Result<u8, CliError> {
-    lifecycle(config, names, run::down, run::DownReport::success)
+    let signals = install_signals()?;
+    let reporter = config.reporter();
+    let project = match config.load() {
+        Ok(project) => project,
+        Err(CliError::Manifest(error)) if names.is_empty() => {
+            let path = config.discover()?;
+            let dir = path.parent().unwrap_or(std::path::Path::new("/"));
+            let message = format!(
+                "the manifest cannot be loaded; stopping what devup started from {} as recorded\n{error}",
+                dir.display()
+            );
+            reporter.report(&run::RunEvent::Warning { message: &message });
+            let report = run::down_recorded(dir, &path, &reporter, &signals.abort_signal());
+            return Ok(exit(&signals, report.success()));
+        }
+        Err(error) => return Err(error),
+    };
+    let report = run::down_with_orphans(
+        &project.plan,
+        &project.manifest,
+        names,
+        config.remove_orphans,
+        &reporter,
+        &signals.abort_signal(),
+    )?;
+    Ok(exit(&signals, report.success()))
 }
 
 /// `devup restart [NAME...]`.

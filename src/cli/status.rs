@@ -1,6 +1,7 @@
 //! `devup status [NAME...] [--json]`: each daemon's state, pid and uptime,
-//! as aligned lines or as a JSON array; exit 0 when all run, 3 otherwise.
-//! The daemons are looked at in parallel.
+//! whether its definition changed since it started and, without names, the
+//! orphans (SPEC §6), as aligned lines or as a JSON array; exit 0 when all
+//! run, 3 otherwise. The daemons are looked at in parallel.
 
 use serde_json::json;
 
@@ -8,11 +9,16 @@ use super::inspect::print;
 use super::{CliError, Config};
 use crate::controller::{DaemonState, Status, format_duration};
 use crate::exit_code;
+use crate::run::recorded;
 
 /// One daemon's row.
 struct Row {
     name: String,
     status: Status,
+    /// The keys that changed since it started (empty: none).
+    changed: Vec<String>,
+    /// Started from this directory, no longer in the manifest.
+    orphan: bool,
 }
 
 /// Prints the status of `names` (all daemons when empty).
@@ -20,14 +26,15 @@ pub fn run(config: &Config, names: &[String], json: bool) -> Result<u8, CliError
     let project = config.load()?;
     // Rejects unknown names with the nearest known one as a suggestion.
     project.plan.up_set(names)?;
-    let names = if names.is_empty() {
+    let all = names.is_empty();
+    let names = if all {
         project.plan.names()
     } else {
         names.to_vec()
     };
     // Each daemon is pinged on a thread of its own, with a short deadline:
     // five that do not answer cost one deadline, not five.
-    let rows: Vec<Row> = std::thread::scope(|scope| {
+    let mut rows: Vec<Row> = std::thread::scope(|scope| {
         let threads: Vec<_> = names
             .into_iter()
             .map(|name| {
@@ -44,7 +51,13 @@ pub fn run(config: &Config, names: &[String], json: bool) -> Result<u8, CliError
                             },
                             |controller| controller.status(),
                         );
-                    Row { name, status }
+                    let changed = recorded::changed_keys(manifest, &name).unwrap_or_default();
+                    Row {
+                        name,
+                        status,
+                        changed,
+                        orphan: false,
+                    }
                 })
             })
             .collect();
@@ -53,6 +66,23 @@ pub fn run(config: &Config, names: &[String], json: bool) -> Result<u8, CliError
             .map(|thread| thread.join().expect("a status thread does not panic"))
             .collect()
     });
+    if all {
+        for orphan in recorded::orphans(&project.manifest) {
+            let Some(controller) = orphan
+                .record
+                .controller_builder()
+                .and_then(|builder| builder.build().ok())
+            else {
+                continue;
+            };
+            rows.push(Row {
+                name: orphan.record.name.clone(),
+                status: controller.status(),
+                changed: Vec::new(),
+                orphan: true,
+            });
+        }
+    }
     if !config.quiet {
         print(&if json {
             render_json(&rows)
@@ -79,6 +109,8 @@ fn render_json(rows: &[Row]) -> String {
                 "state": row.status.state.as_str(),
                 "pid": row.status.pid,
                 "uptime_secs": row.status.uptime.map(|uptime| uptime.as_secs()),
+                "changed": !row.changed.is_empty(),
+                "orphan": row.orphan,
             })
         })
         .collect();
@@ -103,8 +135,15 @@ fn render_lines(rows: &[Row]) -> String {
                 .status
                 .uptime
                 .map_or_else(|| "-".into(), format_duration);
+            let note = if row.orphan {
+                "  orphan (no longer in the manifest)".to_string()
+            } else if !row.changed.is_empty() {
+                format!("  changed ({})", row.changed.join(", "))
+            } else {
+                String::new()
+            };
             format!(
-                "{:<width$}  {:<12}  {:>7}  {}\n",
+                "{:<width$}  {:<12}  {:>7}  {}{note}\n",
                 row.name,
                 row.status.state.as_str(),
                 pid,

@@ -79,6 +79,9 @@ pub struct DaemonSpec {
     pub stop_timeout: Duration,
     /// See the manifest's `log_activity_timeout`.
     pub log_activity_timeout: Duration,
+    /// Files (paths or globs, absolute) whose contents are part of the
+    /// daemon's definition (see [`super::Fingerprint`]).
+    pub inputs: Vec<PathBuf>,
 }
 
 /// Builds a [`DaemonController`]; see [`DaemonController::builder`].
@@ -103,6 +106,7 @@ pub struct DaemonControllerBuilder {
     start_abort_timeout: Duration,
     stop_timeout: Duration,
     log_activity_timeout: Duration,
+    inputs: Vec<PathBuf>,
     observer: Option<Observer>,
     abort: Option<AbortSignal>,
 }
@@ -129,6 +133,7 @@ impl DaemonControllerBuilder {
             start_abort_timeout: defaults::START_ABORT_TIMEOUT,
             stop_timeout: defaults::STOP_TIMEOUT,
             log_activity_timeout: defaults::LOG_ACTIVITY_TIMEOUT,
+            inputs: Vec::new(),
             observer: None,
             abort: None,
         }
@@ -274,6 +279,18 @@ impl DaemonControllerBuilder {
         self
     }
 
+    /// Files (paths or globs; relative ones against `dir`) whose contents
+    /// are part of the daemon's definition: when one changes, appears or
+    /// disappears, `devup` restarts the daemon.
+    pub fn inputs<I, P>(mut self, patterns: I) -> Self
+    where
+        I: IntoIterator<Item = P>,
+        P: Into<PathBuf>,
+    {
+        self.inputs = patterns.into_iter().map(Into::into).collect();
+        self
+    }
+
     /// Receives every [`Event`] of this controller's starts and stops.
     pub fn observer(mut self, observer: impl Fn(&Event) + Send + Sync + 'static) -> Self {
         self.observer = Some(Arc::new(observer));
@@ -387,6 +404,7 @@ impl DaemonControllerBuilder {
             Some(path) => resolve(path),
             None => with_suffix(&pid_file, ".state"),
         };
+        let inputs = self.inputs.iter().map(|path| resolve(path)).collect();
         let spec = DaemonSpec {
             name: self.name,
             start,
@@ -407,6 +425,7 @@ impl DaemonControllerBuilder {
             start_abort_timeout: self.start_abort_timeout,
             stop_timeout: self.stop_timeout,
             log_activity_timeout: self.log_activity_timeout,
+            inputs,
         };
         Ok(DaemonController::from_parts(
             spec,

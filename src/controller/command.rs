@@ -4,7 +4,7 @@ use std::fmt;
 
 /// A command to run: `Shell("redis-server conf")` runs under `/bin/sh -c`,
 /// `Argv(["redis-server", "conf"])` runs the program directly, no shell.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum CommandLine {
     /// Run by `/bin/sh -c`.
     Shell(String),

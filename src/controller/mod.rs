@@ -24,6 +24,7 @@ mod command;
 mod connect;
 mod deadline;
 pub mod defaults;
+mod definition;
 pub(crate) mod dial;
 mod event;
 mod excerpt;
@@ -38,6 +39,7 @@ mod ping;
 pub(crate) mod ping_check;
 mod port_holder;
 mod process;
+mod recipe;
 mod run_command;
 mod running;
 mod signal;
@@ -58,8 +60,10 @@ pub use await_ready::NotReady;
 pub use builder::{BeforeStart, BeforeStartFn, DaemonControllerBuilder, DaemonSpec, Observer};
 pub use command::CommandLine;
 pub use deadline::MAX_DURATION;
+pub use definition::{DEFINITION_VERSION, Fingerprint};
 pub use event::Event;
 pub use ping::Ping;
+pub use recipe::{Recorded, StopRecipe};
 pub use signal::Signal;
 
 pub use crate::human::format_duration;
@@ -102,6 +106,8 @@ pub enum UpOutcome {
 pub enum DaemonState {
     /// Pid file valid, process alive, ping succeeds.
     Running,
+    /// A start is in progress (its lock is held by a start).
+    Starting,
     /// Pid file valid, process alive, but the ping fails.
     Unresponsive,
     /// No pid file.
@@ -115,6 +121,7 @@ impl DaemonState {
     pub fn as_str(self) -> &'static str {
         match self {
             DaemonState::Running => "running",
+            DaemonState::Starting => "starting",
             DaemonState::Unresponsive => "unresponsive",
             DaemonState::Stopped => "stopped",
             DaemonState::Stale => "stale",
@@ -228,6 +235,17 @@ impl DaemonController {
     /// running is a success (`Ok(None)`); otherwise the pid that was stopped.
     pub fn stop(&self) -> Result<Option<u32>> {
         let _lock = self.lock()?;
+        self.stop_locked()
+    }
+
+    /// [`DaemonController::stop`], unless `keep`, asked under the lock,
+    /// says the daemon is to be left as it is (another process did the
+    /// work meanwhile): then `Ok(None)` and nothing is touched.
+    pub fn stop_unless(&self, keep: impl FnOnce() -> bool) -> Result<Option<u32>> {
+        let _lock = self.lock()?;
+        if keep() {
+            return Ok(None);
+        }
         self.stop_locked()
     }
 

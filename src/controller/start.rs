@@ -17,8 +17,8 @@ use super::spawn::PreparedStart;
 use super::state::StartedState;
 use super::wait::{StartWait, WaitEnd};
 use super::{
-    BeforeStart, DaemonController, Event, Ping, Started, excerpt, leftover, pid_file, ping_check,
-    port_holder, process,
+    BeforeStart, DaemonController, Event, Fingerprint, Ping, Started, StopRecipe, excerpt,
+    leftover, pid_file, ping_check, port_holder, process,
 };
 use crate::error::{Error, LogExcerpt, Result};
 
@@ -55,6 +55,9 @@ impl DaemonController {
                 LogExcerpt::default(),
             ));
         }
+        // The definition as it is when the start begins: an input edited
+        // during the start is seen as a change by the next `devup`.
+        let definition = Fingerprint::of(spec);
         self.create_directories()?;
         let log_offset = spec.log_file.as_deref().map_or(0, excerpt::file_len);
         // The start's token goes to before_start too: a devup killed while
@@ -116,6 +119,14 @@ impl DaemonController {
                 start_ticks,
                 boot_id: process::boot_id().to_string(),
                 process_id: process::identity(pid),
+                version: super::state::STATE_VERSION,
+                definition: Some(definition),
+                recipe: Some(StopRecipe::of(spec)),
+                ready_at_ms: std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_or(0, |since| {
+                        u64::try_from(since.as_millis()).unwrap_or(u64::MAX)
+                    }),
             };
             // Written before the tree is released: a daemon whose state
             // cannot be recorded (a full disk) is killed, not left running.

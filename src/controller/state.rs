@@ -3,12 +3,25 @@
 //! started is recognized as stale even when the pid file is older than the
 //! process. Written at ready (temp file + rename, mode 0600), removed at
 //! stop. A state file about another pid or another boot says nothing.
+//!
+//! Since version 2 it also records the daemon's definition fingerprint (to
+//! see what changed since) and its stop recipe (to stop it without the
+//! manifest), and when it became ready (the start order). Fields are added
+//! with `#[serde(default)]`, so older records still read; a record of a
+//! newer version than this devup knows is not trusted at all.
 
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
 use super::pid_file;
+use super::{Fingerprint, StopRecipe};
+
+/// The version of the state record this devup writes.
+pub(crate) const STATE_VERSION: u32 = 2;
+
+/// A state file larger than this is not devup's.
+const MAX_STATE_LEN: usize = 1 << 20;
 
 /// What devup records about a daemon it started.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -23,17 +36,50 @@ pub(crate) struct StartedState {
     /// from a process that reused its pid within the same clock tick.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub process_id: Option<u64>,
+    /// [`STATE_VERSION`] when written; 0 for a record of devup before it.
+    #[serde(default)]
+    pub version: u32,
+    /// The fingerprint of the definition it was started with.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub definition: Option<Fingerprint>,
+    /// How to stop it without the manifest.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recipe: Option<StopRecipe>,
+    /// When it became ready, in milliseconds since the Unix epoch: the
+    /// recorded start order.
+    #[serde(default)]
+    pub ready_at_ms: u64,
 }
 
 impl StartedState {
-    /// Reads the state file; `None` when it is missing or unreadable (a
-    /// state file only ever adds doubt, so a bad one is ignored).
+    /// Reads the state file; `None` when it is missing, unreadable, or of
+    /// a newer version (a state file only ever adds doubt, so a bad one is
+    /// ignored).
     pub(crate) fn read(path: &Path) -> Option<StartedState> {
-        let text = std::fs::read(path).ok()?;
-        if text.len() > 4096 {
-            return None;
+        StartedState::inspect(path).ok().flatten()
+    }
+
+    /// Reads the state file: `Ok(None)` when there is none, `Err` with the
+    /// reason when it cannot be trusted (corrupt, too large, of a newer
+    /// version).
+    pub(crate) fn inspect(path: &Path) -> Result<Option<StartedState>, String> {
+        let text = match std::fs::read(path) {
+            Ok(text) => text,
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(error) => return Err(format!("cannot read it: {error}")),
+        };
+        if text.len() > MAX_STATE_LEN {
+            return Err("it is too large to be devup's".into());
         }
-        serde_json::from_slice(&text).ok()
+        let state: StartedState =
+            serde_json::from_slice(&text).map_err(|error| format!("it is not devup's: {error}"))?;
+        if state.version > STATE_VERSION {
+            return Err(format!(
+                "it is of version {}, newer than this devup's {STATE_VERSION}",
+                state.version
+            ));
+        }
+        Ok(Some(state))
     }
 
     /// Writes the state file atomically, mode 0600.

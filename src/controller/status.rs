@@ -3,7 +3,8 @@
 //! anything.
 
 use super::running::{self, PidCheck};
-use super::{DaemonController, DaemonState, Status, ping_check, process};
+use super::state::StartedState;
+use super::{DaemonController, DaemonState, Status, leftover, lock, ping_check, process};
 
 impl DaemonController {
     /// True when the pid file is valid and names this daemon's live process.
@@ -22,6 +23,25 @@ impl DaemonController {
     /// State, pid and uptime, as `devup status` shows them. A ping that only
     /// makes sense during a start (`log`, `notify`) is not tried.
     pub fn status(&self) -> Status {
+        let status = self.status_now();
+        // A start in progress: its marker is there and its lock is held,
+        // and the process, if there is one yet, is not recorded as started
+        // (the state file is written at ready; a stop command holds the
+        // marker and the lock too, but of a recorded daemon).
+        let recorded = || {
+            StartedState::read(&self.spec.state_file)
+                .is_some_and(|state| Some(state.pid) == status.pid)
+        };
+        if leftover::pending(&self.spec) && lock::is_held(&self.spec.lock_file) && !recorded() {
+            return Status {
+                state: DaemonState::Starting,
+                ..status
+            };
+        }
+        status
+    }
+
+    fn status_now(&self) -> Status {
         match running::check(&self.spec) {
             Ok(PidCheck::Running { pid, start_ticks }) => Status {
                 state: if self.responds(ping_check::CHECK_TIMEOUT) {

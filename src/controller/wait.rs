@@ -247,7 +247,14 @@ impl StartWait<'_> {
                                 );
                             }
                             Err(miss) => {
-                                last_miss = Some(miss);
+                                // An attempt that ran into the start's own
+                                // deadline was cut short by it, not answered
+                                // by the daemon: the previous attempt's
+                                // reason says more.
+                                let cut_short = Instant::now() >= deadline;
+                                if !cut_short || last_miss.is_none() {
+                                    last_miss = Some(miss);
+                                }
                                 false
                             }
                         };

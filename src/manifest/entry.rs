@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use super::env_file::EnvFiles;
 use super::raw::{RawCommand, RawDaemon, RawManifest, RawPing};
 use crate::controller::{
     CommandLine, DaemonController, DaemonControllerBuilder, Ping, Signal, defaults,
@@ -48,7 +49,8 @@ pub struct DaemonEntry {
     pub fail_when_log: Option<String>,
     /// The working directory of its commands.
     pub dir: PathBuf,
-    /// Its environment: top-level `env`, then `defaults.env`, then its own.
+    /// Its environment: the top-level `env_file` and `env`, its
+    /// `env_file`, `defaults.env`, then its own `env`.
     pub env: BTreeMap<String, String>,
     /// `start_timeout`.
     pub start_timeout: Duration,
@@ -58,6 +60,8 @@ pub struct DaemonEntry {
     pub stop_timeout: Duration,
     /// `log_activity_timeout`.
     pub log_activity_timeout: Duration,
+    /// `inputs`: paths or globs, absolute.
+    pub inputs: Vec<PathBuf>,
 }
 
 impl DaemonEntry {
@@ -76,7 +80,8 @@ impl DaemonEntry {
             .start_timeout(self.start_timeout)
             .start_abort_timeout(self.start_abort_timeout)
             .stop_timeout(self.stop_timeout)
-            .log_activity_timeout(self.log_activity_timeout);
+            .log_activity_timeout(self.log_activity_timeout)
+            .inputs(self.inputs.clone());
         if let Some(log_file) = &self.log_file {
             builder = builder.log_file(log_file);
         }
@@ -97,20 +102,32 @@ impl DaemonEntry {
 }
 
 /// Resolves every daemon of a valid `raw` manifest whose directory is `dir`
-/// (absolute).
-pub(crate) fn resolve(raw: RawManifest, dir: &Path) -> Vec<DaemonEntry> {
+/// (absolute), with the variables of its `env_file`s. A daemon's
+/// environment, lowest first: the top-level `env_file`, the top-level
+/// `env`, its `env_file`, `defaults.env`, its own `env`.
+pub(crate) fn resolve(raw: RawManifest, dir: &Path, env_files: &EnvFiles) -> Vec<DaemonEntry> {
     let defaults = raw.defaults.unwrap_or_default();
     let top_env = raw.env.unwrap_or_default();
+    let no_vars = BTreeMap::new();
     raw.daemons
         .0
         .into_iter()
         .map(|(name, mut daemon)| {
-            let mut env: BTreeMap<String, String> = BTreeMap::new();
-            for source in [Some(&top_env), defaults.env.as_ref(), daemon.env.as_ref()]
+            let mut env: BTreeMap<String, String> = env_files.top.clone();
+            let scalars = |source: &super::raw::RawEnv| {
+                source
+                    .0
+                    .iter()
+                    .map(|(k, v)| (k.clone(), v.0.clone()))
+                    .collect::<Vec<_>>()
+            };
+            env.extend(scalars(&top_env));
+            env.extend(env_files.daemons.get(&name).unwrap_or(&no_vars).clone());
+            for source in [defaults.env.as_ref(), daemon.env.as_ref()]
                 .into_iter()
                 .flatten()
             {
-                env.extend(source.0.iter().map(|(k, v)| (k.clone(), v.0.clone())));
+                env.extend(scalars(source));
             }
             daemon.merge_defaults(&defaults);
             entry(name, daemon, env, dir)
@@ -180,6 +197,12 @@ fn entry(
         start_abort_timeout: or(daemon.start_abort_timeout, defaults::START_ABORT_TIMEOUT),
         stop_timeout: or(daemon.stop_timeout, defaults::STOP_TIMEOUT),
         log_activity_timeout: or(daemon.log_activity_timeout, defaults::LOG_ACTIVITY_TIMEOUT),
+        inputs: daemon
+            .inputs
+            .unwrap_or_default()
+            .iter()
+            .map(|pattern| resolve(pattern))
+            .collect(),
         depends_on: daemon.depends_on,
         name,
     }

@@ -9,12 +9,14 @@
 //! JSON Schema), `duration.rs`, `interpolate.rs`, `locate.rs` (positions),
 //! `syntax.rs` (YAML syntax errors), `validate/` (every problem at once),
 //! `entry.rs` (a resolved daemon), `shared_files.rs` (files two daemons
-//! must not share),
+//! must not share), `dotenv.rs` and `env_file.rs` (`.env` and `env_file`),
 //! `error.rs` (the compiler-like rendering), `suggest.rs` (did you mean).
 
 mod discover;
+mod dotenv;
 mod duration;
 mod entry;
+mod env_file;
 mod interpolate;
 mod locate;
 mod raw;
@@ -105,8 +107,6 @@ impl Manifest {
         value
             .apply_merge()
             .map_err(|e| error(vec![syntax::problem(&e, text, &positions)]))?;
-        let raw = validate::validate(value, &positions, env)
-            .map_err(|problems| error(problems.into_iter().map(|p| place(p, text)).collect()))?;
         let absolute = if path.is_absolute() {
             path.to_path_buf()
         } else {
@@ -121,7 +121,13 @@ impl Manifest {
         let dir = absolute
             .parent()
             .map_or_else(|| PathBuf::from("/"), Path::to_path_buf);
-        let daemons = entry::resolve(raw, &dir);
+        // `.env` supplies `${VAR}` values; devup's own environment wins.
+        let dotenv = env_file::dotenv_file(&dir)?;
+        let env = |name: &str| env(name).or_else(|| dotenv.get(name).cloned());
+        let raw = validate::validate(value, &positions, &env)
+            .map_err(|problems| error(problems.into_iter().map(|p| place(p, text)).collect()))?;
+        let env_files = env_file::load(&raw, &dir, path, &positions)?;
+        let daemons = entry::resolve(raw, &dir, &env_files);
         let shared = shared_files::check(&daemons, &positions, &dir);
         if !shared.is_empty() {
             return Err(error(shared));

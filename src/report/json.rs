@@ -161,6 +161,26 @@ pub(crate) fn object(event: &RunEvent<'_>, timeline: &Timeline) -> Option<Fields
             vec![("reason", json!(cause.to_string()))],
         ),
         RunEvent::Summary(summary) => return Some(summary_fields(summary)),
+        RunEvent::Changed {
+            daemon,
+            keys,
+            restarting,
+        } => (
+            daemon,
+            "changed",
+            vec![("keys", json!(keys)), ("restarting", json!(restarting))],
+        ),
+        RunEvent::Orphan {
+            daemon,
+            pid,
+            removing,
+        } => (
+            daemon,
+            "orphan",
+            vec![("pid", json!(pid)), ("removing", json!(removing))],
+        ),
+        // Not about one daemon's state: people's output only.
+        RunEvent::Warning { .. } => return None,
     };
     let mut fields = vec![("daemon", json!(daemon)), ("event", json!(name))];
     fields.extend(extra);

@@ -109,6 +109,40 @@ pub(crate) fn summary(summary: &Summary) -> String {
     )
 }
 
+/// The line for an event that is a notice rather than a daemon's state
+/// (changed, orphan, a warning), or `None` for every other event.
+pub(crate) fn notice(event: &crate::run::RunEvent<'_>) -> Option<String> {
+    use crate::run::RunEvent;
+    Some(match event {
+        RunEvent::Changed {
+            daemon,
+            keys,
+            restarting,
+        } => {
+            let what = if *restarting {
+                "restarting"
+            } else {
+                "left running (--no-restart)"
+            };
+            format!("{daemon}: changed ({}), {what}", keys.join(", "))
+        }
+        RunEvent::Orphan {
+            daemon,
+            pid,
+            removing,
+        } => {
+            let what = if *removing {
+                "stopping it (--remove-orphans)"
+            } else {
+                "stop it with --remove-orphans or devdown"
+            };
+            format!("warning: {daemon}: orphan (pid {pid}), no longer in the manifest; {what}")
+        }
+        RunEvent::Warning { message } => format!("warning: {message}"),
+        _ => return None,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

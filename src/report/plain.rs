@@ -140,6 +140,7 @@ impl PlainReporter {
             }
             RunEvent::Skipped { daemon, cause } => vec![say(daemon, &phrase::skipped(cause))],
             RunEvent::Summary(summary) => vec![self.failures.after(&phrase::summary(summary))],
+            other => phrase::notice(other).into_iter().collect(),
         }
     }
 

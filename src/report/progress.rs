@@ -196,6 +196,16 @@ impl ProgressReporter {
         self.out.line(&text);
     }
 
+    /// A line of its own: above the live lines when a run is drawn.
+    fn note(&self, line: &str) {
+        match self.live().as_ref() {
+            Some(live) => {
+                let _ = live.multi.println(line);
+            }
+            None => self.out.line(line),
+        }
+    }
+
     fn action(&self) -> Action {
         self.live().as_ref().map_or(Action::Up, |live| live.action)
     }
@@ -288,6 +298,11 @@ impl Reporter for ProgressReporter {
                 self.finish(daemon, Mark::Skipped, phrase::skipped(cause))
             }
             RunEvent::Summary(summary) => self.end(phrase::summary(summary)),
+            other => {
+                if let Some(line) = phrase::notice(other) {
+                    self.note(&line);
+                }
+            }
         }
     }
 }

@@ -6,7 +6,7 @@ use std::time::Instant;
 use super::schedule::schedule;
 use super::{
     Action, DownReport, DownResult, RunEvent, SharedReporter, Skip, Summary, announce, begin_one,
-    controller, count_results, is_running, waits_of,
+    count_results, is_running, recorded, waits_of,
 };
 use crate::controller::AbortSignal;
 use crate::manifest::{Manifest, ManifestError};
@@ -15,8 +15,21 @@ use crate::plan::Plan;
 /// Stops `names` (all daemons when empty) and, first, every running daemon
 /// that depends on them; dependents first, independent ones in parallel.
 /// When a stop fails, what that daemon depends on is left running (skipped).
-/// Fails only on an unknown name.
+/// Without names, the orphans (SPEC §6) are stopped too; an orphan may be
+/// named. Fails only on an unknown name.
 pub fn down(
+    plan: &Plan,
+    manifest: &Manifest,
+    names: &[String],
+    reporter: &SharedReporter,
+    abort: &AbortSignal,
+) -> Result<DownReport, ManifestError> {
+    down_with_orphans(plan, manifest, names, false, reporter, abort)
+}
+
+/// [`down`] of the manifest's daemons only, orphans left alone (what
+/// `restart` stops before it starts the same daemons again).
+pub(crate) fn down_manifest_only(
     plan: &Plan,
     manifest: &Manifest,
     names: &[String],
@@ -27,6 +40,103 @@ pub fn down(
     Ok(stop_exactly(plan, manifest, &set, reporter, abort))
 }
 
+/// [`down`], stopping every orphan too when `remove_orphans` is set.
+pub fn down_with_orphans(
+    plan: &Plan,
+    manifest: &Manifest,
+    names: &[String],
+    remove_orphans: bool,
+    reporter: &SharedReporter,
+    abort: &AbortSignal,
+) -> Result<DownReport, ManifestError> {
+    let orphans = recorded::orphans(manifest);
+    let is_orphan = |name: &String| orphans.iter().any(|o| &o.record.name == name);
+    // The manifest's daemons and the orphans, with what each depends on,
+    // so an orphan that depends on a daemon of the manifest stops first.
+    let mut daemons: Vec<(String, Vec<String>)> = plan
+        .names()
+        .into_iter()
+        .map(|name| {
+            let dependencies = plan.dependencies(&name);
+            (name, dependencies)
+        })
+        .collect();
+    daemons.extend(orphans.iter().map(|orphan| {
+        let dependencies = orphan
+            .record
+            .recipe
+            .as_ref()
+            .map(|recipe| recipe.depends_on.clone())
+            .unwrap_or_default();
+        (orphan.record.name.clone(), dependencies)
+    }));
+    let whole = Plan::from_dependencies(manifest.path.clone(), &daemons);
+    let named_orphans: Vec<String> = names.iter().filter(|n| is_orphan(n)).cloned().collect();
+    let known: Vec<String> = names.iter().filter(|n| !is_orphan(n)).cloned().collect();
+    let mut set = if names.is_empty() || !known.is_empty() {
+        // Validates the names against the manifest, with suggestions.
+        plan.down_set(&known, &|_| false)?;
+        let roots: Vec<String> = if names.is_empty() {
+            plan.names()
+        } else {
+            known
+        };
+        whole.down_set(&roots, &|name| {
+            is_running(manifest, name) || orphans.iter().any(|o| o.record.name == name)
+        })?
+    } else {
+        Vec::new()
+    };
+    let extra: Vec<String> = if names.is_empty() || remove_orphans {
+        orphans.iter().map(|o| o.record.name.clone()).collect()
+    } else {
+        named_orphans
+    };
+    if !extra.is_empty() {
+        for name in whole.down_set(&extra, &|name| is_running(manifest, name))? {
+            if !set.contains(&name) {
+                set.push(name);
+            }
+        }
+    }
+    Ok(stop_set(
+        &whole,
+        &manifest.dir,
+        Some(manifest),
+        &set,
+        &|_| false,
+        reporter,
+        abort,
+    ))
+}
+
+/// Stops every daemon recorded as started from the manifest directory
+/// `dir` that still runs, as recorded, without reading the manifest
+/// (SPEC §6: stopping needs no valid manifest): dependents first, by the
+/// recorded dependencies and start order.
+pub fn down_recorded(
+    dir: &std::path::Path,
+    manifest_path: &std::path::Path,
+    reporter: &SharedReporter,
+    abort: &AbortSignal,
+) -> DownReport {
+    let live = recorded::live(dir).0;
+    let daemons: Vec<(String, Vec<String>)> = live
+        .iter()
+        .map(|daemon| {
+            let dependencies = daemon
+                .record
+                .recipe
+                .as_ref()
+                .map(|recipe| recipe.depends_on.clone())
+                .unwrap_or_default();
+            (daemon.record.name.clone(), dependencies)
+        })
+        .collect();
+    let plan = Plan::from_dependencies(manifest_path.to_path_buf(), &daemons);
+    stop_set(&plan, dir, None, &plan.names(), &|_| false, reporter, abort)
+}
+
 /// Stops exactly the daemons of `set` (what `exec` started), in reverse
 /// dependency order, independent ones in parallel. Once `abort` fires, no
 /// new stop begins.
@@ -34,6 +144,28 @@ pub fn stop_exactly(
     plan: &Plan,
     manifest: &Manifest,
     set: &[String],
+    reporter: &SharedReporter,
+    abort: &AbortSignal,
+) -> DownReport {
+    stop_set(
+        plan,
+        &manifest.dir,
+        Some(manifest),
+        set,
+        &|_| false,
+        reporter,
+        abort,
+    )
+}
+
+/// Stops the daemons of `set`, each with [`recorded::stop_controller`],
+/// except those that `keep`, asked under each daemon's lock, keeps.
+pub(crate) fn stop_set(
+    plan: &Plan,
+    dir: &std::path::Path,
+    manifest: Option<&Manifest>,
+    set: &[String],
+    keep: &(dyn Fn(&str) -> bool + Sync),
     reporter: &SharedReporter,
     abort: &AbortSignal,
 ) -> DownReport {
@@ -50,7 +182,7 @@ pub fn stop_exactly(
     let results = schedule(
         &order,
         |name| waits_of(&order, &waits, name),
-        |name| stop_one(manifest, name, reporter, abort),
+        |name| stop_one(dir, manifest, name, keep, reporter, abort),
         |daemon, _, cause| {
             reporter.report(&RunEvent::Skipped { daemon, cause });
             DownResult::Skipped(cause.clone())
@@ -65,8 +197,10 @@ pub fn stop_exactly(
 }
 
 fn stop_one(
-    manifest: &Manifest,
+    dir: &std::path::Path,
+    manifest: Option<&Manifest>,
     daemon: &str,
+    keep: &(dyn Fn(&str) -> bool + Sync),
     reporter: &SharedReporter,
     abort: &AbortSignal,
 ) -> (DownResult, Option<Skip>) {
@@ -75,8 +209,8 @@ fn stop_one(
     }
     let clock = Instant::now();
     // The stop itself is never aborted: it is bounded by `stop_timeout`.
-    let result = controller(manifest, daemon, reporter, &AbortSignal::new())
-        .and_then(|controller| controller.stop());
+    let result = recorded::stop_controller(dir, manifest, daemon, reporter, &AbortSignal::new())
+        .and_then(|controller| controller.stop_unless(|| keep(daemon)));
     match result {
         Ok(Some(pid)) => {
             let elapsed = clock.elapsed();

@@ -98,6 +98,33 @@ pub enum RunEvent<'a> {
     },
     /// The run is over.
     Summary(&'a Summary),
+    /// `up`: the running daemon's recorded definition differs from the
+    /// manifest's (SPEC §6); it is restarted unless `--no-restart`.
+    Changed {
+        /// The daemon.
+        daemon: &'a str,
+        /// The keys that changed, in name order (`env`, `start`).
+        keys: &'a [String],
+        /// True when it is restarted, false with `--no-restart`.
+        restarting: bool,
+    },
+    /// A daemon devup started from this manifest's directory, no longer in
+    /// the manifest, still runs (SPEC §6).
+    Orphan {
+        /// Its name.
+        daemon: &'a str,
+        /// Its pid.
+        pid: u32,
+        /// True when this run stops it.
+        removing: bool,
+    },
+    /// Something a person should know that is not about one daemon's state:
+    /// a manifest that cannot be loaded while stopping, a state file that
+    /// is not trusted.
+    Warning {
+        /// The whole message.
+        message: &'a str,
+    },
 }
 
 /// Counts of a finished run.

@@ -6,19 +6,23 @@
 //! [`RunEvent`]s (its own, and each controller's [`crate::Event`]s wrapped
 //! with the daemon's name) to one [`Reporter`], and returns typed reports.
 //!
-//! Files: `up.rs`, `down.rs`, `restart.rs` (the three runs), `schedule.rs`
+//! Files: `up.rs`, `down.rs`, `restart.rs` (the three runs), `converge.rs`
+//! (restarting what changed, orphans), `recorded.rs` (the state directory), `schedule.rs`
 //! (the parallel scheduler), `event.rs` and `outcome.rs` (public values).
 
+mod converge;
 mod down;
 mod event;
 mod outcome;
+pub mod recorded;
 mod restart;
 mod schedule;
 mod up;
 
 use std::sync::Arc;
 
-pub use down::{down, stop_exactly};
+pub use converge::{Change, ConvergeOptions, ConvergeReport, changes, up_converging};
+pub use down::{down, down_recorded, down_with_orphans, stop_exactly};
 pub use event::{Action, Reporter, RunEvent, Summary};
 pub use outcome::{DownReport, DownResult, Skip, UpReport, UpResult};
 pub use restart::{RestartReport, restart};
@@ -61,13 +65,22 @@ fn controller(
         .build()
 }
 
-/// True when the daemon `name` runs (a daemon whose controller cannot be
-/// built does not).
+/// True when the daemon `name` runs, as the manifest describes it or as
+/// devup recorded it when it started it (a daemon whose controller cannot
+/// be built does not).
 pub fn is_running(manifest: &Manifest, name: &str) -> bool {
-    manifest
-        .controller_builder(name)
-        .and_then(|builder| builder.build().ok())
-        .is_some_and(|controller| controller.is_running())
+    let recorded =
+        crate::controller::Recorded::read(name, &recorded::state_file(&manifest.dir, name))
+            .ok()
+            .flatten()
+            .and_then(|record| record.controller_builder())
+            .and_then(|builder| builder.build().ok())
+            .is_some_and(|controller| controller.is_running());
+    recorded
+        || manifest
+            .controller_builder(name)
+            .and_then(|builder| builder.build().ok())
+            .is_some_and(|controller| controller.is_running())
 }
 
 /// Every daemon reachable from `name` through `next` (transitive

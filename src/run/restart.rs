@@ -1,7 +1,8 @@
 //! `restart`: `down`, then `up`, of the named daemons; the running
 //! dependents that `down` had to stop first are started again too.
 
-use super::{DownReport, SharedReporter, UpReport, down, up};
+use super::down::down_manifest_only;
+use super::{DownReport, SharedReporter, UpReport, up};
 use crate::controller::AbortSignal;
 use crate::manifest::{Manifest, ManifestError};
 use crate::plan::Plan;
@@ -31,7 +32,7 @@ pub fn restart(
     reporter: &SharedReporter,
     abort: &AbortSignal,
 ) -> Result<RestartReport, ManifestError> {
-    let down = down(plan, manifest, names, reporter, abort)?;
+    let down = down_manifest_only(plan, manifest, names, reporter, abort)?;
     let mut again = names.to_vec();
     if !names.is_empty() {
         for name in down.stopped() {

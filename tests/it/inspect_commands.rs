@@ -25,12 +25,22 @@ fn check_validates_and_prints_the_start_order() {
 #[test]
 fn an_invalid_manifest_exits_2_naming_the_file() {
     let project = Project::new("daemons:\n  web:\n    strat: x\n");
-    for command in [&["check"][..], &["up"], &["down"], &["status"], &["graph"]] {
+    for command in [&["check"][..], &["up"], &["status"], &["graph"]] {
         project
             .devup(command)
             .exits(2)
             .stderr_has(&project.manifest().display().to_string());
     }
+    // `down` stops what was recorded even so (SPEC §6), naming the file in
+    // its warning; a named daemon needs the manifest.
+    project
+        .devup(["down"])
+        .succeeds()
+        .stderr_has(&project.manifest().display().to_string());
+    project
+        .devup(["down", "web"])
+        .exits(2)
+        .stderr_has(&project.manifest().display().to_string());
 }
 
 #[test]

@@ -58,7 +58,7 @@ daemons:
     assert_eq!(
         errors(text),
         "daemons.yaml:5:5: daemon `web`: unknown key `pid_flie`, did you mean `pid_file`?\n\
-         daemons.yaml:6:5: daemon `web`: unknown key `colour`; expected one of start, daemonize, pid_file, log_file, lock_file, before_start, stop, stop_signal, ping, fail_when_log, depends_on, dir, env, start_timeout, start_abort_timeout, stop_timeout, log_activity_timeout"
+         daemons.yaml:6:5: daemon `web`: unknown key `colour`; expected one of start, daemonize, pid_file, log_file, lock_file, before_start, stop, stop_signal, ping, fail_when_log, depends_on, dir, env, start_timeout, start_abort_timeout, stop_timeout, log_activity_timeout, env_file, inputs"
     );
 }
 
@@ -448,7 +448,7 @@ daemons:   # web: not a key either
 ";
     assert_eq!(
         errors(text),
-        "daemons.yaml:9:5: daemon `web`: unknown key `colour`; expected one of start, daemonize, pid_file, log_file, lock_file, before_start, stop, stop_signal, ping, fail_when_log, depends_on, dir, env, start_timeout, start_abort_timeout, stop_timeout, log_activity_timeout"
+        "daemons.yaml:9:5: daemon `web`: unknown key `colour`; expected one of start, daemonize, pid_file, log_file, lock_file, before_start, stop, stop_signal, ping, fail_when_log, depends_on, dir, env, start_timeout, start_abort_timeout, stop_timeout, log_activity_timeout, env_file, inputs"
     );
 }
 

@@ -44,7 +44,7 @@ fn the_schema_describes_every_key_and_ping_kind() {
     };
     assert_eq!(
         keys("/properties"),
-        ["daemons", "defaults", "env", "version"]
+        ["daemons", "defaults", "env", "env_file", "version"]
     );
     assert_eq!(
         keys("/definitions/Daemon/properties"),
@@ -54,7 +54,9 @@ fn the_schema_describes_every_key_and_ping_kind() {
             "depends_on",
             "dir",
             "env",
+            "env_file",
             "fail_when_log",
+            "inputs",
             "lock_file",
             "log_activity_timeout",
             "log_file",
@@ -72,7 +74,7 @@ fn the_schema_describes_every_key_and_ping_kind() {
     assert!(
         !defaults.contains(&"start".to_string()) && !defaults.contains(&"depends_on".to_string())
     );
-    assert_eq!(defaults.len(), 15);
+    assert_eq!(defaults.len(), 17);
     let kinds: Vec<String> = schema
         .pointer("/definitions/Ping/oneOf")
         .and_then(|value| value.as_array())

@@ -18,7 +18,7 @@ use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde::Deserialize;
 use serde::de::{self, Deserializer, MapAccess, Visitor};
 
-pub use values::{RawCommand, RawCommands, RawSignal, Scalar, Version};
+pub use values::{RawCommand, RawCommands, RawPaths, RawSignal, Scalar, Version};
 
 use super::duration::RawDuration;
 
@@ -26,7 +26,7 @@ use super::duration::RawDuration;
 pub const NAME_PATTERN: &str = "^[A-Za-z0-9_.-]+$";
 
 /// Every per-daemon key, in the reference's order.
-pub const DAEMON_KEYS: [&str; 17] = [
+pub const DAEMON_KEYS: [&str; 19] = [
     "start",
     "daemonize",
     "pid_file",
@@ -44,10 +44,12 @@ pub const DAEMON_KEYS: [&str; 17] = [
     "start_abort_timeout",
     "stop_timeout",
     "log_activity_timeout",
+    "env_file",
+    "inputs",
 ];
 
 /// Every top-level key.
-pub const TOP_KEYS: [&str; 4] = ["version", "env", "defaults", "daemons"];
+pub const TOP_KEYS: [&str; 5] = ["version", "env", "env_file", "defaults", "daemons"];
 
 /// Every ping kind.
 pub const PING_KINDS: [&str; 6] = ["tcp", "unix", "http", "command", "log", "notify"];
@@ -68,6 +70,10 @@ pub struct RawManifest {
     /// own `env` wins).
     #[serde(default)]
     pub env: Option<RawEnv>,
+    /// Dotenv files whose variables are added to every daemon's
+    /// environment, under the top-level `env`.
+    #[serde(default)]
+    pub env_file: Option<RawPaths>,
     /// Values for any per-daemon key except `start` and `depends_on`, used by
     /// every daemon that does not set the key itself.
     #[serde(default)]
@@ -200,6 +206,13 @@ settings! {
     /// grown for this long, the start has failed (default 10s).
     #[schemars(extend("default" = crate::controller::defaults::text::LOG_ACTIVITY_TIMEOUT))]
     log_activity_timeout: RawDuration,
+    /// Dotenv files (`KEY=VALUE` lines) whose variables are added to this
+    /// daemon's environment, under its `env`.
+    env_file: RawPaths,
+    /// Files (paths or globs, relative to the manifest's directory) whose
+    /// contents are part of the daemon's definition: when one changes,
+    /// appears or disappears, `devup` restarts the daemon.
+    inputs: Vec<String>,
 }
 
 // serde_yaml reads derived enums from YAML tags only (`!tcp ...`), so the

@@ -230,3 +230,56 @@ impl JsonSchema for RawSignal {
         json_schema!({ "description": "A signal name, with or without `SIG`.", "enum": names })
     }
 }
+
+/// `env_file:`: one path or a list of paths.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RawPaths(pub Vec<String>);
+
+impl<'de> Deserialize<'de> for RawPaths {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct PathsVisitor;
+
+        impl<'de> Visitor<'de> for PathsVisitor {
+            type Value = RawPaths;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a path or a list of paths")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<RawPaths, E> {
+                path(v).map(|path| RawPaths(vec![path]))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<RawPaths, A::Error> {
+                let mut paths = Vec::new();
+                while let Some(item) = seq.next_element::<String>()? {
+                    paths.push(path(&item)?);
+                }
+                Ok(RawPaths(paths))
+            }
+        }
+
+        deserializer.deserialize_any(PathsVisitor)
+    }
+}
+
+fn path<E: de::Error>(text: &str) -> Result<String, E> {
+    if text.is_empty() {
+        return Err(E::custom("the path is empty"));
+    }
+    Ok(text.to_string())
+}
+
+impl JsonSchema for RawPaths {
+    fn schema_name() -> Cow<'static, str> {
+        "Paths".into()
+    }
+
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "description": "A path, or a list of paths (relative to the manifest's directory).",
+            "oneOf": [
+                { "type": "string", "minLength": 1 },
+                { "type": "array", "items": { "type": "string", "minLength": 1 } }
+            ]
+        })
+    }
+}

@@ -8,7 +8,7 @@ use super::values::{interpolate_value, key_string, kind, serde_message, unknown_
 use super::{Label, Scope, Validator};
 use crate::manifest::locate::Pos;
 use crate::manifest::raw::{
-    self, DAEMON_KEYS, RawCommand, RawEnv, RawManifest, SETTING_KEYS, TOP_KEYS, Version,
+    self, DAEMON_KEYS, RawCommand, RawEnv, RawManifest, RawPaths, SETTING_KEYS, TOP_KEYS, Version,
 };
 use crate::manifest::suggest::nearest;
 
@@ -60,6 +60,9 @@ impl Validator<'_> {
                     .interpolated(value, &[&key], label.clone())
                     .and_then(|value| self.typed::<RawEnv>(value, &[&key], label.clone()))
                     .and_then(|value| self.env_names(value, &[&key], label)),
+                "env_file" => self
+                    .interpolated(value, &[&key], label.clone())
+                    .and_then(|value| self.typed::<RawPaths>(value, &[&key], label)),
                 "defaults" => self.defaults(value),
                 "daemons" => self.daemons(value),
                 _ => {

@@ -1,0 +1,231 @@
+//! A daemon's definition (SPEC §6) as a fingerprint: what shapes its
+//! process — `start`, `daemonize`, `dir`, `pid_file`, `log_file`,
+//! `before_start`, its environment and the contents of its `inputs` — and
+//! nothing else (not the ping, the stop recipe, timeouts, `fail_when_log`,
+//! `depends_on` or `lock_file`). Each key is serialized on its own in a
+//! fixed, ordered form (serde_json of ordered values) and hashed with
+//! SHA-256, and the per-key hashes are kept under the key names, so a
+//! difference can say *which* keys changed. The format is versioned: a
+//! fingerprint of another version compares as "unknown", never as changed.
+//!
+//! Inputs are hashed streamed (64 KiB at a time), so a huge file or
+//! thousands of files cost time, never memory.
+
+use std::collections::BTreeMap;
+use std::io::Read;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use super::{BeforeStart, DaemonSpec};
+
+/// The version of the fingerprint's form; bumped whenever what is hashed,
+/// or how, changes.
+pub const DEFINITION_VERSION: u32 = 1;
+
+/// The fingerprint of a daemon's definition: one SHA-256 (hex) per key.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Fingerprint {
+    /// [`DEFINITION_VERSION`] when it was made.
+    pub version: u32,
+    /// Key name → hash of that key's value.
+    pub keys: BTreeMap<String, String>,
+}
+
+impl Fingerprint {
+    /// The fingerprint of `spec`'s definition; reads its `inputs`.
+    pub fn of(spec: &DaemonSpec) -> Fingerprint {
+        let before_start: Vec<serde_json::Value> = spec
+            .before_start
+            .iter()
+            .map(|step| match step {
+                BeforeStart::Command(command) => serde_json::to_value(command).unwrap_or_default(),
+                // A closure has no content to compare; it is only there.
+                BeforeStart::Fn(_) => serde_json::Value::String("closure".into()),
+            })
+            .collect();
+        let mut keys = BTreeMap::new();
+        let mut put = |key: &str, value: serde_json::Value| {
+            keys.insert(key.to_string(), hash_json(&value));
+        };
+        put(
+            "start",
+            serde_json::to_value(&spec.start).unwrap_or_default(),
+        );
+        put("daemonize", spec.daemonize.into());
+        put("dir", path_value(&spec.dir));
+        put("pid_file", path_value(&spec.pid_file));
+        put(
+            "log_file",
+            spec.log_file
+                .as_deref()
+                .map_or(serde_json::Value::Null, path_value),
+        );
+        put("before_start", before_start.into());
+        put("env", serde_json::to_value(&spec.env).unwrap_or_default());
+        keys.insert("inputs".into(), hash_inputs(&spec.inputs));
+        Fingerprint {
+            version: DEFINITION_VERSION,
+            keys,
+        }
+    }
+
+    /// The keys whose hashes differ from `current`'s, in name order (empty
+    /// when the definitions are the same); `None` when this fingerprint is
+    /// of another version, so nothing can be said.
+    pub fn changed_keys(&self, current: &Fingerprint) -> Option<Vec<String>> {
+        if self.version != current.version {
+            return None;
+        }
+        let mut names: Vec<&String> = self.keys.keys().chain(current.keys.keys()).collect();
+        names.sort();
+        names.dedup();
+        Some(
+            names
+                .into_iter()
+                .filter(|name| self.keys.get(*name) != current.keys.get(*name))
+                .cloned()
+                .collect(),
+        )
+    }
+}
+
+fn path_value(path: &Path) -> serde_json::Value {
+    serde_json::Value::String(path.to_string_lossy().into_owned())
+}
+
+fn hash_json(value: &serde_json::Value) -> String {
+    // serde_json writes maps in key order for a BTreeMap and for its own
+    // `Map` (without the `preserve_order` feature): a canonical form.
+    let text = serde_json::to_vec(value).unwrap_or_default();
+    hex(&Sha256::digest(&text))
+}
+
+/// One hash over every pattern and, for each, its matches in sorted order,
+/// each as its path and the hash of its contents. A pattern without
+/// matches (a missing file) contributes only itself, so a file that
+/// appears or disappears changes the hash.
+fn hash_inputs(patterns: &[std::path::PathBuf]) -> String {
+    let mut hasher = Sha256::new();
+    for pattern in patterns {
+        let pattern = pattern.to_string_lossy();
+        frame(&mut hasher, b"pattern", pattern.as_bytes());
+        let mut matches: Vec<std::path::PathBuf> = match glob::glob(&pattern) {
+            Ok(paths) => paths.filter_map(|entry| entry.ok()).collect(),
+            // Validation rejects bad patterns; a library user's counts as
+            // the literal path.
+            Err(_) => vec![std::path::PathBuf::from(pattern.as_ref())],
+        };
+        matches.sort();
+        for path in matches {
+            frame(&mut hasher, b"path", path.as_os_str().as_encoded_bytes());
+            let content = hash_file(&path);
+            frame(&mut hasher, b"content", content.as_bytes());
+        }
+    }
+    hex(&hasher.finalize())
+}
+
+/// A file's SHA-256, read 64 KiB at a time; `absent`, `directory` or
+/// `unreadable: ...` when there are no contents to hash.
+fn hash_file(path: &Path) -> String {
+    let mut file = match std::fs::File::open(path) {
+        Ok(file) => file,
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return "absent".into(),
+        Err(error) => return format!("unreadable: {}", error.kind()),
+    };
+    if file.metadata().is_ok_and(|meta| meta.is_dir()) {
+        return "directory".into();
+    }
+    let mut hasher = Sha256::new();
+    let mut buffer = vec![0u8; 64 * 1024];
+    loop {
+        match file.read(&mut buffer) {
+            Ok(0) => break,
+            Ok(n) => hasher.update(&buffer[..n]),
+            Err(error) if error.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(error) => return format!("unreadable: {}", error.kind()),
+        }
+    }
+    hex(&hasher.finalize())
+}
+
+/// Feeds one length-prefixed, tagged field, so no two sequences of fields
+/// hash alike.
+fn frame(hasher: &mut Sha256, tag: &[u8], bytes: &[u8]) {
+    hasher.update(tag);
+    hasher.update((bytes.len() as u64).to_le_bytes());
+    hasher.update(bytes);
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::controller::DaemonController;
+
+    fn spec(
+        configure: impl FnOnce(crate::DaemonControllerBuilder) -> crate::DaemonControllerBuilder,
+    ) -> DaemonSpec {
+        let builder = DaemonController::builder("redis")
+            .start_command("redis-server --port 6380")
+            .daemonize(true)
+            .pid_file("/tmp/devup-definition-test/redis.pid")
+            .dir("/tmp");
+        configure(builder).build().unwrap().spec().clone()
+    }
+
+    #[test]
+    fn the_same_definition_gives_the_same_fingerprint() {
+        let a = Fingerprint::of(&spec(|b| b.env("A", "1").env("B", "2")));
+        let b = Fingerprint::of(&spec(|b| b.env("B", "2").env("A", "1")));
+        assert_eq!(a, b);
+        assert_eq!(a.changed_keys(&b), Some(vec![]));
+    }
+
+    #[test]
+    fn keys_outside_the_definition_do_not_change_it() {
+        let a = Fingerprint::of(&spec(|b| b));
+        let b = Fingerprint::of(&spec(|b| {
+            b.ping(crate::Ping::tcp("127.0.0.1:1"))
+                .stop_timeout(std::time::Duration::from_secs(3))
+                .stop_signal(crate::Signal::Int)
+                .lock_file("/tmp/elsewhere.lock")
+                .fail_when_log("boom")
+        }));
+        assert_eq!(a.changed_keys(&b), Some(vec![]));
+    }
+
+    #[test]
+    fn a_change_names_its_keys() {
+        let a = Fingerprint::of(&spec(|b| b));
+        let b = Fingerprint::of(&spec(|b| {
+            b.start_command("redis-server --port 6381").env("X", "1")
+        }));
+        assert_eq!(
+            a.changed_keys(&b),
+            Some(vec!["env".to_string(), "start".to_string()])
+        );
+    }
+
+    #[test]
+    fn another_version_is_unknown() {
+        let a = Fingerprint::of(&spec(|b| b));
+        let mut old = a.clone();
+        old.version = 0;
+        assert_eq!(old.changed_keys(&a), None);
+    }
+
+    #[test]
+    fn the_hash_is_stable_across_builds() {
+        // A fixed value: a change of the form must bump DEFINITION_VERSION.
+        assert_eq!(
+            hash_json(&serde_json::json!({"b": 1, "a": ["x"]})),
+            hex(&Sha256::digest(br#"{"a":["x"],"b":1}"#))
+        );
+    }
+}

@@ -1,0 +1,105 @@
+//! Reading the dotenv files of a valid manifest: the top-level `env_file`
+//! and each daemon's (its own, else `defaults.env_file`), in the order
+//! listed (a later file wins), and `.env` next to the manifest, which only
+//! supplies `${VAR}` values. A missing `env_file` is a problem placed at
+//! the key that names it; a malformed line is an error naming that file and
+//! line. Which variables win over which is `entry.rs`'s business.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
+
+use super::dotenv;
+use super::locate::Positions;
+use super::raw::{RawManifest, RawPaths};
+use super::{ManifestError, Problem};
+
+/// Variables.
+pub(crate) type Vars = BTreeMap<String, String>;
+
+/// The variables of every `env_file` of a manifest.
+#[derive(Debug, Default)]
+pub(crate) struct EnvFiles {
+    /// The top-level `env_file`'s.
+    pub top: Vars,
+    /// Each daemon's own (or `defaults.env_file`'s), by name.
+    pub daemons: HashMap<String, Vars>,
+}
+
+/// Reads every `env_file` of `raw`, whose directory is `dir`.
+pub(crate) fn load(
+    raw: &RawManifest,
+    dir: &Path,
+    manifest: &Path,
+    positions: &Positions,
+) -> Result<EnvFiles, ManifestError> {
+    let mut files = EnvFiles::default();
+    if let Some(paths) = &raw.env_file {
+        files.top = read_all(paths, dir, manifest, positions, &["env_file"], None)?;
+    }
+    let defaults = raw.defaults.as_ref().and_then(|d| d.env_file.as_ref());
+    for (name, daemon) in &raw.daemons.0 {
+        let (paths, at): (_, Vec<&str>) = match (&daemon.env_file, defaults) {
+            (Some(paths), _) => (paths, vec!["daemons", name, "env_file"]),
+            (None, Some(paths)) => (paths, vec!["defaults", "env_file"]),
+            (None, None) => continue,
+        };
+        let vars = read_all(paths, dir, manifest, positions, &at, Some(name))?;
+        files.daemons.insert(name.clone(), vars);
+    }
+    Ok(files)
+}
+
+/// The variables of `.env` in `dir`, for `${VAR}`; none when it does not
+/// exist.
+pub(crate) fn dotenv_file(dir: &Path) -> Result<Vars, ManifestError> {
+    let path = dir.join(".env");
+    match std::fs::read_to_string(&path) {
+        Ok(text) => parse(&path, &text, None),
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(Vars::new()),
+        Err(error) => Err(ManifestError::one(
+            &path,
+            Problem::new(format!("cannot read `.env`: {error}")),
+        )),
+    }
+}
+
+fn read_all(
+    paths: &RawPaths,
+    dir: &Path,
+    manifest: &Path,
+    positions: &Positions,
+    at: &[&str],
+    daemon: Option<&str>,
+) -> Result<Vars, ManifestError> {
+    let mut vars = Vars::new();
+    for written in &paths.0 {
+        let path = dir.join(written);
+        let text = std::fs::read_to_string(&path).map_err(|error| {
+            let reason = match error.kind() {
+                std::io::ErrorKind::NotFound => "no such file".to_string(),
+                _ => error.to_string(),
+            };
+            let mut problem = Problem::new(format!("cannot read env_file `{written}`: {reason}"))
+                .at(positions.value(at))
+                .key("env_file");
+            if let Some(daemon) = daemon {
+                problem = problem.daemon(daemon);
+            }
+            ManifestError::one(manifest, problem)
+        })?;
+        vars.extend(parse(&path, &text, daemon)?);
+    }
+    Ok(vars)
+}
+
+fn parse(path: &Path, text: &str, daemon: Option<&str>) -> Result<Vars, ManifestError> {
+    dotenv::parse(text).map_err(|error| {
+        let mut problem = Problem::new(error.message);
+        problem.line = Some(error.line);
+        problem.column = Some(1);
+        if let Some(daemon) = daemon {
+            problem = problem.daemon(daemon).key("env_file");
+        }
+        ManifestError::one(path, problem)
+    })
+}

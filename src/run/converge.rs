@@ -1,0 +1,168 @@
+//! `up` after `git pull` (SPEC §6): before the starts, the orphans are
+//! reported (and stopped with `--remove-orphans`), and every running daemon
+//! of the set whose recorded definition differs from the manifest's is
+//! restarted: its running dependents are stopped first, then it, all with
+//! the recorded stop recipes, independent ones in parallel; then `up`
+//! starts the set and those dependents again. A daemon without a recorded
+//! definition (started by hand, by an older devup) is left alone.
+//!
+//! Each converge stop re-checks, under the daemon's lock, that some daemon
+//! it is stopped for still differs from the manifest, so two `devup`s
+//! converging at once stop and start each daemon once: the second finds
+//! the work done and leaves the new processes alone.
+
+use super::down::stop_set;
+use super::{DownReport, RunEvent, SharedReporter, UpReport, is_running, recorded, up};
+use crate::controller::AbortSignal;
+use crate::manifest::{Manifest, ManifestError};
+use crate::plan::Plan;
+
+/// What `up` does about changed daemons and orphans.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ConvergeOptions {
+    /// `--no-restart`: report changed daemons, leave them running.
+    pub no_restart: bool,
+    /// `--remove-orphans`: stop the orphans before the starts.
+    pub remove_orphans: bool,
+}
+
+/// A running daemon whose definition changed since devup started it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Change {
+    /// The daemon.
+    pub daemon: String,
+    /// The keys that changed, in name order.
+    pub keys: Vec<String>,
+}
+
+/// What a converging `up` did.
+#[derive(Debug)]
+pub struct ConvergeReport {
+    /// The daemons found changed.
+    pub changed: Vec<Change>,
+    /// The orphans' stops (`--remove-orphans`).
+    pub orphans: Option<DownReport>,
+    /// The stops before the restarts.
+    pub stops: Option<DownReport>,
+    /// The starts.
+    pub up: UpReport,
+}
+
+impl ConvergeReport {
+    /// True when every stop succeeded and every daemon is ready.
+    pub fn success(&self) -> bool {
+        self.orphans.as_ref().is_none_or(DownReport::success)
+            && self.stops.as_ref().is_none_or(DownReport::success)
+            && self.up.success()
+    }
+}
+
+/// The daemons of `names` (all when empty) and what they depend on that
+/// run with a recorded definition other than the manifest's.
+pub fn changes(
+    plan: &Plan,
+    manifest: &Manifest,
+    names: &[String],
+) -> Result<Vec<Change>, ManifestError> {
+    Ok(plan
+        .up_set(names)?
+        .into_iter()
+        .filter_map(|daemon| {
+            let keys = recorded::changed_keys(manifest, &daemon)?;
+            Some(Change { daemon, keys })
+        })
+        .collect())
+}
+
+/// `up` of `names` (all when empty), converging first as `options` say.
+pub fn up_converging(
+    plan: &Plan,
+    manifest: &Manifest,
+    names: &[String],
+    options: ConvergeOptions,
+    reporter: &SharedReporter,
+    abort: &AbortSignal,
+) -> Result<ConvergeReport, ManifestError> {
+    let changed = changes(plan, manifest, names)?;
+    let (_, untrusted) = recorded::live(&manifest.dir);
+    for state in &untrusted {
+        let message = format!(
+            "{}: not trusted, left alone ({})",
+            state.path.display(),
+            state.reason
+        );
+        reporter.report(&RunEvent::Warning { message: &message });
+    }
+    let orphans = recorded::orphans(manifest);
+    for orphan in &orphans {
+        reporter.report(&RunEvent::Orphan {
+            daemon: &orphan.record.name,
+            pid: orphan.pid,
+            removing: options.remove_orphans,
+        });
+    }
+    for change in &changed {
+        reporter.report(&RunEvent::Changed {
+            daemon: &change.daemon,
+            keys: &change.keys,
+            restarting: !options.no_restart,
+        });
+    }
+    let orphans = (options.remove_orphans && !orphans.is_empty()).then(|| {
+        let daemons: Vec<(String, Vec<String>)> = orphans
+            .iter()
+            .map(|orphan| {
+                let dependencies = orphan
+                    .record
+                    .recipe
+                    .as_ref()
+                    .map(|recipe| recipe.depends_on.clone())
+                    .unwrap_or_default();
+                (orphan.record.name.clone(), dependencies)
+            })
+            .collect();
+        let plan = Plan::from_dependencies(manifest.path.clone(), &daemons);
+        stop_set(
+            &plan,
+            &manifest.dir,
+            None,
+            &plan.names(),
+            &|_| false,
+            reporter,
+            abort,
+        )
+    });
+    let mut again = names.to_vec();
+    let stops = (!options.no_restart && !changed.is_empty()).then(|| {
+        let roots: Vec<String> = changed.iter().map(|change| change.daemon.clone()).collect();
+        let set = plan
+            .down_set(&roots, &|name| is_running(manifest, name))
+            .expect("the changed daemons are the manifest's");
+        if !names.is_empty() {
+            again.extend(set.iter().filter(|name| !names.contains(name)).cloned());
+        }
+        // Under each daemon's lock: is one of the daemons it is stopped
+        // for still changed? If not, another devup restarted them already.
+        let still_changed = |_: &str| {
+            roots
+                .iter()
+                .any(|root| recorded::changed_keys(manifest, root).is_some())
+        };
+        stop_set(
+            plan,
+            &manifest.dir,
+            Some(manifest),
+            &set,
+            &|name| !still_changed(name),
+            reporter,
+            abort,
+        )
+    });
+    let up = up(plan, manifest, &again, reporter, abort)?;
+    Ok(ConvergeReport {
+        changed,
+        orphans,
+        stops,
+        up,
+    })
+}

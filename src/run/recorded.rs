@@ -1,0 +1,153 @@
+//! What the state directory (`.devup/state/` under the manifest's
+//! directory) says devup started from this manifest, read without the
+//! manifest: the daemons recorded there that still run, the definition each
+//! was started with, and its stop recipe. From it come the changed daemons
+//! (SPEC §6), the orphans (recorded, running, no longer in the manifest),
+//! and the controllers that stop a daemon as it was started.
+
+use std::path::{Path, PathBuf};
+
+use super::{RunEvent, SharedReporter};
+use crate::controller::{AbortSignal, DaemonController, Fingerprint, Recorded};
+use crate::error::Error;
+use crate::manifest::Manifest;
+
+/// The state directory of the manifest in `dir`.
+pub fn state_dir(dir: &Path) -> PathBuf {
+    dir.join(".devup").join("state")
+}
+
+/// The state file of the daemon `name` of the manifest in `dir`.
+pub fn state_file(dir: &Path, name: &str) -> PathBuf {
+    state_dir(dir).join(format!("{name}.state"))
+}
+
+/// A recorded daemon that runs.
+#[derive(Debug, Clone)]
+pub struct Live {
+    /// What its state file says.
+    pub record: Recorded,
+    /// Its pid, checked as a stop would check it.
+    pub pid: u32,
+}
+
+/// A state file that cannot be trusted: it is never used to send a signal.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Untrusted {
+    /// The state file.
+    pub path: PathBuf,
+    /// Why.
+    pub reason: String,
+}
+
+/// Every daemon recorded in the state directory of the manifest in `dir`
+/// that runs and has a stop recipe, in the recorded start order (the
+/// earliest ready first), and the state files that cannot be trusted.
+pub fn live(dir: &Path) -> (Vec<Live>, Vec<Untrusted>) {
+    let mut live = Vec::new();
+    let mut untrusted = Vec::new();
+    let Ok(entries) = std::fs::read_dir(state_dir(dir)) else {
+        return (live, untrusted);
+    };
+    let mut paths: Vec<PathBuf> = entries
+        .filter_map(|entry| entry.ok().map(|entry| entry.path()))
+        .filter(|path| path.extension().is_some_and(|ext| ext == "state"))
+        .collect();
+    paths.sort();
+    for path in paths {
+        let Some(name) = path.file_stem().and_then(|stem| stem.to_str()) else {
+            continue;
+        };
+        match Recorded::read(name, &path) {
+            Ok(Some(record)) => {
+                if let Some(pid) = running_pid(&record) {
+                    live.push(Live { record, pid });
+                }
+            }
+            Ok(None) => {}
+            Err(reason) => untrusted.push(Untrusted { path, reason }),
+        }
+    }
+    live.sort_by_key(|daemon| daemon.record.ready_at_ms);
+    (live, untrusted)
+}
+
+/// The pid of the recorded daemon when it runs, by its recorded pid file
+/// and identity.
+fn running_pid(record: &Recorded) -> Option<u32> {
+    record.controller_builder()?.build().ok()?.pid()
+}
+
+/// The keys of `name`'s definition that changed since it was started:
+/// `None` when it does not run as recorded, has no recorded definition or
+/// one of another version (then it is left alone), or nothing changed.
+pub fn changed_keys(manifest: &Manifest, name: &str) -> Option<Vec<String>> {
+    let entry = manifest.daemon(name)?;
+    let record = Recorded::read(name, &entry.state_file).ok()??;
+    let recorded = record.definition.as_ref()?;
+    running_pid(&record)?;
+    let current = entry.controller_builder().build().ok()?;
+    let keys = recorded.changed_keys(&Fingerprint::of(current.spec()))?;
+    (!keys.is_empty()).then_some(keys)
+}
+
+/// The orphans of `manifest`: recorded daemons that run and whose names
+/// are no longer in it.
+pub fn orphans(manifest: &Manifest) -> Vec<Live> {
+    live(&manifest.dir)
+        .0
+        .into_iter()
+        .filter(|daemon| manifest.daemon(&daemon.record.name).is_none())
+        .collect()
+}
+
+/// The controller that stops `name`: the recorded recipe when the
+/// recorded daemon runs (it may have been started from another version of
+/// the manifest: another `pid_file`, `stop` or environment), else the
+/// manifest's (when it has `name`), else the recorded one.
+pub(crate) fn stop_controller(
+    dir: &Path,
+    manifest: Option<&Manifest>,
+    name: &str,
+    reporter: &SharedReporter,
+    abort: &AbortSignal,
+) -> Result<DaemonController, Error> {
+    let record = Recorded::read(name, &state_file(dir, name)).ok().flatten();
+    let recorded = record
+        .as_ref()
+        .and_then(Recorded::controller_builder)
+        .and_then(|builder| builder.build().ok());
+    let builder = match (recorded, manifest) {
+        (Some(recorded), _) if recorded.is_running() => record
+            .as_ref()
+            .and_then(Recorded::controller_builder)
+            .expect("built once already"),
+        (_, Some(manifest)) if manifest.daemon(name).is_some() => {
+            return super::controller(manifest, name, reporter, abort);
+        }
+        _ => match record.as_ref().and_then(Recorded::controller_builder) {
+            Some(builder) => builder,
+            None => {
+                return Err(Error::Config {
+                    daemon: name.to_string(),
+                    key: "daemons",
+                    reason: format!(
+                        "no daemon `{name}` in the manifest, and no record of one in {}",
+                        state_dir(dir).display()
+                    ),
+                });
+            }
+        },
+    };
+    let reporter = std::sync::Arc::clone(reporter);
+    let daemon = name.to_string();
+    builder
+        .observer(move |event| {
+            reporter.report(&RunEvent::Controller {
+                daemon: &daemon,
+                event,
+            })
+        })
+        .abort_signal(abort.clone())
+        .build()
+}

@@ -1,0 +1,260 @@
+//! `devup` after `git pull` (SPEC §6): a running daemon whose definition
+//! changed is restarted, with its running dependents around it; a change
+//! outside the definition restarts nothing; `--no-restart` only reports.
+use crate::support;
+
+use support::{Project, recorder, recorders};
+
+/// A recorder daemon with `extra` lines (indented 4) added to its keys.
+fn recorder_with(name: &str, depends_on: &[&str], extra: &str) -> String {
+    format!("{}{extra}", recorder(name, depends_on))
+}
+
+fn pid_of(project: &Project, name: &str) -> String {
+    project
+        .read(&format!(".devup/run/{name}.pid"))
+        .trim()
+        .to_string()
+}
+
+#[test]
+fn a_changed_start_restarts_the_daemon_and_its_running_dependents() {
+    let project = Project::new(&recorders(&[("db", &[]), ("web", &["db"]), ("mail", &[])]));
+    project.devup(["up"]).succeeds();
+    let mail = pid_of(&project, "mail");
+    let manifest = project.read("daemons.yaml").replacen(
+        "echo start db >> events.log",
+        "echo start db >> events.log; : v2",
+        1,
+    );
+    project.write("daemons.yaml", &manifest);
+    project
+        .devup(["up"])
+        .succeeds()
+        .stderr_has("db: changed (start), restarting\n")
+        .stderr_has("mail: already running");
+    assert_eq!(
+        project.events()[3..],
+        ["stop web", "stop db", "start db", "start web"]
+    );
+    assert_eq!(pid_of(&project, "mail"), mail, "mail was not touched");
+    // Converged: the next `devup` changes nothing.
+    project
+        .devup(["up"])
+        .succeeds()
+        .stderr_lacks("changed")
+        .stderr_has("up: 3 already running");
+}
+
+#[test]
+fn naming_a_daemon_restarts_its_dependents_outside_the_set_too() {
+    let project = Project::new(&recorders(&[("db", &[]), ("web", &["db"])]));
+    project.devup(["up"]).succeeds();
+    let manifest =
+        project
+            .read("daemons.yaml")
+            .replacen("echo ready\n", "echo ready\n      : v2\n", 1);
+    project.write("daemons.yaml", &manifest);
+    project
+        .devup(["db"])
+        .succeeds()
+        .stderr_has("db: changed (start), restarting\n")
+        .stderr_has("web: ready in");
+    assert_eq!(
+        project.events()[2..],
+        ["stop web", "stop db", "start db", "start web"]
+    );
+}
+
+#[test]
+fn every_key_of_the_definition_restarts_when_it_changes() {
+    // (key, the daemon's extra lines before, after)
+    let cases: &[(&str, &str, &str)] = &[
+        ("env", "", "    env: { LEVEL: \"2\" }\n"),
+        (
+            "env",
+            "    env: { LEVEL: \"1\" }\n",
+            "    env: { LEVEL: \"2\" }\n",
+        ),
+        ("dir", "", "    dir: sub\n"),
+        ("before_start", "", "    before_start: \"true\"\n"),
+        ("log_file", "", "    log_file: other.log\n"),
+        ("pid_file", "", "    pid_file: moved.pid\n"),
+        ("inputs", "", "    inputs: [conf/*.conf]\n"),
+    ];
+    for (key, before, after) in cases {
+        let project = Project::new(&format!("daemons:\n{}", recorder_with("db", &[], before)));
+        std::fs::create_dir_all(project.path("sub")).unwrap();
+        project.write("conf/a.conf", "a\n");
+        project.devup(["up"]).succeeds();
+        let old: u32 = pid_of(&project, "db").parse().unwrap();
+        let new_pid_file = if *key == "pid_file" {
+            "moved.pid"
+        } else {
+            ".devup/run/db.pid"
+        };
+        project.write(
+            "daemons.yaml",
+            &format!("daemons:\n{}", recorder_with("db", &[], after)),
+        );
+        let outcome = project
+            .devup(["up"])
+            .succeeds()
+            .stderr_has(&format!("db: changed ({key}), restarting\n"))
+            .stderr_has("db: ready in");
+        // The old process is gone (found through the recorded state even
+        // when the pid file moved), the new one runs.
+        assert!(
+            !support::is_alive(old),
+            "{key}: the old db is gone\n{}",
+            outcome.stderr
+        );
+        let new: u32 = project.read(new_pid_file).trim().parse().unwrap();
+        assert!(support::is_alive(new), "{key}: the new db runs");
+        project
+            .devup(["up"])
+            .succeeds()
+            .stderr_has("db: already running")
+            .stderr_lacks("changed");
+    }
+}
+
+#[test]
+fn keys_outside_the_definition_comments_and_key_order_restart_nothing() {
+    let project = Project::new(&recorders(&[("db", &[]), ("web", &["db"])]));
+    project.devup(["up"]).succeeds();
+    // Timeouts, fail_when_log, stop, stop_signal, depends_on, lock_file,
+    // a ping change (log ping stays a log ping), comments, key order.
+    let manifest = "# a comment\ndaemons:\n".to_string()
+        + &recorder_with(
+            "web",
+            &[],
+            "    start_timeout: 9s\n    stop_timeout: 8s\n    fail_when_log: FATAL\n    \
+             stop_signal: TERM\n    start_abort_timeout: 3s\n    log_activity_timeout: 4s\n",
+        )
+        + &recorder_with("db", &[], "    lock_file: elsewhere.lock\n");
+    project.write("daemons.yaml", &manifest);
+    project
+        .devup(["up"])
+        .succeeds()
+        .stderr_lacks("changed")
+        .stderr_has("up: 2 already running");
+    assert_eq!(project.events(), ["start db", "start web"]);
+}
+
+#[test]
+fn inputs_edited_added_and_removed_restart_the_daemon() {
+    let project = Project::new(&format!(
+        "daemons:\n{}",
+        recorder_with("db", &[], "    inputs: [conf/*.conf, extra.txt]\n")
+    ));
+    project.write("conf/a.conf", "one\n");
+    project.devup(["up"]).succeeds();
+    let restarted = |what: &str| {
+        project
+            .devup(["up"])
+            .succeeds()
+            .stderr_has("db: changed (inputs), restarting\n")
+            .stderr_has("db: ready in");
+        let again = project.devup(["up"]).succeeds();
+        assert!(!again.stderr.contains("changed"), "{what}: converged");
+    };
+    project.write("conf/a.conf", "two\n");
+    restarted("edited");
+    project.write("conf/b.conf", "new\n");
+    restarted("added by the glob");
+    project.write("extra.txt", "x\n");
+    restarted("a missing path appeared");
+    std::fs::remove_file(project.path("conf/a.conf")).unwrap();
+    restarted("removed");
+    // A file the glob does not match changes nothing.
+    project.write("conf/notes.txt", "x\n");
+    project.devup(["up"]).succeeds().stderr_lacks("changed");
+}
+
+#[test]
+fn no_restart_reports_the_change_and_leaves_the_daemon_running() {
+    let project = Project::new(&recorders(&[("db", &[])]));
+    project.devup(["up"]).succeeds();
+    let pid = pid_of(&project, "db");
+    let manifest = project.read("daemons.yaml") + "    env: { A: \"1\" }\n";
+    project.write("daemons.yaml", &manifest);
+    project
+        .devup(["--no-restart"])
+        .succeeds()
+        .stderr_has("db: changed (env), left running (--no-restart)\n")
+        .stderr_has("db: already running");
+    project
+        .devup(["up", "--no-restart"])
+        .succeeds()
+        .stderr_has("db: changed (env), left running (--no-restart)\n");
+    assert_eq!(pid_of(&project, "db"), pid);
+    assert_eq!(project.events(), ["start db"]);
+}
+
+#[test]
+fn a_daemon_without_a_recorded_definition_is_left_alone() {
+    let project = Project::new(&recorders(&[("db", &[])]));
+    project.devup(["up"]).succeeds();
+    // As an older devup wrote it: identity only, no definition.
+    let state_path = ".devup/state/db.state";
+    let mut state: serde_json::Value = serde_json::from_str(&project.read(state_path)).unwrap();
+    let object = state.as_object_mut().unwrap();
+    object.remove("definition");
+    object.remove("version");
+    project.write(state_path, &state.to_string());
+    let manifest = project.read("daemons.yaml") + "    env: { A: \"1\" }\n";
+    project.write("daemons.yaml", &manifest);
+    project
+        .devup(["up"])
+        .succeeds()
+        .stderr_lacks("changed")
+        .stderr_has("db: already running");
+    assert_eq!(project.events(), ["start db"]);
+}
+
+#[test]
+fn a_state_file_of_a_newer_version_is_not_trusted() {
+    let project = Project::new(&recorders(&[("db", &[])]));
+    project.devup(["up"]).succeeds();
+    let state_path = ".devup/state/db.state";
+    let mut state: serde_json::Value = serde_json::from_str(&project.read(state_path)).unwrap();
+    state["version"] = 99.into();
+    project.write(state_path, &state.to_string());
+    let manifest = project.read("daemons.yaml") + "    env: { A: \"1\" }\n";
+    project.write("daemons.yaml", &manifest);
+    let state_file = project.path(state_path).display().to_string();
+    project
+        .devup(["up"])
+        .succeeds()
+        .stderr_has(&format!(
+            "warning: {state_file}: not trusted, left alone (it is of version 99, newer than this devup's 2)\n"
+        ))
+        .stderr_lacks("changed");
+    assert_eq!(project.events(), ["start db"]);
+}
+
+#[test]
+fn status_shows_a_changed_daemon() {
+    let project = Project::new(&recorders(&[("db", &[]), ("web", &["db"])]));
+    project.devup(["up"]).succeeds();
+    let manifest = project.read("daemons.yaml").replacen(
+        "echo start db >> events.log",
+        "echo start db >> events.log; : v2",
+        1,
+    );
+    project.write("daemons.yaml", &(manifest + "    env: { A: \"1\" }\n"));
+    let json = project.devup(["status", "--json"]).succeeds().json();
+    let field = |i: usize, key: &str| json[i][key].clone();
+    assert_eq!(field(0, "name"), "db");
+    assert_eq!(field(0, "changed"), true);
+    assert_eq!(field(1, "name"), "web");
+    // The env line went under web, the last daemon; start under db.
+    assert_eq!(field(1, "changed"), true);
+    assert_eq!(field(1, "orphan"), false);
+    project
+        .devup(["status"])
+        .succeeds()
+        .stdout_has("changed (start)\n")
+        .stdout_has("changed (env)\n");
+}

@@ -1,0 +1,173 @@
+//! Orphans (SPEC §6): daemons devup started from this directory that are no
+//! longer in the manifest, found from the state directory alone: warned on
+//! every up, stopped by `--remove-orphans`, by `devdown` without names, and
+//! by naming them; and stopping with a manifest that cannot be loaded.
+use crate::support;
+
+use support::{Project, is_alive, recorders};
+
+fn pid_of(project: &Project, name: &str) -> u32 {
+    project
+        .read(&format!(".devup/run/{name}.pid"))
+        .trim()
+        .parse()
+        .unwrap_or_else(|_| panic!("no pid file for {name}"))
+}
+
+/// A project running `db`, `web` (on db) and `old`, then `old` removed
+/// from its manifest.
+fn with_orphan() -> (Project, u32) {
+    let project = Project::new(&recorders(&[
+        ("db", &[]),
+        ("web", &["db"]),
+        ("old", &["db"]),
+    ]));
+    project.devup(["up"]).succeeds();
+    let old = pid_of(&project, "old");
+    project.write("daemons.yaml", &recorders(&[("db", &[]), ("web", &["db"])]));
+    (project, old)
+}
+
+fn orphan_warning(pid: u32) -> String {
+    format!(
+        "warning: old: orphan (pid {pid}), no longer in the manifest; \
+         stop it with --remove-orphans or devdown\n"
+    )
+}
+
+#[test]
+fn every_up_warns_about_an_orphan_and_leaves_it_running() {
+    let (project, old) = with_orphan();
+    for _ in 0..2 {
+        project
+            .devup(["up"])
+            .succeeds()
+            .stderr_has(&orphan_warning(old))
+            .stderr_has("up: 2 already running");
+    }
+    assert!(is_alive(old));
+}
+
+#[test]
+fn remove_orphans_stops_it_before_the_starts() {
+    let (project, old) = with_orphan();
+    project
+        .devup(["up", "--remove-orphans"])
+        .succeeds()
+        .stderr_has(&format!(
+            "warning: old: orphan (pid {old}), no longer in the manifest; \
+             stopping it (--remove-orphans)\n"
+        ))
+        .stderr_has("old: stopped in");
+    assert!(!is_alive(old));
+    assert_eq!(project.events()[3..], ["stop old"]);
+    project.devup(["up"]).succeeds().stderr_lacks("orphan");
+}
+
+#[test]
+fn devdown_without_names_stops_orphans_dependents_first() {
+    let (project, old) = with_orphan();
+    project
+        .devdown::<[&str; 0], &str>([])
+        .succeeds()
+        .stderr_has("old: stopped in")
+        .stderr_has("down: 3 stopped in");
+    assert!(!is_alive(old));
+    let stops = &project.events()[3..];
+    let at = |name: &str| {
+        stops
+            .iter()
+            .position(|line| line == &format!("stop {name}"))
+    };
+    assert!(at("old") < at("db") && at("web") < at("db"), "{stops:?}");
+}
+
+#[test]
+fn naming_an_orphan_stops_only_it() {
+    let (project, old) = with_orphan();
+    let db = pid_of(&project, "db");
+    project
+        .devup(["down", "old"])
+        .succeeds()
+        .stderr_has("old: stopped in")
+        .stderr_has("down: 1 stopped in");
+    assert!(!is_alive(old));
+    assert!(is_alive(db));
+    // A name that is neither in the manifest nor an orphan is still an error.
+    project.devdown(["nosuch"]).exits(2);
+}
+
+#[test]
+fn devdown_with_a_broken_manifest_stops_what_was_recorded() {
+    let project = Project::new(&recorders(&[("db", &[]), ("web", &["db"])]));
+    project.devup(["up"]).succeeds();
+    let (db, web) = (pid_of(&project, "db"), pid_of(&project, "web"));
+    // A merge conflict left in the file.
+    let conflicted = format!("<<<<<<< HEAD\n{}", project.read("daemons.yaml"));
+    project.write("daemons.yaml", &conflicted);
+    let manifest = project.manifest().display().to_string();
+    let outcome = project
+        .devdown::<[&str; 0], &str>([])
+        .succeeds()
+        .stderr_has(&format!(
+            "warning: the manifest cannot be loaded; stopping what devup started from {} as recorded\n{manifest}:",
+            project.dir().display()
+        ))
+        .stderr_has("down: 2 stopped in");
+    assert!(!is_alive(db) && !is_alive(web), "{}", outcome.stderr);
+    assert_eq!(project.events()[2..], ["stop web", "stop db"]);
+}
+
+#[test]
+fn devdown_with_an_unset_variable_uses_the_recorded_stop_recipe() {
+    // The stop command needs the variable the start was given: the
+    // recorded environment has it, this shell does not.
+    let project = Project::new(
+        "daemons:\n  db:\n    daemonize: true\n    env: { MARK: \"${MARK}\" }\n    \
+         start: \"trap 'exit 0' TERM; : {tag}; while :; do sleep 1 & wait $!; done\"\n    \
+         stop: echo \"stopped $MARK\" > stopped.txt; kill $(cat .devup/run/db.pid)\n",
+    );
+    project.devup(["up"]).env("MARK", "m-42").succeeds();
+    let db = pid_of(&project, "db");
+    project
+        .devdown::<[&str; 0], &str>([])
+        .succeeds()
+        .stderr_has("environment variable `MARK` is not set")
+        .stderr_has("db: stopped in");
+    assert!(!is_alive(db));
+    assert_eq!(project.read("stopped.txt"), "stopped m-42\n");
+}
+
+#[test]
+fn a_recorded_stop_that_fails_exits_1() {
+    let project = Project::new(
+        "daemons:\n  db:\n    daemonize: true\n    start: \"sleep 600 # {tag}\"\n    \
+         stop: exit 4\n    stop_timeout: 200ms\n",
+    );
+    project.devup(["up"]).succeeds();
+    project.write("daemons.yaml", "daemons: [\n");
+    project
+        .devdown::<[&str; 0], &str>([])
+        .exits(1)
+        .stderr_has("db: failed");
+}
+
+#[test]
+fn status_lists_orphans() {
+    let (project, old) = with_orphan();
+    let json = project.devup(["status", "--json"]).succeeds().json();
+    let rows = json.as_array().unwrap();
+    assert_eq!(rows.len(), 3, "{json}");
+    assert_eq!(rows[2]["name"], "old");
+    assert_eq!(rows[2]["orphan"], true);
+    assert_eq!(rows[2]["pid"], old);
+    assert_eq!(rows[2]["state"], "running");
+    assert_eq!(rows[0]["orphan"], false);
+    project
+        .devup(["status"])
+        .succeeds()
+        .stdout_has("orphan (no longer in the manifest)\n");
+    // Naming daemons shows only those.
+    let json = project.devup(["status", "--json", "db"]).succeeds().json();
+    assert_eq!(json.as_array().unwrap().len(), 1);
+}
