@@ -11,7 +11,7 @@
 //! `running.rs` (what "running" means), `handle.rs` (signalling one process),
 //! `spawn.rs` and `start_tree.rs` (the start command inside its own reaper),
 //! `wait.rs` (the readiness loop), `ping_check.rs`, `notify.rs`,
-//! `file_watch.rs`, `excerpt.rs`, `output_file.rs`, `run_command.rs`,
+//! `file_watch.rs`, `lease.rs` (leases: who uses the daemon), `excerpt.rs`, `output_file.rs`, `run_command.rs`,
 //! `start.rs`, `up.rs`, `stop.rs`, `status.rs` and `connect.rs` (the
 //! operations).
 
@@ -22,6 +22,7 @@ mod event;
 mod excerpt;
 mod file_watch;
 mod handle;
+mod lease;
 mod leftover;
 mod lock;
 mod notify;
@@ -49,6 +50,7 @@ use std::time::Duration;
 pub use builder::{BeforeStart, BeforeStartFn, DaemonControllerBuilder, DaemonSpec, Observer};
 pub use command::CommandLine;
 pub use event::Event;
+pub use lease::Lease;
 pub use ping::Ping;
 pub use signal::Signal;
 

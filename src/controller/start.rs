@@ -111,6 +111,7 @@ impl DaemonController {
                 start_ticks,
                 boot_id: process::boot_id().to_string(),
                 process_id: process::identity(pid),
+                ephemeral: false,
             };
             // Written before the tree is released: a daemon whose state
             // cannot be recorded (a full disk) is killed, not left running.
@@ -176,7 +177,7 @@ impl DaemonController {
         }
     }
 
-    fn io_error(&self, action: String, source: std::io::Error) -> Error {
+    pub(super) fn io_error(&self, action: String, source: std::io::Error) -> Error {
         Error::Io {
             daemon: self.spec().name.clone(),
             action,

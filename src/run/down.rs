@@ -8,7 +8,8 @@ use super::{
     Action, DownReport, DownResult, RunEvent, SharedReporter, Skip, Summary, announce, begin_one,
     controller, count_results, is_running, waits_of,
 };
-use crate::controller::AbortSignal;
+use crate::controller::{AbortSignal, DaemonController};
+use crate::error::Error;
 use crate::manifest::{Manifest, ManifestError};
 use crate::plan::Plan;
 
@@ -37,6 +38,25 @@ pub fn stop_exactly(
     reporter: &SharedReporter,
     abort: &AbortSignal,
 ) -> DownReport {
+    stop_with(plan, manifest, set, reporter, abort, &|_, controller| {
+        controller.stop()
+    })
+}
+
+/// How one daemon of a down run is stopped: [`DaemonController::stop`], or
+/// the last lease holder's stop (`lease.rs`).
+pub(super) type StopFn<'a> =
+    dyn Fn(&str, &DaemonController) -> Result<Option<u32>, Error> + Sync + 'a;
+
+/// [`stop_exactly`], stopping each daemon with `stop`.
+pub(super) fn stop_with(
+    plan: &Plan,
+    manifest: &Manifest,
+    set: &[String],
+    reporter: &SharedReporter,
+    abort: &AbortSignal,
+    stop: &StopFn,
+) -> DownReport {
     let clock = Instant::now();
     let order = plan.stop_order(set);
     let waits = announce(
@@ -50,7 +70,7 @@ pub fn stop_exactly(
     let results = schedule(
         &order,
         |name| waits_of(&order, &waits, name),
-        |name| stop_one(manifest, name, reporter, abort),
+        |name| stop_one(manifest, name, reporter, abort, stop),
         |daemon, _, cause| {
             reporter.report(&RunEvent::Skipped { daemon, cause });
             DownResult::Skipped(cause.clone())
@@ -69,6 +89,7 @@ fn stop_one(
     daemon: &str,
     reporter: &SharedReporter,
     abort: &AbortSignal,
+    stop: &StopFn,
 ) -> (DownResult, Option<Skip>) {
     if let Some(cause) = begin_one(daemon, reporter, abort) {
         return (DownResult::Skipped(cause.clone()), Some(cause));
@@ -76,7 +97,7 @@ fn stop_one(
     let clock = Instant::now();
     // The stop itself is never aborted: it is bounded by `stop_timeout`.
     let result = controller(manifest, daemon, reporter, &AbortSignal::new())
-        .and_then(|controller| controller.stop());
+        .and_then(|controller| stop(daemon, &controller));
     match result {
         Ok(Some(pid)) => {
             let elapsed = clock.elapsed();

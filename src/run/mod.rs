@@ -6,11 +6,13 @@
 //! [`RunEvent`]s (its own, and each controller's [`crate::Event`]s wrapped
 //! with the daemon's name) to one [`Reporter`], and returns typed reports.
 //!
-//! Files: `up.rs`, `down.rs`, `restart.rs` (the three runs), `schedule.rs`
+//! Files: `up.rs`, `down.rs`, `restart.rs` (the three runs), `lease.rs`
+//! (up and release for lease holders: `exec`, sessions), `schedule.rs`
 //! (the parallel scheduler), `event.rs` and `outcome.rs` (public values).
 
 mod down;
 mod event;
+mod lease;
 mod outcome;
 mod restart;
 mod schedule;
@@ -20,6 +22,7 @@ use std::sync::Arc;
 
 pub use down::{down, stop_exactly};
 pub use event::{Action, RunEvent, Summary};
+pub use lease::{Leases, keep_from_env, release, up_leased};
 pub use outcome::{DownReport, DownResult, Skip, UpReport, UpResult};
 pub use restart::{RestartReport, restart};
 pub use up::up;
