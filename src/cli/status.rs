@@ -1,5 +1,9 @@
 //! `devup status [NAME...] [--json]`: each daemon's state, pid and uptime,
 //! as aligned lines or as a JSON array; exit 0 when all run, 3 otherwise.
+//! Each row also says how many leases are held on the daemon and whether
+//! it is ephemeral (SPEC §7): in JSON always (`leases`, `ephemeral`), on a
+//! line after the uptime when there is something to say
+//! (`ephemeral, 2 leases`).
 
 use serde_json::json;
 
@@ -12,6 +16,10 @@ use crate::exit_code;
 struct Row {
     name: String,
     status: Status,
+    /// Leases held on it now.
+    leases: usize,
+    /// Started by `exec` or a session.
+    ephemeral: bool,
 }
 
 /// Prints the status of `names` (all daemons when empty).
@@ -27,19 +35,24 @@ pub fn run(config: &Config, names: &[String], json: bool) -> Result<u8, CliError
     let rows: Vec<Row> = names
         .into_iter()
         .map(|name| {
-            let status = project
+            let controller = project
                 .manifest
                 .controller_builder(&name)
-                .and_then(|builder| builder.build().ok())
-                .map_or(
-                    Status {
-                        state: DaemonState::Stopped,
-                        pid: None,
-                        uptime: None,
-                    },
-                    |controller| controller.status(),
-                );
-            Row { name, status }
+                .and_then(|builder| builder.build().ok());
+            let status = controller.as_ref().map_or(
+                Status {
+                    state: DaemonState::Stopped,
+                    pid: None,
+                    uptime: None,
+                },
+                |controller| controller.status(),
+            );
+            Row {
+                name,
+                status,
+                leases: controller.as_ref().map_or(0, |c| c.leases()),
+                ephemeral: controller.as_ref().is_some_and(|c| c.is_ephemeral()),
+            }
         })
         .collect();
     if !config.quiet {
@@ -68,6 +81,8 @@ fn render_json(rows: &[Row]) -> String {
                 "state": row.status.state.as_str(),
                 "pid": row.status.pid,
                 "uptime_secs": row.status.uptime.map(|uptime| uptime.as_secs()),
+                "leases": row.leases,
+                "ephemeral": row.ephemeral,
             })
         })
         .collect();
@@ -92,13 +107,33 @@ fn render_lines(rows: &[Row]) -> String {
                 .status
                 .uptime
                 .map_or_else(|| "-".into(), format_duration);
-            format!(
-                "{:<width$}  {:<12}  {:>7}  {}\n",
+            let line = format!(
+                "{:<width$}  {:<12}  {:>7}  {}",
                 row.name,
                 row.status.state.as_str(),
                 pid,
                 uptime
-            )
+            );
+            match lease_note(row) {
+                Some(note) => format!("{line}  {note}\n"),
+                None => format!("{line}\n"),
+            }
         })
         .collect()
+}
+
+/// `ephemeral, 2 leases`, `1 lease`; `None` for a persistent daemon nobody
+/// leases (the line stays as it always was).
+fn lease_note(row: &Row) -> Option<String> {
+    let leases = match row.leases {
+        0 => None,
+        1 => Some("1 lease".to_string()),
+        n => Some(format!("{n} leases")),
+    };
+    match (row.ephemeral, leases) {
+        (false, None) => None,
+        (false, Some(leases)) => Some(leases),
+        (true, None) => Some("ephemeral, no lease".to_string()),
+        (true, Some(leases)) => Some(format!("ephemeral, {leases}")),
+    }
 }
