@@ -15,6 +15,9 @@
 //!   lines (the binaries are a few lines calling [`cli::devup`] and
 //!   [`cli::devdown`]), SIGINT/SIGTERM/SIGHUP handling, and the named exit
 //!   codes.
+//! - [`Session`]: `devup exec` for Rust programs and test suites: daemons
+//!   brought up and leased while it lives, shared with every other session
+//!   and `exec`, stopped by the last one out when ephemeral.
 //!
 //! ```no_run
 //! use devup::{DaemonController, Ping};
@@ -48,6 +51,7 @@ pub mod manifest;
 pub mod plan;
 pub mod report;
 pub mod run;
+mod session;
 pub mod signals;
 
 pub use controller::{
@@ -57,3 +61,4 @@ pub use controller::{
 pub use error::{Error, LogExcerpt, Result};
 pub use manifest::{Manifest, ManifestError};
 pub use plan::Plan;
+pub use session::Session;
