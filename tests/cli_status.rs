@@ -29,7 +29,10 @@ fn json_is_an_array_of_name_state_pid_uptime() {
         let object = daemon.as_object().expect("objects");
         let mut keys: Vec<&str> = object.keys().map(String::as_str).collect();
         keys.sort();
-        assert_eq!(keys, ["name", "pid", "state", "uptime_secs"]);
+        assert_eq!(
+            keys,
+            ["ephemeral", "leases", "name", "pid", "state", "uptime_secs"]
+        );
         assert_eq!(daemon["state"], "running", "{daemon}");
         assert!(
             daemon["pid"].as_u64().is_some_and(|pid| pid > 1),
