@@ -17,6 +17,9 @@
 //!   lines (the binaries are a few lines calling [`cli::devup`] and
 //!   [`cli::devdown`]), SIGINT/SIGTERM/SIGHUP handling, and the named exit
 //!   codes.
+//! - [`Session`]: `devup exec` for Rust programs and test suites: daemons
+//!   brought up and leased while it lives, shared with every other session
+//!   and `exec`, stopped by the last one out when ephemeral.
 //!
 //! ```no_run
 //! use devup::{DaemonController, Ping};
@@ -52,6 +55,7 @@ pub mod manifest;
 pub mod plan;
 pub mod report;
 pub mod run;
+mod session;
 pub mod signals;
 
 pub use controller::{
@@ -61,3 +65,4 @@ pub use controller::{
 pub use error::{Error, LogExcerpt, Result};
 pub use manifest::{Manifest, ManifestError};
 pub use plan::Plan;
+pub use session::Session;

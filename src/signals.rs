@@ -16,7 +16,7 @@
 //! this and keep the default dispositions.
 
 use std::io;
-use std::sync::atomic::{AtomicI32, AtomicU32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU32, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
 
@@ -42,6 +42,9 @@ struct Shared {
     count: AtomicU32,
     /// A child to forward signals to (`devup exec`'s CMD), 0 for none.
     forward_to: AtomicI32,
+    /// Whether the child is in devup's own process group, so that a signal
+    /// the terminal sent to that group reached it already.
+    child_in_group: AtomicBool,
     /// Bumped on every signal; waiters sleep on `woken`.
     generation: Mutex<u32>,
     woken: Condvar,
@@ -81,7 +84,17 @@ impl Signals {
     /// forwarding). Signals the terminal sent to the whole foreground
     /// process group are not forwarded: the child got them already.
     pub fn forward_to(&self, pid: Option<u32>) {
+        self.shared.child_in_group.store(true, Ordering::SeqCst);
         let pid = pid.and_then(|pid| i32::try_from(pid).ok()).unwrap_or(0);
+        self.shared.forward_to.store(pid, Ordering::SeqCst);
+    }
+
+    /// Like [`Signals::forward_to`], for a child in a process group of its
+    /// own: every signal devup gets is forwarded, the terminal's too, as
+    /// nothing else sends them to the child.
+    pub fn forward_all_to(&self, pid: u32) {
+        self.shared.child_in_group.store(false, Ordering::SeqCst);
+        let pid = i32::try_from(pid).unwrap_or(0);
         self.shared.forward_to.store(pid, Ordering::SeqCst);
     }
 
@@ -138,10 +151,13 @@ fn wait_loop(set: &SigSet, shared: &Shared) {
         }
         let child = shared.forward_to.load(Ordering::SeqCst);
         // A signal the terminal generated (Ctrl-C, hangup) went to the whole
-        // foreground process group, the child included; only forward what a
-        // process sent to devup alone (`kill PID`).
+        // foreground process group, the child included when it is in
+        // devup's group; then only forward what a process sent to devup
+        // alone (`kill PID`).
+        let got_it =
+            shared.child_in_group.load(Ordering::SeqCst) && info.si_code == libc::SI_KERNEL;
         if child > 0
-            && info.si_code != libc::SI_KERNEL
+            && !got_it
             && let Ok(signal) = Signal::try_from(signal)
         {
             let _ = nix::sys::signal::kill(nix::unistd::Pid::from_raw(child), signal);

@@ -1,18 +1,28 @@
-//! `devup exec [NAME...] -- CMD [ARG...]`: up, run CMD with the terminal's
-//! stdio, then stop exactly the daemons this call started (those running
-//! before are left alone), whatever happens: CMD fails, CMD is killed,
-//! devup is interrupted. Exit: CMD's code, 128 + the signal when CMD died
-//! by one or devup itself was interrupted, 1 when up failed (CMD not run),
-//! 127/126 when CMD could not be run at all.
+//! `devup exec [NAME...] -- CMD [ARG...]`: up, holding a lease on each
+//! daemon of the set (SPEC §7), run CMD with the terminal's stdio, then end
+//! the leases, stopping the ephemeral daemons nobody else holds a lease on
+//! (persistent ones are left alone; with `DEVUP_KEEP=1`, all are), whatever
+//! happens: CMD fails, CMD is killed, devup is interrupted. Exit: CMD's
+//! code, 128 + the signal when CMD died by one or devup itself was
+//! interrupted, 1 when up failed (CMD not run), 127/126 when CMD could not
+//! be run at all.
+//!
+//! Signals reach CMD once: when devup is the terminal's foreground process
+//! group, CMD stays in it (so it can read the terminal) and gets the
+//! terminal's signals from the kernel, devup forwarding only those sent to
+//! devup alone; otherwise (CI, pipes, background) CMD gets a process group
+//! of its own and devup forwards every signal, so one sent to devup's whole
+//! group (a CI runner cancelling a job) is not delivered twice. CMD dies
+//! with devup (`PR_SET_PDEATHSIG`): a SIGKILLed devup leaves no CMD behind.
 
 use std::io;
+use std::os::unix::fs::OpenOptionsExt;
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::process::Command;
 
-use super::{CliError, Config, install_signals};
-use crate::controller::AbortSignal;
+use super::{CliError, Config, Project, install_signals};
 use crate::exit_code;
-use crate::run;
+use crate::run::{self, Leases, SharedReporter};
 use crate::signals::Signals;
 
 /// Runs `command` with `names` (all when empty) up.
@@ -20,40 +30,35 @@ pub fn run(config: &Config, names: &[String], command: &[String]) -> Result<u8, 
     let signals = install_signals()?;
     let project = config.load()?;
     let reporter = config.reporter();
-    let report = run::up(
+    let (report, leases) = run::up_leased(
         &project.plan,
         &project.manifest,
         names,
         &reporter,
         &signals.abort_signal(),
     )?;
-    let started = report.started();
-    let cleanup = || {
-        if !started.is_empty() {
-            // A fresh abort signal: the cleanup must happen even after
-            // devup itself was interrupted.
-            run::stop_exactly(
-                &project.plan,
-                &project.manifest,
-                &started,
-                &reporter,
-                &AbortSignal::new(),
-            );
-        }
-    };
     if let Some(signal) = signals.received() {
-        cleanup();
+        release(&project, leases, &reporter);
         return Ok(exit_code::from_signal(signal));
     }
     if !report.success() {
-        cleanup();
+        release(&project, leases, &reporter);
         return Ok(exit_code::FAILURE);
     }
     let code = run_command(command, &signals);
-    cleanup();
+    release(&project, leases, &reporter);
     // An interrupted devup exits 128 + the signal, like every command, even
     // when CMD handled the forwarded signal and exited 0.
     Ok(signals.received().map_or(code, exit_code::from_signal))
+}
+
+/// Ends the leases, stopping what nobody else uses (never aborted: the
+/// cleanup must happen even after devup itself was interrupted).
+fn release(project: &Project, leases: Leases, reporter: &SharedReporter) {
+    let keep = run::keep_from_env();
+    if let Err(error) = run::release(&project.plan, &project.manifest, leases, keep, reporter) {
+        eprintln!("error: {error}");
+    }
 }
 
 /// Runs CMD, forwarding devup's signals to it, and returns the exit code
@@ -64,19 +69,36 @@ fn run_command(command: &[String], signals: &Signals) -> u8 {
         .expect("clap requires a command after `--`");
     let mut command = Command::new(program);
     command.args(args);
+    let in_terminal_group = is_terminal_foreground();
+    if !in_terminal_group {
+        command.process_group(0);
+    }
+    let devup = std::process::id();
     // devup blocks SIGINT/SIGTERM/SIGHUP (see `signals.rs`) and a blocked
     // mask survives exec; std does not reset it, so CMD would ignore Ctrl-C.
     // SAFETY: the closure runs in the child between fork and exec and only
-    // calls sigprocmask, which is async-signal-safe; it touches no memory
-    // shared with the parent and allocates nothing.
+    // calls sigprocmask, prctl, getppid and raise, which are
+    // async-signal-safe; it touches no memory shared with the parent and
+    // allocates nothing.
     unsafe {
-        command.pre_exec(|| {
+        command.pre_exec(move || {
             nix::sys::signal::sigprocmask(
                 nix::sys::signal::SigmaskHow::SIG_SETMASK,
                 Some(&nix::sys::signal::SigSet::empty()),
                 None,
             )
-            .map_err(io::Error::from)
+            .map_err(io::Error::from)?;
+            // CMD must not outlive a SIGKILLed devup (in a group of its own,
+            // a kill of devup's group would miss it). The spawning thread
+            // waits for CMD, so only devup's death fires this. A devup that
+            // died before the prctl is seen through getppid.
+            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) != 0 {
+                return Err(io::Error::last_os_error());
+            }
+            if libc::getppid() as u32 != devup {
+                libc::raise(libc::SIGKILL);
+            }
+            Ok(())
         });
     }
     let mut child = match command.spawn() {
@@ -90,7 +112,11 @@ fn run_command(command: &[String], signals: &Signals) -> u8 {
             };
         }
     };
-    signals.forward_to(Some(child.id()));
+    if in_terminal_group {
+        signals.forward_to(Some(child.id()));
+    } else {
+        signals.forward_all_to(child.id());
+    }
     // A signal that came between the check before `up` returned and the
     // line above was not forwarded: forward it now.
     if let Some(Ok(signal)) = signals.received().map(nix::sys::signal::Signal::try_from) {
@@ -110,4 +136,18 @@ fn run_command(command: &[String], signals: &Signals) -> u8 {
             exit_code::FAILURE
         }
     }
+}
+
+/// True when devup's process group is the foreground group of its
+/// controlling terminal (a person ran it in a shell): then the terminal's
+/// signals (Ctrl-C) reach CMD directly, and CMD may read the terminal.
+fn is_terminal_foreground() -> bool {
+    let Ok(tty) = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NOCTTY)
+        .open("/dev/tty")
+    else {
+        return false;
+    };
+    nix::unistd::tcgetpgrp(&tty).is_ok_and(|group| group == nix::unistd::getpgrp())
 }

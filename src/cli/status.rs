@@ -1,7 +1,10 @@
 //! `devup status [NAME...] [--json]`: each daemon's state, pid and uptime,
 //! whether its definition changed since it started and, without names, the
 //! orphans (SPEC §6), as aligned lines or as a JSON array; exit 0 when all
-//! run, 3 otherwise. The daemons are looked at in parallel.
+//! run, 3 otherwise. The daemons are looked at in parallel. Each row also
+//! says how many leases are held on the daemon and whether it is ephemeral
+//! (SPEC §7): in JSON always (`leases`, `ephemeral`), on a line after the
+//! uptime when there is something to say (`ephemeral, 2 leases`).
 
 use serde_json::json;
 
@@ -19,6 +22,10 @@ struct Row {
     changed: Vec<String>,
     /// Started from this directory, no longer in the manifest.
     orphan: bool,
+    /// Leases held on it now.
+    leases: usize,
+    /// Started by `exec` or a session.
+    ephemeral: bool,
 }
 
 /// Prints the status of `names` (all daemons when empty).
@@ -40,23 +47,25 @@ pub fn run(config: &Config, names: &[String], json: bool) -> Result<u8, CliError
             .map(|name| {
                 let manifest = &project.manifest;
                 scope.spawn(move || {
-                    let status = manifest
+                    let controller = manifest
                         .controller_builder(&name)
-                        .and_then(|builder| builder.build().ok())
-                        .map_or(
-                            Status {
-                                state: DaemonState::Stopped,
-                                pid: None,
-                                uptime: None,
-                            },
-                            |controller| controller.status(),
-                        );
+                        .and_then(|builder| builder.build().ok());
+                    let status = controller.as_ref().map_or(
+                        Status {
+                            state: DaemonState::Stopped,
+                            pid: None,
+                            uptime: None,
+                        },
+                        |controller| controller.status(),
+                    );
                     let changed = recorded::changed_keys(manifest, &name).unwrap_or_default();
                     Row {
                         name,
                         status,
                         changed,
                         orphan: false,
+                        leases: controller.as_ref().map_or(0, |c| c.leases()),
+                        ephemeral: controller.as_ref().is_some_and(|c| c.is_ephemeral()),
                     }
                 })
             })
@@ -80,6 +89,8 @@ pub fn run(config: &Config, names: &[String], json: bool) -> Result<u8, CliError
                 status: controller.status(),
                 changed: Vec::new(),
                 orphan: true,
+                leases: controller.leases(),
+                ephemeral: controller.is_ephemeral(),
             });
         }
     }
@@ -111,6 +122,8 @@ fn render_json(rows: &[Row]) -> String {
                 "uptime_secs": row.status.uptime.map(|uptime| uptime.as_secs()),
                 "changed": !row.changed.is_empty(),
                 "orphan": row.orphan,
+                "leases": row.leases,
+                "ephemeral": row.ephemeral,
             })
         })
         .collect();
@@ -142,13 +155,33 @@ fn render_lines(rows: &[Row]) -> String {
             } else {
                 String::new()
             };
-            format!(
-                "{:<width$}  {:<12}  {:>7}  {}{note}\n",
+            let line = format!(
+                "{:<width$}  {:<12}  {:>7}  {}{note}",
                 row.name,
                 row.status.state.as_str(),
                 pid,
                 uptime
-            )
+            );
+            match lease_note(row) {
+                Some(note) => format!("{line}  {note}\n"),
+                None => format!("{line}\n"),
+            }
         })
         .collect()
+}
+
+/// `ephemeral, 2 leases`, `1 lease`; `None` for a persistent daemon nobody
+/// leases (the line stays as it always was).
+fn lease_note(row: &Row) -> Option<String> {
+    let leases = match row.leases {
+        0 => None,
+        1 => Some("1 lease".to_string()),
+        n => Some(format!("{n} leases")),
+    };
+    match (row.ephemeral, leases) {
+        (false, None) => None,
+        (false, Some(leases)) => Some(leases),
+        (true, None) => Some("ephemeral, no lease".to_string()),
+        (true, Some(leases)) => Some(format!("ephemeral, {leases}")),
+    }
 }

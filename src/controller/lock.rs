@@ -51,30 +51,7 @@ impl LockGuard {
             path: path.to_path_buf(),
             source,
         };
-        if let Some(parent) = path.parent() {
-            super::pid_file::create_dirs(parent).map_err(lock_error)?;
-        }
-        // O_NOFOLLOW: a symlink planted at the lock path is refused rather
-        // than followed to some other file.
-        let file = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .mode(0o600)
-            .custom_flags(libc::O_NOFOLLOW)
-            .open(path)
-            .or_else(|error| match error.raw_os_error() {
-                // flock works on a read-only descriptor: an existing lock
-                // file on a read-only directory or file system still locks.
-                Some(libc::EROFS | libc::EACCES) => OpenOptions::new()
-                    .read(true)
-                    .custom_flags(libc::O_NOFOLLOW)
-                    .open(path)
-                    .map_err(|_| error),
-                _ => Err(error),
-            })
-            .map_err(lock_error)?;
+        let file = open(path).map_err(lock_error)?;
         let mut on_wait = Some(on_wait);
         let mut interval = Duration::from_millis(1);
         loop {
@@ -95,4 +72,31 @@ impl LockGuard {
             interval = (interval * 2).min(MAX_INTERVAL);
         }
     }
+}
+
+/// Opens (creating it, mode 0600, and its directory) a file to `flock`: the
+/// lock file, or the lease file next to it. A symlink planted at the path is
+/// refused rather than followed (`O_NOFOLLOW`).
+pub(crate) fn open(path: &Path) -> std::io::Result<File> {
+    if let Some(parent) = path.parent() {
+        super::pid_file::create_dirs(parent)?;
+    }
+    OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .mode(0o600)
+        .custom_flags(libc::O_NOFOLLOW)
+        .open(path)
+        .or_else(|error| match error.raw_os_error() {
+            // flock works on a read-only descriptor: an existing lock
+            // file on a read-only directory or file system still locks.
+            Some(libc::EROFS | libc::EACCES) => OpenOptions::new()
+                .read(true)
+                .custom_flags(libc::O_NOFOLLOW)
+                .open(path)
+                .map_err(|_| error),
+            _ => Err(error),
+        })
 }

@@ -13,8 +13,8 @@
 //! `spawn.rs` and `start_tree.rs` (the start command inside its own reaper),
 //! `wait.rs` (the readiness loop), `ping_check.rs`, `dial.rs` (every
 //! connection to a daemon's address), `port_holder.rs` (who holds an
-//! address), `notify.rs`,
-//! `file_watch.rs`, `excerpt.rs`, `output_file.rs`, `run_command.rs`,
+//! address), `notify.rs`, `file_watch.rs`, `lease.rs` (leases: who uses
+//! the daemon), `excerpt.rs`, `output_file.rs`, `run_command.rs`,
 //! `start.rs`, `up.rs`, `stop.rs`, `status.rs`, `await_ready.rs` (waiting
 //! for a daemon someone else starts) and `connect.rs` (the operations).
 
@@ -30,6 +30,7 @@ mod event;
 mod excerpt;
 mod file_watch;
 mod handle;
+mod lease;
 mod leftover;
 mod lock;
 mod notify;
@@ -62,6 +63,7 @@ pub use command::CommandLine;
 pub use deadline::MAX_DURATION;
 pub use definition::{DEFINITION_VERSION, Fingerprint};
 pub use event::Event;
+pub use lease::Lease;
 pub use ping::Ping;
 pub use recipe::{Recorded, StopRecipe};
 pub use signal::Signal;

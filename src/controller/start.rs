@@ -127,6 +127,7 @@ impl DaemonController {
                     .map_or(0, |since| {
                         u64::try_from(since.as_millis()).unwrap_or(u64::MAX)
                     }),
+                ephemeral: false,
             };
             // Written before the tree is released: a daemon whose state
             // cannot be recorded (a full disk) is killed, not left running.
@@ -195,7 +196,7 @@ impl DaemonController {
         }
     }
 
-    fn io_error(&self, action: String, source: std::io::Error) -> Error {
+    pub(super) fn io_error(&self, action: String, source: std::io::Error) -> Error {
         Error::Io {
             daemon: self.spec().name.clone(),
             action,

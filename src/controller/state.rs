@@ -49,6 +49,11 @@ pub(crate) struct StartedState {
     /// recorded start order.
     #[serde(default)]
     pub ready_at_ms: u64,
+    /// Started by `devup exec` or a [`crate::Session`] (stopped by the last
+    /// lease holder out), rather than by `devup`/`up`/`restart`; see
+    /// `lease.rs`. Older state files lack it: persistent.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub ephemeral: bool,
 }
 
 impl StartedState {
@@ -86,6 +91,19 @@ impl StartedState {
     pub(crate) fn write(&self, path: &Path) -> std::io::Result<()> {
         let json = serde_json::to_vec(self).map_err(std::io::Error::other)?;
         pid_file::write_atomically(path, &json, 0o600)
+    }
+
+    /// Records whether the daemon `pid` (the one this state file is about)
+    /// is ephemeral; a state file about another pid is left alone. The
+    /// caller holds the daemon's lock.
+    pub(crate) fn set_ephemeral(path: &Path, pid: u32, ephemeral: bool) -> std::io::Result<()> {
+        match StartedState::read(path) {
+            Some(mut state) if state.pid == pid && state.ephemeral != ephemeral => {
+                state.ephemeral = ephemeral;
+                state.write(path)
+            }
+            _ => Ok(()),
+        }
     }
 
     /// Removes the state file; a missing one is fine.

@@ -3,6 +3,11 @@
 //! the middle of a start): `up` waits for it, within `start_timeout`, rather
 //! than start a second instance; if it dies meanwhile, `up` starts it. A
 //! daemon that runs and is ready is found without taking the lock.
+//!
+//! `up` starts a *persistent* daemon and makes an ephemeral one it finds
+//! persistent (under the lock, so that it cannot race the last lease holder
+//! stopping it); [`DaemonController::up_ephemeral`], for a lease holder,
+//! starts an *ephemeral* one and leaves the kind of a running one alone.
 
 use std::time::{Duration, Instant};
 
@@ -15,11 +20,23 @@ impl DaemonController {
     /// Starts the daemon unless it runs; when it runs but is not ready yet
     /// (another process is starting it), waits for it within `start_timeout`.
     pub fn up(&self) -> Result<UpOutcome> {
+        self.up_as(false)
+    }
+
+    /// Like [`DaemonController::up`], for a holder of a [`super::Lease`]
+    /// on the daemon: a daemon this starts is ephemeral (the last lease
+    /// holder out stops it); a running one is left as it is.
+    pub fn up_ephemeral(&self) -> Result<UpOutcome> {
+        self.up_as(true)
+    }
+
+    fn up_as(&self, ephemeral: bool) -> Result<UpOutcome> {
         // Fast path, without the lock: a daemon that runs and is ready is
         // left alone whoever started it. One check and one ping, nothing
         // waited for; anything else is decided under the lock.
         if let PidCheck::Running { pid, start_ticks } = running::check(&self.spec)?
             && self.is_ready(pid, start_ticks)
+            && (ephemeral || !self.is_ephemeral())
         {
             self.emit(Event::AlreadyRunning { pid });
             return Ok(UpOutcome::AlreadyRunning { pid });
@@ -31,10 +48,26 @@ impl DaemonController {
         if let PidCheck::Running { pid, start_ticks } = running::check(&self.spec)?
             && self.wait_until_responsive(pid, start_ticks)?
         {
+            if !ephemeral {
+                self.record_ephemeral(pid, false)?;
+            }
             self.emit(Event::AlreadyRunning { pid });
             return Ok(UpOutcome::AlreadyRunning { pid });
         }
-        self.start_locked().map(UpOutcome::Started)
+        let started = self.start_locked()?;
+        if ephemeral {
+            self.record_ephemeral(started.pid, true)?;
+        }
+        Ok(UpOutcome::Started(started))
+    }
+
+    /// Records in the state file whether the running daemon `pid` is
+    /// ephemeral; the caller holds the lock.
+    fn record_ephemeral(&self, pid: u32, ephemeral: bool) -> Result<()> {
+        let path = &self.spec.state_file;
+        StartedState::set_ephemeral(path, pid, ephemeral).map_err(|source| {
+            self.io_error(format!("writing the state file {}", path.display()), source)
+        })
     }
 
     /// For a daemon that runs: true once its ping succeeds (at once when it

@@ -127,7 +127,7 @@ pub fn up_converging(
             &manifest.dir,
             None,
             &plan.names(),
-            &|_| false,
+            &|_, controller| controller.stop(),
             reporter,
             abort,
         )
@@ -153,7 +153,7 @@ pub fn up_converging(
             &manifest.dir,
             Some(manifest),
             &set,
-            &|name| !still_changed(name),
+            &|name, controller| controller.stop_unless(|| !still_changed(name)),
             reporter,
             abort,
         )

@@ -8,7 +8,8 @@ use super::{
     Action, DownReport, DownResult, RunEvent, SharedReporter, Skip, Summary, announce, begin_one,
     count_results, is_running, recorded, waits_of,
 };
-use crate::controller::AbortSignal;
+use crate::controller::{AbortSignal, DaemonController};
+use crate::error::Error;
 use crate::manifest::{Manifest, ManifestError};
 use crate::plan::Plan;
 
@@ -104,7 +105,7 @@ pub fn down_with_orphans(
         &manifest.dir,
         Some(manifest),
         &set,
-        &|_| false,
+        &|_, controller| controller.stop(),
         reporter,
         abort,
     ))
@@ -134,7 +135,15 @@ pub fn down_recorded(
         })
         .collect();
     let plan = Plan::from_dependencies(manifest_path.to_path_buf(), &daemons);
-    stop_set(&plan, dir, None, &plan.names(), &|_| false, reporter, abort)
+    stop_set(
+        &plan,
+        dir,
+        None,
+        &plan.names(),
+        &|_, controller| controller.stop(),
+        reporter,
+        abort,
+    )
 }
 
 /// Stops exactly the daemons of `set` (what `exec` started), in reverse
@@ -152,20 +161,46 @@ pub fn stop_exactly(
         &manifest.dir,
         Some(manifest),
         set,
-        &|_| false,
+        &|_, controller| controller.stop(),
         reporter,
         abort,
     )
 }
 
-/// Stops the daemons of `set`, each with [`recorded::stop_controller`],
-/// except those that `keep`, asked under each daemon's lock, keeps.
+/// How one daemon of a down run is stopped, given its controller:
+/// [`DaemonController::stop`], a stop that first asks under the lock whether
+/// it is still wanted, or the last lease holder's stop (`lease.rs`).
+pub(super) type StopFn<'a> =
+    dyn Fn(&str, &DaemonController) -> Result<Option<u32>, Error> + Sync + 'a;
+
+/// [`stop_exactly`] of a manifest's daemons, stopping each with `stop`.
+pub(super) fn stop_with(
+    plan: &Plan,
+    manifest: &Manifest,
+    set: &[String],
+    reporter: &SharedReporter,
+    abort: &AbortSignal,
+    stop: &StopFn,
+) -> DownReport {
+    stop_set(
+        plan,
+        &manifest.dir,
+        Some(manifest),
+        set,
+        stop,
+        reporter,
+        abort,
+    )
+}
+
+/// Stops the daemons of `set`, each through [`recorded::stop_controller`]
+/// (the manifest's definition, else the recorded stop recipe) with `stop`.
 pub(crate) fn stop_set(
     plan: &Plan,
     dir: &std::path::Path,
     manifest: Option<&Manifest>,
     set: &[String],
-    keep: &(dyn Fn(&str) -> bool + Sync),
+    stop: &StopFn,
     reporter: &SharedReporter,
     abort: &AbortSignal,
 ) -> DownReport {
@@ -182,7 +217,7 @@ pub(crate) fn stop_set(
     let results = schedule(
         &order,
         |name| waits_of(&order, &waits, name),
-        |name| stop_one(dir, manifest, name, keep, reporter, abort),
+        |name| stop_one(dir, manifest, name, stop, reporter, abort),
         |daemon, _, cause| {
             reporter.report(&RunEvent::Skipped { daemon, cause });
             DownResult::Skipped(cause.clone())
@@ -200,7 +235,7 @@ fn stop_one(
     dir: &std::path::Path,
     manifest: Option<&Manifest>,
     daemon: &str,
-    keep: &(dyn Fn(&str) -> bool + Sync),
+    stop: &StopFn,
     reporter: &SharedReporter,
     abort: &AbortSignal,
 ) -> (DownResult, Option<Skip>) {
@@ -210,7 +245,7 @@ fn stop_one(
     let clock = Instant::now();
     // The stop itself is never aborted: it is bounded by `stop_timeout`.
     let result = recorded::stop_controller(dir, manifest, daemon, reporter, &AbortSignal::new())
-        .and_then(|controller| controller.stop_unless(|| keep(daemon)));
+        .and_then(|controller| stop(daemon, &controller));
     match result {
         Ok(Some(pid)) => {
             let elapsed = clock.elapsed();

@@ -7,12 +7,14 @@
 //! with the daemon's name) to one [`Reporter`], and returns typed reports.
 //!
 //! Files: `up.rs`, `down.rs`, `restart.rs` (the three runs), `converge.rs`
-//! (restarting what changed, orphans), `recorded.rs` (the state directory), `schedule.rs`
+//! (restarting what changed, orphans), `recorded.rs` (the state directory),
+//! `lease.rs` (up and release for lease holders: `exec`, sessions), `schedule.rs`
 //! (the parallel scheduler), `event.rs` and `outcome.rs` (public values).
 
 mod converge;
 mod down;
 mod event;
+mod lease;
 mod outcome;
 pub mod recorded;
 mod restart;
@@ -24,6 +26,7 @@ use std::sync::Arc;
 pub use converge::{Change, ConvergeOptions, ConvergeReport, changes, up_converging};
 pub use down::{down, down_recorded, down_with_orphans, stop_exactly};
 pub use event::{Action, Reporter, RunEvent, Summary};
+pub use lease::{Leases, keep_from_env, release, up_leased};
 pub use outcome::{DownReport, DownResult, Skip, UpReport, UpResult};
 pub use restart::{RestartReport, restart};
 pub use up::up;

@@ -8,7 +8,7 @@ use super::{
     Action, RunEvent, SharedReporter, Skip, Summary, UpReport, UpResult, announce, begin_one,
     controller, count_results, waits_of,
 };
-use crate::controller::{AbortSignal, UpOutcome};
+use crate::controller::{AbortSignal, DaemonController, UpOutcome};
 use crate::error::Error;
 use crate::manifest::{Manifest, ManifestError};
 use crate::plan::Plan;
@@ -26,6 +26,29 @@ pub fn up(
     reporter: &SharedReporter,
     abort: &AbortSignal,
 ) -> Result<UpReport, ManifestError> {
+    up_with(
+        plan,
+        manifest,
+        names,
+        reporter,
+        abort,
+        &DaemonController::up,
+    )
+}
+
+/// How one daemon of an up run is brought up: [`DaemonController::up`], or
+/// a lease holder's variant of it (`lease.rs`).
+pub(super) type StartFn<'a> = dyn Fn(&DaemonController) -> Result<UpOutcome, Error> + Sync + 'a;
+
+/// [`up`], bringing each daemon up with `start`.
+pub(super) fn up_with(
+    plan: &Plan,
+    manifest: &Manifest,
+    names: &[String],
+    reporter: &SharedReporter,
+    abort: &AbortSignal,
+    start: &StartFn,
+) -> Result<UpReport, ManifestError> {
     let clock = Instant::now();
     let order = plan.start_order(&plan.up_set(names)?);
     let waits = announce(
@@ -39,7 +62,7 @@ pub fn up(
     let results = schedule(
         &order,
         |name| waits_of(&order, &waits, name),
-        |name| start_one(manifest, name, reporter, abort),
+        |name| start_one(manifest, name, reporter, abort, start),
         |daemon, _, cause| {
             reporter.report(&RunEvent::Skipped { daemon, cause });
             UpResult::Skipped(cause.clone())
@@ -91,12 +114,13 @@ fn start_one(
     daemon: &str,
     reporter: &SharedReporter,
     abort: &AbortSignal,
+    start: &StartFn,
 ) -> (UpResult, Option<Skip>) {
     if let Some(cause) = begin_one(daemon, reporter, abort) {
         return (UpResult::Skipped(cause.clone()), Some(cause));
     }
     let clock = Instant::now();
-    match controller(manifest, daemon, reporter, abort).and_then(|controller| controller.up()) {
+    match controller(manifest, daemon, reporter, abort).and_then(|controller| start(&controller)) {
         Ok(UpOutcome::Started(started)) => {
             reporter.report(&RunEvent::Ready {
                 daemon,

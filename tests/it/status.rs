@@ -29,7 +29,16 @@ fn json_is_an_array_of_name_state_pid_uptime() {
         keys.sort();
         assert_eq!(
             keys,
-            ["changed", "name", "orphan", "pid", "state", "uptime_secs"]
+            [
+                "changed",
+                "ephemeral",
+                "leases",
+                "name",
+                "orphan",
+                "pid",
+                "state",
+                "uptime_secs"
+            ]
         );
         assert_eq!(daemon["state"], "running", "{daemon}");
         assert!(
