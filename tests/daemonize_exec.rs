@@ -58,12 +58,12 @@ fn status_reports_the_daemons_pid_not_a_wrapping_shell() {
     support::wait_until("the recorded process runs python", || {
         program(pid).starts_with("python3")
     });
-    assert_eq!(project.processes_with(&project.tag()), [pid as u32]);
+    assert_eq!(project.processes_with(project.tag()), [pid as u32]);
     project
         .devup(["down"])
         .succeeds()
         .stderr_has("web: stopped in");
-    assert!(project.processes_with(&project.tag()).is_empty());
+    assert!(project.processes_with(project.tag()).is_empty());
 }
 
 #[test]
