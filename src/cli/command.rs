@@ -115,10 +115,12 @@ impl Command {
                 Command::Exec { names, command },
                 Config::merge(&top, Some(&common)).json(args.json.json || output.json),
             ),
-            CommandArgs::Schema { common } => (Command::Schema, Config::merge(&top, Some(&common))),
+            CommandArgs::Schema { common } => {
+                (Command::Schema, Config::merge(&top, Some(&common.into())))
+            }
             CommandArgs::Completions { common, shell } => (
                 Command::Completions(shell),
-                Config::merge(&top, Some(&common)),
+                Config::merge(&top, Some(&common.into())),
             ),
         }
     }

@@ -3,10 +3,8 @@
 
 use std::io::Write;
 
-use clap::CommandFactory;
 use clap_complete::Shell;
 
-use super::args::DevupArgs;
 use super::{CliError, Config};
 use crate::exit_code;
 
@@ -53,12 +51,10 @@ pub fn schema() -> Result<u8, CliError> {
     Ok(exit_code::SUCCESS)
 }
 
-/// `devup completions SHELL`.
+/// `devup completions SHELL`: the script that registers devup's and
+/// devdown's completion (see `complete.rs`).
 pub fn completions(shell: Shell) -> Result<u8, CliError> {
-    let mut command = DevupArgs::command();
-    let mut out = Vec::new();
-    clap_complete::generate(shell, &mut command, "devup", &mut out);
-    print(&String::from_utf8_lossy(&out))?;
+    print(&super::complete::script(shell)?)?;
     Ok(exit_code::SUCCESS)
 }
 
