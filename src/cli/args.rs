@@ -222,6 +222,12 @@ pub enum CommandArgs {
         #[command(flatten)]
         common: UnlistedCommonArgs,
     },
+    /// Print the man page devup(1), in roff (`devup man | man -l -`).
+    Man {
+        /// The flags every command takes.
+        #[command(flatten)]
+        common: UnlistedCommonArgs,
+    },
     /// Print a shell completion script that completes daemon names too
     /// (source it: `source <(devup completions bash)`).
     Completions {

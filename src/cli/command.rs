@@ -46,6 +46,8 @@ pub enum Command {
     Schema,
     /// `devup completions SHELL`.
     Completions(Shell),
+    /// `devup man`.
+    Man,
 }
 
 impl Command {
@@ -118,6 +120,9 @@ impl Command {
             CommandArgs::Schema { common } => {
                 (Command::Schema, Config::merge(&top, Some(&common.into())))
             }
+            CommandArgs::Man { common } => {
+                (Command::Man, Config::merge(&top, Some(&common.into())))
+            }
             CommandArgs::Completions { common, shell } => (
                 Command::Completions(shell),
                 Config::merge(&top, Some(&common.into())),
@@ -150,6 +155,7 @@ impl Command {
             Command::Exec { names, command } => exec::run(config, &names, &command),
             Command::Schema => inspect::schema(),
             Command::Completions(shell) => inspect::completions(shell),
+            Command::Man => inspect::man(),
         }
     }
 }

@@ -1,5 +1,5 @@
-//! The commands that only read the manifest: `check`, `graph`, `schema`,
-//! `completions`. Their output is the answer, so it goes to stdout.
+//! The commands that only read the manifest, or nothing: `check`, `graph`,
+//! `schema`, `completions`, `man`. Their output is the answer, so it goes to stdout.
 
 use std::io::Write;
 
@@ -55,6 +55,17 @@ pub fn schema() -> Result<u8, CliError> {
 /// devdown's completion (see `complete.rs`).
 pub fn completions(shell: Shell) -> Result<u8, CliError> {
     print(&super::complete::script(shell)?)?;
+    Ok(exit_code::SUCCESS)
+}
+
+/// `devup man`: the man page devup(1), generated from the clap
+/// definitions, so it lists exactly the commands and flags there are.
+pub fn man() -> Result<u8, CliError> {
+    let page = super::man::page().map_err(|source| CliError::Io {
+        action: "rendering the man page".into(),
+        source,
+    })?;
+    print(&page)?;
     Ok(exit_code::SUCCESS)
 }
 

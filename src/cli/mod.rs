@@ -14,6 +14,7 @@ mod inspect;
 mod lifecycle;
 mod log_file;
 mod logs;
+mod man;
 mod status;
 mod suggest;
 
