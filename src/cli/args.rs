@@ -6,6 +6,9 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 use clap_complete::Shell;
+use clap_complete::engine::ArgValueCandidates;
+
+use super::complete::daemon_names;
 
 /// `devup`: start a project's daemons in dependency order.
 #[derive(Debug, Parser)]
@@ -35,7 +38,7 @@ pub struct DevupArgs {
     pub command: Option<CommandArgs>,
 
     /// The daemons to start, with what they depend on (all when none are named).
-    #[arg(value_name = "NAME")]
+    #[arg(value_name = "NAME", add = ArgValueCandidates::new(daemon_names))]
     pub names: Vec<String>,
 }
 
@@ -62,7 +65,7 @@ pub struct DevdownArgs {
 
     /// The daemons to stop, after every running daemon that depends on them
     /// (all when none are named).
-    #[arg(value_name = "NAME")]
+    #[arg(value_name = "NAME", add = ArgValueCandidates::new(daemon_names))]
     pub names: Vec<String>,
 }
 
@@ -111,6 +114,28 @@ pub struct JsonArgs {
     pub json: bool,
 }
 
+/// The common flags of the commands that do not read the manifest
+/// (`schema`, `completions`): taken, as by every command, but not listed.
+#[derive(Debug, Clone, Default, Args)]
+pub struct UnlistedCommonArgs {
+    /// The manifest (unused).
+    #[arg(short = 'f', long = "file", value_name = "PATH", hide = true)]
+    pub file: Option<PathBuf>,
+
+    /// Print nothing but errors.
+    #[arg(short = 'q', long = "quiet", hide = true)]
+    pub quiet: bool,
+}
+
+impl From<UnlistedCommonArgs> for CommonArgs {
+    fn from(args: UnlistedCommonArgs) -> Self {
+        CommonArgs {
+            file: args.file,
+            quiet: args.quiet,
+        }
+    }
+}
+
 /// `logs` uses `-f` for `--follow`, so its manifest flag is long only.
 #[derive(Debug, Clone, Default, Args)]
 pub struct LongCommonArgs {
@@ -138,7 +163,7 @@ pub enum CommandArgs {
         #[command(flatten)]
         converge: ConvergeArgs,
         /// The daemons to start.
-        #[arg(value_name = "NAME")]
+        #[arg(value_name = "NAME", add = ArgValueCandidates::new(daemon_names))]
         names: Vec<String>,
     },
     /// Stop the named daemons (all when none are named), after every running
@@ -154,7 +179,7 @@ pub enum CommandArgs {
         #[command(flatten)]
         orphans: OrphanArgs,
         /// The daemons to stop.
-        #[arg(value_name = "NAME")]
+        #[arg(value_name = "NAME", add = ArgValueCandidates::new(daemon_names))]
         names: Vec<String>,
     },
     /// Stop, then start the named daemons (all when none are named); running
@@ -167,7 +192,7 @@ pub enum CommandArgs {
         #[command(flatten)]
         output: JsonArgs,
         /// The daemons to restart.
-        #[arg(value_name = "NAME")]
+        #[arg(value_name = "NAME", add = ArgValueCandidates::new(daemon_names))]
         names: Vec<String>,
     },
     /// Show each daemon's state, pid and uptime (exit 0 when all run, else 3).
@@ -179,7 +204,7 @@ pub enum CommandArgs {
         #[arg(long)]
         json: bool,
         /// The daemons to show (all when none are named).
-        #[arg(value_name = "NAME")]
+        #[arg(value_name = "NAME", add = ArgValueCandidates::new(daemon_names))]
         names: Vec<String>,
     },
     /// Validate the manifest and print the start order.
@@ -202,7 +227,7 @@ pub enum CommandArgs {
         #[command(flatten)]
         common: LongCommonArgs,
         /// The daemons (all with a log file when none are named).
-        #[arg(value_name = "NAME")]
+        #[arg(value_name = "NAME", add = ArgValueCandidates::new(daemon_names))]
         names: Vec<String>,
         /// How many lines of each log.
         #[arg(short = 'n', long = "lines", value_name = "N", default_value_t = 50)]
@@ -220,7 +245,7 @@ pub enum CommandArgs {
         #[command(flatten)]
         output: JsonArgs,
         /// The daemons to start (all when none are named).
-        #[arg(value_name = "NAME")]
+        #[arg(value_name = "NAME", add = ArgValueCandidates::new(daemon_names))]
         names: Vec<String>,
         /// The command and its arguments, after `--`.
         #[arg(last = true, required = true, value_name = "CMD")]
@@ -249,13 +274,20 @@ pub enum CommandArgs {
     Schema {
         /// The flags every command takes.
         #[command(flatten)]
-        common: CommonArgs,
+        common: UnlistedCommonArgs,
     },
-    /// Print a shell completion script.
+    /// Print the man page devup(1), in roff (`devup man | man -l -`).
+    Man {
+        /// The flags every command takes.
+        #[command(flatten)]
+        common: UnlistedCommonArgs,
+    },
+    /// Print a shell completion script that completes daemon names too
+    /// (source it: `source <(devup completions bash)`).
     Completions {
         /// The flags every command takes.
         #[command(flatten)]
-        common: CommonArgs,
+        common: UnlistedCommonArgs,
         /// The shell.
         #[arg(value_name = "SHELL")]
         shell: Shell,

@@ -55,6 +55,8 @@ pub enum Command {
     Schema,
     /// `devup completions SHELL`.
     Completions(Shell),
+    /// `devup man`.
+    Man,
 }
 
 impl Command {
@@ -162,10 +164,15 @@ impl Command {
                 }),
                 Config::merge(&top, Some(&common)),
             ),
-            CommandArgs::Schema { common } => (Command::Schema, Config::merge(&top, Some(&common))),
+            CommandArgs::Schema { common } => {
+                (Command::Schema, Config::merge(&top, Some(&common.into())))
+            }
+            CommandArgs::Man { common } => {
+                (Command::Man, Config::merge(&top, Some(&common.into())))
+            }
             CommandArgs::Completions { common, shell } => (
                 Command::Completions(shell),
-                Config::merge(&top, Some(&common)),
+                Config::merge(&top, Some(&common.into())),
             ),
         }
     }
@@ -196,6 +203,7 @@ impl Command {
             Command::ExportSystemd(options) => export::systemd(config, &options),
             Command::Schema => inspect::schema(),
             Command::Completions(shell) => inspect::completions(shell),
+            Command::Man => inspect::man(),
         }
     }
 }

@@ -1,12 +1,10 @@
-//! The commands that only read the manifest: `check`, `graph`, `schema`,
-//! `completions`. Their output is the answer, so it goes to stdout.
+//! The commands that only read the manifest, or nothing: `check`, `graph`,
+//! `schema`, `completions`, `man`. Their output is the answer, so it goes to stdout.
 
 use std::io::Write;
 
-use clap::CommandFactory;
 use clap_complete::Shell;
 
-use super::args::DevupArgs;
 use super::{CliError, Config};
 use crate::exit_code;
 
@@ -53,12 +51,21 @@ pub fn schema() -> Result<u8, CliError> {
     Ok(exit_code::SUCCESS)
 }
 
-/// `devup completions SHELL`.
+/// `devup completions SHELL`: the script that registers devup's and
+/// devdown's completion (see `complete.rs`).
 pub fn completions(shell: Shell) -> Result<u8, CliError> {
-    let mut command = DevupArgs::command();
-    let mut out = Vec::new();
-    clap_complete::generate(shell, &mut command, "devup", &mut out);
-    print(&String::from_utf8_lossy(&out))?;
+    print(&super::complete::script(shell)?)?;
+    Ok(exit_code::SUCCESS)
+}
+
+/// `devup man`: the man page devup(1), generated from the clap
+/// definitions, so it lists exactly the commands and flags there are.
+pub fn man() -> Result<u8, CliError> {
+    let page = super::man::page().map_err(|source| CliError::Io {
+        action: "rendering the man page".into(),
+        source,
+    })?;
+    print(&page)?;
     Ok(exit_code::SUCCESS)
 }
 

@@ -6,6 +6,7 @@
 
 mod args;
 mod command;
+mod complete;
 mod config;
 mod error;
 mod exec;
@@ -14,7 +15,9 @@ mod inspect;
 mod lifecycle;
 mod log_file;
 mod logs;
+mod man;
 mod status;
+mod suggest;
 mod wait;
 
 use std::ffi::OsString;
@@ -26,6 +29,7 @@ pub use command::Command;
 pub use config::{Config, Project};
 pub use error::CliError;
 
+use crate::exit_code;
 use crate::signals::Signals;
 
 /// Runs `devup` with `args` (the program name first); returns the exit code.
@@ -34,8 +38,17 @@ where
     I: IntoIterator<Item = T>,
     T: Into<OsString> + Clone,
 {
-    let (command, config) = Command::from_devup(DevupArgs::try_parse_from(args)?);
-    command.execute(&config)
+    let args: Vec<OsString> = args.into_iter().map(Into::into).collect();
+    if complete::answer(&args, false)? {
+        return Ok(exit_code::SUCCESS);
+    }
+    let args = DevupArgs::try_parse_from(args)?;
+    let mistaken = suggest::Mistaken::of(&args);
+    let (command, config) = Command::from_devup(args);
+    command.execute(&config).map_err(|error| match &mistaken {
+        Some(mistaken) => mistaken.explain(error),
+        None => error,
+    })
 }
 
 /// Runs `devdown` with `args` (the program name first); returns the exit code.
@@ -44,6 +57,10 @@ where
     I: IntoIterator<Item = T>,
     T: Into<OsString> + Clone,
 {
+    let args: Vec<OsString> = args.into_iter().map(Into::into).collect();
+    if complete::answer(&args, true)? {
+        return Ok(exit_code::SUCCESS);
+    }
     let (command, config) = Command::from_devdown(DevdownArgs::try_parse_from(args)?);
     command.execute(&config)
 }

@@ -35,6 +35,49 @@ impl CommandLine {
             _ => None,
         }
     }
+
+    /// The argv that runs a `daemonize: true` start command, whose process
+    /// is recorded as the daemon: a string that is one simple command
+    /// (see [`is_simple`]) runs as `exec COMMAND` under `/bin/sh -c`, so the
+    /// shell replaces itself with the program and the recorded pid is the
+    /// daemon's, not a wrapping shell's. Anything else runs as [`argv`].
+    ///
+    /// [`argv`]: CommandLine::argv
+    pub fn daemon_argv(&self) -> Vec<String> {
+        match self {
+            CommandLine::Shell(script) if is_simple(script) => {
+                vec![
+                    "/bin/sh".into(),
+                    "-c".into(),
+                    format!("exec {}", script.trim()),
+                ]
+            }
+            _ => self.argv(),
+        }
+    }
+}
+
+/// True when `script` is one simple command that `exec` can run as it is:
+/// a single line of plain words (letters, digits and `-_./=:,@%+`), with
+/// no quoting, expansion, redirection, operator, comment or glob, whose
+/// first word is neither a variable assignment nor a shell keyword or
+/// builtin. Conservative on purpose: whatever is not surely simple runs
+/// as written.
+pub(crate) fn is_simple(script: &str) -> bool {
+    const SHELL_WORDS: &[&str] = &[
+        "exec", "cd", "export", "set", "unset", ":", ".", "source", "eval", "if", "then", "else",
+        "elif", "fi", "while", "until", "for", "do", "done", "case", "esac", "in", "function",
+        "trap", "wait", "read", "ulimit", "umask", "alias", "unalias", "shift", "return", "exit",
+        "local", "readonly", "command", "builtin", "type", "hash", "getopts", "jobs", "fg", "bg",
+        "times", "break", "continue", "true", "false", "test", "[", "echo", "printf", "kill",
+        "pwd", "nohup", "time",
+    ];
+    let plain = |c: char| c.is_ascii_alphanumeric() || "-_./=:,@%+ \t".contains(c);
+    let mut words = script.split_ascii_whitespace();
+    let Some(first) = words.next() else {
+        return false;
+    };
+    script.chars().all(plain) && !first.contains('=') && !SHELL_WORDS.contains(&first)
 }
 
 impl fmt::Display for CommandLine {
@@ -85,5 +128,62 @@ impl From<&String> for CommandLine {
 impl From<Vec<&str>> for CommandLine {
     fn from(argv: Vec<&str>) -> Self {
         CommandLine::Argv(argv.into_iter().map(str::to_string).collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_plain_single_commands_are_simple() {
+        for simple in [
+            "python3 app/web.py",
+            "redis-server --port 6380",
+            "  bin/rails server -p 3000 -b 127.0.0.1 ",
+            "memcached -l 127.0.0.1:11211 -U 0",
+        ] {
+            assert!(is_simple(simple), "{simple:?}");
+        }
+        for not_simple in [
+            "",
+            "   ",
+            "exec python3 app.py",
+            "cd app && python3 web.py",
+            "python3 app.py; echo done",
+            "python3 app.py > log",
+            "python3 app.py &",
+            "python3 app.py | tee log",
+            "python3 \"app.py\"",
+            "python3 'app.py'",
+            "python3 $APP",
+            "python3 ${APP}",
+            "python3 `which app`",
+            "python3 *.py",
+            "python3 app.py # comment",
+            "PORT=1 python3 app.py",
+            "echo hello",
+            "python3 app.py\nsleep 1",
+            "(python3 app.py)",
+            "python3 ~/app.py",
+        ] {
+            assert!(!is_simple(not_simple), "{not_simple:?}");
+        }
+    }
+
+    #[test]
+    fn a_simple_daemon_command_is_execed_by_its_shell() {
+        assert_eq!(
+            CommandLine::from("python3 app/web.py").daemon_argv(),
+            ["/bin/sh", "-c", "exec python3 app/web.py"]
+        );
+        assert_eq!(
+            CommandLine::from("python3 app/web.py; true").daemon_argv(),
+            ["/bin/sh", "-c", "python3 app/web.py; true"]
+        );
+        assert_eq!(
+            CommandLine::from(["python3", "app/web.py"]).daemon_argv(),
+            ["python3", "app/web.py"]
+        );
     }
 }

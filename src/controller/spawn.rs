@@ -87,7 +87,12 @@ impl PreparedStart {
             env.retain(|(existing, _)| existing != key.as_str());
             env.push((key.into(), value.into()));
         }
-        let argv = spec.start.argv();
+        // A daemon devup detaches is the process it spawns: no shell between.
+        let argv = if spec.daemonize {
+            spec.start.daemon_argv()
+        } else {
+            spec.start.argv()
+        };
         let path_var = env
             .iter()
             .find(|(key, _)| key == "PATH")

@@ -321,7 +321,15 @@ impl StartWait<'_> {
                         ));
                     }
                 }
-                format!("a valid pid file at {}", spec.pid_file.display())
+                let mut waiting = format!("a valid pid file at {}", spec.pid_file.display());
+                if !spec.daemonize && progress.command_exited_at.is_none() {
+                    // A foreground server started without `daemonize: true`.
+                    waiting.push_str(
+                        "; the start command is still running in the foreground: \
+                         if it does not daemonize itself, set `daemonize: true`",
+                    );
+                }
+                waiting
             };
             // A ping attempt may have taken a while: the time is taken anew.
             let now = Instant::now();

@@ -13,11 +13,14 @@ mod support;
 mod waiting;
 
 // One concept a file.
+mod cli_hints;
 mod common_flags;
+mod completions;
 mod connect;
 mod control_bytes;
 mod converge;
 mod daemonize;
+mod daemonize_exec;
 mod discovery;
 mod down;
 mod env_files;
@@ -36,6 +39,7 @@ mod leases_concurrency;
 mod library_api;
 mod log_follow;
 mod logs;
+mod man_page;
 mod manifest_cli;
 mod manifest_errors;
 mod manifest_fuzz;

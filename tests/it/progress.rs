@@ -218,3 +218,33 @@ fn an_already_running_daemon_does_not_say_starting() {
         "db: already running (pid N)\nup: 1 already running in T\n"
     );
 }
+
+#[test]
+fn a_long_before_start_is_cut_to_the_terminal_width_with_an_ellipsis() {
+    let project = Project::new(
+        "daemons:\n  db:\n    daemonize: true\n    \
+         before_start: \"sleep 0.3; : a-before-start-command-far-too-long-for-a-narrow-terminal\"\n    \
+         start: \": {tag}; exec sleep 600\"\n",
+    );
+    let Some(output) = on_terminal(&project, "stty cols 40 rows 20; \"$DEVUP\"") else {
+        return;
+    };
+    let escapes = Regex::new("\x1b\\[[0-9;?]*[A-Za-z]").unwrap();
+    let plain = escapes.replace_all(&output, "");
+    let live: Vec<&str> = plain
+        .split(['\r', '\n'])
+        .map(str::trim_end)
+        .filter(|segment| segment.contains("before_start: sleep"))
+        .collect();
+    assert!(!live.is_empty(), "no live before_start line in {output:?}");
+    for line in &live {
+        assert!(
+            line.chars().count() <= 40,
+            "wider than 40 columns: {line:?}"
+        );
+        assert!(
+            normalized(line).ends_with("db  before_start: sleep 0.3; :… T"),
+            "{line:?}"
+        );
+    }
+}

@@ -1,0 +1,63 @@
+//! What devup says when a person probably meant something else: another
+//! tool's command words (`devup stop`, `ps`, `start`), and a foreground
+//! server whose `daemonize: true` was forgotten.
+use crate::support;
+
+use support::{Project, recorders};
+
+#[test]
+fn other_tools_command_words_get_the_devup_command() {
+    let project = Project::new(&recorders(&[("redis", &[])]));
+    let manifest = project.manifest().display().to_string();
+    for (args, meant) in [
+        (&["stop", "redis"][..], "devup down redis"),
+        (&["ps"], "devup status"),
+        (&["start"], "devup up"),
+        (&["kill", "redis"], "devup down redis"),
+        (&["tail", "redis"], "devup logs redis"),
+    ] {
+        let outcome = project.devup(args).exits(2);
+        assert_eq!(
+            outcome.stderr,
+            format!(
+                "error: `{}` is not a devup command, nor a daemon in {manifest}; did you mean `{meant}`?\n",
+                args[0]
+            )
+        );
+    }
+    assert!(project.events().is_empty(), "nothing was started");
+}
+
+#[test]
+fn a_daemon_called_like_a_command_word_is_still_a_daemon() {
+    let project = Project::new(&recorders(&[("start", &[])]));
+    project
+        .devup(["start"])
+        .succeeds()
+        .stderr_has("start: ready in");
+    // An unknown name that is no command word keeps the nearest-name hint.
+    project
+        .devup(["strat"])
+        .exits(2)
+        .stderr_has("unknown daemon `strat`, did you mean `start`?");
+}
+
+#[test]
+fn a_foreground_server_without_daemonize_is_told_to_set_it() {
+    let project = Project::new(
+        "daemons:\n  web:\n    pid_file: web.pid\n    start_timeout: 500ms\n    \
+         start: \"sleep 600; : {tag}\"\n",
+    );
+    let outcome = project.devup(["web"]).exits(1);
+    let pid_file = project.path("web.pid").display().to_string();
+    assert!(
+        outcome.stderr.contains(&format!(
+            "error: web: not ready after 500ms (still waiting for a valid pid file at {pid_file}; \
+             the start command is still running in the foreground: if it does not daemonize \
+             itself, set `daemonize: true`); the start was aborted"
+        )),
+        "{}",
+        outcome.stderr
+    );
+    assert!(project.processes_with(project.tag()).is_empty());
+}
