@@ -264,13 +264,21 @@ fn the_examples_stack_runs_under_systemd() {
             "{name}"
         );
     }
-    sdbox.sh("systemctl stop devup-stack.target");
-    sdbox.wait_inactive(&[
+    // Naming the services too makes systemctl wait for their stop jobs as
+    // well (the target's own stop job ends before theirs).
+    sdbox.sh("systemctl stop devup-stack.target 'devup-stack-*.service'");
+    let active = sdbox.run(&[
+        "systemctl",
+        "is-active",
         "devup-stack-redis.service",
         "devup-stack-search.service",
         "devup-stack-db.service",
         "devup-stack-app.service",
         "devup-stack-web.service",
     ]);
+    assert_eq!(
+        String::from_utf8_lossy(&active.stdout),
+        "inactive\ninactive\ninactive\ninactive\ninactive\n"
+    );
     assert!(real_support::procs::naming(example.root()).is_empty());
 }
