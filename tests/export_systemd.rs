@@ -476,7 +476,10 @@ fn a_list_program_not_on_path_is_an_error_naming_daemon_and_key() {
     let outcome = export(&project, &["-o", "units", "--project", "p"]).exits(2);
     assert_eq!(
         outcome.stderr,
-        "error: cannot export `app` to systemd: key `start`: the program `no-such-program-devup` is not found in PATH\n"
+        format!(
+            "error: {}: `app`, key `start`: cannot be exported to systemd: the program `no-such-program-devup` is not found in PATH\n",
+            project.manifest().display()
+        )
     );
     assert!(!project.path("units").exists());
 }

@@ -63,7 +63,9 @@ pub fn systemd(config: &Config, options: &SystemdOptions) -> Result<u8, CliError
     let export = systemd::export(&manifest, &plan, &options.names, &context).map_err(
         |failure| match failure {
             ExportFailure::Manifest(error) => CliError::Manifest(error),
-            ExportFailure::Value(error) => CliError::Invalid(error.to_string()),
+            ExportFailure::Value(error) => {
+                CliError::Invalid(format!("{}: {error}", manifest.path.display()))
+            }
         },
     )?;
     for name in plan.up_set(&options.names)? {

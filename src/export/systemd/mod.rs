@@ -85,7 +85,7 @@ impl fmt::Display for ExportError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "cannot export `{}` to systemd: key `{}`: {}",
+            "`{}`, key `{}`: cannot be exported to systemd: {}",
             self.name, self.key, self.message
         )
     }
