@@ -54,8 +54,8 @@ pub mod run;
 pub mod signals;
 
 pub use controller::{
-    AbortSignal, CommandLine, DaemonController, DaemonControllerBuilder, DaemonState, Event, Ping,
-    Signal, Started, Status, UpOutcome,
+    AbortSignal, CommandLine, DaemonController, DaemonControllerBuilder, DaemonState, Event,
+    NotReady, Ping, Signal, Started, Status, UpOutcome,
 };
 pub use error::{Error, LogExcerpt, Result};
 pub use manifest::{Manifest, ManifestError};
