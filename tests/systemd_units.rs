@@ -129,6 +129,17 @@ fn the_target_starts_in_dependency_order_after_readiness_and_stops_everything() 
         );
     }
     sdbox.sh(&format!("{devup} wait -q -f {manifest} --timeout 5s"));
+    // web answers its own protocol (HTTP) inside the box.
+    let text = project.read("daemons.yaml");
+    let web_port = text
+        .split("--listen 127.0.0.1:")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .expect("web's port in the manifest");
+    let answer = sdbox.sh(&format!(
+        "python3 -c \"import urllib.request; print(urllib.request.urlopen('http://127.0.0.1:{web_port}/').status)\""
+    ));
+    assert_eq!(answer, "200\n");
 
     // The task runs once, after db, and stays done.
     sdbox.sh("systemctl start devup-p-seed.service");
