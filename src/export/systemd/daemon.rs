@@ -48,7 +48,7 @@ pub(crate) fn daemon_unit(
         "Description",
         &escape::text(&format!("devup {}: {}", context.project, entry.name)),
     );
-    unit_dependencies(&mut file, &entry.name, &entry.depends_on, context, &error)?;
+    unit_dependencies(&mut file, &entry.depends_on, context, &error)?;
 
     file.section("Service");
     let kind = match (entry.daemonize, &entry.ping) {
@@ -175,7 +175,6 @@ fn not_expressible(entry: &DaemonEntry) -> Vec<String> {
 /// `PartOf=` the target, and `Requires=` + `After=` for each dependency.
 pub(super) fn unit_dependencies(
     file: &mut UnitFile,
-    _name: &str,
     depends_on: &[String],
     context: &Context,
     error: &dyn Fn(&str, String) -> ExportError,
