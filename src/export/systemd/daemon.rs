@@ -206,10 +206,18 @@ pub(super) fn environment(
         );
     }
     for (key, value) in env {
-        if key.is_empty() || key.contains('=') || key.chars().any(char::is_control) {
+        // systemd ignores (with a warning) an assignment whose name is not
+        // a shell variable name: refused here rather than lost there (the
+        // manifest's validation refuses such names already; this keeps the
+        // exporter right on its own).
+        let valid = key.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+            && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        if !valid {
             return Err(error(
                 "env",
-                format!("`{key}` cannot be the name of an environment variable"),
+                format!(
+                    "`{key}` is not a name systemd accepts for an environment variable (letters, digits and `_`, not starting with a digit)"
+                ),
             ));
         }
         file.entry(
