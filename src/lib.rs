@@ -59,8 +59,8 @@ mod session;
 pub mod signals;
 
 pub use controller::{
-    AbortSignal, CommandLine, DaemonController, DaemonControllerBuilder, DaemonState, Event, Ping,
-    Signal, Started, Status, UpOutcome,
+    AbortSignal, CommandLine, DaemonController, DaemonControllerBuilder, DaemonState, Event,
+    NotReady, Ping, Signal, Started, Status, UpOutcome,
 };
 pub use error::{Error, LogExcerpt, Result};
 pub use manifest::{Manifest, ManifestError};

@@ -3,7 +3,7 @@
 //! builds the units (`crate::export::systemd`), makes the directories that
 //! systemd opens logs in before any command runs, writes the files, prints
 //! their paths on stdout and a warning on stderr for each setting systemd
-//! cannot express.
+//! cannot express (unless `-q`; the units carry them as comments anyway).
 
 use std::cell::RefCell;
 use std::collections::BTreeMap;
@@ -63,7 +63,9 @@ pub fn systemd(config: &Config, options: &SystemdOptions) -> Result<u8, CliError
     let export = systemd::export(&manifest, &plan, &options.names, &context).map_err(
         |failure| match failure {
             ExportFailure::Manifest(error) => CliError::Manifest(error),
-            ExportFailure::Value(error) => CliError::Invalid(error.to_string()),
+            ExportFailure::Value(error) => {
+                CliError::Invalid(format!("{}: {error}", manifest.path.display()))
+            }
         },
     )?;
     for name in plan.up_set(&options.names)? {
@@ -83,7 +85,8 @@ pub fn systemd(config: &Config, options: &SystemdOptions) -> Result<u8, CliError
     let output = cwd.join(&options.output);
     let written = systemd::write_units(&output, &export.units, options.force)
         .map_err(|error| CliError::Invalid(error.to_string()))?;
-    for warning in &export.warnings {
+    // Under `-q` the warnings are only in the units' comments.
+    for warning in export.warnings.iter().filter(|_| !config.quiet) {
         eprintln!("warning: {warning}");
     }
     let listing: String = written

@@ -43,13 +43,22 @@ fn nasty_words() -> Vec<String> {
     .iter()
     .map(|word| word.to_string())
     .collect();
-    // A fixed linear congruential sequence over every non-NUL ASCII byte.
+    // A fixed linear congruential sequence over every non-NUL ASCII byte,
+    // with now and then a character from the rest of Unicode.
     let mut state: u32 = 12345;
-    for _ in 0..20 {
+    let mut next = || {
+        state = state.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+        state >> 8
+    };
+    for _ in 0..200 {
         let word: String = (0..12)
             .map(|_| {
-                state = state.wrapping_mul(1_103_515_245).wrapping_add(12_345);
-                char::from(1 + ((state >> 16) % 127) as u8)
+                let value = next();
+                if value % 8 == 0 {
+                    char::from_u32(0x80 + value % 0x2_0000).unwrap_or('\u{fffd}')
+                } else {
+                    char::from(1 + (value % 127) as u8)
+                }
             })
             .collect();
         words.push(word);

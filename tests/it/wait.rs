@@ -168,3 +168,40 @@ fn a_log_ping_is_ready_once_the_log_has_a_matching_line() {
     project.devup(["-q", "up"]).succeeds();
     project.devup(["wait", "-q", "--timeout", "5s"]).succeeds();
 }
+
+/// The library entry point under `devup wait`: `wait_ready` says what is
+/// missing, then returns the pid once the daemon runs and answers.
+#[test]
+fn the_library_waits_with_wait_ready() {
+    use devup::{DaemonController, NotReady, Ping};
+    use std::time::Duration;
+
+    let project = Project::new("daemons: {}\n");
+    let port = support::free_port();
+    let controller = DaemonController::builder("web")
+        .start_command(vec![
+            support::fake_daemon().display().to_string(),
+            "--tag".into(),
+            project.tag().to_string(),
+            "--listen".into(),
+            format!("127.0.0.1:{port}"),
+        ])
+        .daemonize(true)
+        .pid_file(project.path("web.pid"))
+        .log_file(project.path("web.log"))
+        .ping(Ping::tcp(format!("127.0.0.1:{port}")))
+        .build()
+        .unwrap();
+    assert_eq!(
+        controller.wait_ready(Duration::from_millis(50)),
+        Err(NotReady::NotRunning {
+            reason: format!("no pid file at {}", project.path("web.pid").display())
+        })
+    );
+    let started = controller.start().unwrap();
+    assert_eq!(
+        controller.wait_ready(Duration::from_secs(5)),
+        Ok(started.pid)
+    );
+    controller.stop().unwrap();
+}

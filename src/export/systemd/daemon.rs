@@ -48,7 +48,7 @@ pub(crate) fn daemon_unit(
         "Description",
         &escape::text(&format!("devup {}: {}", context.project, entry.name)),
     );
-    unit_dependencies(&mut file, &entry.name, &entry.depends_on, context, &error)?;
+    unit_dependencies(&mut file, &entry.depends_on, context, &error)?;
 
     file.section("Service");
     let kind = match (entry.daemonize, &entry.ping) {
@@ -175,7 +175,6 @@ fn not_expressible(entry: &DaemonEntry) -> Vec<String> {
 /// `PartOf=` the target, and `Requires=` + `After=` for each dependency.
 pub(super) fn unit_dependencies(
     file: &mut UnitFile,
-    _name: &str,
     depends_on: &[String],
     context: &Context,
     error: &dyn Fn(&str, String) -> ExportError,
@@ -207,10 +206,18 @@ pub(super) fn environment(
         );
     }
     for (key, value) in env {
-        if key.is_empty() || key.contains('=') || key.chars().any(char::is_control) {
+        // systemd ignores (with a warning) an assignment whose name is not
+        // a shell variable name: refused here rather than lost there (the
+        // manifest's validation refuses such names already; this keeps the
+        // exporter right on its own).
+        let valid = key.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+            && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        if !valid {
             return Err(error(
                 "env",
-                format!("`{key}` cannot be the name of an environment variable"),
+                format!(
+                    "`{key}` is not a name systemd accepts for an environment variable (letters, digits and `_`, not starting with a digit)"
+                ),
             ));
         }
         file.entry(

@@ -85,7 +85,7 @@ impl fmt::Display for ExportError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "cannot export `{}` to systemd: key `{}`: {}",
+            "`{}`, key `{}`: cannot be exported to systemd: {}",
             self.name, self.key, self.message
         )
     }
@@ -106,6 +106,9 @@ pub fn export(
     let mut export = Export::default();
     let mut services = Vec::new();
     for name in plan.start_order(&set) {
+        // Tasks: when the manifest has `tasks:`, a name that is a task maps
+        // to a `TaskDefinition` and `task::task_unit`, added here (and to
+        // `services`) like a daemon's unit.
         if let Some(entry) = manifest.daemon(&name) {
             let (unit, warnings) =
                 daemon::daemon_unit(entry, context).map_err(ExportFailure::Value)?;

@@ -47,7 +47,7 @@ pub fn task_unit(task: &TaskDefinition, context: &Context) -> Result<Unit, Expor
         "Description",
         &escape::text(&format!("devup {} task: {}", context.project, task.name)),
     );
-    unit_dependencies(&mut file, &task.name, &task.depends_on, context, &error)?;
+    unit_dependencies(&mut file, &task.depends_on, context, &error)?;
     file.section("Service");
     file.entry("Type", "oneshot");
     file.entry("RemainAfterExit", "yes");

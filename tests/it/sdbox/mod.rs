@@ -159,6 +159,29 @@ impl SdBox {
         String::from_utf8_lossy(&output.stdout).into_owned()
     }
 
+    /// Waits until every one of `units` is inactive: `systemctl stop` of a
+    /// target returns when the target is stopped, while the services that
+    /// are `PartOf=` it still stop (after it, the reverse of `After=`).
+    pub fn wait_inactive(&self, units: &[&str]) {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            let mut argv = vec!["systemctl", "is-active"];
+            argv.extend_from_slice(units);
+            let states = self.run(&argv);
+            let states = String::from_utf8_lossy(&states.stdout).into_owned();
+            if states.lines().all(|state| state == "inactive")
+                && states.lines().count() == units.len()
+            {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "still not inactive: {units:?}: {states}"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
     /// Copies `files` into the box's `/run/systemd/system` and reloads.
     pub fn install_units(&self, files: &[PathBuf]) {
         for file in files {
