@@ -236,7 +236,8 @@ pub enum CommandArgs {
         #[arg(short = 'f', long = "follow")]
         follow: bool,
     },
-    /// Start the daemons, run CMD, then stop the daemons this call started.
+    /// Start the daemons, run CMD holding a lease on them, then stop those
+    /// started by an exec that nobody else uses any more.
     Exec {
         /// The flags every command takes.
         #[command(flatten)]

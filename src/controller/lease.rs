@@ -34,7 +34,8 @@ const MAX_INTERVAL: Duration = Duration::from_millis(2);
 
 /// A shared lease on one daemon: while it is held, no `exec` or session
 /// ending elsewhere stops that daemon. Dropping it releases it without
-/// stopping anything; [`DaemonController::release`] is how a holder ends it.
+/// stopping anything; [`DaemonController::release`] is how a holder ends it
+/// (stopping an ephemeral daemon when it was the last lease).
 #[derive(Debug)]
 pub struct Lease {
     daemon: String,
@@ -112,6 +113,17 @@ impl DaemonController {
             Ok(PidCheck::Running { pid, .. }) => StartedState::read(&self.spec.state_file)
                 .is_some_and(|state| state.pid == pid && state.ephemeral),
             _ => false,
+        }
+    }
+
+    /// Ends `lease`: when it was the last lease on the daemon and the daemon
+    /// is ephemeral (started by [`DaemonController::up_ephemeral`]), stops
+    /// it and returns the pid stopped; otherwise `None`. A newcomer taking a
+    /// lease meanwhile waits until the stop is over.
+    pub fn release(&self, lease: Lease) -> Result<Option<u32>> {
+        match self.claim_last(lease)? {
+            Some(last) => self.stop_last(last),
+            None => Ok(None),
         }
     }
 

@@ -1,11 +1,18 @@
 //! `devup exec`'s CMD gets each signal once (issue 10 item 9): a signal sent
 //! to devup's whole process group, as a CI runner does when it cancels a
 //! job, used to reach CMD directly and again through devup's forwarding. And
-//! CMD does not outlive a SIGKILLed devup.
+//! CMD does not outlive a SIGKILLed devup. On a terminal (a pseudo-terminal
+//! made by `script(1)`), Ctrl-C reaches CMD once too, from the terminal.
+
+use crate::dispositions;
 use crate::support;
 
+use std::io::Write;
+use std::process::Stdio;
+use std::time::Instant;
+
 use nix::sys::signal::Signal;
-use support::{Project, recorders, wait_until};
+use support::{DEADLINE, Project, devup_bin, recorders, wait_until};
 
 /// A CMD that appends the name of every SIGINT/SIGTERM it gets to
 /// `signals.log` and exits 0 on SIGHUP.
@@ -55,4 +62,57 @@ fn the_command_dies_with_a_sigkilled_devup() {
             .processes_with(&format!("{}-cmd", project.tag()))
             .is_empty()
     });
+}
+
+#[test]
+fn ctrl_c_on_a_terminal_reaches_the_command_once() {
+    let available = std::process::Command::new("script")
+        .arg("--version")
+        .output()
+        .is_ok_and(|output| output.status.success());
+    if !available {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "script(1) is required in CI"
+        );
+        eprintln!("skipped: script(1) is not installed");
+        return;
+    }
+    let project = Project::new(&recorders(&[("db", &[])]));
+    let command = format!(
+        "'{}' exec -- sh -c \"trap 'echo INT >> signals.log; exit 0' INT; \
+         : {}-cmd; touch cmd.started; while :; do sleep 1 & wait \\$!; done\"",
+        devup_bin().display(),
+        project.tag()
+    );
+    dispositions::reset();
+    let mut script = std::process::Command::new("script")
+        .args(["-qec", &command, "/dev/null"])
+        .current_dir(project.dir())
+        .env_remove("CI")
+        .env_remove("DEVUP_FILE")
+        .env("TERM", "xterm")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("running script");
+    wait_until("the command runs", || project.path("cmd.started").exists());
+    let mut terminal = script.stdin.take().expect("stdin is piped");
+    terminal.write_all(b"\x03").expect("typing Ctrl-C");
+    terminal.flush().expect("flushing");
+    let deadline = Instant::now() + DEADLINE;
+    let status = loop {
+        if let Some(status) = script.try_wait().expect("try_wait") {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = script.kill();
+            panic!("devup exec did not exit after Ctrl-C");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    };
+    drop(terminal);
+    assert_eq!(status.code(), Some(130));
+    assert_eq!(project.read("signals.log"), "INT\n");
+    assert_eq!(project.events(), ["start db", "stop db"]);
 }

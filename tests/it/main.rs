@@ -37,6 +37,7 @@ mod interrupts;
 mod json_events;
 mod leases;
 mod leases_concurrency;
+mod leases_library;
 mod library_api;
 mod log_follow;
 mod logs;

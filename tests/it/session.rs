@@ -162,7 +162,8 @@ fn a_dropped_session_ends_and_exposes_the_resolved_entries_until_then() {
 #[test]
 fn a_session_whose_start_fails_returns_the_error_and_leaves_nothing_running() {
     let manifest = format!(
-        "{}  broken:\n    depends_on: [db]\n    daemonize: true\n    start: \"exit 3 # {{tag}}\"\n",
+        "{}  broken:\n    depends_on: [db]\n    daemonize: true\n    start: \"exit 3 # {{tag}}\"\n    \
+         ping: {{ command: \"false\" }}\n    start_timeout: 5s\n",
         recorders(&[("db", &[])])
     );
     let project = Project::new(&manifest);
