@@ -32,6 +32,10 @@ pub fn run(config: &Config, names: &[String], json: bool) -> Result<u8, CliError
     } else {
         names.to_vec()
     };
+    // Tasks are not daemons: they have no state to show.
+    let names = names
+        .into_iter()
+        .filter(|name| project.manifest.task(name).is_none());
     let mut rows: Vec<Row> = names
         .into_iter()
         .map(|name| {

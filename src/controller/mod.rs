@@ -41,6 +41,7 @@ mod start_tree;
 mod state;
 mod status;
 mod stop;
+mod task;
 mod up;
 mod wait;
 
@@ -55,6 +56,7 @@ pub use event::Event;
 pub use ping::Ping;
 pub use recipe::{Recorded, StopRecipe};
 pub use signal::Signal;
+pub use task::{TASK_KILL_GRACE, TaskOutcome, TaskSpec};
 
 use crate::error::Result;
 use lock::LockGuard;

@@ -8,7 +8,7 @@
 //! Files: `discover.rs` (which file), `raw/` (the serde types, also the
 //! JSON Schema), `duration.rs`, `interpolate.rs`, `locate.rs` (positions),
 //! `syntax.rs` (YAML syntax errors), `validate/` (every problem at once),
-//! `entry.rs` (a resolved daemon), `dotenv.rs` and `env_file.rs` (`.env`
+//! `entry.rs` (a resolved daemon), `task_entry.rs` (a resolved task), `dotenv.rs` and `env_file.rs` (`.env`
 //! and `env_file`),
 //! `error.rs` (the compiler-like rendering), `suggest.rs` (did you mean).
 
@@ -23,6 +23,7 @@ mod locate;
 mod raw;
 pub(crate) mod suggest;
 mod syntax;
+mod task_entry;
 mod validate;
 
 use std::path::{Path, PathBuf};
@@ -34,6 +35,7 @@ pub use duration::parse as parse_duration;
 pub use entry::DaemonEntry;
 pub use error::{ManifestError, Problem};
 pub use interpolate::interpolate;
+pub use task_entry::{DEFAULT_TASK_TIMEOUT, TaskEntry};
 
 /// A loaded, valid manifest.
 #[derive(Debug, Clone)]
@@ -44,6 +46,8 @@ pub struct Manifest {
     pub dir: PathBuf,
     /// The daemons, in the file's order.
     pub daemons: Vec<DaemonEntry>,
+    /// The tasks (SPEC §2 "Tasks"), in the file's order.
+    pub tasks: Vec<TaskEntry>,
 }
 
 impl Manifest {
@@ -124,7 +128,15 @@ impl Manifest {
         let raw = validate::validate(value, &positions, &env)
             .map_err(|problems| error(problems.into_iter().map(|p| place(p, text)).collect()))?;
         let env_files = env_file::load(&raw, &dir, path, &positions)?;
+        let mut raw = raw;
+        let tasks = task_entry::resolve(
+            raw.tasks.take().unwrap_or_default(),
+            raw.env.as_ref().unwrap_or(&Default::default()),
+            &env_files,
+            &dir,
+        );
         Ok(Manifest {
+            tasks,
             daemons: entry::resolve(raw, &dir, &env_files),
             path: absolute,
             dir,
@@ -134,6 +146,11 @@ impl Manifest {
     /// The daemon called `name`.
     pub fn daemon(&self, name: &str) -> Option<&DaemonEntry> {
         self.daemons.iter().find(|daemon| daemon.name == name)
+    }
+
+    /// The task called `name`.
+    pub fn task(&self, name: &str) -> Option<&TaskEntry> {
+        self.tasks.iter().find(|task| task.name == name)
     }
 
     /// A builder for the daemon's controller with every key of the manifest

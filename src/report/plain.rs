@@ -77,6 +77,10 @@ impl Reporter for PlainReporter {
                 elapsed,
             } => format!("{daemon}: {}", phrase::stopped(*pid, *elapsed)),
             RunEvent::NotRunning { daemon } => format!("{daemon}: {}", phrase::NOT_RUNNING),
+            RunEvent::TaskDone { daemon, elapsed } => {
+                format!("{daemon}: {}", phrase::task_ran(*elapsed))
+            }
+            RunEvent::TaskUpToDate { daemon } => format!("{daemon}: {}", phrase::UP_TO_DATE),
             RunEvent::Failed {
                 daemon, elapsed, ..
             } => format!("{daemon}: {}", phrase::failed(*elapsed)),

@@ -26,7 +26,7 @@ pub use down::{down, down_recorded, down_with_orphans, stop_exactly};
 pub use event::{Action, RunEvent, Summary};
 pub use outcome::{DownReport, DownResult, Skip, UpReport, UpResult};
 pub use restart::{RestartReport, restart};
-pub use up::up;
+pub use up::{up, up_forcing};
 
 use crate::controller::{AbortSignal, DaemonController};
 use crate::error::Error;

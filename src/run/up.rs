@@ -8,9 +8,9 @@ use super::{
     Action, RunEvent, SharedReporter, Skip, Summary, UpReport, UpResult, announce, begin_one,
     controller, count_results, waits_of,
 };
-use crate::controller::{AbortSignal, UpOutcome};
+use crate::controller::{AbortSignal, TaskOutcome, UpOutcome};
 use crate::error::Error;
-use crate::manifest::{Manifest, ManifestError};
+use crate::manifest::{Manifest, ManifestError, TaskEntry};
 use crate::plan::Plan;
 
 /// Starts `names` (all daemons when empty) and everything they depend on.
@@ -23,6 +23,19 @@ pub fn up(
     plan: &Plan,
     manifest: &Manifest,
     names: &[String],
+    reporter: &SharedReporter,
+    abort: &AbortSignal,
+) -> Result<UpReport, ManifestError> {
+    up_forcing(plan, manifest, names, &[], reporter, abort)
+}
+
+/// [`up`], running the tasks of `force` even when they are up to date
+/// (`devup restart TASK`).
+pub fn up_forcing(
+    plan: &Plan,
+    manifest: &Manifest,
+    names: &[String],
+    force: &[String],
     reporter: &SharedReporter,
     abort: &AbortSignal,
 ) -> Result<UpReport, ManifestError> {
@@ -39,7 +52,10 @@ pub fn up(
     let results = schedule(
         &order,
         |name| waits_of(&order, &waits, name),
-        |name| start_one(manifest, name, reporter, abort),
+        |name| match manifest.task(name) {
+            Some(task) => run_task(task, force.contains(&name.to_string()), reporter, abort),
+            None => start_one(manifest, name, reporter, abort),
+        },
         |daemon, _, cause| {
             reporter.report(&RunEvent::Skipped { daemon, cause });
             UpResult::Skipped(cause.clone())
@@ -67,7 +83,10 @@ fn recheck(
         .iter()
         .zip(results)
         .map(|(daemon, result)| {
-            if !result.is_ready() || super::is_running(manifest, daemon) {
+            if !result.is_ready()
+                || manifest.task(daemon).is_some()
+                || super::is_running(manifest, daemon)
+            {
                 return result;
             }
             let error = Error::StartFailed {
@@ -124,12 +143,55 @@ fn start_one(
     }
 }
 
+/// Runs one task (unless it is up to date and not forced).
+fn run_task(
+    task: &TaskEntry,
+    force: bool,
+    reporter: &SharedReporter,
+    abort: &AbortSignal,
+) -> (UpResult, Option<Skip>) {
+    let daemon = task.name.as_str();
+    if let Some(cause) = begin_one(daemon, reporter, abort) {
+        return (UpResult::Skipped(cause.clone()), Some(cause));
+    }
+    let clock = Instant::now();
+    match task.spec().run(force, abort) {
+        Ok(TaskOutcome::Ran { elapsed }) => {
+            reporter.report(&RunEvent::TaskDone { daemon, elapsed });
+            (UpResult::TaskRan { elapsed }, None)
+        }
+        Ok(TaskOutcome::UpToDate) => {
+            reporter.report(&RunEvent::TaskUpToDate { daemon });
+            (UpResult::TaskUpToDate, None)
+        }
+        Err(error) => {
+            reporter.report(&RunEvent::Failed {
+                daemon,
+                error: &error,
+                elapsed: clock.elapsed(),
+            });
+            let cause = match error {
+                Error::Interrupted { .. } => Skip::Interrupted,
+                _ => Skip::DependencyFailed(daemon.to_string()),
+            };
+            (UpResult::Failed(error), Some(cause))
+        }
+    }
+}
+
 fn summary(report: &UpReport) -> Summary {
     let count = |test| count_results(&report.daemons, test);
     Summary {
         action: Action::Up,
-        ready: count(|result| matches!(result, UpResult::Started(_))),
-        already_running: count(|result| matches!(result, UpResult::AlreadyRunning { .. })),
+        // A task that ran counts as ready, one up to date as already
+        // running: the summary's counts are of what is usable now.
+        ready: count(|result| matches!(result, UpResult::Started(_) | UpResult::TaskRan { .. })),
+        already_running: count(|result| {
+            matches!(
+                result,
+                UpResult::AlreadyRunning { .. } | UpResult::TaskUpToDate
+            )
+        }),
         stopped: 0,
         not_running: 0,
         failed: count(|result| matches!(result, UpResult::Failed(_))),
