@@ -27,19 +27,31 @@ impl Plan {
     /// unknown dependency, which `Manifest::load` already rejects.
     pub fn new(manifest: &Manifest) -> Result<Plan, ManifestError> {
         let mut graph = DiGraph::new();
-        for daemon in &manifest.daemons {
-            graph.add_node(daemon.name.clone());
+        // The daemons, then the tasks: one namespace (SPEC §2 "Tasks").
+        let nodes: Vec<(&String, &Vec<String>)> = manifest
+            .daemons
+            .iter()
+            .map(|daemon| (&daemon.name, &daemon.depends_on))
+            .chain(
+                manifest
+                    .tasks
+                    .iter()
+                    .map(|task| (&task.name, &task.depends_on)),
+            )
+            .collect();
+        for (name, _) in &nodes {
+            graph.add_node((*name).clone());
         }
         let mut problems = Vec::new();
-        for (i, daemon) in manifest.daemons.iter().enumerate() {
-            for dependency in &daemon.depends_on {
-                match manifest.daemons.iter().position(|d| &d.name == dependency) {
+        for (i, (name, depends_on)) in nodes.iter().enumerate() {
+            for dependency in *depends_on {
+                match nodes.iter().position(|(other, _)| *other == dependency) {
                     Some(j) => {
                         graph.add_edge(NodeIndex::new(i), NodeIndex::new(j), ());
                     }
                     None => problems.push(
                         Problem::new(format!("unknown daemon `{dependency}` in `depends_on`"))
-                            .daemon(daemon.name.clone())
+                            .daemon((*name).clone())
                             .key("depends_on"),
                     ),
                 }

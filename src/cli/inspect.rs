@@ -7,31 +7,93 @@ use clap_complete::Shell;
 
 use super::{CliError, Config};
 use crate::exit_code;
+use crate::run;
 
-/// `devup check`: the manifest is valid; its start order.
+/// `devup check`: the manifest is valid; its start order (tasks marked);
+/// then, as a dry run of what `devup` would do about what runs (SPEC §6):
+/// the daemons it would restart, the tasks it would run, the orphans.
 pub fn check(config: &Config) -> Result<u8, CliError> {
     let project = config.load()?;
+    let manifest = &project.manifest;
     let order = project.plan.start_order(&project.plan.names());
+    let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+    let mut counts = plural(manifest.daemons.len(), "daemon");
+    if !manifest.tasks.is_empty() {
+        counts.push_str(&format!(", {}", plural(manifest.tasks.len(), "task")));
+    }
     let mut text = format!(
-        "{}: valid, {} daemon{}\nstart order:\n",
-        project.manifest.path.display(),
-        order.len(),
-        if order.len() == 1 { "" } else { "s" }
+        "{}: valid, {counts}\nstart order:\n",
+        manifest.path.display()
     );
     for (number, name) in order.iter().enumerate() {
         let deps = project.plan.dependencies(name);
-        if deps.is_empty() {
+        let mut notes = Vec::new();
+        if manifest.task(name).is_some() {
+            notes.push("task".to_string());
+        }
+        if !deps.is_empty() {
+            notes.push(format!("after {}", deps.join(", ")));
+        }
+        if notes.is_empty() {
             text.push_str(&format!("  {}. {name}\n", number + 1));
         } else {
             text.push_str(&format!(
-                "  {}. {name} (after {})\n",
+                "  {}. {name} ({})\n",
                 number + 1,
-                deps.join(", ")
+                notes.join(", ")
             ));
         }
     }
+    text.push_str(&dry_run(&project));
     print(&text)?;
     Ok(exit_code::SUCCESS)
+}
+
+/// What a plain `devup` would do beyond starting what is stopped.
+fn dry_run(project: &super::Project) -> String {
+    let (plan, manifest) = (&project.plan, &project.manifest);
+    let mut text = String::new();
+    let changes = run::changes(plan, manifest, &[]).unwrap_or_default();
+    if !changes.is_empty() {
+        text.push_str("devup would restart:\n");
+        let roots: Vec<String> = changes.iter().map(|c| c.daemon.clone()).collect();
+        for change in &changes {
+            text.push_str(&format!(
+                "  {}: changed ({})\n",
+                change.daemon,
+                change.keys.join(", ")
+            ));
+        }
+        let dependents = plan
+            .down_set(&roots, &|name| run::is_running(manifest, name))
+            .unwrap_or_default();
+        for name in dependents.iter().filter(|name| !roots.contains(name)) {
+            text.push_str(&format!("  {name}: runs and depends on a changed daemon\n"));
+        }
+    }
+    let tasks: Vec<String> = manifest
+        .tasks
+        .iter()
+        .filter_map(|task| match task.spec().changed_keys() {
+            Ok(None) => Some(format!("  {}: never succeeded here\n", task.name)),
+            Ok(Some(keys)) if !keys.is_empty() => {
+                Some(format!("  {}: changed ({})\n", task.name, keys.join(", ")))
+            }
+            _ => None,
+        })
+        .collect();
+    if !tasks.is_empty() {
+        text.push_str("devup would run:\n");
+        text.push_str(&tasks.concat());
+    }
+    let orphans = run::recorded::orphans(manifest);
+    if !orphans.is_empty() {
+        text.push_str("orphans (devup --remove-orphans or devdown stops them):\n");
+        for orphan in orphans {
+            text.push_str(&format!("  {} (pid {})\n", orphan.record.name, orphan.pid));
+        }
+    }
+    text
 }
 
 /// `devup graph`: the dependency graph in Graphviz DOT.

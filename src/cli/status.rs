@@ -39,6 +39,11 @@ pub fn run(config: &Config, names: &[String], json: bool) -> Result<u8, CliError
     } else {
         names.to_vec()
     };
+    // Tasks are not daemons: they have no state to show.
+    let names: Vec<String> = names
+        .into_iter()
+        .filter(|name| project.manifest.task(name).is_none())
+        .collect();
     // Each daemon is pinged on a thread of its own, with a short deadline:
     // five that do not answer cost one deadline, not five.
     let mut rows: Vec<Row> = std::thread::scope(|scope| {

@@ -50,6 +50,7 @@ mod start_tree;
 mod state;
 mod status;
 mod stop;
+mod task;
 mod up;
 mod wait;
 
@@ -67,6 +68,7 @@ pub use lease::Lease;
 pub use ping::Ping;
 pub use recipe::{Recorded, StopRecipe};
 pub use signal::Signal;
+pub use task::{TASK_KILL_GRACE, TaskOutcome, TaskSpec};
 
 pub use crate::human::format_duration;
 

@@ -23,6 +23,8 @@ pub(crate) struct EnvFiles {
     pub top: Vars,
     /// Each daemon's own (or `defaults.env_file`'s), by name.
     pub daemons: HashMap<String, Vars>,
+    /// Each task's own, by name.
+    pub tasks: HashMap<String, Vars>,
 }
 
 /// Reads every `env_file` of `raw`, whose directory is `dir`.
@@ -45,6 +47,13 @@ pub(crate) fn load(
         };
         let vars = read_all(paths, dir, manifest, positions, &at, Some(name))?;
         files.daemons.insert(name.clone(), vars);
+    }
+    for (name, task) in raw.tasks.iter().flat_map(|tasks| &tasks.0) {
+        if let Some(paths) = &task.env_file {
+            let at = ["tasks", name.as_str(), "env_file"];
+            let vars = read_all(paths, dir, manifest, positions, &at, None)?;
+            files.tasks.insert(name.clone(), vars);
+        }
     }
     Ok(files)
 }

@@ -8,8 +8,9 @@
 //! Files: `discover.rs` (which file), `raw/` (the serde types, also the
 //! JSON Schema), `duration.rs`, `interpolate.rs`, `locate.rs` (positions),
 //! `syntax.rs` (YAML syntax errors), `validate/` (every problem at once),
-//! `entry.rs` (a resolved daemon), `shared_files.rs` (files two daemons
-//! must not share), `dotenv.rs` and `env_file.rs` (`.env` and `env_file`),
+//! `entry.rs` (a resolved daemon), `task_entry.rs` (a resolved task),
+//! `shared_files.rs` (files two daemons must not share), `dotenv.rs` and
+//! `env_file.rs` (`.env` and `env_file`),
 //! `error.rs` (the compiler-like rendering), `suggest.rs` (did you mean).
 
 mod discover;
@@ -23,6 +24,7 @@ mod raw;
 mod shared_files;
 pub(crate) mod suggest;
 mod syntax;
+mod task_entry;
 mod validate;
 
 use std::path::{Path, PathBuf};
@@ -37,6 +39,7 @@ pub use discover::FILE_NAMES;
 pub use duration::parse as parse_duration;
 pub use entry::DaemonEntry;
 pub use interpolate::interpolate;
+pub use task_entry::{DEFAULT_TASK_TIMEOUT, TaskEntry};
 
 /// A loaded, valid manifest.
 #[derive(Debug, Clone)]
@@ -47,6 +50,8 @@ pub struct Manifest {
     pub dir: PathBuf,
     /// The daemons, in the file's order.
     pub daemons: Vec<DaemonEntry>,
+    /// The tasks (SPEC §2 "Tasks"), in the file's order.
+    pub tasks: Vec<TaskEntry>,
 }
 
 impl Manifest {
@@ -127,12 +132,20 @@ impl Manifest {
         let raw = validate::validate(value, &positions, &env)
             .map_err(|problems| error(problems.into_iter().map(|p| place(p, text)).collect()))?;
         let env_files = env_file::load(&raw, &dir, path, &positions)?;
+        let mut raw = raw;
+        let tasks = task_entry::resolve(
+            raw.tasks.take().unwrap_or_default(),
+            raw.env.as_ref().unwrap_or(&Default::default()),
+            &env_files,
+            &dir,
+        );
         let daemons = entry::resolve(raw, &dir, &env_files);
         let shared = shared_files::check(&daemons, &positions, &dir);
         if !shared.is_empty() {
             return Err(error(shared));
         }
         Ok(Manifest {
+            tasks,
             daemons,
             path: absolute,
             dir,
@@ -142,6 +155,11 @@ impl Manifest {
     /// The daemon called `name`.
     pub fn daemon(&self, name: &str) -> Option<&DaemonEntry> {
         self.daemons.iter().find(|daemon| daemon.name == name)
+    }
+
+    /// The task called `name`.
+    pub fn task(&self, name: &str) -> Option<&TaskEntry> {
+        self.tasks.iter().find(|task| task.name == name)
     }
 
     /// A builder for the daemon's controller with every key of the manifest

@@ -143,6 +143,10 @@ pub(crate) fn object(event: &RunEvent<'_>, timeline: &Timeline) -> Option<Fields
             vec![("pid", json!(pid)), ("elapsed_ms", millis(*elapsed))],
         ),
         RunEvent::NotRunning { daemon } => (daemon, "not_running", vec![]),
+        RunEvent::TaskDone { daemon, elapsed } => {
+            (daemon, "done", vec![("elapsed_ms", millis(*elapsed))])
+        }
+        RunEvent::TaskUpToDate { daemon } => (daemon, "up_to_date", vec![]),
         RunEvent::Failed {
             daemon,
             error,

@@ -64,6 +64,14 @@ pub(crate) fn stopped(pid: u32, elapsed: Duration) -> String {
     format!("stopped in {} (pid {pid})", format_duration(elapsed))
 }
 
+/// A task that ran: `ran in 1.2s`.
+pub(crate) fn task_ran(elapsed: Duration) -> String {
+    format!("ran in {}", format_duration(elapsed))
+}
+
+/// A task that was up to date.
+pub(crate) const UP_TO_DATE: &str = "up to date";
+
 /// A daemon `down` found not running.
 pub(crate) const NOT_RUNNING: &str = "not running";
 

@@ -131,6 +131,15 @@ impl PlainReporter {
                 elapsed,
             } => vec![say(daemon, &phrase::stopped(*pid, *elapsed))],
             RunEvent::NotRunning { daemon } => vec![say(daemon, phrase::NOT_RUNNING)],
+            RunEvent::TaskDone { daemon, elapsed } => {
+                let mut lines = self.flush(&mut state, daemon);
+                lines.push(say(daemon, &phrase::task_ran(*elapsed)));
+                lines
+            }
+            RunEvent::TaskUpToDate { daemon } => {
+                state.unstarted.remove(*daemon);
+                vec![say(daemon, phrase::UP_TO_DATE)]
+            }
             RunEvent::Failed {
                 daemon, elapsed, ..
             } => {

@@ -291,6 +291,12 @@ impl Reporter for ProgressReporter {
             RunEvent::NotRunning { daemon } => {
                 self.finish(daemon, Mark::Quiet, phrase::NOT_RUNNING.into())
             }
+            RunEvent::TaskDone { daemon, elapsed } => {
+                self.finish(daemon, Mark::Done, phrase::task_ran(*elapsed))
+            }
+            RunEvent::TaskUpToDate { daemon } => {
+                self.finish(daemon, Mark::Quiet, phrase::UP_TO_DATE.into())
+            }
             RunEvent::Failed {
                 daemon, elapsed, ..
             } => self.finish(daemon, Mark::Failed, phrase::failed(*elapsed)),

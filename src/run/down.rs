@@ -205,7 +205,13 @@ pub(crate) fn stop_set(
     abort: &AbortSignal,
 ) -> DownReport {
     let clock = Instant::now();
-    let order = plan.stop_order(set);
+    // Tasks are never stopped (SPEC §2 "Tasks").
+    let set: Vec<String> = set
+        .iter()
+        .filter(|name| manifest.is_none_or(|manifest| manifest.task(name).is_none()))
+        .cloned()
+        .collect();
+    let order = plan.stop_order(&set);
     let waits = announce(
         plan,
         Action::Down,

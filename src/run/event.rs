@@ -108,6 +108,19 @@ pub enum RunEvent<'a> {
         /// True when it is restarted, false with `--no-restart`.
         restarting: bool,
     },
+    /// `up`: the task ran and exited 0.
+    TaskDone {
+        /// The task.
+        daemon: &'a str,
+        /// From spawning it to its exit.
+        elapsed: Duration,
+    },
+    /// `up`: the task had succeeded before with the same definition; it
+    /// was not run.
+    TaskUpToDate {
+        /// The task.
+        daemon: &'a str,
+    },
     /// A daemon devup started from this manifest's directory, no longer in
     /// the manifest, still runs (SPEC §6).
     Orphan {

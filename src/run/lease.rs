@@ -45,7 +45,7 @@ pub fn up_leased(
     abort: &AbortSignal,
 ) -> Result<(UpReport, Leases), ManifestError> {
     let held = Mutex::new(Vec::new());
-    let report = up_with(plan, manifest, names, reporter, abort, &|controller| {
+    let report = up_with(plan, manifest, names, &[], reporter, abort, &|controller| {
         let lease = controller.lease()?;
         lock(&held).push(lease);
         controller.up_ephemeral()

@@ -29,7 +29,7 @@ pub use event::{Action, Reporter, RunEvent, Summary};
 pub use lease::{Leases, keep_from_env, release, up_leased};
 pub use outcome::{DownReport, DownResult, Skip, UpReport, UpResult};
 pub use restart::{RestartReport, restart};
-pub use up::up;
+pub use up::{up, up_forcing};
 
 use crate::controller::{AbortSignal, DaemonController};
 use crate::error::Error;

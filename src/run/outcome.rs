@@ -40,6 +40,13 @@ pub enum UpResult {
         /// Its pid.
         pid: u32,
     },
+    /// A task that ran and exited 0.
+    TaskRan {
+        /// From spawning it to its exit.
+        elapsed: Duration,
+    },
+    /// A task that was up to date, not run.
+    TaskUpToDate,
     /// Its start failed (or was interrupted); nothing of it is left running.
     Failed(Error),
     /// It was not started.
@@ -49,7 +56,13 @@ pub enum UpResult {
 impl UpResult {
     /// True when the daemon is ready (started now or before).
     pub fn is_ready(&self) -> bool {
-        matches!(self, UpResult::Started(_) | UpResult::AlreadyRunning { .. })
+        matches!(
+            self,
+            UpResult::Started(_)
+                | UpResult::AlreadyRunning { .. }
+                | UpResult::TaskRan { .. }
+                | UpResult::TaskUpToDate
+        )
     }
 }
 

@@ -2,7 +2,7 @@
 //! dependents that `down` had to stop first are started again too.
 
 use super::down::down_manifest_only;
-use super::{DownReport, SharedReporter, UpReport, up};
+use super::{DownReport, SharedReporter, UpReport, up_forcing};
 use crate::controller::AbortSignal;
 use crate::manifest::{Manifest, ManifestError};
 use crate::plan::Plan;
@@ -24,7 +24,8 @@ impl RestartReport {
 }
 
 /// Stops `names` (all when empty) and the running daemons that depend on
-/// them, then starts `names` and those dependents again.
+/// them, then starts `names` and those dependents again; a named task runs
+/// again even when it is up to date.
 pub fn restart(
     plan: &Plan,
     manifest: &Manifest,
@@ -41,6 +42,12 @@ pub fn restart(
             }
         }
     }
-    let up = up(plan, manifest, &again, reporter, abort)?;
+    // A named task always runs again (SPEC §2 "Tasks").
+    let force: Vec<String> = names
+        .iter()
+        .filter(|name| manifest.task(name).is_some())
+        .cloned()
+        .collect();
+    let up = up_forcing(plan, manifest, &again, &force, reporter, abort)?;
     Ok(RestartReport { down, up })
 }

@@ -8,9 +8,9 @@ use super::{
     Action, RunEvent, SharedReporter, Skip, Summary, UpReport, UpResult, announce, begin_one,
     controller, count_results, waits_of,
 };
-use crate::controller::{AbortSignal, DaemonController, UpOutcome};
+use crate::controller::{AbortSignal, DaemonController, TaskOutcome, UpOutcome};
 use crate::error::Error;
-use crate::manifest::{Manifest, ManifestError};
+use crate::manifest::{Manifest, ManifestError, TaskEntry};
 use crate::plan::Plan;
 
 /// Starts `names` (all daemons when empty) and everything they depend on.
@@ -26,10 +26,24 @@ pub fn up(
     reporter: &SharedReporter,
     abort: &AbortSignal,
 ) -> Result<UpReport, ManifestError> {
+    up_forcing(plan, manifest, names, &[], reporter, abort)
+}
+
+/// [`up`], running the tasks of `force` even when they are up to date
+/// (`devup restart TASK`).
+pub fn up_forcing(
+    plan: &Plan,
+    manifest: &Manifest,
+    names: &[String],
+    force: &[String],
+    reporter: &SharedReporter,
+    abort: &AbortSignal,
+) -> Result<UpReport, ManifestError> {
     up_with(
         plan,
         manifest,
         names,
+        force,
         reporter,
         abort,
         &DaemonController::up,
@@ -40,11 +54,12 @@ pub fn up(
 /// a lease holder's variant of it (`lease.rs`).
 pub(super) type StartFn<'a> = dyn Fn(&DaemonController) -> Result<UpOutcome, Error> + Sync + 'a;
 
-/// [`up`], bringing each daemon up with `start`.
+/// [`up_forcing`], bringing each daemon up with `start`.
 pub(super) fn up_with(
     plan: &Plan,
     manifest: &Manifest,
     names: &[String],
+    force: &[String],
     reporter: &SharedReporter,
     abort: &AbortSignal,
     start: &StartFn,
@@ -62,7 +77,10 @@ pub(super) fn up_with(
     let results = schedule(
         &order,
         |name| waits_of(&order, &waits, name),
-        |name| start_one(manifest, name, reporter, abort, start),
+        |name| match manifest.task(name) {
+            Some(task) => run_task(task, force.contains(&name.to_string()), reporter, abort),
+            None => start_one(manifest, name, reporter, abort, start),
+        },
         |daemon, _, cause| {
             reporter.report(&RunEvent::Skipped { daemon, cause });
             UpResult::Skipped(cause.clone())
@@ -90,7 +108,10 @@ fn recheck(
         .iter()
         .zip(results)
         .map(|(daemon, result)| {
-            if !result.is_ready() || super::is_running(manifest, daemon) {
+            if !result.is_ready()
+                || manifest.task(daemon).is_some()
+                || super::is_running(manifest, daemon)
+            {
                 return result;
             }
             let error = Error::StartFailed {
@@ -148,12 +169,55 @@ fn start_one(
     }
 }
 
+/// Runs one task (unless it is up to date and not forced).
+fn run_task(
+    task: &TaskEntry,
+    force: bool,
+    reporter: &SharedReporter,
+    abort: &AbortSignal,
+) -> (UpResult, Option<Skip>) {
+    let daemon = task.name.as_str();
+    if let Some(cause) = begin_one(daemon, reporter, abort) {
+        return (UpResult::Skipped(cause.clone()), Some(cause));
+    }
+    let clock = Instant::now();
+    match task.spec().run(force, abort) {
+        Ok(TaskOutcome::Ran { elapsed }) => {
+            reporter.report(&RunEvent::TaskDone { daemon, elapsed });
+            (UpResult::TaskRan { elapsed }, None)
+        }
+        Ok(TaskOutcome::UpToDate) => {
+            reporter.report(&RunEvent::TaskUpToDate { daemon });
+            (UpResult::TaskUpToDate, None)
+        }
+        Err(error) => {
+            reporter.report(&RunEvent::Failed {
+                daemon,
+                error: &error,
+                elapsed: clock.elapsed(),
+            });
+            let cause = match error {
+                Error::Interrupted { .. } => Skip::Interrupted,
+                _ => Skip::DependencyFailed(daemon.to_string()),
+            };
+            (UpResult::Failed(error), Some(cause))
+        }
+    }
+}
+
 fn summary(report: &UpReport) -> Summary {
     let count = |test| count_results(&report.daemons, test);
     Summary {
         action: Action::Up,
-        ready: count(|result| matches!(result, UpResult::Started(_))),
-        already_running: count(|result| matches!(result, UpResult::AlreadyRunning { .. })),
+        // A task that ran counts as ready, one up to date as already
+        // running: the summary's counts are of what is usable now.
+        ready: count(|result| matches!(result, UpResult::Started(_) | UpResult::TaskRan { .. })),
+        already_running: count(|result| {
+            matches!(
+                result,
+                UpResult::AlreadyRunning { .. } | UpResult::TaskUpToDate
+            )
+        }),
         stopped: 0,
         not_running: 0,
         failed: count(|result| matches!(result, UpResult::Failed(_))),

@@ -44,7 +44,7 @@ fn the_schema_describes_every_key_and_ping_kind() {
     };
     assert_eq!(
         keys("/properties"),
-        ["daemons", "defaults", "env", "env_file", "version"]
+        ["daemons", "defaults", "env", "env_file", "tasks", "version"]
     );
     assert_eq!(
         keys("/definitions/Daemon/properties"),

@@ -8,6 +8,7 @@
 //! `values.rs` holds the value types that are more than a string: commands,
 //! signals, scalars, the version.
 
+mod task;
 mod values;
 
 use std::borrow::Cow;
@@ -18,6 +19,7 @@ use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde::Deserialize;
 use serde::de::{self, Deserializer, MapAccess, Visitor};
 
+pub use task::{RawTasks, TASK_KEYS};
 pub use values::{RawCommand, RawCommands, RawPaths, RawSignal, Scalar, Version};
 
 use super::duration::RawDuration;
@@ -49,7 +51,7 @@ pub const DAEMON_KEYS: [&str; 19] = [
 ];
 
 /// Every top-level key.
-pub const TOP_KEYS: [&str; 5] = ["version", "env", "env_file", "defaults", "daemons"];
+pub const TOP_KEYS: [&str; 6] = ["version", "env", "env_file", "defaults", "tasks", "daemons"];
 
 /// Every ping kind.
 pub const PING_KINDS: [&str; 6] = ["tcp", "unix", "http", "command", "log", "notify"];
@@ -78,6 +80,10 @@ pub struct RawManifest {
     /// every daemon that does not set the key itself.
     #[serde(default)]
     pub defaults: Option<RawDefaults>,
+    /// One-shot tasks that daemons (or other tasks) can depend on:
+    /// migrations, seeding, builds.
+    #[serde(default)]
+    pub tasks: Option<RawTasks>,
     /// The daemons, by name; their order is kept (ties in the start order
     /// follow it).
     pub daemons: RawDaemons,

@@ -13,12 +13,13 @@
 //! key the first already reported is not reported twice.
 //!
 //! Files: `structure.rs` (the first pass), `ping.rs` (its `ping:` part),
-//! `semantics.rs` (the second pass),
+//! `tasks.rs` (its `tasks:` part), `semantics.rs` (the second pass),
 //! `values.rs` (small helpers on YAML values and messages).
 
 mod ping;
 mod semantics;
 mod structure;
+mod tasks;
 mod values;
 
 use std::collections::HashSet;

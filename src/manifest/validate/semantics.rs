@@ -6,7 +6,7 @@ use petgraph::graph::{DiGraph, NodeIndex};
 
 use super::values::check_regex;
 use super::{Scope, Validator};
-use crate::manifest::raw::{RawDefaults, RawManifest, RawPing};
+use crate::manifest::raw::{RawDefaults, RawManifest, RawPing, RawTasks};
 use crate::plan::{cycle_path, find_cycles, unknown_daemon};
 
 /// Why a key that reads the log is an error without one.
@@ -21,12 +21,17 @@ impl Validator<'_> {
             defaults.fail_when_log.as_deref(),
             defaults.ping.as_ref(),
         );
+        let no_tasks = RawTasks::default();
+        let tasks = raw.tasks.as_ref().unwrap_or(&no_tasks);
+        // Daemons and tasks share one namespace: node i of the graph below.
         let names: Vec<&str> = raw
             .daemons
             .0
             .iter()
             .map(|(name, _)| name.as_str())
+            .chain(tasks.0.iter().map(|(name, _)| name.as_str()))
             .collect();
+        self.task_names_and_dependencies(tasks, &names);
         for (name, daemon) in &raw.daemons.0 {
             let scope = Scope::Daemon(name);
             self.regexes(scope, daemon.fail_when_log.as_deref(), daemon.ping.as_ref());
@@ -96,22 +101,65 @@ impl Validator<'_> {
         for name in &names {
             graph.add_node(name.to_string());
         }
-        for (i, (name, daemon)) in raw.daemons.0.iter().enumerate() {
-            for dependency in &daemon.depends_on {
+        let edges = raw
+            .daemons
+            .0
+            .iter()
+            .map(|(name, daemon)| (name, &daemon.depends_on))
+            .chain(tasks.0.iter().map(|(name, task)| (name, &task.depends_on)));
+        for (i, (name, depends_on)) in edges.enumerate() {
+            for dependency in depends_on {
+                // The first node of a name, so a name that is both a daemon
+                // and a task (reported above) makes no phantom edge.
                 if let Some(j) = names.iter().position(|n| n == dependency)
                     && dependency != name
+                    && names.iter().position(|n| n == name) == Some(i)
                 {
                     graph.add_edge(NodeIndex::new(i), NodeIndex::new(j), ());
                 }
             }
         }
+        let daemon_count = raw.daemons.0.len();
         for cycle in find_cycles(&graph) {
             let first = graph[cycle[0]].clone();
-            self.push(
-                self.positions.key(&["daemons", &first, "depends_on"]),
-                (Some(first.clone()), Some("depends_on".into())),
-                format!("dependency cycle: {}", cycle_path(&graph, &cycle)),
-            );
+            let message = format!("dependency cycle: {}", cycle_path(&graph, &cycle));
+            if cycle[0].index() < daemon_count {
+                self.push(
+                    self.positions.key(&["daemons", &first, "depends_on"]),
+                    (Some(first.clone()), Some("depends_on".into())),
+                    message,
+                );
+            } else {
+                self.push(
+                    self.positions.key(&["tasks", &first, "depends_on"]),
+                    (None, Some(format!("tasks.{first}.depends_on"))),
+                    message,
+                );
+            }
+        }
+    }
+
+    /// A task's name must not be a daemon's; its dependencies must exist.
+    fn task_names_and_dependencies(&mut self, tasks: &RawTasks, names: &[&str]) {
+        for (name, task) in &tasks.0 {
+            if names.iter().filter(|n| *n == name).count() > 1 {
+                self.push(
+                    self.positions.key(&["tasks", name]),
+                    (None, Some(format!("tasks.{name}"))),
+                    format!("`{name}` is the name of a daemon too; daemons and tasks share one namespace"),
+                );
+            }
+            for (i, dependency) in task.depends_on.iter().enumerate() {
+                let index = i.to_string();
+                let pos = self.positions.value(&["tasks", name, "depends_on", &index]);
+                let label = (None, Some(format!("tasks.{name}.depends_on")));
+                if dependency == name {
+                    self.push(pos, label, "the task depends on itself".into());
+                } else if !names.contains(&dependency.as_str()) {
+                    let message = unknown_daemon(dependency, names.iter().copied());
+                    self.push(pos, label, message);
+                }
+            }
         }
     }
 

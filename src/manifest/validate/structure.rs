@@ -64,6 +64,7 @@ impl Validator<'_> {
                     .interpolated(value, &[&key], label.clone())
                     .and_then(|value| self.typed::<RawPaths>(value, &[&key], label)),
                 "defaults" => self.defaults(value),
+                "tasks" => self.tasks(value),
                 "daemons" => self.daemons(value),
                 _ => {
                     if nearest(&key, TOP_KEYS) == Some("daemons") {
@@ -304,7 +305,7 @@ impl Validator<'_> {
     }
 
     /// An `env` map whose names are all valid variable names.
-    fn env_names(&mut self, value: Value, path: &[&str], label: Label) -> Option<Value> {
+    pub(super) fn env_names(&mut self, value: Value, path: &[&str], label: Label) -> Option<Value> {
         let mut valid = true;
         for name in value.as_mapping().into_iter().flat_map(|map| map.keys()) {
             let name = key_string(name).unwrap_or_default();
@@ -327,7 +328,7 @@ impl Validator<'_> {
         valid.then_some(value)
     }
 
-    fn typed<T: serde::de::DeserializeOwned>(
+    pub(super) fn typed<T: serde::de::DeserializeOwned>(
         &mut self,
         value: Value,
         path: &[&str],
@@ -342,7 +343,12 @@ impl Validator<'_> {
         }
     }
 
-    fn interpolated(&mut self, mut value: Value, path: &[&str], label: Label) -> Option<Value> {
+    pub(super) fn interpolated(
+        &mut self,
+        mut value: Value,
+        path: &[&str],
+        label: Label,
+    ) -> Option<Value> {
         match interpolate_value(&mut value, self.env) {
             Ok(()) => Some(value),
             Err((within, message)) => {

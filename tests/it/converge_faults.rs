@@ -1,0 +1,73 @@
+//! Faults during a converge (SPEC §6): a devup SIGKILLed after the stops
+//! and before the starts leaves the next devup to finish the job; two
+//! devups converging at once stop and start each daemon exactly once.
+use crate::support;
+
+use nix::sys::signal::Signal;
+use support::{Project, recorders, wait_until};
+
+/// `db` and `web` (on db), running; then db's definition changed so that
+/// its next start waits in `before_start` until `go` exists.
+fn changed_and_blocking() -> Project {
+    let project = Project::new(&recorders(&[("db", &[]), ("web", &["db"])]));
+    project.devup(["up"]).succeeds();
+    let manifest = project.read("daemons.yaml").replacen(
+        "  db:\n",
+        "  db:\n    before_start: \"touch in_before_start; while [ ! -e go ]; do sleep 0.01; done\"\n",
+        1,
+    );
+    project.write("daemons.yaml", &manifest);
+    project
+}
+
+#[test]
+fn a_devup_killed_after_the_stops_leaves_the_next_one_to_finish() {
+    let project = changed_and_blocking();
+    let converging = project.devup(["up"]).spawn();
+    wait_until("the new db's before_start runs", || {
+        project.path("in_before_start").exists()
+    });
+    assert_eq!(project.events()[2..], ["stop web", "stop db"]);
+    converging.signal(Signal::SIGKILL);
+    let _ = converging.finish();
+    project.write("go", "");
+    project
+        .devup(["up"])
+        .succeeds()
+        .stderr_lacks("changed")
+        .stderr_has("db: ready in")
+        .stderr_has("web: ready in");
+    assert_eq!(
+        project.events()[2..],
+        ["stop web", "stop db", "start db", "start web"]
+    );
+    project
+        .devup(["up"])
+        .succeeds()
+        .stderr_has("up: 2 already running");
+}
+
+#[test]
+fn two_converging_devups_restart_each_daemon_once() {
+    let project = Project::new(&recorders(&[("db", &[]), ("web", &["db"])]));
+    project.devup(["up"]).succeeds();
+    let manifest = project.read("daemons.yaml").replacen(
+        "echo start db >> events.log",
+        "echo start db >> events.log; : v2",
+        1,
+    );
+    project.write("daemons.yaml", &manifest);
+    let first = project.devup(["up"]).spawn();
+    let second = project.devup(["up"]).spawn();
+    first.finish().exits(0);
+    second.finish().exits(0);
+    assert_eq!(
+        project.events()[2..],
+        ["stop web", "stop db", "start db", "start web"]
+    );
+    project
+        .devup(["up"])
+        .succeeds()
+        .stderr_lacks("changed")
+        .stderr_has("up: 2 already running");
+}

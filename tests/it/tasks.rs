@@ -1,0 +1,166 @@
+//! Tasks (SPEC §2 "Tasks"): one-shot nodes of the graph that run when they
+//! never succeeded here or their definition changed; `restart TASK` forces
+//! them; a failure or a timeout skips what depends on them and shows the
+//! output; `check` and `graph` show them; `devdown` ignores them.
+use crate::support;
+
+use support::{Project, is_alive, recorder};
+
+/// `db` (a recorder), the task `migrate` after it (appending to
+/// `migrate.log`), and `web` after the task.
+fn project_with_task(task_extra: &str) -> Project {
+    Project::new(&format!(
+        "tasks:\n  migrate:\n    run: echo migrated >> migrate.log\n    depends_on: [db]\n{task_extra}\
+         daemons:\n{}{}",
+        recorder("db", &[]),
+        recorder("web", &["migrate"])
+    ))
+}
+
+fn runs(project: &Project) -> usize {
+    project.read("migrate.log").lines().count()
+}
+
+#[test]
+fn a_task_runs_once_then_is_up_to_date() {
+    let project = project_with_task("    inputs: [db/*.sql]\n");
+    project.write("db/1.sql", "create\n");
+    project
+        .devup(["up"])
+        .succeeds()
+        .stderr_has("migrate: ran in ")
+        .stderr_has("web: ready in")
+        .stderr_has("up: 3 ready in");
+    assert_eq!(runs(&project), 1);
+    // It ran after db was ready, and web started after it.
+    assert_eq!(project.events(), ["start db", "start web"]);
+    project
+        .devup(["up"])
+        .succeeds()
+        .stderr_has("migrate: up to date\n");
+    assert_eq!(runs(&project), 1);
+}
+
+#[test]
+fn a_changed_definition_runs_it_again() {
+    let project = project_with_task("    inputs: [db/*.sql]\n");
+    project.write("db/1.sql", "create\n");
+    project.devup(["up"]).succeeds();
+    project.write("db/2.sql", "alter\n");
+    project
+        .devup(["check"])
+        .succeeds()
+        .stdout_has("devup would run:\n  migrate: changed (inputs)\n");
+    project
+        .devup(["up"])
+        .succeeds()
+        .stderr_has("migrate: ran in ");
+    assert_eq!(runs(&project), 2);
+    // Its environment is part of it too.
+    let manifest = project.read("daemons.yaml").replace(
+        "    depends_on: [db]\n",
+        "    depends_on: [db]\n    env: { V: \"2\" }\n",
+    );
+    project.write("daemons.yaml", &manifest);
+    project
+        .devup(["up"])
+        .succeeds()
+        .stderr_has("migrate: ran in ");
+    assert_eq!(runs(&project), 3);
+}
+
+#[test]
+fn restart_of_a_task_always_runs_it() {
+    let project = project_with_task("");
+    project.devup(["up"]).succeeds();
+    project
+        .devup(["restart", "migrate"])
+        .succeeds()
+        .stderr_has("migrate: ran in ");
+    assert_eq!(runs(&project), 2);
+}
+
+#[test]
+fn a_failed_task_skips_its_dependents_and_shows_its_output() {
+    let project = Project::new(&format!(
+        "tasks:\n  migrate:\n    run: echo no database here; exit 3\n\
+         daemons:\n{}{}",
+        recorder("web", &["migrate"]),
+        recorder("mail", &[])
+    ));
+    project
+        .devup(["up"])
+        .exits(1)
+        .stderr_has("migrate: failed after")
+        .stderr_has("the task exited with status 3")
+        .stderr_has("no database here")
+        .stderr_has("web: skipped (migrate failed)")
+        .stderr_has("mail: ready in");
+    // A failure is not a success: the next devup runs it again.
+    project
+        .devup(["up"])
+        .exits(1)
+        .stderr_has("the task exited with status 3");
+}
+
+#[test]
+fn a_task_past_its_timeout_is_killed_with_everything_it_started() {
+    let project = Project::new(&format!(
+        "tasks:\n  slow:\n    run: \": {{tag}}; sleep 60 & echo $! > child.pid; sleep 60\"\n    timeout: 300ms\n\
+         daemons:\n{}",
+        recorder("web", &["slow"])
+    ));
+    project
+        .devup(["up"])
+        .exits(1)
+        .stderr_has("slow: failed after")
+        .stderr_has("the task to finish")
+        .stderr_has("web: skipped (slow failed)");
+    let child: u32 = project.read("child.pid").trim().parse().unwrap();
+    assert!(!is_alive(child), "the task's background child was killed");
+    assert!(project.processes_with(project.tag()).is_empty());
+}
+
+#[test]
+fn check_and_graph_show_tasks_and_devdown_ignores_them() {
+    let project = project_with_task("");
+    project
+        .devup(["check"])
+        .succeeds()
+        .stdout_has("valid, 2 daemons, 1 task\nstart order:\n  1. db\n  2. migrate (task, after db)\n  3. web (after migrate)\n")
+        .stdout_has("devup would run:\n  migrate: never succeeded here\n");
+    project
+        .devup(["graph"])
+        .succeeds()
+        .stdout_has("\"web\" -> \"migrate\";\n  \"migrate\" -> \"db\";\n");
+    project.devup(["up"]).succeeds();
+    let status = project.devup(["status"]).succeeds();
+    assert!(!status.stdout.contains("migrate"), "{}", status.stdout);
+    project
+        .devdown::<[&str; 0], &str>([])
+        .succeeds()
+        .stderr_lacks("migrate")
+        .stderr_has("down: 2 stopped in");
+    project
+        .devup(["down", "migrate"])
+        .succeeds()
+        .stderr_lacks("migrate:");
+}
+
+#[test]
+fn a_task_name_must_not_be_a_daemon_s() {
+    let project = Project::new(&format!(
+        "tasks:\n  db:\n    run: \"true\"\n  setup:\n    runn: x\ndaemons:\n{}",
+        recorder("db", &[])
+    ));
+    let file = project.manifest().display().to_string();
+    project
+        .devup(["check"])
+        .exits(2)
+        .stderr_has(&format!(
+            "{file}:2:3: key `tasks.db`: `db` is the name of a daemon too; daemons and tasks share one namespace"
+        ))
+        .stderr_has(&format!(
+            "{file}:5:5: key `tasks.setup`: unknown key `runn`, did you mean `run`?"
+        ));
+}
