@@ -6,15 +6,29 @@
 
 use std::time::{Duration, Instant};
 
+use super::lock::LockGuard;
 use super::running::{self, PidCheck};
 use super::state::StartedState;
 use super::{DaemonController, Event, Ping, UpOutcome, ping_check, process};
+
+/// A daemon's lock held by [`DaemonController::hold`], until dropped.
+pub(crate) struct HeldLock {
+    _lock: LockGuard,
+}
 use crate::error::{Error, Result};
 
 impl DaemonController {
     /// Starts the daemon unless it runs; when it runs but is not ready yet
     /// (another process is starting it), waits for it within `start_timeout`.
     pub fn up(&self) -> Result<UpOutcome> {
+        self.up_checked(&|| Ok(()))
+    }
+
+    /// [`DaemonController::up`], calling `before_start` under the lock just
+    /// before a start (not when the daemon runs already): an error from it
+    /// fails the start before anything is spawned. `run` checks there that
+    /// the daemon's dependencies still run (see docs/notes/races.md).
+    pub(crate) fn up_checked(&self, before_start: &dyn Fn() -> Result<()>) -> Result<UpOutcome> {
         // Fast path, without the lock: a daemon that runs and is ready is
         // left alone whoever started it. One check and one ping, nothing
         // waited for; anything else is decided under the lock.
@@ -34,7 +48,26 @@ impl DaemonController {
             self.emit(Event::AlreadyRunning { pid });
             return Ok(UpOutcome::AlreadyRunning { pid });
         }
+        before_start()?;
         self.start_locked().map(UpOutcome::Started)
+    }
+
+    /// Whether the daemon runs once no start or stop of it is in progress:
+    /// waits for its lock, checks, and lets the lock go.
+    pub(crate) fn runs_when_settled(&self) -> Result<bool> {
+        let _lock = self.lock()?;
+        Ok(matches!(
+            running::check(&self.spec)?,
+            PidCheck::Running { .. }
+        ))
+    }
+
+    /// Takes the daemon's lock and keeps it while the guard lives: no start
+    /// or stop of it can run meanwhile. Returns whether it runs.
+    pub(crate) fn hold(&self) -> Result<(HeldLock, bool)> {
+        let lock = self.lock()?;
+        let runs = matches!(running::check(&self.spec)?, PidCheck::Running { .. });
+        Ok((HeldLock { _lock: lock }, runs))
     }
 
     /// For a daemon that runs: true once its ping succeeds (at once when it

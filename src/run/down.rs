@@ -9,6 +9,7 @@ use super::{
     controller, count_results, is_running, waits_of,
 };
 use crate::controller::AbortSignal;
+use crate::error::Error;
 use crate::manifest::{Manifest, ManifestError};
 use crate::plan::Plan;
 
@@ -75,8 +76,10 @@ fn stop_one(
     }
     let clock = Instant::now();
     // The stop itself is never aborted: it is bounded by `stop_timeout`.
-    let result = controller(manifest, daemon, reporter, &AbortSignal::new())
-        .and_then(|controller| controller.stop());
+    let result = dependents_held(manifest, daemon).and_then(|_held| {
+        controller(manifest, daemon, reporter, &AbortSignal::new())
+            .and_then(|controller| controller.stop())
+    });
     match result {
         Ok(Some(pid)) => {
             let elapsed = clock.elapsed();
@@ -117,4 +120,36 @@ fn summary(report: &DownReport) -> Summary {
         skipped: count(|result| matches!(result, DownResult::Skipped(_))),
         elapsed: report.elapsed,
     }
+}
+
+/// Takes the lock of every daemon that depends directly on `daemon` and
+/// keeps them for its stop: none of them can start meanwhile. One that runs
+/// (a `devup` racing this `down` started it again) makes the stop fail
+/// instead: stopping `daemon` would leave it without what it depends on.
+/// Dependents' locks are taken before the dependency's, the order `up`
+/// uses too (docs/notes/races.md).
+fn dependents_held(manifest: &Manifest, daemon: &str) -> Result<Vec<impl Sized>, Error> {
+    let mut held = Vec::new();
+    for dependent in manifest
+        .daemons
+        .iter()
+        .filter(|entry| entry.depends_on.iter().any(|name| name == daemon))
+    {
+        let (lock, runs) = dependent
+            .controller_builder()
+            .build()
+            .and_then(|controller| controller.hold())?;
+        if runs {
+            return Err(Error::StopFailed {
+                daemon: daemon.to_string(),
+                reason: format!(
+                    "`{}` depends on it and runs (started meanwhile, by another devup?); stop it first",
+                    dependent.name
+                ),
+                output: Default::default(),
+            });
+        }
+        held.push(lock);
+    }
+    Ok(held)
 }

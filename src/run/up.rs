@@ -96,7 +96,10 @@ fn start_one(
         return (UpResult::Skipped(cause.clone()), Some(cause));
     }
     let clock = Instant::now();
-    match controller(manifest, daemon, reporter, abort).and_then(|controller| controller.up()) {
+    let dependencies_run = || dependencies_still_run(manifest, daemon, abort);
+    match controller(manifest, daemon, reporter, abort)
+        .and_then(|controller| controller.up_checked(&dependencies_run))
+    {
         Ok(UpOutcome::Started(started)) => {
             reporter.report(&RunEvent::Ready {
                 daemon,
@@ -136,4 +139,42 @@ fn summary(report: &UpReport) -> Summary {
         skipped: count(|result| matches!(result, UpResult::Skipped(_))),
         elapsed: report.elapsed,
     }
+}
+
+/// Called under `daemon`'s lock just before its start: each of its
+/// dependencies must still run, checked under the dependency's own lock
+/// (so not while a stop of it is in progress). A `devdown` racing this
+/// `devup` may have stopped one after it was ready; then this start fails
+/// rather than leave a daemon running without what it depends on. The lock
+/// order, a dependent's before its dependency's, is the one `down` uses
+/// too (docs/notes/races.md).
+fn dependencies_still_run(
+    manifest: &Manifest,
+    daemon: &str,
+    abort: &AbortSignal,
+) -> Result<(), Error> {
+    let Some(entry) = manifest.daemon(daemon) else {
+        return Ok(());
+    };
+    for dependency in &entry.depends_on {
+        // Only daemons have a lock and a pid file (a task has neither).
+        let Some(builder) = manifest.controller_builder(dependency) else {
+            continue;
+        };
+        let runs = builder
+            .abort_signal(abort.clone())
+            .build()
+            .and_then(|controller| controller.runs_when_settled())?;
+        if !runs {
+            return Err(Error::StartFailed {
+                daemon: daemon.to_string(),
+                reason: format!(
+                    "its dependency `{dependency}` is not running any more (stopped meanwhile, by another devup?)"
+                ),
+                output: Default::default(),
+                log: Default::default(),
+            });
+        }
+    }
+    Ok(())
 }
