@@ -14,7 +14,7 @@
 //! `wait.rs` (the readiness loop), `ping_check.rs`, `notify.rs`,
 //! `file_watch.rs`, `excerpt.rs`, `output_file.rs`, `run_command.rs`,
 //! `start.rs`, `up.rs`, `stop.rs`, `status.rs` and `connect.rs` (the
-//! operations).
+//! operations), `hold.rs` (locks the run layer keeps across them).
 
 mod builder;
 mod command;
@@ -24,6 +24,7 @@ mod event;
 mod excerpt;
 mod file_watch;
 mod handle;
+mod hold;
 mod leftover;
 mod lock;
 mod notify;

@@ -6,15 +6,9 @@
 
 use std::time::{Duration, Instant};
 
-use super::lock::LockGuard;
 use super::running::{self, PidCheck};
 use super::state::StartedState;
 use super::{DaemonController, Event, Ping, UpOutcome, ping_check, process};
-
-/// A daemon's lock held by [`DaemonController::hold`], until dropped.
-pub(crate) struct HeldLock {
-    _lock: LockGuard,
-}
 use crate::error::{Error, Result};
 
 impl DaemonController {
@@ -50,24 +44,6 @@ impl DaemonController {
         }
         before_start()?;
         self.start_locked().map(UpOutcome::Started)
-    }
-
-    /// Whether the daemon runs once no start or stop of it is in progress:
-    /// waits for its lock, checks, and lets the lock go.
-    pub(crate) fn runs_when_settled(&self) -> Result<bool> {
-        let _lock = self.lock()?;
-        Ok(matches!(
-            running::check(&self.spec)?,
-            PidCheck::Running { .. }
-        ))
-    }
-
-    /// Takes the daemon's lock and keeps it while the guard lives: no start
-    /// or stop of it can run meanwhile. Returns whether it runs.
-    pub(crate) fn hold(&self) -> Result<(HeldLock, bool)> {
-        let lock = self.lock()?;
-        let runs = matches!(running::check(&self.spec)?, PidCheck::Running { .. });
-        Ok((HeldLock { _lock: lock }, runs))
     }
 
     /// For a daemon that runs: true once its ping succeeds (at once when it
