@@ -8,7 +8,8 @@
 //! `signal.rs`, `event.rs` (public values), `deadline.rs` (deadlines that
 //! cannot overflow, and the longest timeout); the machinery lives in the
 //! other files of this folder, one concept each: `lock.rs` (the lock),
-//! `pid_file.rs`, `process.rs` (`/proc`), `state.rs` (what devup started),
+//! `pid_file.rs`, `process.rs` (`/proc`), `state.rs` (what devup started) and
+//! `state_backup.rs` (its copy outside the project),
 //! `running.rs` (what "running" means), `handle.rs` (signalling one process),
 //! `spawn.rs` and `start_tree.rs` (the start command inside its own reaper),
 //! `wait.rs` (the readiness loop), `ping_check.rs`, `notify.rs`,
@@ -40,6 +41,7 @@ mod spawn;
 mod start;
 mod start_tree;
 mod state;
+mod state_backup;
 mod status;
 mod stop;
 mod up;
