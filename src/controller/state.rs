@@ -49,7 +49,7 @@ impl StartedState {
     pub(crate) fn write(&self, path: &Path) -> std::io::Result<()> {
         let json = serde_json::to_vec(self).map_err(std::io::Error::other)?;
         pid_file::write_atomically(path, &json, 0o600)?;
-        if let Some(copy) = state_backup::path(path) {
+        if let Some(copy) = state_backup::path_to_write(path) {
             let _ = pid_file::write_atomically(&copy, &json, 0o600);
         }
         Ok(())

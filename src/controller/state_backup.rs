@@ -14,15 +14,25 @@
 use std::os::unix::fs::{DirBuilderExt, MetadataExt};
 use std::path::{Path, PathBuf};
 
-/// Where the copy of the state file at `state_file` lives, when a private
-/// directory for it can be had.
+/// Where the copy of the state file at `state_file` lives, when its
+/// private directory exists (to read or remove a copy).
 pub(crate) fn path(state_file: &Path) -> Option<PathBuf> {
-    Some(dir()?.join(format!("{:016x}.state", fnv1a(state_file))))
+    Some(dir(false)?.join(name(state_file)))
 }
 
-/// The private directory of copies, created 0700 when missing; `None` when
-/// it cannot be created or is not this user's alone.
-fn dir() -> Option<PathBuf> {
+/// Where the copy of the state file at `state_file` goes, creating its
+/// private directory when missing (to write a copy).
+pub(crate) fn path_to_write(state_file: &Path) -> Option<PathBuf> {
+    Some(dir(true)?.join(name(state_file)))
+}
+
+fn name(state_file: &Path) -> String {
+    format!("{:016x}.state", fnv1a(state_file))
+}
+
+/// The private directory of copies (created 0700 when `create` says so);
+/// `None` when it is missing or is not this user's alone.
+fn dir(create: bool) -> Option<PathBuf> {
     // SAFETY: geteuid cannot fail and touches no memory.
     let uid = unsafe { libc::geteuid() };
     let base = match std::env::var_os("XDG_RUNTIME_DIR") {
@@ -31,7 +41,9 @@ fn dir() -> Option<PathBuf> {
     };
     let dir = base.join("state");
     for level in [&base, &dir] {
-        let _ = std::fs::DirBuilder::new().mode(0o700).create(level);
+        if create {
+            let _ = std::fs::DirBuilder::new().mode(0o700).create(level);
+        }
         // symlink_metadata: a symlink planted at the path is refused.
         let meta = std::fs::symlink_metadata(level).ok()?;
         if !meta.is_dir() || meta.uid() != uid || meta.mode() & 0o077 != 0 {
@@ -59,8 +71,8 @@ mod tests {
 
     #[test]
     fn copies_are_named_by_the_path_and_live_in_a_private_directory() {
-        let one = path(Path::new("/a/.devup/state/web.state"));
-        let two = path(Path::new("/b/.devup/state/web.state"));
+        let one = path_to_write(Path::new("/a/.devup/state/web.state"));
+        let two = path_to_write(Path::new("/b/.devup/state/web.state"));
         if let (Some(one), Some(two)) = (one, two) {
             assert_ne!(one, two);
             let meta = std::fs::metadata(one.parent().unwrap()).unwrap();
