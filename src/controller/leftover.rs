@@ -88,7 +88,7 @@ pub(crate) fn clean(spec: &DaemonSpec, grace: Duration, keep: &[u32]) -> Vec<u32
     let mut pids = Vec::new();
     let mut empty_scans = 0;
     let mut interval = Duration::from_millis(1);
-    while empty_scans < 2 && started.elapsed() < grace + Duration::from_secs(10) {
+    while empty_scans < 2 && started.elapsed() < grace.saturating_add(Duration::from_secs(10)) {
         if signal == libc::SIGTERM && started.elapsed() >= grace {
             signal = libc::SIGKILL;
             signalled.clear();

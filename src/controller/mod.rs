@@ -8,7 +8,8 @@
 //! `signal.rs`, `event.rs` (public values), `deadline.rs` (deadlines that
 //! cannot overflow, and the longest timeout); the machinery lives in the
 //! other files of this folder, one concept each: `lock.rs` (the lock),
-//! `pid_file.rs`, `process.rs` (`/proc`), `state.rs` (what devup started),
+//! `pid_file.rs`, `process.rs` (`/proc`), `state.rs` (what devup started) and
+//! `state_backup.rs` (its copy outside the project),
 //! `running.rs` (what "running" means), `handle.rs` (signalling one process),
 //! `spawn.rs` and `start_tree.rs` (the start command inside its own reaper),
 //! `wait.rs` (the readiness loop), `ping_check.rs`, `dial.rs` (every
@@ -16,7 +17,8 @@
 //! address), `notify.rs`, `file_watch.rs`, `lease.rs` (leases: who uses
 //! the daemon), `excerpt.rs`, `output_file.rs`, `run_command.rs`,
 //! `start.rs`, `up.rs`, `stop.rs`, `status.rs`, `await_ready.rs` (waiting
-//! for a daemon someone else starts) and `connect.rs` (the operations).
+//! for a daemon someone else starts) and `connect.rs` (the operations),
+//! `hold.rs` (locks the run layer keeps across them).
 
 mod await_ready;
 mod builder;
@@ -30,6 +32,7 @@ mod event;
 mod excerpt;
 mod file_watch;
 mod handle;
+mod hold;
 mod lease;
 mod leftover;
 mod lock;
@@ -48,6 +51,7 @@ mod spawn;
 mod start;
 mod start_tree;
 mod state;
+mod state_backup;
 mod status;
 mod stop;
 mod task;

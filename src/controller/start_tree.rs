@@ -176,7 +176,10 @@ impl StartTree {
             let elapsed = started.elapsed();
             // Past grace + 10 s the rest is unkillable (uninterruptible
             // sleep): give up rather than hang.
-            if self.all_gone || self.closed || elapsed >= grace + Duration::from_secs(10) {
+            if self.all_gone
+                || self.closed
+                || elapsed >= grace.saturating_add(Duration::from_secs(10))
+            {
                 break;
             }
             if signal == libc::SIGTERM && (elapsed >= grace || abort.is_killed()) {

@@ -2,7 +2,9 @@
 //! id), so that a pid file naming a live process that is not the one devup
 //! started is recognized as stale even when the pid file is older than the
 //! process. Written at ready (temp file + rename, mode 0600), removed at
-//! stop. A state file about another pid or another boot says nothing.
+//! stop, each time with its copy outside the project (`state_backup.rs`),
+//! read when the state file is gone. A state file about another pid or
+//! another boot says nothing.
 //!
 //! Since version 2 it also records the daemon's definition fingerprint (to
 //! see what changed since) and its stop recipe (to stop it without the
@@ -14,8 +16,8 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use super::pid_file;
 use super::{Fingerprint, StopRecipe};
+use super::{pid_file, state_backup};
 
 /// The version of the state record this devup writes.
 pub(crate) const STATE_VERSION: u32 = 2;
@@ -66,11 +68,17 @@ impl StartedState {
 
     /// Reads the state file: `Ok(None)` when there is none, `Err` with the
     /// reason when it cannot be trusted (corrupt, too large, of a newer
-    /// version).
+    /// version). A state file removed with `.devup` while its daemon runs is
+    /// read from its copy outside the project (state_backup.rs).
     pub(crate) fn inspect(path: &Path) -> Result<Option<StartedState>, String> {
         let text = match std::fs::read(path) {
             Ok(text) => text,
-            Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+                match state_backup::path(path).map(std::fs::read) {
+                    Some(Ok(text)) => text,
+                    _ => return Ok(None),
+                }
+            }
             Err(error) => return Err(format!("cannot read it: {error}")),
         };
         if text.len() > MAX_STATE_LEN {
@@ -90,7 +98,11 @@ impl StartedState {
     /// Writes the state file atomically, mode 0600.
     pub(crate) fn write(&self, path: &Path) -> std::io::Result<()> {
         let json = serde_json::to_vec(self).map_err(std::io::Error::other)?;
-        pid_file::write_atomically(path, &json, 0o600)
+        pid_file::write_atomically(path, &json, 0o600)?;
+        if let Some(copy) = state_backup::path_to_write(path) {
+            let _ = pid_file::write_atomically(&copy, &json, 0o600);
+        }
+        Ok(())
     }
 
     /// Records whether the daemon `pid` (the one this state file is about)
@@ -108,6 +120,9 @@ impl StartedState {
 
     /// Removes the state file; a missing one is fine.
     pub(crate) fn remove(path: &Path) -> std::io::Result<()> {
+        if let Some(copy) = state_backup::path(path) {
+            let _ = pid_file::remove(&copy);
+        }
         pid_file::remove(path)
     }
 }

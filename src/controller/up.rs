@@ -20,17 +20,26 @@ impl DaemonController {
     /// Starts the daemon unless it runs; when it runs but is not ready yet
     /// (another process is starting it), waits for it within `start_timeout`.
     pub fn up(&self) -> Result<UpOutcome> {
-        self.up_as(false)
+        self.up_checked(false, &|| Ok(()))
     }
 
     /// Like [`DaemonController::up`], for a holder of a [`super::Lease`]
     /// on the daemon: a daemon this starts is ephemeral (the last lease
     /// holder out stops it); a running one is left as it is.
     pub fn up_ephemeral(&self) -> Result<UpOutcome> {
-        self.up_as(true)
+        self.up_checked(true, &|| Ok(()))
     }
 
-    fn up_as(&self, ephemeral: bool) -> Result<UpOutcome> {
+    /// [`DaemonController::up`] (or, when `ephemeral`, [`Self::up_ephemeral`]),
+    /// calling `before_start` under the lock just before a start (not when
+    /// the daemon runs already): an error from it fails the start before
+    /// anything is spawned. `run` checks there that the daemon's
+    /// dependencies still run (see docs/notes/races.md).
+    pub(crate) fn up_checked(
+        &self,
+        ephemeral: bool,
+        before_start: &dyn Fn() -> Result<()>,
+    ) -> Result<UpOutcome> {
         // Fast path, without the lock: a daemon that runs and is ready is
         // left alone whoever started it. One check and one ping, nothing
         // waited for; anything else is decided under the lock.
@@ -54,6 +63,7 @@ impl DaemonController {
             self.emit(Event::AlreadyRunning { pid });
             return Ok(UpOutcome::AlreadyRunning { pid });
         }
+        before_start()?;
         let started = self.start_locked()?;
         if ephemeral {
             self.record_ephemeral(started.pid, true)?;

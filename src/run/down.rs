@@ -250,8 +250,17 @@ fn stop_one(
     }
     let clock = Instant::now();
     // The stop itself is never aborted: it is bounded by `stop_timeout`.
-    let result = recorded::stop_controller(dir, manifest, daemon, reporter, &AbortSignal::new())
-        .and_then(|controller| stop(daemon, &controller));
+    // Under the locks of its dependents (none of which may run), so no
+    // dependent starts while it stops (docs/notes/races.md). An orphan or a
+    // daemon stopped without the manifest has no known dependents.
+    let held = match manifest {
+        Some(manifest) => dependents_held(manifest, daemon).map(Some),
+        None => Ok(None),
+    };
+    let result = held.and_then(|_held| {
+        recorded::stop_controller(dir, manifest, daemon, reporter, &AbortSignal::new())
+            .and_then(|controller| stop(daemon, &controller))
+    });
     match result {
         Ok(Some(pid)) => {
             let elapsed = clock.elapsed();
@@ -292,4 +301,36 @@ fn summary(report: &DownReport) -> Summary {
         skipped: count(|result| matches!(result, DownResult::Skipped(_))),
         elapsed: report.elapsed,
     }
+}
+
+/// Takes the lock of every daemon that depends directly on `daemon` and
+/// keeps them for its stop: none of them can start meanwhile. One that runs
+/// (a `devup` racing this `down` started it again) makes the stop fail
+/// instead: stopping `daemon` would leave it without what it depends on.
+/// Dependents' locks are taken before the dependency's, the order `up`
+/// uses too (docs/notes/races.md).
+fn dependents_held(manifest: &Manifest, daemon: &str) -> Result<Vec<impl Sized>, Error> {
+    let mut held = Vec::new();
+    for dependent in manifest
+        .daemons
+        .iter()
+        .filter(|entry| entry.depends_on.iter().any(|name| name == daemon))
+    {
+        let (lock, runs) = dependent
+            .controller_builder()
+            .build()
+            .and_then(|controller| controller.hold())?;
+        if runs {
+            return Err(Error::StopFailed {
+                daemon: daemon.to_string(),
+                reason: format!(
+                    "`{}` depends on it and runs (started meanwhile, by another devup?); stop it first",
+                    dependent.name
+                ),
+                output: Default::default(),
+            });
+        }
+        held.push(lock);
+    }
+    Ok(held)
 }

@@ -45,11 +45,19 @@ pub fn up_leased(
     abort: &AbortSignal,
 ) -> Result<(UpReport, Leases), ManifestError> {
     let held = Mutex::new(Vec::new());
-    let report = up_with(plan, manifest, names, &[], reporter, abort, &|controller| {
-        let lease = controller.lease()?;
-        lock(&held).push(lease);
-        controller.up_ephemeral()
-    })?;
+    let report = up_with(
+        plan,
+        manifest,
+        names,
+        &[],
+        reporter,
+        abort,
+        &|controller, check| {
+            let lease = controller.lease()?;
+            lock(&held).push(lease);
+            controller.up_checked(true, check)
+        },
+    )?;
     let held = held
         .into_inner()
         .unwrap_or_else(|poisoned| poisoned.into_inner());

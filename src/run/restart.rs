@@ -1,5 +1,7 @@
 //! `restart`: `down`, then `up`, of the named daemons; the running
 //! dependents that `down` had to stop first are started again too.
+//! Restarts of one daemon by concurrent commands are serialized by its
+//! restart lock (see docs/notes/races.md).
 
 use super::down::down_manifest_only;
 use super::{DownReport, SharedReporter, UpReport, up_forcing};
@@ -33,6 +35,26 @@ pub fn restart(
     reporter: &SharedReporter,
     abort: &AbortSignal,
 ) -> Result<RestartReport, ManifestError> {
+    // Concurrent restarts of a daemon run one after the other: each holds
+    // the restart lock of every daemon it may stop and start again (the
+    // names and all their dependents), taken in the manifest's order, so
+    // two restarts never wait for each other in a cycle.
+    let mut held = Vec::new();
+    for name in plan.down_set(names, &|_| true)? {
+        let Some(builder) = manifest.controller_builder(&name) else {
+            continue;
+        };
+        match builder
+            .abort_signal(abort.clone())
+            .build()
+            .and_then(|controller| controller.hold_for_restart())
+        {
+            Ok(lock) => held.push(lock),
+            // Not held (interrupted, or an unwritable lock directory): the
+            // stop or start reports the same problem for this daemon.
+            Err(_) => break,
+        }
+    }
     let down = down_manifest_only(plan, manifest, names, reporter, abort)?;
     let mut again = names.to_vec();
     if !names.is_empty() {
@@ -49,5 +71,6 @@ pub fn restart(
         .cloned()
         .collect();
     let up = up_forcing(plan, manifest, &again, &force, reporter, abort)?;
+    drop(held);
     Ok(RestartReport { down, up })
 }

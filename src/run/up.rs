@@ -46,13 +46,17 @@ pub fn up_forcing(
         force,
         reporter,
         abort,
-        &DaemonController::up,
+        &|controller, check| controller.up_checked(false, check),
     )
 }
 
 /// How one daemon of an up run is brought up: [`DaemonController::up`], or
 /// a lease holder's variant of it (`lease.rs`).
-pub(super) type StartFn<'a> = dyn Fn(&DaemonController) -> Result<UpOutcome, Error> + Sync + 'a;
+/// It gets the controller and a check to make under the daemon's lock just
+/// before a start: that its dependencies still run.
+pub(super) type StartFn<'a> = dyn Fn(&DaemonController, &dyn Fn() -> Result<(), Error>) -> Result<UpOutcome, Error>
+    + Sync
+    + 'a;
 
 /// [`up_forcing`], bringing each daemon up with `start`.
 pub(super) fn up_with(
@@ -141,7 +145,10 @@ fn start_one(
         return (UpResult::Skipped(cause.clone()), Some(cause));
     }
     let clock = Instant::now();
-    match controller(manifest, daemon, reporter, abort).and_then(|controller| start(&controller)) {
+    let dependencies_run = || dependencies_still_run(manifest, daemon, abort);
+    match controller(manifest, daemon, reporter, abort)
+        .and_then(|controller| start(&controller, &dependencies_run))
+    {
         Ok(UpOutcome::Started(started)) => {
             reporter.report(&RunEvent::Ready {
                 daemon,
@@ -224,4 +231,42 @@ fn summary(report: &UpReport) -> Summary {
         skipped: count(|result| matches!(result, UpResult::Skipped(_))),
         elapsed: report.elapsed,
     }
+}
+
+/// Called under `daemon`'s lock just before its start: each of its
+/// dependencies must still run, checked under the dependency's own lock
+/// (so not while a stop of it is in progress). A `devdown` racing this
+/// `devup` may have stopped one after it was ready; then this start fails
+/// rather than leave a daemon running without what it depends on. The lock
+/// order, a dependent's before its dependency's, is the one `down` uses
+/// too (docs/notes/races.md).
+fn dependencies_still_run(
+    manifest: &Manifest,
+    daemon: &str,
+    abort: &AbortSignal,
+) -> Result<(), Error> {
+    let Some(entry) = manifest.daemon(daemon) else {
+        return Ok(());
+    };
+    for dependency in &entry.depends_on {
+        // Only daemons have a lock and a pid file (a task has neither).
+        let Some(builder) = manifest.controller_builder(dependency) else {
+            continue;
+        };
+        let runs = builder
+            .abort_signal(abort.clone())
+            .build()
+            .and_then(|controller| controller.runs_when_settled())?;
+        if !runs {
+            return Err(Error::StartFailed {
+                daemon: daemon.to_string(),
+                reason: format!(
+                    "its dependency `{dependency}` is not running any more (stopped meanwhile, by another devup?)"
+                ),
+                output: Default::default(),
+                log: Default::default(),
+            });
+        }
+    }
+    Ok(())
 }

@@ -1,0 +1,83 @@
+//! A copy of each state file outside the project, so that devup does not
+//! lose track of a daemon it started when `.devup` is removed while the
+//! daemon runs (`rm -rf .devup`, a `git clean -fdx`): without it `status`
+//! said stopped, `devup` started a second instance, and `devdown` stopped
+//! only one of them. The copy lives in a directory private to this user —
+//! `$XDG_RUNTIME_DIR/devup/state`, else `/tmp/devup-UID/state` — named by a
+//! hash of the state file's absolute path, and is written, read and
+//! removed with the state file. A copy is only evidence: like the state
+//! file itself, it is trusted only for a live process with the recorded
+//! start time and pidfd identity, which this user can signal
+//! (`running.rs`). A directory that is not this user's own, or is open to
+//! others, is not used.
+
+use std::os::unix::fs::{DirBuilderExt, MetadataExt};
+use std::path::{Path, PathBuf};
+
+/// Where the copy of the state file at `state_file` lives, when its
+/// private directory exists (to read or remove a copy).
+pub(crate) fn path(state_file: &Path) -> Option<PathBuf> {
+    Some(dir(false)?.join(name(state_file)))
+}
+
+/// Where the copy of the state file at `state_file` goes, creating its
+/// private directory when missing (to write a copy).
+pub(crate) fn path_to_write(state_file: &Path) -> Option<PathBuf> {
+    Some(dir(true)?.join(name(state_file)))
+}
+
+fn name(state_file: &Path) -> String {
+    format!("{:016x}.state", fnv1a(state_file))
+}
+
+/// The private directory of copies (created 0700 when `create` says so);
+/// `None` when it is missing or is not this user's alone.
+fn dir(create: bool) -> Option<PathBuf> {
+    // SAFETY: geteuid cannot fail and touches no memory.
+    let uid = unsafe { libc::geteuid() };
+    let base = match std::env::var_os("XDG_RUNTIME_DIR") {
+        Some(runtime) if Path::new(&runtime).is_absolute() => PathBuf::from(runtime).join("devup"),
+        _ => PathBuf::from(format!("/tmp/devup-{uid}")),
+    };
+    let dir = base.join("state");
+    for level in [&base, &dir] {
+        if create {
+            let _ = std::fs::DirBuilder::new().mode(0o700).create(level);
+        }
+        // symlink_metadata: a symlink planted at the path is refused.
+        let meta = std::fs::symlink_metadata(level).ok()?;
+        if !meta.is_dir() || meta.uid() != uid || meta.mode() & 0o077 != 0 {
+            return None;
+        }
+    }
+    Some(dir)
+}
+
+/// FNV-1a, 64 bits, of the path's bytes: stable across devup versions and
+/// builds (std's hasher is not promised to be).
+fn fnv1a(path: &Path) -> u64 {
+    use std::os::unix::ffi::OsStrExt;
+    path.as_os_str()
+        .as_bytes()
+        .iter()
+        .fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
+            (hash ^ u64::from(*byte)).wrapping_mul(0x0000_0100_0000_01b3)
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn copies_are_named_by_the_path_and_live_in_a_private_directory() {
+        let one = path_to_write(Path::new("/a/.devup/state/web.state"));
+        let two = path_to_write(Path::new("/b/.devup/state/web.state"));
+        if let (Some(one), Some(two)) = (one, two) {
+            assert_ne!(one, two);
+            let meta = std::fs::metadata(one.parent().unwrap()).unwrap();
+            assert_eq!(meta.mode() & 0o777, 0o700);
+        }
+        assert_eq!(fnv1a(Path::new("")), 0xcbf2_9ce4_8422_2325);
+    }
+}
