@@ -37,6 +37,9 @@ pub enum NotReady {
         pid: u32,
         /// The ping, as people read it (`tcp 127.0.0.1:6379`).
         ping: String,
+        /// Why its last attempt failed (`connection refused`, `exited with
+        /// status 1: ...`), when an attempt was made.
+        last_attempt: Option<String>,
     },
 }
 
@@ -44,11 +47,19 @@ impl fmt::Display for NotReady {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             NotReady::NotRunning { reason } => write!(f, "not running ({reason})"),
-            NotReady::NoAnswer { pid, ping } => {
+            NotReady::NoAnswer {
+                pid,
+                ping,
+                last_attempt,
+            } => {
                 write!(
                     f,
                     "running (pid {pid}), but its ping ({ping}) does not answer"
-                )
+                )?;
+                match last_attempt {
+                    Some(reason) => write!(f, "; its last attempt: {reason}"),
+                    None => Ok(()),
+                }
             }
         }
     }
@@ -75,6 +86,7 @@ impl DaemonController {
         };
         let mut log_ping = log_ping;
         let mut log_matched = false;
+        let mut last_attempt: Option<String> = None;
         loop {
             let now = Instant::now();
             let missing = match running::check(spec) {
@@ -90,13 +102,22 @@ impl DaemonController {
                             }
                             log_matched
                         }
-                        Some(ping) => ping_check::attempt(
+                        Some(ping) => match ping_check::attempt(
                             spec,
                             ping,
                             deadline.saturating_duration_since(now),
                             &|| false,
-                        )
-                        .is_ok(),
+                        ) {
+                            Ok(()) => true,
+                            Err(miss) => {
+                                // An attempt cut short by this wait's own
+                                // deadline says less than the one before.
+                                if Instant::now() < deadline || last_attempt.is_none() {
+                                    last_attempt = Some(miss.summary());
+                                }
+                                false
+                            }
+                        },
                     };
                     if answers {
                         return Ok(pid);
@@ -108,6 +129,7 @@ impl DaemonController {
                             .as_ref()
                             .map(ToString::to_string)
                             .unwrap_or_default(),
+                        last_attempt: last_attempt.clone(),
                     }
                 }
                 Ok(PidCheck::Missing) => NotReady::NotRunning {

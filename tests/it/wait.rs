@@ -72,7 +72,7 @@ fn a_ping_that_does_not_answer_is_named() {
         .devup(["wait", "flaky", "--timeout", "300ms"])
         .exits(1)
         .stderr_is(&format!(
-            "error: flaky: not ready after 300ms: running (pid {pid}), but its ping (command `test -e healthy`) does not answer\n"
+            "error: flaky: not ready after 300ms: running (pid {pid}), but its ping (command `test -e healthy`) does not answer; its last attempt: exited with status 1\n"
         ));
 }
 
