@@ -146,8 +146,23 @@ fn scratch_dir() -> std::io::Result<PathBuf> {
     Ok(dir)
 }
 
+/// A free loopback port below the kernel's ephemeral range (which `bind(0)`
+/// and every outgoing connection draw from, so a port taken from there may
+/// be in use again before the daemon binds it), at most once per process.
 fn free_port() -> std::io::Result<u16> {
-    Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+    use std::sync::atomic::{AtomicU16, Ordering};
+    static NEXT: AtomicU16 = AtomicU16::new(0);
+    let offset = (std::process::id() % 5_000) as u16;
+    loop {
+        let taken = NEXT.fetch_add(1, Ordering::SeqCst);
+        if taken >= 5_000 {
+            return Err(std::io::Error::other("no free loopback port below 30000"));
+        }
+        let port = 25_000 + (offset + taken) % 5_000;
+        if TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return Ok(port);
+        }
+    }
 }
 
 fn main() -> Result<(), Box<dyn Error>> {
