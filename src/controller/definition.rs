@@ -111,7 +111,11 @@ fn hash_inputs(patterns: &[std::path::PathBuf]) -> String {
     for pattern in patterns {
         let pattern = pattern.to_string_lossy();
         frame(&mut hasher, b"pattern", pattern.as_bytes());
+        // A path without glob characters is taken as it is: no directory
+        // listing (the common case, and what keeps a no-op devup cheap).
+        let literal = !pattern.contains(['*', '?', '[']);
         let mut matches: Vec<std::path::PathBuf> = match glob::glob(&pattern) {
+            _ if literal => vec![std::path::PathBuf::from(pattern.as_ref())],
             Ok(paths) => paths.filter_map(|entry| entry.ok()).collect(),
             // Validation rejects bad patterns; a library user's counts as
             // the literal path.

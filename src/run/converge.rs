@@ -64,11 +64,21 @@ pub fn changes(
     manifest: &Manifest,
     names: &[String],
 ) -> Result<Vec<Change>, ManifestError> {
+    changes_of(plan, manifest, names, &recorded::live(&manifest.dir).0)
+}
+
+/// [`changes`] from a scan of the state directory.
+fn changes_of(
+    plan: &Plan,
+    manifest: &Manifest,
+    names: &[String],
+    live: &[recorded::Live],
+) -> Result<Vec<Change>, ManifestError> {
     Ok(plan
         .up_set(names)?
         .into_iter()
         .filter_map(|daemon| {
-            let keys = recorded::changed_keys(manifest, &daemon)?;
+            let keys = recorded::changed_keys_of(manifest, live, &daemon)?;
             Some(Change { daemon, keys })
         })
         .collect())
@@ -83,8 +93,9 @@ pub fn up_converging(
     reporter: &SharedReporter,
     abort: &AbortSignal,
 ) -> Result<ConvergeReport, ManifestError> {
-    let changed = changes(plan, manifest, names)?;
-    let (_, untrusted) = recorded::live(&manifest.dir);
+    // One scan of the state directory serves the changes and the orphans.
+    let (live, untrusted) = recorded::live(&manifest.dir);
+    let changed = changes_of(plan, manifest, names, &live)?;
     for state in &untrusted {
         let message = format!(
             "{}: not trusted, left alone ({})",
@@ -93,7 +104,7 @@ pub fn up_converging(
         );
         reporter.report(&RunEvent::Warning { message: &message });
     }
-    let orphans = recorded::orphans(manifest);
+    let orphans = recorded::orphans_of(manifest, &live);
     for orphan in &orphans {
         reporter.report(&RunEvent::Orphan {
             daemon: &orphan.record.name,

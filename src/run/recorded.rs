@@ -84,8 +84,22 @@ fn running_pid(record: &Recorded) -> Option<u32> {
 pub fn changed_keys(manifest: &Manifest, name: &str) -> Option<Vec<String>> {
     let entry = manifest.daemon(name)?;
     let record = Recorded::read(name, &entry.state_file).ok()??;
-    let recorded = record.definition.as_ref()?;
+    record.definition.as_ref()?;
     running_pid(&record)?;
+    differs(manifest, &record)
+}
+
+/// [`changed_keys`] for a daemon of `live` (a scan of the state directory,
+/// whose running check is reused).
+pub fn changed_keys_of(manifest: &Manifest, live: &[Live], name: &str) -> Option<Vec<String>> {
+    let daemon = live.iter().find(|daemon| daemon.record.name == name)?;
+    differs(manifest, &daemon.record)
+}
+
+/// The keys in which `record`'s definition differs from the manifest's.
+fn differs(manifest: &Manifest, record: &Recorded) -> Option<Vec<String>> {
+    let recorded = record.definition.as_ref()?;
+    let entry = manifest.daemon(&record.name)?;
     let current = entry.controller_builder().build().ok()?;
     let keys = recorded.changed_keys(&Fingerprint::of(current.spec()))?;
     (!keys.is_empty()).then_some(keys)
@@ -94,10 +108,14 @@ pub fn changed_keys(manifest: &Manifest, name: &str) -> Option<Vec<String>> {
 /// The orphans of `manifest`: recorded daemons that run and whose names
 /// are no longer in it.
 pub fn orphans(manifest: &Manifest) -> Vec<Live> {
-    live(&manifest.dir)
-        .0
-        .into_iter()
+    orphans_of(manifest, &live(&manifest.dir).0)
+}
+
+/// The orphans among `live` (a scan of the state directory).
+pub fn orphans_of(manifest: &Manifest, live: &[Live]) -> Vec<Live> {
+    live.iter()
         .filter(|daemon| manifest.daemon(&daemon.record.name).is_none())
+        .cloned()
         .collect()
 }
 
