@@ -12,7 +12,8 @@
 //! the work done and leaves the new processes alone.
 
 use super::down::stop_set;
-use super::{DownReport, RunEvent, SharedReporter, UpReport, is_running, recorded, up};
+use super::up::up_with;
+use super::{DownReport, RunEvent, SharedReporter, UpReport, is_running, recorded};
 use crate::controller::AbortSignal;
 use crate::manifest::{Manifest, ManifestError};
 use crate::plan::Plan;
@@ -169,7 +170,20 @@ pub fn up_converging(
             abort,
         )
     });
-    let up = up(plan, manifest, &again, reporter, abort)?;
+    // Under --no-restart a changed daemon runs on as it was recorded (its
+    // pid_file may have moved: it must not be started a second time).
+    let kept: Vec<(String, u32)> = if options.no_restart {
+        changed
+            .iter()
+            .filter_map(|change| {
+                let daemon = live.iter().find(|d| d.record.name == change.daemon)?;
+                Some((change.daemon.clone(), daemon.pid))
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let up = up_with(plan, manifest, &again, &[], &kept, reporter, abort)?;
     Ok(ConvergeReport {
         changed,
         orphans,

@@ -39,6 +39,21 @@ pub fn up_forcing(
     reporter: &SharedReporter,
     abort: &AbortSignal,
 ) -> Result<UpReport, ManifestError> {
+    up_with(plan, manifest, names, force, &[], reporter, abort)
+}
+
+/// [`up_forcing`], leaving the daemons of `kept` (name, pid) as they run:
+/// changed daemons under `--no-restart`, found through their records (their
+/// `pid_file` may have moved, so the manifest's would not see them).
+pub(crate) fn up_with(
+    plan: &Plan,
+    manifest: &Manifest,
+    names: &[String],
+    force: &[String],
+    kept: &[(String, u32)],
+    reporter: &SharedReporter,
+    abort: &AbortSignal,
+) -> Result<UpReport, ManifestError> {
     let clock = Instant::now();
     let order = plan.start_order(&plan.up_set(names)?);
     let waits = announce(
@@ -52,9 +67,10 @@ pub fn up_forcing(
     let results = schedule(
         &order,
         |name| waits_of(&order, &waits, name),
-        |name| match manifest.task(name) {
-            Some(task) => run_task(task, force.contains(&name.to_string()), reporter, abort),
-            None => start_one(manifest, name, reporter, abort),
+        |name| match (manifest.task(name), kept.iter().find(|(n, _)| n == name)) {
+            (Some(task), _) => run_task(task, force.contains(&name.to_string()), reporter, abort),
+            (None, Some((_, pid))) => keep_one(name, *pid, reporter, abort),
+            (None, None) => start_one(manifest, name, reporter, abort),
         },
         |daemon, _, cause| {
             reporter.report(&RunEvent::Skipped { daemon, cause });
@@ -141,6 +157,20 @@ fn start_one(
             (UpResult::Failed(error), Some(cause))
         }
     }
+}
+
+/// A daemon left running as it is.
+fn keep_one(
+    daemon: &str,
+    pid: u32,
+    reporter: &SharedReporter,
+    abort: &AbortSignal,
+) -> (UpResult, Option<Skip>) {
+    if let Some(cause) = begin_one(daemon, reporter, abort) {
+        return (UpResult::Skipped(cause.clone()), Some(cause));
+    }
+    reporter.report(&RunEvent::AlreadyRunning { daemon, pid });
+    (UpResult::AlreadyRunning { pid }, None)
 }
 
 /// Runs one task (unless it is up to date and not forced).
