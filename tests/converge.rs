@@ -279,7 +279,7 @@ fn a_moved_pid_file_under_no_restart_is_not_started_twice() {
     project
         .devdown::<[&str; 0], &str>([])
         .succeeds()
-        .stderr_has(&format!("db: stopped in"));
+        .stderr_has("db: stopped in");
     assert!(!support::is_alive(pid.parse().unwrap()));
 }
 
