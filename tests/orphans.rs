@@ -182,14 +182,24 @@ fn a_renamed_daemon_takes_its_place_with_remove_orphans() {
          start: [python3, -m, http.server, \"{port1}\", --bind, 127.0.0.1]\n    \
          ping: { tcp: \"127.0.0.1:{port1}\" }\n",
     );
-    if std::process::Command::new("python3").arg("--version").output().is_err() {
-        assert_ne!(std::env::var("CI").as_deref(), Ok("true"), "python3 is needed in CI");
+    if std::process::Command::new("python3")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        assert_ne!(
+            std::env::var("CI").as_deref(),
+            Ok("true"),
+            "python3 is needed in CI"
+        );
         eprintln!("skipped: python3 is not installed");
         return;
     }
     project.devup(["up"]).succeeds();
     let old = pid_of(&project, "db");
-    let renamed = project.read("daemons.yaml").replace("  db:\n", "  postgres:\n");
+    let renamed = project
+        .read("daemons.yaml")
+        .replace("  db:\n", "  postgres:\n");
     project.write("daemons.yaml", &renamed);
     // Without --remove-orphans the old one still holds the port.
     project

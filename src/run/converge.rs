@@ -14,7 +14,7 @@
 use super::down::stop_set;
 use super::up::up_with;
 use super::{DownReport, RunEvent, SharedReporter, UpReport, is_running, recorded};
-use crate::controller::AbortSignal;
+use crate::controller::{AbortSignal, Recorded};
 use crate::manifest::{Manifest, ManifestError};
 use crate::plan::Plan;
 
@@ -65,7 +65,12 @@ pub fn changes(
     manifest: &Manifest,
     names: &[String],
 ) -> Result<Vec<Change>, ManifestError> {
-    changes_of(plan, manifest, names, &recorded::live(&manifest.dir).0)
+    Ok(
+        changes_of(plan, manifest, names, &recorded::scan(&manifest.dir).0)?
+            .into_iter()
+            .map(|(change, _)| change)
+            .collect(),
+    )
 }
 
 /// [`changes`] from a scan of the state directory.
@@ -73,14 +78,14 @@ fn changes_of(
     plan: &Plan,
     manifest: &Manifest,
     names: &[String],
-    live: &[recorded::Live],
-) -> Result<Vec<Change>, ManifestError> {
+    records: &[Recorded],
+) -> Result<Vec<(Change, u32)>, ManifestError> {
     Ok(plan
         .up_set(names)?
         .into_iter()
         .filter_map(|daemon| {
-            let keys = recorded::changed_keys_of(manifest, live, &daemon)?;
-            Some(Change { daemon, keys })
+            let (keys, pid) = recorded::changed_keys_of(manifest, records, &daemon)?;
+            Some((Change { daemon, keys }, pid))
         })
         .collect())
 }
@@ -95,8 +100,10 @@ pub fn up_converging(
     abort: &AbortSignal,
 ) -> Result<ConvergeReport, ManifestError> {
     // One scan of the state directory serves the changes and the orphans.
-    let (live, untrusted) = recorded::live(&manifest.dir);
-    let changed = changes_of(plan, manifest, names, &live)?;
+    let (records, untrusted) = recorded::scan(&manifest.dir);
+    let (changed, pids): (Vec<Change>, Vec<u32>) = changes_of(plan, manifest, names, &records)?
+        .into_iter()
+        .unzip();
     for state in &untrusted {
         let message = format!(
             "{}: not trusted, left alone ({})",
@@ -105,7 +112,7 @@ pub fn up_converging(
         );
         reporter.report(&RunEvent::Warning { message: &message });
     }
-    let orphans = recorded::orphans_of(manifest, &live);
+    let orphans = recorded::orphans_of(manifest, &records);
     for orphan in &orphans {
         reporter.report(&RunEvent::Orphan {
             daemon: &orphan.record.name,
@@ -175,10 +182,8 @@ pub fn up_converging(
     let kept: Vec<(String, u32)> = if options.no_restart {
         changed
             .iter()
-            .filter_map(|change| {
-                let daemon = live.iter().find(|d| d.record.name == change.daemon)?;
-                Some((change.daemon.clone(), daemon.pid))
-            })
+            .zip(&pids)
+            .map(|(change, pid)| (change.daemon.clone(), *pid))
             .collect()
     } else {
         Vec::new()
