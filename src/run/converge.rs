@@ -80,14 +80,33 @@ fn changes_of(
     names: &[String],
     records: &[Recorded],
 ) -> Result<Vec<(Change, u32)>, ManifestError> {
-    Ok(plan
-        .up_set(names)?
-        .into_iter()
-        .filter_map(|daemon| {
-            let (keys, pid) = recorded::changed_keys_of(manifest, records, &daemon)?;
-            Some((Change { daemon, keys }, pid))
-        })
-        .collect())
+    let set = plan.up_set(names)?;
+    let change = |daemon: &String| {
+        let (keys, pid) = recorded::changed_keys_of(manifest, records, daemon)?;
+        let daemon = daemon.clone();
+        Some((Change { daemon, keys }, pid))
+    };
+    // Fingerprints read the inputs: one thread per CPU shares the work
+    // (a no-op devup does nothing else before its starts).
+    let threads = std::thread::available_parallelism().map_or(1, usize::from);
+    let chunk = set.len().div_ceil(threads).max(8);
+    if set.len() <= chunk {
+        return Ok(set.iter().filter_map(change).collect());
+    }
+    Ok(std::thread::scope(|scope| {
+        let handles: Vec<_> = set
+            .chunks(chunk)
+            .map(|part| scope.spawn(move || part.iter().filter_map(change).collect::<Vec<_>>()))
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|handle| {
+                handle
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            })
+            .collect()
+    }))
 }
 
 /// `up` of `names` (all when empty), converging first as `options` say.
