@@ -42,10 +42,15 @@ impl Plan {
         for (name, _) in &nodes {
             graph.add_node((*name).clone());
         }
+        let mut index: std::collections::HashMap<&str, usize> =
+            std::collections::HashMap::with_capacity(nodes.len());
+        for (i, (name, _)) in nodes.iter().enumerate() {
+            index.entry(name.as_str()).or_insert(i);
+        }
         let mut problems = Vec::new();
         for (i, (name, depends_on)) in nodes.iter().enumerate() {
             for dependency in *depends_on {
-                match nodes.iter().position(|(other, _)| *other == dependency) {
+                match index.get(dependency.as_str()).copied() {
                     Some(j) => {
                         graph.add_edge(NodeIndex::new(i), NodeIndex::new(j), ());
                     }

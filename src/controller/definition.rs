@@ -24,6 +24,17 @@ use super::{BeforeStart, DaemonSpec};
 /// or how, changes.
 pub const DEFINITION_VERSION: u32 = 1;
 
+/// Inputs at least this large get a [`Stamp`], so that a later
+/// fingerprint need not read them again while they are unchanged.
+const STAMPED_LEN: u64 = 1 << 20;
+
+/// At most this many stamps are kept (the record stays small).
+const MAX_STAMPS: usize = 1000;
+
+/// A file changed this close to its hashing might change again within the
+/// same timestamp tick: its stamp is not trusted (as git's "racy" entries).
+const RACY_NS: i128 = 2_000_000_000;
+
 /// The fingerprint of a daemon's definition: one SHA-256 (hex) per key.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Fingerprint {
@@ -31,11 +42,43 @@ pub struct Fingerprint {
     pub version: u32,
     /// Key name → hash of that key's value.
     pub keys: BTreeMap<String, String>,
+    /// Large input files as they were when hashed, by path: a cache for
+    /// the next fingerprint, not part of the comparison.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub stamps: BTreeMap<String, Stamp>,
+}
+
+/// What a large input file was when it was hashed: while its size, inode,
+/// modification and change times are the same, so are its contents (the
+/// change time cannot be set back by a program).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Stamp {
+    /// Size in bytes.
+    pub len: u64,
+    /// Device and inode.
+    pub dev: u64,
+    /// Inode number.
+    pub ino: u64,
+    /// Modification time, ns since the epoch.
+    pub mtime_ns: i128,
+    /// Status change time, ns since the epoch.
+    pub ctime_ns: i128,
+    /// When it was hashed, ns since the epoch.
+    pub hashed_ns: i128,
+    /// The SHA-256 of its contents.
+    pub hash: String,
 }
 
 impl Fingerprint {
     /// The fingerprint of `spec`'s definition; reads its `inputs`.
     pub fn of(spec: &DaemonSpec) -> Fingerprint {
+        Fingerprint::with_cache(spec, None)
+    }
+
+    /// [`Fingerprint::of`], taking the hash of a large input that has not
+    /// changed since `cache` was made from `cache`'s stamps instead of
+    /// reading it again.
+    pub fn with_cache(spec: &DaemonSpec, cache: Option<&Fingerprint>) -> Fingerprint {
         let before_start: Vec<serde_json::Value> = spec
             .before_start
             .iter()
@@ -64,10 +107,14 @@ impl Fingerprint {
         );
         put("before_start", before_start.into());
         put("env", serde_json::to_value(&spec.env).unwrap_or_default());
-        keys.insert("inputs".into(), hash_inputs(&spec.inputs));
+        let empty = BTreeMap::new();
+        let old = cache.map_or(&empty, |cache| &cache.stamps);
+        let mut stamps = BTreeMap::new();
+        keys.insert("inputs".into(), hash_inputs(&spec.inputs, old, &mut stamps));
         Fingerprint {
             version: DEFINITION_VERSION,
             keys,
+            stamps,
         }
     }
 
@@ -106,12 +153,20 @@ fn hash_json(value: &serde_json::Value) -> String {
 /// each as its path and the hash of its contents. A pattern without
 /// matches (a missing file) contributes only itself, so a file that
 /// appears or disappears changes the hash.
-fn hash_inputs(patterns: &[std::path::PathBuf]) -> String {
+fn hash_inputs(
+    patterns: &[std::path::PathBuf],
+    old: &BTreeMap<String, Stamp>,
+    stamps: &mut BTreeMap<String, Stamp>,
+) -> String {
     let mut hasher = Sha256::new();
     for pattern in patterns {
         let pattern = pattern.to_string_lossy();
         frame(&mut hasher, b"pattern", pattern.as_bytes());
+        // A path without glob characters is taken as it is: no directory
+        // listing (the common case, and what keeps a no-op devup cheap).
+        let literal = !pattern.contains(['*', '?', '[']);
         let mut matches: Vec<std::path::PathBuf> = match glob::glob(&pattern) {
+            _ if literal => vec![std::path::PathBuf::from(pattern.as_ref())],
             Ok(paths) => paths.filter_map(|entry| entry.ok()).collect(),
             // Validation rejects bad patterns; a library user's counts as
             // the literal path.
@@ -120,11 +175,63 @@ fn hash_inputs(patterns: &[std::path::PathBuf]) -> String {
         matches.sort();
         for path in matches {
             frame(&mut hasher, b"path", path.as_os_str().as_encoded_bytes());
-            let content = hash_file(&path);
+            let content = hash_stamped(&path, old, stamps);
             frame(&mut hasher, b"content", content.as_bytes());
         }
     }
     hex(&hasher.finalize())
+}
+
+/// [`hash_file`], through the stamps of large files.
+fn hash_stamped(
+    path: &Path,
+    old: &BTreeMap<String, Stamp>,
+    stamps: &mut BTreeMap<String, Stamp>,
+) -> String {
+    use std::os::unix::fs::MetadataExt;
+    let Ok(meta) = std::fs::metadata(path) else {
+        return hash_file(path);
+    };
+    if !meta.is_file() || meta.len() < STAMPED_LEN || stamps.len() >= MAX_STAMPS {
+        return hash_file(path);
+    }
+    let ns = |secs: i64, nanos: i64| i128::from(secs) * 1_000_000_000 + i128::from(nanos);
+    let key = path.to_string_lossy().into_owned();
+    let mut stamp = Stamp {
+        len: meta.len(),
+        dev: meta.dev(),
+        ino: meta.ino(),
+        mtime_ns: ns(meta.mtime(), meta.mtime_nsec()),
+        ctime_ns: ns(meta.ctime(), meta.ctime_nsec()),
+        hashed_ns: 0,
+        hash: String::new(),
+    };
+    let same = |known: &Stamp| {
+        (
+            known.len,
+            known.dev,
+            known.ino,
+            known.mtime_ns,
+            known.ctime_ns,
+        ) == (
+            stamp.len,
+            stamp.dev,
+            stamp.ino,
+            stamp.mtime_ns,
+            stamp.ctime_ns,
+        ) && known.hashed_ns - stamp.mtime_ns.max(stamp.ctime_ns) > RACY_NS
+    };
+    if let Some(known) = old.get(&key).filter(|known| same(known)) {
+        stamps.insert(key, known.clone());
+        return known.hash.clone();
+    }
+    stamp.hashed_ns = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |since| since.as_nanos() as i128);
+    stamp.hash = hash_file(path);
+    let hash = stamp.hash.clone();
+    stamps.insert(key, stamp);
+    hash
 }
 
 /// A file's SHA-256, read 64 KiB at a time; `absent`, `directory` or
@@ -218,6 +325,32 @@ mod tests {
         let mut old = a.clone();
         old.version = 0;
         assert_eq!(old.changed_keys(&a), None);
+    }
+
+    #[test]
+    fn a_large_unchanged_input_is_taken_from_the_stamp() {
+        let dir = std::env::temp_dir().join(format!("devup-stamp-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let big = dir.join("big.bin");
+        std::fs::write(&big, vec![7u8; 2 << 20]).unwrap();
+        let spec = spec(|b| b.inputs([big.clone()]));
+        let mut first = Fingerprint::of(&spec);
+        assert_eq!(first.stamps.len(), 1);
+        // A fresh stamp is racy, so hashed again; an old one is trusted:
+        // a forged hash in it shows it was used.
+        let stamp = first.stamps.values_mut().next().unwrap();
+        stamp.hashed_ns += 10 * RACY_NS;
+        stamp.hash = "forged".into();
+        let cached = Fingerprint::with_cache(&spec, Some(&first));
+        assert_ne!(cached.keys["inputs"], Fingerprint::of(&spec).keys["inputs"]);
+        // A change of the file (its size, times) is seen at once.
+        std::fs::write(&big, vec![8u8; 2 << 20]).unwrap();
+        let changed = Fingerprint::with_cache(&spec, Some(&first));
+        assert_eq!(
+            changed.keys["inputs"],
+            Fingerprint::of(&spec).keys["inputs"]
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

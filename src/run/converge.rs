@@ -12,8 +12,9 @@
 //! the work done and leaves the new processes alone.
 
 use super::down::stop_set;
-use super::{DownReport, RunEvent, SharedReporter, UpReport, is_running, recorded, up};
-use crate::controller::AbortSignal;
+use super::up::up_with;
+use super::{DownReport, RunEvent, SharedReporter, UpReport, is_running, recorded};
+use crate::controller::{AbortSignal, Recorded};
 use crate::manifest::{Manifest, ManifestError};
 use crate::plan::Plan;
 
@@ -64,14 +65,48 @@ pub fn changes(
     manifest: &Manifest,
     names: &[String],
 ) -> Result<Vec<Change>, ManifestError> {
-    Ok(plan
-        .up_set(names)?
-        .into_iter()
-        .filter_map(|daemon| {
-            let keys = recorded::changed_keys(manifest, &daemon)?;
-            Some(Change { daemon, keys })
-        })
-        .collect())
+    Ok(
+        changes_of(plan, manifest, names, &recorded::scan(&manifest.dir).0)?
+            .into_iter()
+            .map(|(change, _)| change)
+            .collect(),
+    )
+}
+
+/// [`changes`] from a scan of the state directory.
+fn changes_of(
+    plan: &Plan,
+    manifest: &Manifest,
+    names: &[String],
+    records: &[Recorded],
+) -> Result<Vec<(Change, u32)>, ManifestError> {
+    let set = plan.up_set(names)?;
+    let change = |daemon: &String| {
+        let (keys, pid) = recorded::changed_keys_of(manifest, records, daemon)?;
+        let daemon = daemon.clone();
+        Some((Change { daemon, keys }, pid))
+    };
+    // Fingerprints read the inputs: one thread per CPU shares the work
+    // (a no-op devup does nothing else before its starts).
+    let threads = std::thread::available_parallelism().map_or(1, usize::from);
+    let chunk = set.len().div_ceil(threads).max(8);
+    if set.len() <= chunk {
+        return Ok(set.iter().filter_map(change).collect());
+    }
+    Ok(std::thread::scope(|scope| {
+        let handles: Vec<_> = set
+            .chunks(chunk)
+            .map(|part| scope.spawn(move || part.iter().filter_map(change).collect::<Vec<_>>()))
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|handle| {
+                handle
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            })
+            .collect()
+    }))
 }
 
 /// `up` of `names` (all when empty), converging first as `options` say.
@@ -83,8 +118,11 @@ pub fn up_converging(
     reporter: &SharedReporter,
     abort: &AbortSignal,
 ) -> Result<ConvergeReport, ManifestError> {
-    let changed = changes(plan, manifest, names)?;
-    let (_, untrusted) = recorded::live(&manifest.dir);
+    // One scan of the state directory serves the changes and the orphans.
+    let (records, untrusted) = recorded::scan(&manifest.dir);
+    let (changed, pids): (Vec<Change>, Vec<u32>) = changes_of(plan, manifest, names, &records)?
+        .into_iter()
+        .unzip();
     for state in &untrusted {
         let message = format!(
             "{}: not trusted, left alone ({})",
@@ -93,7 +131,7 @@ pub fn up_converging(
         );
         reporter.report(&RunEvent::Warning { message: &message });
     }
-    let orphans = recorded::orphans(manifest);
+    let orphans = recorded::orphans_of(manifest, &records);
     for orphan in &orphans {
         reporter.report(&RunEvent::Orphan {
             daemon: &orphan.record.name,
@@ -158,7 +196,27 @@ pub fn up_converging(
             abort,
         )
     });
-    let up = up(plan, manifest, &again, reporter, abort)?;
+    // Under --no-restart a changed daemon runs on as it was recorded (its
+    // pid_file may have moved: it must not be started a second time).
+    let kept: Vec<(String, u32)> = if options.no_restart {
+        changed
+            .iter()
+            .zip(&pids)
+            .map(|(change, pid)| (change.daemon.clone(), *pid))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let up = up_with(
+        plan,
+        manifest,
+        &again,
+        &[],
+        &kept,
+        reporter,
+        abort,
+        &|controller, check| controller.up_checked(false, check),
+    )?;
     Ok(ConvergeReport {
         changed,
         orphans,

@@ -50,6 +50,7 @@ pub fn up_leased(
         manifest,
         names,
         &[],
+        &[],
         reporter,
         abort,
         &|controller, check| {

@@ -72,18 +72,21 @@ fn controller(
 /// devup recorded it when it started it (a daemon whose controller cannot
 /// be built does not).
 pub fn is_running(manifest: &Manifest, name: &str) -> bool {
-    let recorded =
+    let by_manifest = || {
+        manifest
+            .controller_builder(name)
+            .and_then(|builder| builder.build().ok())
+            .is_some_and(|controller| controller.is_running())
+    };
+    let by_record = || {
         crate::controller::Recorded::read(name, &recorded::state_file(&manifest.dir, name))
             .ok()
             .flatten()
             .and_then(|record| record.controller_builder())
             .and_then(|builder| builder.build().ok())
-            .is_some_and(|controller| controller.is_running());
-    recorded
-        || manifest
-            .controller_builder(name)
-            .and_then(|builder| builder.build().ok())
             .is_some_and(|controller| controller.is_running())
+    };
+    by_manifest() || by_record()
 }
 
 /// Every daemon reachable from `name` through `next` (transitive

@@ -44,10 +44,31 @@ pub struct Untrusted {
 /// that runs and has a stop recipe, in the recorded start order (the
 /// earliest ready first), and the state files that cannot be trusted.
 pub fn live(dir: &Path) -> (Vec<Live>, Vec<Untrusted>) {
-    let mut live = Vec::new();
+    let (records, untrusted) = scan(dir);
+    (running(records), untrusted)
+}
+
+/// Those of `records` whose daemon runs, in the recorded start order.
+pub fn running(records: Vec<Recorded>) -> Vec<Live> {
+    let mut live: Vec<Live> = records
+        .into_iter()
+        .filter_map(|record| {
+            let pid = running_pid(&record)?;
+            Some(Live { record, pid })
+        })
+        .collect();
+    live.sort_by_key(|daemon| daemon.record.ready_at_ms);
+    live
+}
+
+/// Every record of the state directory of the manifest in `dir`, running
+/// or not (no process is looked at), and the state files that cannot be
+/// trusted.
+pub fn scan(dir: &Path) -> (Vec<Recorded>, Vec<Untrusted>) {
+    let mut records = Vec::new();
     let mut untrusted = Vec::new();
     let Ok(entries) = std::fs::read_dir(state_dir(dir)) else {
-        return (live, untrusted);
+        return (records, untrusted);
     };
     let mut paths: Vec<PathBuf> = entries
         .filter_map(|entry| entry.ok().map(|entry| entry.path()))
@@ -59,17 +80,12 @@ pub fn live(dir: &Path) -> (Vec<Live>, Vec<Untrusted>) {
             continue;
         };
         match Recorded::read(name, &path) {
-            Ok(Some(record)) => {
-                if let Some(pid) = running_pid(&record) {
-                    live.push(Live { record, pid });
-                }
-            }
+            Ok(Some(record)) => records.push(record),
             Ok(None) => {}
             Err(reason) => untrusted.push(Untrusted { path, reason }),
         }
     }
-    live.sort_by_key(|daemon| daemon.record.ready_at_ms);
-    (live, untrusted)
+    (records, untrusted)
 }
 
 /// The pid of the recorded daemon when it runs, by its recorded pid file
@@ -84,21 +100,49 @@ fn running_pid(record: &Recorded) -> Option<u32> {
 pub fn changed_keys(manifest: &Manifest, name: &str) -> Option<Vec<String>> {
     let entry = manifest.daemon(name)?;
     let record = Recorded::read(name, &entry.state_file).ok()??;
-    let recorded = record.definition.as_ref()?;
+    record.definition.as_ref()?;
     running_pid(&record)?;
+    differs(manifest, &record)
+}
+
+/// [`changed_keys`] for a daemon of `records` (a scan of the state
+/// directory), with its pid: the definitions are compared first, so that
+/// only a daemon that changed is looked at as a process.
+pub fn changed_keys_of(
+    manifest: &Manifest,
+    records: &[Recorded],
+    name: &str,
+) -> Option<(Vec<String>, u32)> {
+    let record = records.iter().find(|record| record.name == name)?;
+    let keys = differs(manifest, record)?;
+    Some((keys, running_pid(record)?))
+}
+
+/// The keys in which `record`'s definition differs from the manifest's.
+fn differs(manifest: &Manifest, record: &Recorded) -> Option<Vec<String>> {
+    let recorded = record.definition.as_ref()?;
+    let entry = manifest.daemon(&record.name)?;
     let current = entry.controller_builder().build().ok()?;
-    let keys = recorded.changed_keys(&Fingerprint::of(current.spec()))?;
+    let now = Fingerprint::with_cache(current.spec(), Some(recorded));
+    let keys = recorded.changed_keys(&now)?;
     (!keys.is_empty()).then_some(keys)
 }
 
 /// The orphans of `manifest`: recorded daemons that run and whose names
 /// are no longer in it.
 pub fn orphans(manifest: &Manifest) -> Vec<Live> {
-    live(&manifest.dir)
-        .0
-        .into_iter()
-        .filter(|daemon| manifest.daemon(&daemon.record.name).is_none())
-        .collect()
+    orphans_of(manifest, &scan(&manifest.dir).0)
+}
+
+/// The orphans among `records` (a scan of the state directory).
+pub fn orphans_of(manifest: &Manifest, records: &[Recorded]) -> Vec<Live> {
+    running(
+        records
+            .iter()
+            .filter(|record| manifest.daemon(&record.name).is_none())
+            .cloned()
+            .collect(),
+    )
 }
 
 /// The controller that stops `name`: the recorded recipe when the

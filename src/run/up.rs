@@ -44,6 +44,7 @@ pub fn up_forcing(
         manifest,
         names,
         force,
+        &[],
         reporter,
         abort,
         &|controller, check| controller.up_checked(false, check),
@@ -51,19 +52,24 @@ pub fn up_forcing(
 }
 
 /// How one daemon of an up run is brought up: [`DaemonController::up`], or
-/// a lease holder's variant of it (`lease.rs`).
-/// It gets the controller and a check to make under the daemon's lock just
-/// before a start: that its dependencies still run.
+/// a lease holder's variant of it (`lease.rs`). It gets the controller and
+/// a check to make under the daemon's lock just before a start: that its
+/// dependencies still run.
 pub(super) type StartFn<'a> = dyn Fn(&DaemonController, &dyn Fn() -> Result<(), Error>) -> Result<UpOutcome, Error>
     + Sync
     + 'a;
 
-/// [`up_forcing`], bringing each daemon up with `start`.
-pub(super) fn up_with(
+/// [`up_forcing`], bringing each daemon up with `start` and leaving the
+/// daemons of `kept` (name, pid) as they run: changed daemons under
+/// `--no-restart`, found through their records (their `pid_file` may have
+/// moved, so the manifest's would not see them).
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn up_with(
     plan: &Plan,
     manifest: &Manifest,
     names: &[String],
     force: &[String],
+    kept: &[(String, u32)],
     reporter: &SharedReporter,
     abort: &AbortSignal,
     start: &StartFn,
@@ -81,9 +87,10 @@ pub(super) fn up_with(
     let results = schedule(
         &order,
         |name| waits_of(&order, &waits, name),
-        |name| match manifest.task(name) {
-            Some(task) => run_task(task, force.contains(&name.to_string()), reporter, abort),
-            None => start_one(manifest, name, reporter, abort, start),
+        |name| match (manifest.task(name), kept.iter().find(|(n, _)| n == name)) {
+            (Some(task), _) => run_task(task, force.contains(&name.to_string()), reporter, abort),
+            (None, Some((_, pid))) => keep_one(name, *pid, reporter, abort),
+            (None, None) => start_one(manifest, name, reporter, abort, start),
         },
         |daemon, _, cause| {
             reporter.report(&RunEvent::Skipped { daemon, cause });
@@ -174,6 +181,20 @@ fn start_one(
             (UpResult::Failed(error), Some(cause))
         }
     }
+}
+
+/// A daemon left running as it is.
+fn keep_one(
+    daemon: &str,
+    pid: u32,
+    reporter: &SharedReporter,
+    abort: &AbortSignal,
+) -> (UpResult, Option<Skip>) {
+    if let Some(cause) = begin_one(daemon, reporter, abort) {
+        return (UpResult::Skipped(cause.clone()), Some(cause));
+    }
+    reporter.report(&RunEvent::AlreadyRunning { daemon, pid });
+    (UpResult::AlreadyRunning { pid }, None)
 }
 
 /// Runs one task (unless it is up to date and not forced).

@@ -258,3 +258,35 @@ fn status_shows_a_changed_daemon() {
         .stdout_has("changed (start)\n")
         .stdout_has("changed (env)\n");
 }
+
+#[test]
+fn a_moved_pid_file_under_no_restart_is_not_started_twice() {
+    let project = Project::new(&recorders(&[("db", &[])]));
+    project.devup(["up"]).succeeds();
+    let pid = pid_of(&project, "db");
+    let manifest = project.read("daemons.yaml") + "    pid_file: moved.pid\n";
+    project.write("daemons.yaml", &manifest);
+    project
+        .devup(["--no-restart"])
+        .succeeds()
+        .stderr_has("db: changed (pid_file), left running (--no-restart)\n")
+        .stderr_has(&format!("db: already running (pid {pid})"));
+    assert_eq!(project.events(), ["start db"]);
+    // devdown finds it through its record, too.
+    project
+        .devdown::<[&str; 0], &str>([])
+        .succeeds()
+        .stderr_has("db: stopped in");
+    assert!(!support::is_alive(pid.parse().unwrap()));
+}
+
+#[test]
+fn a_bad_inputs_glob_is_a_manifest_error() {
+    let project =
+        Project::new(&(recorders(&[("db", &[])]) + "    inputs: [ok.txt, \"conf/[x\"]\n"));
+    let file = project.manifest().display().to_string();
+    let line = project.read("daemons.yaml").lines().count();
+    project.devup(["check"]).exits(2).stderr_has(&format!(
+        "{file}:{line}:22: daemon `db`, key `inputs`: `conf/[x` is not a valid glob pattern: invalid range pattern"
+    ));
+}

@@ -171,3 +171,58 @@ fn status_lists_orphans() {
     let json = project.devup(["status", "--json", "db"]).succeeds().json();
     assert_eq!(json.as_array().unwrap().len(), 1);
 }
+
+#[test]
+fn a_renamed_daemon_takes_its_place_with_remove_orphans() {
+    let project = Project::new(
+        "daemons:\n  db:\n    daemonize: true\n    \
+         start: [python3, -m, http.server, \"{port1}\", --bind, 127.0.0.1]\n    \
+         ping: { tcp: \"127.0.0.1:{port1}\" }\n",
+    );
+    if std::process::Command::new("python3")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        assert_ne!(
+            std::env::var("CI").as_deref(),
+            Ok("true"),
+            "python3 is needed in CI"
+        );
+        eprintln!("skipped: python3 is not installed");
+        return;
+    }
+    project.devup(["up"]).succeeds();
+    let old = pid_of(&project, "db");
+    let renamed = project
+        .read("daemons.yaml")
+        .replace("  db:\n", "  postgres:\n");
+    project.write("daemons.yaml", &renamed);
+    // Without --remove-orphans the old one still holds the port.
+    project
+        .devup(["up"])
+        .exits(1)
+        .stderr_has(&format!("warning: db: orphan (pid {old})"))
+        .stderr_has("already in use");
+    project
+        .devup(["up", "--remove-orphans"])
+        .succeeds()
+        .stderr_has("db: stopped in")
+        .stderr_has("postgres: ready in");
+    assert!(!is_alive(old));
+}
+
+#[test]
+fn devdown_remove_orphans_with_names_stops_the_orphans_too() {
+    let (project, old) = with_orphan();
+    let db = pid_of(&project, "db");
+    let web = pid_of(&project, "web");
+    project
+        .devdown(["--remove-orphans", "web"])
+        .succeeds()
+        .stderr_has("old: stopped in")
+        .stderr_has("web: stopped in")
+        .stderr_has("down: 2 stopped in");
+    assert!(!is_alive(old) && !is_alive(web));
+    assert!(is_alive(db));
+}

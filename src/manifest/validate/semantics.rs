@@ -2,6 +2,8 @@
 //! key: `pid_file` when `daemonize` is false, `ping: log` without a log
 //! file, regexes, unknown dependencies, self-dependencies and cycles.
 
+use std::collections::HashMap;
+
 use petgraph::graph::{DiGraph, NodeIndex};
 
 use super::values::check_regex;
@@ -31,10 +33,33 @@ impl Validator<'_> {
             .map(|(name, _)| name.as_str())
             .chain(tasks.0.iter().map(|(name, _)| name.as_str()))
             .collect();
-        self.task_names_and_dependencies(tasks, &names);
+        // Each name's first node, for lookups that stay linear in the size
+        // of a huge manifest.
+        let mut first: HashMap<&str, usize> = HashMap::with_capacity(names.len());
+        for (i, name) in names.iter().enumerate() {
+            first.entry(name).or_insert(i);
+        }
+        self.task_names_and_dependencies(tasks, &names, &first);
+        self.globs(
+            &["defaults", "inputs"],
+            (None, Some("defaults.inputs".into())),
+            defaults.inputs.as_deref(),
+        );
+        for (name, task) in raw.tasks.iter().flat_map(|tasks| &tasks.0) {
+            self.globs(
+                &["tasks", name, "inputs"],
+                (None, Some(format!("tasks.{name}.inputs"))),
+                task.inputs.as_deref(),
+            );
+        }
         for (name, daemon) in &raw.daemons.0 {
             let scope = Scope::Daemon(name);
             self.regexes(scope, daemon.fail_when_log.as_deref(), daemon.ping.as_ref());
+            self.globs(
+                &["daemons", name, "inputs"],
+                scope.label("inputs"),
+                daemon.inputs.as_deref(),
+            );
             let daemonize = daemon.daemonize.or(defaults.daemonize).unwrap_or(false);
             let has_pid_file = daemon.pid_file.is_some() || defaults.pid_file.is_some();
             let has_log_file = daemon.log_file.is_some() || defaults.log_file.is_some();
@@ -91,7 +116,7 @@ impl Validator<'_> {
                         scope.label("depends_on"),
                         "the daemon depends on itself".into(),
                     );
-                } else if !names.contains(&dependency.as_str()) {
+                } else if !first.contains_key(dependency.as_str()) {
                     let message = unknown_daemon(dependency, names.iter().copied());
                     self.push(pos, scope.label("depends_on"), message);
                 }
@@ -111,9 +136,9 @@ impl Validator<'_> {
             for dependency in depends_on {
                 // The first node of a name, so a name that is both a daemon
                 // and a task (reported above) makes no phantom edge.
-                if let Some(j) = names.iter().position(|n| n == dependency)
+                if let Some(&j) = first.get(dependency.as_str())
                     && dependency != name
-                    && names.iter().position(|n| n == name) == Some(i)
+                    && first.get(name.as_str()) == Some(&i)
                 {
                     graph.add_edge(NodeIndex::new(i), NodeIndex::new(j), ());
                 }
@@ -140,9 +165,15 @@ impl Validator<'_> {
     }
 
     /// A task's name must not be a daemon's; its dependencies must exist.
-    fn task_names_and_dependencies(&mut self, tasks: &RawTasks, names: &[&str]) {
+    fn task_names_and_dependencies(
+        &mut self,
+        tasks: &RawTasks,
+        names: &[&str],
+        first: &HashMap<&str, usize>,
+    ) {
+        let daemons = names.len() - tasks.0.len();
         for (name, task) in &tasks.0 {
-            if names.iter().filter(|n| *n == name).count() > 1 {
+            if first.get(name.as_str()).is_some_and(|&at| at < daemons) {
                 self.push(
                     self.positions.key(&["tasks", name]),
                     (None, Some(format!("tasks.{name}"))),
@@ -155,10 +186,26 @@ impl Validator<'_> {
                 let label = (None, Some(format!("tasks.{name}.depends_on")));
                 if dependency == name {
                     self.push(pos, label, "the task depends on itself".into());
-                } else if !names.contains(&dependency.as_str()) {
+                } else if !first.contains_key(dependency.as_str()) {
                     let message = unknown_daemon(dependency, names.iter().copied());
                     self.push(pos, label, message);
                 }
+            }
+        }
+    }
+
+    /// Every `inputs` pattern must be a valid glob.
+    fn globs(&mut self, path: &[&str], label: super::Label, patterns: Option<&[String]>) {
+        for (i, pattern) in patterns.unwrap_or_default().iter().enumerate() {
+            if let Err(error) = glob::Pattern::new(pattern) {
+                let index = i.to_string();
+                let mut at = path.to_vec();
+                at.push(&index);
+                self.push(
+                    self.positions.value(&at),
+                    label.clone(),
+                    format!("`{pattern}` is not a valid glob pattern: {}", error.msg),
+                );
             }
         }
     }
