@@ -192,9 +192,16 @@ impl TaskSpec {
                     Report::AllGone => {
                         break 'wait Err("the task ended without an exit status".into());
                     }
-                    Report::ExecFailed { errno, .. } => {
+                    Report::ExecFailed { errno, in_chdir } => {
                         let error = std::io::Error::from_raw_os_error(errno);
-                        break 'wait Err(format!("cannot run `{}`: {error}", self.run.argv()[0]));
+                        break 'wait Err(if in_chdir {
+                            format!(
+                                "cannot change to the directory {}: {error}",
+                                self.dir.display()
+                            )
+                        } else {
+                            format!("cannot run `{}`: {error}", self.run.argv()[0])
+                        });
                     }
                     Report::ForkFailed(errno) => {
                         let error = std::io::Error::from_raw_os_error(errno);

@@ -290,3 +290,24 @@ fn a_bad_inputs_glob_is_a_manifest_error() {
         "{file}:{line}:22: daemon `db`, key `inputs`: `conf/[x` is not a valid glob pattern: invalid range pattern"
     ));
 }
+
+#[test]
+fn check_shows_what_devup_would_restart_and_the_orphans() {
+    let project = Project::new(&recorders(&[("db", &[]), ("web", &["db"]), ("old", &[])]));
+    project.devup(["up"]).succeeds();
+    let old = pid_of(&project, "old");
+    let manifest = recorders(&[("db", &[]), ("web", &["db"])]).replacen(
+        "echo start db >> events.log",
+        "echo start db >> events.log; : v2",
+        1,
+    );
+    project.write("daemons.yaml", &manifest);
+    project.devup(["check"]).succeeds().stdout_has(&format!(
+        "devup would restart:\n  db: changed (start)\n  web: runs and depends on a changed daemon\n\
+             orphans (devup --remove-orphans or devdown stops them):\n  old (pid {old})\n"
+    ));
+    // A dry run: nothing was touched (old and db start in parallel).
+    let mut events = project.events();
+    events.sort();
+    assert_eq!(events, ["start db", "start old", "start web"]);
+}

@@ -164,3 +164,18 @@ fn a_task_name_must_not_be_a_daemon_s() {
             "{file}:5:5: key `tasks.setup`: unknown key `runn`, did you mean `run`?"
         ));
 }
+
+#[test]
+fn a_task_whose_dir_is_missing_fails_saying_so() {
+    let project = Project::new(
+        "tasks:\n  build:\n    run: \"true\"\n    dir: nowhere\ndaemons:\n  web:\n    daemonize: true\n    start: \"sleep 60 # {tag}\"\n    depends_on: [build]\n",
+    );
+    project
+        .devup(["up"])
+        .exits(1)
+        .stderr_has(&format!(
+            "cannot change to the directory {}: No such file or directory",
+            project.path("nowhere").display()
+        ))
+        .stderr_has("web: skipped (build failed)");
+}
