@@ -22,17 +22,25 @@ pub fn run(config: &Config, names: &[String], timeout: Option<&str>) -> Result<u
     let project = config.load()?;
     // Rejects unknown names with the nearest known one as a suggestion.
     project.plan.up_set(names)?;
+    // Tasks run to completion and have nothing to wait for: all daemons
+    // when none are named; a named task is a usage error.
     let names = if names.is_empty() {
-        project.plan.names()
+        project
+            .plan
+            .names()
+            .into_iter()
+            .filter(|name| project.manifest.daemon(name).is_some())
+            .collect()
     } else {
         names.to_vec()
     };
     let mut controllers = Vec::new();
     for name in &names {
-        let entry = project
-            .manifest
-            .daemon(name)
-            .ok_or_else(|| CliError::Invalid(format!("`{name}` is not a daemon")))?;
+        let entry = project.manifest.daemon(name).ok_or_else(|| {
+            CliError::Invalid(format!(
+                "`{name}` is a task, not a daemon: there is nothing to wait for"
+            ))
+        })?;
         let controller = entry
             .controller_builder()
             .build()

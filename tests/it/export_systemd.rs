@@ -511,3 +511,48 @@ fn interpolated_variables_are_handed_to_devup_wait() {
         "{unit}"
     );
 }
+
+#[test]
+fn a_task_is_a_oneshot_unit_that_its_dependents_require_and_verify_accepts() {
+    let project = Project::new(
+        "tasks:\n  migrate:\n    run: [\"true\"]\n    timeout: 2m\n    inputs: [migrations/*.sql]\ndaemons:\n  web:\n    start: [sleep, \"600\"]\n    daemonize: true\n    depends_on: [migrate]\n",
+    );
+    let outcome = export(&project, &["-o", "units", "--project", "p"]).exits(0);
+    let units = project.path("units");
+    assert_eq!(
+        outcome.stdout,
+        format!(
+            "{0}/devup-p-migrate.service\n{0}/devup-p-web.service\n{0}/devup-p.target\n",
+            units.display()
+        )
+    );
+    assert_eq!(
+        outcome.stderr,
+        "warning: migrate: inputs: not checked: systemd runs the task at every start of the target, whether its inputs changed or not\n"
+    );
+    let task = project.read("units/devup-p-migrate.service");
+    for line in [
+        "Type=oneshot\n",
+        "RemainAfterExit=yes\n",
+        "ExecStart=/usr/bin/true\n",
+        "TimeoutStartSec=120s\n",
+        "PartOf=devup-p.target\n",
+    ] {
+        assert!(task.contains(line), "{line:?} in:\n{task}");
+    }
+    let web = project.read("units/devup-p-web.service");
+    for line in [
+        "Requires=devup-p-migrate.service\n",
+        "After=devup-p-migrate.service\n",
+    ] {
+        assert!(web.contains(line), "{line:?} in:\n{web}");
+    }
+    let target = project.read("units/devup-p.target");
+    assert!(
+        target.contains("devup-p-migrate.service"),
+        "the target wants the task:\n{target}"
+    );
+    if have_systemd_analyze() {
+        verify(&units);
+    }
+}

@@ -205,3 +205,19 @@ fn the_library_waits_with_wait_ready() {
     );
     controller.stop().unwrap();
 }
+
+#[test]
+fn tasks_have_nothing_to_wait_for() {
+    let project = Project::new(
+        "tasks:\n  migrate:\n    run: \"true\"\ndaemons:\n  web:\n    daemonize: true\n    \
+         start: \": {tag}; exec sleep 600\"\n    depends_on: [migrate]\n",
+    );
+    project.devup(["-q", "up"]).succeeds();
+    // All daemons when none are named: the task is not one of them.
+    project.devup(["wait", "-q", "--timeout", "5s"]).succeeds();
+    project
+        .devup(["wait", "migrate"])
+        .exits(2)
+        .stderr_is("error: `migrate` is a task, not a daemon: there is nothing to wait for\n");
+    project.devdown(["-q"]).succeeds();
+}

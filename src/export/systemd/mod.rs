@@ -106,16 +106,32 @@ pub fn export(
     let mut export = Export::default();
     let mut services = Vec::new();
     for name in plan.start_order(&set) {
-        // Tasks: when the manifest has `tasks:`, a name that is a task maps
-        // to a `TaskDefinition` and `task::task_unit`, added here (and to
-        // `services`) like a daemon's unit.
-        if let Some(entry) = manifest.daemon(&name) {
+        let unit = if let Some(entry) = manifest.daemon(&name) {
             let (unit, warnings) =
                 daemon::daemon_unit(entry, context).map_err(ExportFailure::Value)?;
             export.warnings.extend(warnings);
-            services.push(unit.file_name.clone());
-            export.units.push(unit);
-        }
+            unit
+        } else if let Some(entry) = manifest.task(&name) {
+            let task = TaskDefinition {
+                name: entry.name.clone(),
+                run: entry.run.clone(),
+                dir: entry.dir.clone(),
+                env: entry.env.clone(),
+                timeout: entry.timeout,
+                depends_on: entry.depends_on.clone(),
+                has_inputs: !entry.inputs.is_empty(),
+            };
+            if task.has_inputs {
+                export
+                    .warnings
+                    .push(format!("{}: {}", task.name, task::INPUTS_LOST));
+            }
+            task_unit(&task, context).map_err(ExportFailure::Value)?
+        } else {
+            continue;
+        };
+        services.push(unit.file_name.clone());
+        export.units.push(unit);
     }
     export.units.push(target::target_unit(&services, context));
     Ok(export)

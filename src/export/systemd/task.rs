@@ -3,8 +3,9 @@
 //! exited 0, and it counts as done (not run again) while the target is up;
 //! `TimeoutStartSec=` is its `timeout`.
 //!
-//! Tasks (`tasks:` in the manifest) are added by another change; until the
-//! manifest has them, [`TaskDefinition`] is the typed hook they map to.
+//! A task of the manifest (`tasks:`) maps to a [`TaskDefinition`]; its
+//! `inputs` have no unit equivalent: systemd runs a oneshot once per start
+//! of the target, whatever changed.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -30,7 +31,13 @@ pub struct TaskDefinition {
     pub timeout: Duration,
     /// `depends_on`.
     pub depends_on: Vec<String>,
+    /// Whether it has `inputs`, which a unit cannot express (see
+    /// [`INPUTS_LOST`]).
+    pub has_inputs: bool,
 }
+
+/// What becomes of a task's `inputs` under systemd.
+pub const INPUTS_LOST: &str = "inputs: not checked: systemd runs the task at every start of the target, whether its inputs changed or not";
 
 /// The unit of `task`.
 pub fn task_unit(task: &TaskDefinition, context: &Context) -> Result<Unit, ExportError> {
@@ -42,6 +49,9 @@ pub fn task_unit(task: &TaskDefinition, context: &Context) -> Result<Unit, Expor
     let file_name = names::service_name(&context.project, &task.name)
         .map_err(|message| error("tasks", message))?;
     let mut file = UnitFile::generated(&context.manifest.display().to_string());
+    if task.has_inputs {
+        file.comment(&format!("not expressed in systemd: {INPUTS_LOST}"));
+    }
     file.section("Unit");
     file.entry(
         "Description",
@@ -84,6 +94,7 @@ mod tests {
             env: BTreeMap::from([("RAILS_ENV".to_string(), "development".to_string())]),
             timeout: Duration::from_secs(600),
             depends_on: vec!["db".into()],
+            has_inputs: false,
         };
         let unit = task_unit(&task, &context).unwrap();
         assert_eq!(unit.file_name, "devup-shop-migrate.service");
