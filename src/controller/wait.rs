@@ -246,6 +246,9 @@ impl StartWait<'_> {
                                     miss.output,
                                 );
                             }
+                            // An attempt cut short by the start's own
+                            // deadline says less than the last whole one.
+                            Err(_) if Instant::now() >= deadline && last_miss.is_some() => false,
                             Err(miss) => {
                                 last_miss = Some(miss);
                                 false
