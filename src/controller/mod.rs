@@ -14,7 +14,7 @@
 //! connection to a daemon's address), `port_holder.rs` (who holds an
 //! address), `notify.rs`,
 //! `file_watch.rs`, `excerpt.rs`, `output_file.rs`, `run_command.rs`,
-//! `start.rs`, `up.rs`, `stop.rs`, `status.rs` and `connect.rs` (the
+//! `start.rs`, `up.rs`, `stop.rs` (with `group_scan.rs`), `status.rs` and `connect.rs` (the
 //! operations).
 
 mod builder;
@@ -24,6 +24,7 @@ pub(crate) mod dial;
 mod event;
 mod excerpt;
 mod file_watch;
+mod group_scan;
 mod handle;
 mod leftover;
 mod lock;
