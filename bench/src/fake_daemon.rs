@@ -1,5 +1,7 @@
 //! The daemon the benchmark starts: `devup-bench fake-daemon --listen ADDR
-//! --ready-after MS [--announce] [--count-file PATH] [--lifetime SECS]`. It
+//! --ready-after MS [--announce] [--count-file PATH] [--lifetime SECS]
+//! [--pid-file PATH]`. With `--pid-file` it daemonizes itself first (fork,
+//! the parent exits 0, the child calls setsid and writes the pid file). It
 //! appends its pid to the count file (one line per start, so a test of
 //! "started exactly once" counts lines), sleeps `--ready-after`, then binds
 //! `--listen` and accepts connections until it is killed. It writes nothing
@@ -26,6 +28,7 @@ struct Options {
     count_file: Option<String>,
     lifetime: Duration,
     announce: bool,
+    pid_file: Option<String>,
 }
 
 /// Runs the fake daemon with the arguments after `fake-daemon`.
@@ -37,6 +40,12 @@ pub fn main(args: &[String]) -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    if let Some(path) = &options.pid_file
+        && let Err(message) = daemonize(path)
+    {
+        eprintln!("fake-daemon: {message}");
+        return ExitCode::from(1);
+    }
     if let Some(path) = &options.count_file {
         // O_APPEND writes of one short line are atomic, so concurrent
         // starts never interleave their lines.
@@ -73,12 +82,31 @@ pub fn main(args: &[String]) -> ExitCode {
     ExitCode::SUCCESS
 }
 
+/// Goes into the background the classic way (the seed's case): fork, the
+/// parent exits 0 at once, the child starts a session and writes its pid
+/// to `pid_file`. Called before any thread exists.
+fn daemonize(pid_file: &str) -> Result<(), String> {
+    // SAFETY: fork in a single-threaded process; the child only goes on
+    // with ordinary Rust code.
+    match unsafe { libc::fork() } {
+        -1 => return Err(format!("fork: {}", std::io::Error::last_os_error())),
+        0 => {}
+        // SAFETY: _exit ends the parent without running anything else.
+        _ => unsafe { libc::_exit(0) },
+    }
+    // SAFETY: setsid in the new child, which leads no group.
+    unsafe { libc::setsid() };
+    std::fs::write(pid_file, format!("{}\n", std::process::id()))
+        .map_err(|error| format!("cannot write {pid_file}: {error}"))
+}
+
 fn parse(args: &[String]) -> Result<Options, String> {
     let mut listen = None;
     let mut ready_after = Duration::ZERO;
     let mut count_file = None;
     let mut lifetime = Duration::from_secs(600);
     let mut announce = false;
+    let mut pid_file = None;
     let mut rest = args.iter();
     while let Some(flag) = rest.next() {
         let mut value = || {
@@ -91,6 +119,7 @@ fn parse(args: &[String]) -> Result<Options, String> {
             "--ready-after" => ready_after = Duration::from_millis(number(flag, &value()?)?),
             "--count-file" => count_file = Some(value()?),
             "--announce" => announce = true,
+            "--pid-file" => pid_file = Some(value()?),
             "--lifetime" => lifetime = Duration::from_secs(number(flag, &value()?)?),
             other => return Err(format!("unknown flag {other}")),
         }
@@ -101,6 +130,7 @@ fn parse(args: &[String]) -> Result<Options, String> {
         count_file,
         lifetime,
         announce,
+        pid_file,
     })
 }
 

@@ -24,6 +24,9 @@ pub struct Daemon {
     pub depends_on: Vec<String>,
     /// Whether it logs a line when it is ready.
     pub announce: bool,
+    /// Whether it daemonizes itself and writes its own pid file
+    /// (`daemonize: false`), the classic case.
+    pub self_daemonizing: bool,
 }
 
 impl Daemon {
@@ -34,7 +37,14 @@ impl Daemon {
             ready_after_ms,
             depends_on: Vec::new(),
             announce: false,
+            self_daemonizing: false,
         }
+    }
+
+    /// The same daemon, daemonizing itself with its own pid file.
+    pub fn self_daemonizing(mut self) -> Self {
+        self.self_daemonizing = true;
+        self
     }
 
     /// The same daemon, logging a line when it is ready.
@@ -95,10 +105,24 @@ impl Fixture {
             if daemon.announce {
                 argv.push("--announce".into());
             }
+            let pid_file = dir.join(format!("{}.pid", daemon.name));
+            if daemon.self_daemonizing {
+                argv.push("--pid-file".into());
+                argv.push(pid_file.display().to_string());
+            }
             let argv: Vec<String> = argv.iter().map(|arg| quote(arg)).collect();
             let _ = writeln!(yaml, "  {}:", daemon.name);
             let _ = writeln!(yaml, "    start: [{}]", argv.join(", "));
-            let _ = writeln!(yaml, "    daemonize: true");
+            if daemon.self_daemonizing {
+                let _ = writeln!(yaml, "    daemonize: false");
+                let _ = writeln!(
+                    yaml,
+                    "    pid_file: {}",
+                    quote(&pid_file.display().to_string())
+                );
+            } else {
+                let _ = writeln!(yaml, "    daemonize: true");
+            }
             let _ = writeln!(yaml, "    ping: {{ tcp: {} }}", quote(&address));
             if !daemon.depends_on.is_empty() {
                 let _ = writeln!(yaml, "    depends_on: [{}]", daemon.depends_on.join(", "));

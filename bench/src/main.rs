@@ -26,7 +26,8 @@ usage: devup-bench [--runs N] [--row NAME]... [--devup PATH] [--no-build]
 
 Measures devup against the targets of bench/README.md and prints a markdown table.
   --runs N       runs per row (default 10; the CPU row runs at most 3, 10 s each)
-  --row NAME     only this row (repeatable): start stop noop parallel chain concurrent cpu rss
+  --row NAME     only this row (repeatable): start classic stop noop parallel chain concurrent
+                 cpu rss scale
   --devup PATH   measure this devup binary (also $DEVUP_BIN) instead of building one
   --no-build     use target/release/devup as it is";
 

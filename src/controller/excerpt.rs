@@ -40,9 +40,69 @@ pub(crate) fn log_since(path: &Path, offset: u64) -> LogExcerpt {
     LogExcerpt::from_text(Some(path.to_path_buf()), &text)
 }
 
-/// Everything written to `file` (the start command's output).
+/// What was written to `file` (the start command's output): its first and
+/// last lines, read in bounded memory however long it grew (the lines in
+/// between are counted, not kept).
 pub(crate) fn output_of(file: &File) -> LogExcerpt {
-    LogExcerpt::from_text(None, &read_tail(file, 0).unwrap_or_default())
+    let len = file.metadata().map(|meta| meta.len()).unwrap_or(0);
+    if len <= MAX_READ {
+        return LogExcerpt::head_and_tail(None, &read_tail(file, 0).unwrap_or_default());
+    }
+    let head_text = read_range(file, 0, HEAD_READ);
+    // Only complete lines: the head's last line may go on past HEAD_READ.
+    let head_text = &head_text[..head_text.rfind('\n').map_or(0, |end| end + 1)];
+    let tail_text = read_range(file, len - MAX_READ, MAX_READ);
+    // The tail's first line started before it.
+    let tail_text = tail_text.split_once('\n').map_or("", |(_, rest)| rest);
+    let head: Vec<String> = head_text
+        .lines()
+        .take(LogExcerpt::HEAD_LINES)
+        .map(str::to_string)
+        .collect();
+    let mut excerpt = LogExcerpt::from_text(None, tail_text);
+    let kept = LogExcerpt::MAX_LINES - LogExcerpt::HEAD_LINES;
+    let drop = excerpt.lines.len().saturating_sub(kept);
+    excerpt.lines.drain(..drop);
+    let total = count_lines(file, len);
+    excerpt.omitted = total.saturating_sub(head.len() + excerpt.lines.len());
+    excerpt.head = LogExcerpt::from_text(None, &head.join("\n")).lines;
+    excerpt
+}
+
+/// How much of a long output's start is read for its first lines.
+const HEAD_READ: u64 = 64 * 1024;
+
+/// `len` bytes of `file` from `start`, as text.
+fn read_range(file: &File, start: u64, len: u64) -> String {
+    let mut bytes = vec![0; len as usize];
+    let mut filled = 0;
+    while filled < bytes.len() {
+        match file.read_at(&mut bytes[filled..], start + filled as u64) {
+            Ok(0) | Err(_) => break,
+            Ok(read) => filled += read,
+        }
+    }
+    bytes.truncate(filled);
+    String::from_utf8_lossy(&bytes).into_owned()
+}
+
+/// The number of lines in the first `len` bytes of `file`, counted a chunk
+/// at a time.
+fn count_lines(file: &File, len: u64) -> usize {
+    let mut buffer = vec![0u8; 256 * 1024];
+    let (mut offset, mut lines, mut last) = (0u64, 0usize, b'\n');
+    while offset < len {
+        let want = buffer.len().min((len - offset) as usize);
+        match file.read_at(&mut buffer[..want], offset) {
+            Ok(0) | Err(_) => break,
+            Ok(read) => {
+                lines += buffer[..read].iter().filter(|byte| **byte == b'\n').count();
+                last = buffer[read - 1];
+                offset += read as u64;
+            }
+        }
+    }
+    lines + usize::from(last != b'\n')
 }
 
 fn read_tail(file: &File, offset: u64) -> std::io::Result<String> {

@@ -16,7 +16,7 @@
 //! connection to a daemon's address), `port_holder.rs` (who holds an
 //! address), `notify.rs`, `file_watch.rs`, `lease.rs` (leases: who uses
 //! the daemon), `excerpt.rs`, `output_file.rs`, `run_command.rs`,
-//! `start.rs`, `up.rs`, `stop.rs`, `status.rs`, `await_ready.rs` (waiting
+//! `start.rs`, `up.rs`, `stop.rs` (with `group_scan.rs`), `status.rs`, `await_ready.rs` (waiting
 //! for a daemon someone else starts) and `connect.rs` (the operations),
 //! `hold.rs` (locks the run layer keeps across them).
 
@@ -31,6 +31,7 @@ pub(crate) mod dial;
 mod event;
 mod excerpt;
 mod file_watch;
+mod group_scan;
 mod handle;
 mod hold;
 mod lease;

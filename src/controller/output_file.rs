@@ -1,11 +1,52 @@
 //! Where a command's stdout and stderr go while devup waits for it: an
-//! unnamed temp file (O_TMPFILE, or created and unlinked at once), so both
+//! unnamed temp file (O_TMPFILE, or created and unlinked at once) for the
+//! short commands devup runs itself (`before_start`, `stop`, a ping), so both
 //! streams land in order, nothing blocks on a full pipe, and nothing is left
-//! on disk. Also how a wait status is said to people.
+//! on disk; and for a start command whose daemon is not devup's child
+//! (`daemonize: false`) a named file next to the state file, because the
+//! daemon it forks keeps that stdout: an unlinked file would fill the disk
+//! unseen. Also how a wait status is said to people.
 
 use std::fs::{File, OpenOptions};
 use std::os::unix::fs::OpenOptionsExt;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
+
+use super::DaemonSpec;
+
+/// The file that holds what the start command (and, after the start, the
+/// daemon it forked, if it keeps its stdout) writes when the output does
+/// not go to the log: the state file's name with `.output`
+/// (`.devup/state/NAME.output`).
+pub(crate) fn capture_path(spec: &DaemonSpec) -> PathBuf {
+    spec.state_file.with_extension("output")
+}
+
+/// Opens the output file for this start: created (mode 0600, its directory
+/// too) or emptied, appended to, readable for the error message, never
+/// through a symlink planted at its path.
+pub(crate) fn open_capture(path: &Path) -> std::io::Result<File> {
+    if let Some(dir) = path.parent() {
+        super::pid_file::create_dirs(dir)?;
+    }
+    let file = OpenOptions::new()
+        .read(true)
+        .append(true)
+        .create(true)
+        .mode(0o600)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
+        .open(path)?;
+    if !file.metadata()?.is_file() {
+        return Err(std::io::Error::other("it is not a regular file"));
+    }
+    file.set_len(0)?;
+    // The start command gets it as stdout and stderr: blocking, as usual.
+    nix::fcntl::fcntl(
+        &file,
+        nix::fcntl::FcntlArg::F_SETFL(nix::fcntl::OFlag::O_APPEND),
+    )?;
+    Ok(file)
+}
 
 /// Opens a new unnamed, readable and writable temp file.
 pub(crate) fn unnamed_temp_file() -> std::io::Result<File> {

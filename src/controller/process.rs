@@ -174,7 +174,9 @@ pub(crate) fn can_signal(pid: u32) -> bool {
     result == 0 || std::io::Error::last_os_error().raw_os_error() != Some(libc::EPERM)
 }
 
-/// The live (non-zombie) members of process group `pgid`.
+/// The live (non-zombie) members of process group `pgid`, from a scan of
+/// its own. (A stop uses `group_scan::live_members`, which shares scans.)
+#[allow(dead_code)] // kept for callers that need a scan of their own
 pub(crate) fn group_members(pgid: u32) -> Vec<u32> {
     let Ok(entries) = std::fs::read_dir("/proc") else {
         return Vec::new();

@@ -10,7 +10,7 @@ use std::os::unix::fs::OpenOptionsExt;
 use std::time::Instant;
 
 use super::notify::NotifySocket;
-use super::output_file::{describe_wait_status, unnamed_temp_file};
+use super::output_file::{capture_path, describe_wait_status, open_capture};
 use super::run_command::{self, RunEnd};
 use super::running::{self, PidCheck};
 use super::spawn::PreparedStart;
@@ -227,15 +227,25 @@ impl DaemonController {
     }
 
     /// Where the start command's stdout and stderr go: the log file (never
-    /// truncated) for `daemonize: true`, else an unnamed temp file.
+    /// truncated) for `daemonize: true`, else the output file next to the
+    /// state file (see `output_file::capture_path`), emptied for this start.
+    /// A daemon the command forks keeps it as its stdout after the start: a
+    /// file anyone can see (and `du` counts), never an unlinked one.
     fn open_output(&self) -> Result<File> {
         let spec = self.spec();
         match (&spec.log_file, spec.daemonize) {
             (Some(path), true) => open_log(path).map_err(|source| {
                 self.io_error(format!("opening the log file {}", path.display()), source)
             }),
-            _ => unnamed_temp_file()
-                .map_err(|source| self.io_error("creating a temp file".into(), source)),
+            _ => {
+                let path = capture_path(spec);
+                open_capture(&path).map_err(|source| {
+                    self.io_error(
+                        format!("opening the output file {}", path.display()),
+                        source,
+                    )
+                })
+            }
         }
     }
 

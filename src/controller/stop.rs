@@ -13,7 +13,7 @@ use super::output_file::{describe_wait_status, is_success};
 use super::run_command::{self, RunEnd};
 use super::running::{self, PidCheck};
 use super::state::StartedState;
-use super::{DaemonController, Event, leftover, pid_file, process};
+use super::{DaemonController, Event, group_scan, leftover, pid_file, process};
 use crate::error::{Error, LogExcerpt, Result};
 
 /// How long a process may take to vanish after SIGKILL.
@@ -154,10 +154,11 @@ impl DaemonController {
             // Usually the group went with its leader: one kill(-pgid, 0)
             // says so. Otherwise scan /proc, where zombies count as gone
             // (they run no code; init reaps them when it gets to it).
+            let asked = Instant::now();
             if !process::group_exists(pgid) {
                 return;
             }
-            let members = process::group_members(pgid);
+            let members = group_scan::live_members(pgid, asked);
             if members.is_empty() {
                 return;
             }

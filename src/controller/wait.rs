@@ -246,15 +246,11 @@ impl StartWait<'_> {
                                     miss.output,
                                 );
                             }
+                            // An attempt cut short by the start's own
+                            // deadline says less than the last whole one.
+                            Err(_) if Instant::now() >= deadline && last_miss.is_some() => false,
                             Err(miss) => {
-                                // An attempt that ran into the start's own
-                                // deadline was cut short by it, not answered
-                                // by the daemon: the previous attempt's
-                                // reason says more.
-                                let cut_short = Instant::now() >= deadline;
-                                if !cut_short || last_miss.is_none() {
-                                    last_miss = Some(miss);
-                                }
+                                last_miss = Some(miss);
                                 false
                             }
                         };

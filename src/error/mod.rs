@@ -30,8 +30,11 @@ pub struct LogExcerpt {
     pub path: Option<PathBuf>,
     /// The lines, oldest first, without their line terminators.
     pub lines: Vec<String>,
-    /// How many lines came before `lines` and were left out.
+    /// How many lines came before `lines` (after `head`) and were left out.
     pub omitted: usize,
+    /// The first lines, when the output was long (the start command's:
+    /// what it said first is often why it failed); empty for a log.
+    pub head: Vec<String>,
 }
 
 impl LogExcerpt {
@@ -51,6 +54,33 @@ impl LogExcerpt {
             path,
             lines: all[omitted..].iter().map(|line| Self::cap(line)).collect(),
             omitted,
+            head: Vec::new(),
+        }
+    }
+
+    /// The most lines of [`Self::head`] kept by [`Self::head_and_tail`].
+    pub const HEAD_LINES: usize = 10;
+
+    /// Keeps all of `text` when it has at most [`Self::MAX_LINES`] lines,
+    /// else its first [`Self::HEAD_LINES`] and its last lines, up to
+    /// [`Self::MAX_LINES`] in all.
+    pub fn head_and_tail(path: Option<PathBuf>, text: &str) -> Self {
+        let all: Vec<&str> = text.lines().collect();
+        if all.len() <= Self::MAX_LINES {
+            return Self::from_text(path, text);
+        }
+        let tail = Self::MAX_LINES - Self::HEAD_LINES;
+        LogExcerpt {
+            path,
+            head: all[..Self::HEAD_LINES]
+                .iter()
+                .map(|l| Self::cap(l))
+                .collect(),
+            lines: all[all.len() - tail..]
+                .iter()
+                .map(|l| Self::cap(l))
+                .collect(),
+            omitted: all.len() - Self::MAX_LINES,
         }
     }
 
@@ -81,7 +111,7 @@ impl LogExcerpt {
 
     /// True when there is nothing to show.
     pub fn is_empty(&self) -> bool {
-        self.lines.is_empty()
+        self.lines.is_empty() && self.head.is_empty()
     }
 }
 
@@ -223,8 +253,16 @@ fn write_excerpt(f: &mut fmt::Formatter<'_>, title: &str, excerpt: &LogExcerpt) 
         Some(path) => write!(f, "\n{title} ({}):", path.display())?,
         None => write!(f, "\n{title}:")?,
     }
+    for line in &excerpt.head {
+        write!(f, "\n  {}", escape_control(line))?;
+    }
     if excerpt.omitted > 0 {
-        write!(f, "\n  ... {} earlier lines not shown", excerpt.omitted)?;
+        let which = if excerpt.head.is_empty() {
+            "earlier "
+        } else {
+            ""
+        };
+        write!(f, "\n  ... {} {which}lines not shown", excerpt.omitted)?;
     }
     for line in &excerpt.lines {
         write!(f, "\n  {}", escape_control(line))?;

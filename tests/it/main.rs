@@ -51,6 +51,7 @@ mod manifest_limits;
 mod manifest_load;
 mod manifest_shared_files;
 mod orphans;
+mod output_capture;
 mod pid_files;
 mod pid_reuse;
 mod ping_diagnostics;

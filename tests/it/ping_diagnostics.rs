@@ -207,7 +207,7 @@ fn an_http_server_that_trickles_bytes_cannot_hold_the_start_past_its_timeout() {
 
 #[test]
 fn an_http_server_that_never_answers_says_so() {
-    let project = python_server(SILENT, "    start_timeout: 3s\n");
+    let project = python_server(SILENT, "    start_timeout: 5s\n");
     let outcome = project.devup(["up"]).spawn().finish().exits(1);
     let url = outcome
         .stderr
@@ -219,7 +219,7 @@ fn an_http_server_that_never_answers_says_so() {
     assert_eq!(
         errors(&outcome.stderr),
         format!(
-            "error: web: not ready after 3.0s (still waiting for the ping (http {url}) to \
+            "error: web: not ready after 5.0s (still waiting for the ping (http {url}) to \
              succeed; its last attempt: no answer in time); the start was aborted\n"
         ),
         "{}",

@@ -3,10 +3,12 @@
 //! [`Row`]; a row that cannot run (devup fails, a daemon never answers)
 //! returns a row whose verdict says why, and the others still run.
 
+mod classic;
 mod concurrent;
 mod cost;
 mod noop;
 mod parallel;
+mod scale;
 mod start_stop;
 
 use std::path::PathBuf;
@@ -30,6 +32,7 @@ type Measure = fn(&Context) -> Row;
 /// The names `--row` accepts, in table order.
 pub const NAMES: &[&str] = &[
     "start",
+    "classic",
     "stop",
     "noop",
     "parallel",
@@ -37,6 +40,7 @@ pub const NAMES: &[&str] = &[
     "concurrent",
     "cpu",
     "rss",
+    "scale",
 ];
 
 /// Measures the rows named in `selected` (all when empty), in table order;
@@ -53,6 +57,10 @@ pub fn measure(context: &Context, selected: &[String], progress: impl Fn(&str)) 
         if wanted("stop") {
             rows.push(stop);
         }
+    }
+    if wanted("classic") {
+        progress("the classic self-daemonizing start");
+        rows.push(classic::measure(context));
     }
     let others: [(&str, &str, Measure); 6] = [
         ("noop", "no-op devup, 20 daemons running", noop::measure),
@@ -79,6 +87,10 @@ pub fn measure(context: &Context, selected: &[String], progress: impl Fn(&str)) 
             progress(what);
             rows.push(row(context));
         }
+    }
+    if wanted("scale") {
+        progress("scale: 10, 100 and 400 sleep daemons");
+        rows.extend(scale::measure(context));
     }
     rows
 }
