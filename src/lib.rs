@@ -60,7 +60,7 @@ pub mod signals;
 
 pub use controller::{
     AbortSignal, CommandLine, DaemonController, DaemonControllerBuilder, DaemonState, Event,
-    NotReady, Ping, Signal, Started, Status, UpOutcome,
+    HttpUrl, NotReady, Ping, Signal, Started, Status, UpOutcome,
 };
 pub use error::{Error, LogExcerpt, Result};
 pub use manifest::{Manifest, ManifestError};

@@ -367,26 +367,18 @@ impl DaemonControllerBuilder {
             (None, true) => Some(dir.join(".devup/log").join(format!("{}.log", self.name))),
             (None, false) => None,
         };
-        if matches!(self.ping, Some(Ping::Log(_))) && log_file.is_none() {
+        if self.ping.as_ref().is_some_and(|ping| ping.kind() == "log") && log_file.is_none() {
             return Err(config_error(
                 "ping",
                 "`log` needs a log_file to read".into(),
             ));
         }
-        if let Some(Ping::Http(url)) = &self.ping
-            && super::ping_check::parse_url(url).is_none()
-        {
-            return Err(config_error(
-                "ping",
-                format!("`{url}` is not an http://HOST:PORT/PATH URL (https is not supported)"),
-            ));
+        if let Some(Ping::Invalid(invalid)) = &self.ping {
+            return Err(config_error("ping", invalid.reason().to_string()));
         }
         let compile = |key: &'static str, regex: &str| {
             regex::Regex::new(regex).map_err(|error| config_error(key, error.to_string()))
         };
-        if let Some(Ping::Log(regex)) = &self.ping {
-            compile("ping", regex)?;
-        }
         let fail_when_log = match &self.fail_when_log {
             Some(regex) => Some(compile("fail_when_log", regex)?),
             None => None,
@@ -441,4 +433,86 @@ fn current_dir(daemon: &str) -> Result<PathBuf> {
         action: "reading the current directory".into(),
         source,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn refusal(builder: DaemonControllerBuilder) -> (String, &'static str, String) {
+        match builder.build() {
+            Err(Error::Config {
+                daemon,
+                key,
+                reason,
+            }) => (daemon, key, reason),
+            Err(other) => panic!("another error: {other}"),
+            Ok(_) => panic!("accepted"),
+        }
+    }
+
+    fn web() -> DaemonControllerBuilder {
+        DaemonController::builder("web")
+            .start_command("sleep 1")
+            .daemonize(true)
+    }
+
+    #[test]
+    fn a_bad_http_url_is_reported_at_build() {
+        assert_eq!(
+            refusal(web().ping(Ping::http("https://example.com/"))),
+            (
+                "web".into(),
+                "ping",
+                "`https://example.com/` is not an http://HOST:PORT/PATH URL (https is not supported)"
+                    .into()
+            )
+        );
+    }
+
+    #[test]
+    fn a_bad_log_regex_is_reported_at_build_after_the_missing_log_file() {
+        let (_, key, reason) = refusal(web().ping(Ping::log("(")));
+        assert_eq!(key, "ping");
+        assert_eq!(reason, regex::Regex::new("(").unwrap_err().to_string());
+        let no_log = DaemonController::builder("web")
+            .start_command("sleep 1")
+            .pid_file("web.pid")
+            .ping(Ping::log("("));
+        assert_eq!(
+            refusal(no_log),
+            (
+                "web".into(),
+                "ping",
+                "`log` needs a log_file to read".into()
+            )
+        );
+    }
+
+    #[test]
+    fn a_bad_fail_when_log_regex_names_its_key() {
+        let (_, key, reason) = refusal(web().fail_when_log("a{2,1}"));
+        assert_eq!(key, "fail_when_log");
+        assert_eq!(reason, regex::Regex::new("a{2,1}").unwrap_err().to_string());
+    }
+
+    #[test]
+    fn a_parsed_ping_is_carried_as_it_was_written() {
+        let controller = web()
+            .ping(Ping::http("http://127.0.0.1:9/health"))
+            .build()
+            .unwrap();
+        match &controller.spec().ping {
+            Some(Ping::Http(url)) => {
+                assert_eq!(url.as_str(), "http://127.0.0.1:9/health");
+                assert_eq!(url.authority(), "127.0.0.1:9");
+            }
+            other => panic!("{other:?}"),
+        }
+        let controller = web().ping(Ping::log("ready .*")).build().unwrap();
+        assert_eq!(
+            controller.spec().ping.as_ref().map(ToString::to_string),
+            Some("log /ready .*/".to_string())
+        );
+    }
 }

@@ -387,7 +387,9 @@ fn the_example_manifest_loads() {
     assert!(files.daemonize && site.daemonize);
     assert_eq!(site.depends_on, ["files"]);
     assert!(matches!(&files.ping, Some(Ping::Tcp(address)) if address == "127.0.0.1:47311"));
-    assert!(matches!(&site.ping, Some(Ping::Http(url)) if url == "http://127.0.0.1:47312/"));
+    assert!(
+        matches!(&site.ping, Some(Ping::Http(url)) if url.as_str() == "http://127.0.0.1:47312/")
+    );
     assert_eq!(files.start.argv()[0], "python3");
     assert_eq!(files.pid_file, manifest.dir.join(".devup/run/files.pid"));
     for daemon in &manifest.daemons {
