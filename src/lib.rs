@@ -47,6 +47,7 @@
 
 pub mod cli;
 pub mod controller;
+mod dependency_graph;
 mod error;
 pub mod exit_code;
 pub mod export;

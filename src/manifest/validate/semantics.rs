@@ -2,12 +2,11 @@
 //! key: `pid_file` when `daemonize` is false, `ping: log` without a log
 //! file, regexes, unknown dependencies, self-dependencies and cycles.
 
-use petgraph::graph::{DiGraph, NodeIndex};
-
 use super::values::check_regex;
 use super::{Scope, Validator};
+use crate::dependency_graph::DependencyGraph;
 use crate::manifest::raw::{RawDefaults, RawManifest, RawPing, RawTasks};
-use crate::plan::{cycle_path, find_cycles, unknown_daemon};
+use crate::manifest::suggest::unknown_daemon;
 
 /// Why a key that reads the log is an error without one.
 const NEEDS_A_LOG_FILE: &str = "needs a log file to read; set `log_file` (with `daemonize: true` it defaults to .devup/log/NAME.log)";
@@ -97,32 +96,31 @@ impl Validator<'_> {
                 }
             }
         }
-        let mut graph = DiGraph::<String, ()>::new();
-        for name in &names {
-            graph.add_node(name.to_string());
-        }
-        let edges = raw
+        // Edges only from the first node of a name, so a name that is both
+        // a daemon and a task (reported above) makes no phantom edge; none
+        // to itself (reported above) or to an unknown name (reported too).
+        let edges: Vec<(&str, Vec<&String>)> = raw
             .daemons
             .0
             .iter()
             .map(|(name, daemon)| (name, &daemon.depends_on))
-            .chain(tasks.0.iter().map(|(name, task)| (name, &task.depends_on)));
-        for (i, (name, depends_on)) in edges.enumerate() {
-            for dependency in depends_on {
-                // The first node of a name, so a name that is both a daemon
-                // and a task (reported above) makes no phantom edge.
-                if let Some(j) = names.iter().position(|n| n == dependency)
-                    && dependency != name
-                    && names.iter().position(|n| n == name) == Some(i)
-                {
-                    graph.add_edge(NodeIndex::new(i), NodeIndex::new(j), ());
-                }
-            }
-        }
+            .chain(tasks.0.iter().map(|(name, task)| (name, &task.depends_on)))
+            .enumerate()
+            .map(|(i, (name, depends_on))| {
+                let first = names.iter().position(|n| n == name) == Some(i);
+                let kept = depends_on
+                    .iter()
+                    .filter(|dependency| first && *dependency != name)
+                    .filter(|dependency| names.contains(&dependency.as_str()))
+                    .collect();
+                (name.as_str(), kept)
+            })
+            .collect();
+        let graph = DependencyGraph::new(edges);
         let daemon_count = raw.daemons.0.len();
-        for cycle in find_cycles(&graph) {
-            let first = graph[cycle[0]].clone();
-            let message = format!("dependency cycle: {}", cycle_path(&graph, &cycle));
+        for cycle in graph.cycles() {
+            let first = graph.graph[cycle[0]].clone();
+            let message = format!("dependency cycle: {}", graph.cycle_path(&cycle));
             if cycle[0].index() < daemon_count {
                 self.push(
                     self.positions.key(&["daemons", &first, "depends_on"]),
