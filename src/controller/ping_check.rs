@@ -253,7 +253,7 @@ fn http(url: &HttpUrl, deadline: Instant, interrupted: &dyn Fn() -> bool) -> Att
         .collect();
     let mut miss = Miss::new(format!("{} resolves to no address", url.authority()));
     for address in addresses {
-        match http_get(address, &url, deadline, interrupted) {
+        match http_get(address, url, deadline, interrupted) {
             Ok(()) => return Ok(()),
             Err(error) => miss = error,
         }

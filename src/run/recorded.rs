@@ -86,8 +86,7 @@ pub fn changed_keys(manifest: &Manifest, name: &str) -> Option<Vec<String>> {
     let record = Recorded::read(name, &entry.state_file).ok()??;
     let recorded = record.definition.as_ref()?;
     running_pid(&record)?;
-    let current = entry.controller_builder().build().ok()?;
-    let keys = recorded.changed_keys(&Fingerprint::of(current.spec()))?;
+    let keys = recorded.changed_keys(&Fingerprint::of(entry))?;
     (!keys.is_empty()).then_some(keys)
 }
 

@@ -190,9 +190,17 @@ daemons:
         search.ping.as_ref().unwrap().to_string(),
         "unix /srv/app/tmp/search.sock"
     );
-    assert_eq!(search.fail_when_log.as_deref(), Some("FATAL"));
     assert_eq!(
-        search.before_start,
+        search.fail_when_log.as_ref().map(|regex| regex.as_str()),
+        Some("FATAL")
+    );
+    assert_eq!(
+        search
+            .before_start
+            .iter()
+            .map(|step| step.command().cloned())
+            .collect::<Option<Vec<_>>>()
+            .unwrap(),
         [
             CommandLine::Shell("ruby script/conf.rb".into()),
             CommandLine::Argv(vec!["touch".into(), "tmp/ready".into()]),
