@@ -19,6 +19,9 @@ pub const STOP_TIMEOUT: Duration = Duration::from_secs(30);
 /// `log_activity_timeout`: see the manifest's key of that name.
 pub const LOG_ACTIVITY_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// A task's `timeout`.
+pub const TASK_TIMEOUT: Duration = Duration::from_secs(600);
+
 /// `stop_signal`.
 pub const STOP_SIGNAL: Signal = Signal::Term;
 
@@ -49,6 +52,19 @@ pub fn manifest_state_file(manifest_dir: &Path, name: &str) -> PathBuf {
     manifest_dir
         .join(".devup/state")
         .join(format!("{name}.state"))
+}
+
+/// Where a manifest's task records its last success:
+/// `.devup/state/NAME.task` under the manifest's directory.
+pub fn task_record_file(manifest_dir: &Path, name: &str) -> PathBuf {
+    manifest_dir
+        .join(".devup/state")
+        .join(format!("{name}.task"))
+}
+
+/// The lock that serializes a task's runs: its record file + `.lock`.
+pub fn task_lock_file(manifest_dir: &Path, name: &str) -> PathBuf {
+    with_suffix(&task_record_file(manifest_dir, name), ".lock")
 }
 
 fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
@@ -94,5 +110,13 @@ mod tests {
         let pid = Path::new("/run/db.pid");
         assert_eq!(lock_file(pid), Path::new("/run/db.pid.lock"));
         assert_eq!(state_file(pid), Path::new("/run/db.pid.state"));
+        assert_eq!(
+            task_record_file(base, "assets"),
+            Path::new("/app/.devup/state/assets.task")
+        );
+        assert_eq!(
+            task_lock_file(base, "assets"),
+            Path::new("/app/.devup/state/assets.task.lock")
+        );
     }
 }
