@@ -38,6 +38,20 @@ impl BeforeStart {
     }
 }
 
+/// A command as its [`CommandLine`]; a closure, which has no content to
+/// write, as `"closure"` (as the fingerprint counts it).
+impl serde::Serialize for BeforeStart {
+    fn serialize<S: serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> std::result::Result<S::Ok, S::Error> {
+        match self {
+            BeforeStart::Command(command) => command.serialize(serializer),
+            BeforeStart::Fn(_) => serializer.serialize_str("closure"),
+        }
+    }
+}
+
 impl fmt::Debug for BeforeStart {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -50,8 +64,10 @@ impl fmt::Debug for BeforeStart {
 /// The complete, validated description of one daemon, with every value
 /// parsed and every path absolute: what `build()` makes, and what a
 /// manifest resolves each daemon into (there it is called
-/// [`crate::manifest::DaemonEntry`]).
-#[derive(Debug, Clone)]
+/// [`crate::manifest::DaemonEntry`]). It serializes (serde): keys as the
+/// manifest names them, commands as `{"Shell": ..}`/`{"Argv": [..]}` (the
+/// fingerprint's form), durations as `{secs, nanos}`.
+#[derive(Debug, Clone, serde::Serialize)]
 pub struct DaemonSpec {
     /// The daemon's name, used in every message.
     pub name: String,
@@ -79,6 +95,7 @@ pub struct DaemonSpec {
     /// How to tell the daemon is ready.
     pub ping: Option<Ping>,
     /// A log line matching this fails the start at once.
+    #[serde(serialize_with = "regex_text")]
     pub fail_when_log: Option<regex::Regex>,
     /// Names of daemons that must be ready first (used by the plan, not by
     /// the controller).
@@ -471,6 +488,13 @@ impl DaemonControllerBuilder {
     }
 }
 
+fn regex_text<S: serde::Serializer>(
+    regex: &Option<Regex>,
+    serializer: S,
+) -> std::result::Result<S::Ok, S::Error> {
+    serde::Serialize::serialize(&regex.as_ref().map(Regex::as_str), serializer)
+}
+
 fn current_dir(daemon: &str) -> Result<PathBuf> {
     std::env::current_dir().map_err(|source| Error::Io {
         daemon: daemon.to_string(),
@@ -545,6 +569,40 @@ mod tests {
             "regex parse error:\n    a{2,1}\n     ^^^^^\nerror: invalid repetition count range, \
              the start must be <= the end"
         );
+    }
+
+    #[test]
+    fn closures_and_every_ping_kind_serialize() {
+        let spec = web()
+            .before_start_fn(|| Ok(()))
+            .ping(Ping::custom(|| true))
+            .build()
+            .unwrap()
+            .spec()
+            .clone();
+        let json = serde_json::to_value(&spec).unwrap();
+        assert_eq!(json["before_start"], serde_json::json!(["closure"]));
+        assert_eq!(json["ping"], serde_json::json!({"custom": null}));
+        assert_eq!(json["fail_when_log"], serde_json::Value::Null);
+        let pings = [
+            (
+                Ping::tcp("[::1]:6379"),
+                serde_json::json!({"tcp": "[::1]:6379"}),
+            ),
+            (
+                Ping::unix("/tmp/s.sock"),
+                serde_json::json!({"unix": "/tmp/s.sock"}),
+            ),
+            (
+                Ping::command("true"),
+                serde_json::json!({"command": {"Shell": "true"}}),
+            ),
+            (Ping::log("^ready$"), serde_json::json!({"log": "^ready$"})),
+            (Ping::notify(), serde_json::json!({"notify": true})),
+        ];
+        for (ping, expected) in pings {
+            assert_eq!(serde_json::to_value(&ping).unwrap(), expected);
+        }
     }
 
     #[test]

@@ -121,6 +121,28 @@ impl Ping {
     }
 }
 
+/// Written as the manifest writes it, one key naming the kind:
+/// `{"tcp": "127.0.0.1:6379"}`, `{"log": "ready"}`, `{"notify": true}`; a
+/// closure as `{"custom": null}`, since it has no content to write.
+impl serde::Serialize for Ping {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(Some(1))?;
+        let kind = self.kind();
+        match self {
+            Ping::Tcp(address) => map.serialize_entry(kind, address)?,
+            Ping::Unix(path) => map.serialize_entry(kind, path)?,
+            Ping::Http(url) => map.serialize_entry(kind, url.as_str())?,
+            Ping::Command(command) => map.serialize_entry(kind, command)?,
+            Ping::Log(regex) => map.serialize_entry(kind, regex.as_str())?,
+            Ping::Notify => map.serialize_entry(kind, &true)?,
+            Ping::Custom(_) => map.serialize_entry(kind, &())?,
+            Ping::Invalid(invalid) => map.serialize_entry(kind, &invalid.value)?,
+        }
+        map.end()
+    }
+}
+
 impl fmt::Debug for Ping {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{self}")

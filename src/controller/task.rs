@@ -29,8 +29,9 @@ pub const TASK_KILL_GRACE: Duration = Duration::from_secs(10);
 const TASK_RECORD_VERSION: u32 = 1;
 
 /// Everything needed to run one task, resolved: what a manifest's task
-/// becomes (there it is called [`crate::manifest::TaskEntry`]).
-#[derive(Debug, Clone)]
+/// becomes (there it is called [`crate::manifest::TaskEntry`]). It
+/// serializes (serde), with durations as `{secs, nanos}`.
+#[derive(Debug, Clone, Serialize)]
 pub struct TaskSpec {
     /// The task's name, used in every message.
     pub name: String,
