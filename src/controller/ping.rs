@@ -36,7 +36,7 @@ pub enum Ping {
 }
 
 /// The value of an `http` or `log` ping that did not parse, and why.
-#[derive(Clone)]
+#[derive(Debug, Clone)]
 pub struct InvalidPing {
     kind: &'static str,
     value: String,

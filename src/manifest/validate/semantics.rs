@@ -2,6 +2,8 @@
 //! key: `pid_file` when `daemonize` is false, `ping: log` without a log
 //! file, regexes, unknown dependencies, self-dependencies and cycles.
 
+use std::collections::HashMap;
+
 use super::values::check_regex;
 use super::{Scope, Validator};
 use crate::dependency_graph::DependencyGraph;
@@ -30,7 +32,12 @@ impl Validator<'_> {
             .map(|(name, _)| name.as_str())
             .chain(tasks.0.iter().map(|(name, _)| name.as_str()))
             .collect();
-        self.task_names_and_dependencies(tasks, &names);
+        // Name → its first node: a dependency is looked up in constant time.
+        let mut first_node: HashMap<&str, usize> = HashMap::with_capacity(names.len());
+        for (i, name) in names.iter().enumerate() {
+            first_node.entry(name).or_insert(i);
+        }
+        self.task_names_and_dependencies(tasks, &names, &first_node);
         for (name, daemon) in &raw.daemons.0 {
             let scope = Scope::Daemon(name);
             self.regexes(scope, daemon.fail_when_log.as_deref(), daemon.ping.as_ref());
@@ -90,7 +97,7 @@ impl Validator<'_> {
                         scope.label("depends_on"),
                         "the daemon depends on itself".into(),
                     );
-                } else if !names.contains(&dependency.as_str()) {
+                } else if !first_node.contains_key(dependency.as_str()) {
                     let message = unknown_daemon(dependency, names.iter().copied());
                     self.push(pos, scope.label("depends_on"), message);
                 }
@@ -107,11 +114,11 @@ impl Validator<'_> {
             .chain(tasks.0.iter().map(|(name, task)| (name, &task.depends_on)))
             .enumerate()
             .map(|(i, (name, depends_on))| {
-                let first = names.iter().position(|n| n == name) == Some(i);
+                let is_first = first_node.get(name.as_str()) == Some(&i);
                 let kept = depends_on
                     .iter()
-                    .filter(|dependency| first && *dependency != name)
-                    .filter(|dependency| names.contains(&dependency.as_str()))
+                    .filter(|dependency| is_first && *dependency != name)
+                    .filter(|dependency| first_node.contains_key(dependency.as_str()))
                     .collect();
                 (name.as_str(), kept)
             })
@@ -138,7 +145,12 @@ impl Validator<'_> {
     }
 
     /// A task's name must not be a daemon's; its dependencies must exist.
-    fn task_names_and_dependencies(&mut self, tasks: &RawTasks, names: &[&str]) {
+    fn task_names_and_dependencies(
+        &mut self,
+        tasks: &RawTasks,
+        names: &[&str],
+        first_node: &HashMap<&str, usize>,
+    ) {
         for (name, task) in &tasks.0 {
             if names.iter().filter(|n| *n == name).count() > 1 {
                 self.push(
@@ -153,7 +165,7 @@ impl Validator<'_> {
                 let label = (None, Some(format!("tasks.{name}.depends_on")));
                 if dependency == name {
                     self.push(pos, label, "the task depends on itself".into());
-                } else if !names.contains(&dependency.as_str()) {
+                } else if !first_node.contains_key(dependency.as_str()) {
                     let message = unknown_daemon(dependency, names.iter().copied());
                     self.push(pos, label, message);
                 }
