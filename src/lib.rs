@@ -47,6 +47,7 @@
 
 pub mod cli;
 pub mod controller;
+mod dependency_graph;
 mod error;
 pub mod exit_code;
 pub mod export;
@@ -60,7 +61,7 @@ pub mod signals;
 
 pub use controller::{
     AbortSignal, CommandLine, DaemonController, DaemonControllerBuilder, DaemonState, Event,
-    NotReady, Ping, Signal, Started, Status, UpOutcome,
+    HttpUrl, NotReady, Ping, Signal, Started, Status, UpOutcome,
 };
 pub use error::{Error, LogExcerpt, Result};
 pub use manifest::{Manifest, ManifestError};

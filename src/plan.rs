@@ -1,5 +1,6 @@
 //! The dependency graph of a manifest (petgraph): which daemons a command
-//! touches, in which order, and the graph in Graphviz DOT. It runs nothing.
+//! touches, in which order, and the graph in Graphviz DOT. It runs nothing;
+//! the graph and its cycle search come from `dependency_graph.rs`.
 //!
 //! Node `i` of the graph is the manifest's daemon `i`, and an edge goes from
 //! a daemon to what it depends on (`web -> db`), as `devup graph` draws it.
@@ -12,7 +13,8 @@ use std::path::PathBuf;
 use petgraph::Direction;
 use petgraph::graph::{DiGraph, NodeIndex};
 
-use crate::manifest::suggest::nearest;
+use crate::dependency_graph::DependencyGraph;
+use crate::manifest::suggest::unknown_daemon;
 use crate::manifest::{Manifest, ManifestError, Problem};
 
 /// The dependency graph of a valid manifest.
@@ -26,47 +28,35 @@ impl Plan {
     /// Builds the graph. Fails on a cycle (shown as `a -> b -> a`) or an
     /// unknown dependency, which `Manifest::load` already rejects.
     pub fn new(manifest: &Manifest) -> Result<Plan, ManifestError> {
-        let mut graph = DiGraph::new();
         // The daemons, then the tasks: one namespace (SPEC §2 "Tasks").
-        let nodes: Vec<(&String, &Vec<String>)> = manifest
+        let nodes = manifest
             .daemons
             .iter()
-            .map(|daemon| (&daemon.name, &daemon.depends_on))
+            .map(|daemon| (daemon.name.as_str(), &daemon.depends_on))
             .chain(
                 manifest
                     .tasks
                     .iter()
-                    .map(|task| (&task.name, &task.depends_on)),
-            )
+                    .map(|task| (task.name.as_str(), &task.depends_on)),
+            );
+        let dependencies = DependencyGraph::new(nodes);
+        let mut problems: Vec<Problem> = dependencies
+            .unknown
+            .iter()
+            .map(|(node, dependency)| {
+                Problem::new(format!("unknown daemon `{dependency}` in `depends_on`"))
+                    .daemon(dependencies.graph[*node].clone())
+                    .key("depends_on")
+            })
             .collect();
-        for (name, _) in &nodes {
-            graph.add_node((*name).clone());
-        }
-        let mut index: std::collections::HashMap<&str, usize> =
-            std::collections::HashMap::with_capacity(nodes.len());
-        for (i, (name, _)) in nodes.iter().enumerate() {
-            index.entry(name.as_str()).or_insert(i);
-        }
-        let mut problems = Vec::new();
-        for (i, (name, depends_on)) in nodes.iter().enumerate() {
-            for dependency in *depends_on {
-                match index.get(dependency.as_str()).copied() {
-                    Some(j) => {
-                        graph.add_edge(NodeIndex::new(i), NodeIndex::new(j), ());
-                    }
-                    None => problems.push(
-                        Problem::new(format!("unknown daemon `{dependency}` in `depends_on`"))
-                            .daemon((*name).clone())
-                            .key("depends_on"),
-                    ),
-                }
-            }
-        }
-        for cycle in find_cycles(&graph) {
+        for cycle in dependencies.cycles() {
             problems.push(
-                Problem::new(format!("dependency cycle: {}", cycle_path(&graph, &cycle)))
-                    .daemon(graph[cycle[0]].clone())
-                    .key("depends_on"),
+                Problem::new(format!(
+                    "dependency cycle: {}",
+                    dependencies.cycle_path(&cycle)
+                ))
+                .daemon(dependencies.graph[cycle[0]].clone())
+                .key("depends_on"),
             );
         }
         if !problems.is_empty() {
@@ -76,7 +66,7 @@ impl Plan {
             });
         }
         Ok(Plan {
-            graph,
+            graph: dependencies.graph,
             path: manifest.path.clone(),
         })
     }
@@ -86,18 +76,14 @@ impl Plan {
     /// stopping without a manifest). A dependency not among them is
     /// dropped; so are all edges should they form a cycle.
     pub fn from_dependencies(path: PathBuf, daemons: &[(String, Vec<String>)]) -> Plan {
-        let mut graph = DiGraph::new();
-        for (name, _) in daemons {
-            graph.add_node(name.clone());
-        }
-        for (i, (_, dependencies)) in daemons.iter().enumerate() {
-            for dependency in dependencies {
-                if let Some(j) = daemons.iter().position(|(name, _)| name == dependency) {
-                    graph.add_edge(NodeIndex::new(i), NodeIndex::new(j), ());
-                }
-            }
-        }
-        if !find_cycles(&graph).is_empty() {
+        let dependencies = DependencyGraph::new(
+            daemons
+                .iter()
+                .map(|(name, depends_on)| (name.as_str(), depends_on)),
+        );
+        let has_cycle = !dependencies.cycles().is_empty();
+        let mut graph = dependencies.graph;
+        if has_cycle {
             graph.clear_edges();
         }
         Plan { graph, path }
@@ -269,139 +255,6 @@ impl Plan {
     }
 }
 
-/// "unknown daemon `wbe`, did you mean `web`?", or the list of daemons when
-/// none is close.
-pub(crate) fn unknown_daemon<'a>(name: &str, known: impl IntoIterator<Item = &'a str>) -> String {
-    let known: Vec<&str> = known.into_iter().collect();
-    match nearest(name, known.iter().copied()) {
-        Some(near) => format!("unknown daemon `{name}`, did you mean `{near}`?"),
-        None => format!(
-            "unknown daemon `{name}`; the daemons are {}",
-            known.join(", ")
-        ),
-    }
-}
-
 fn quote(name: &str) -> String {
     format!("\"{}\"", name.replace('\\', "\\\\").replace('"', "\\\""))
-}
-
-/// `a -> b -> a`.
-pub(crate) fn cycle_path(graph: &DiGraph<String, ()>, cycle: &[NodeIndex]) -> String {
-    let mut names: Vec<&str> = cycle.iter().map(|&node| graph[node].as_str()).collect();
-    names.push(&graph[cycle[0]]);
-    names.join(" -> ")
-}
-
-/// Every cycle a depth-first search meets, each as the nodes on it, starting
-/// with the one that comes first in the graph (the manifest's order) and
-/// following the edges. The search keeps its own stack (no recursion) and
-/// the path from the root to the node it is at; an edge back to a node on
-/// that path closes a cycle, which is the path from that node on. Each
-/// strongly connected tangle is reported once at least, never the same
-/// cycle twice. Self-loops are cycles of one node.
-pub(crate) fn find_cycles(graph: &DiGraph<String, ()>) -> Vec<Vec<NodeIndex>> {
-    #[derive(Clone, Copy, PartialEq)]
-    enum Color {
-        White,
-        Gray,
-        Black,
-    }
-    let mut color = vec![Color::White; graph.node_count()];
-    let mut cycles: Vec<Vec<NodeIndex>> = Vec::new();
-    for root in graph.node_indices() {
-        if color[root.index()] != Color::White {
-            continue;
-        }
-        // Each frame: a node and its successors not yet followed (in order).
-        let successors = |node: NodeIndex| {
-            let mut next: Vec<NodeIndex> = graph.neighbors(node).collect();
-            next.sort();
-            next.dedup();
-            next.reverse();
-            next
-        };
-        let mut stack: Vec<(NodeIndex, Vec<NodeIndex>)> = vec![(root, successors(root))];
-        color[root.index()] = Color::Gray;
-        while let Some((node, next)) = stack.last_mut() {
-            let node = *node;
-            match next.pop() {
-                Some(target) => match color[target.index()] {
-                    Color::White => {
-                        color[target.index()] = Color::Gray;
-                        stack.push((target, successors(target)));
-                    }
-                    Color::Gray => {
-                        let from = stack.iter().position(|(n, _)| *n == target).unwrap_or(0);
-                        let mut cycle: Vec<NodeIndex> =
-                            stack[from..].iter().map(|(n, _)| *n).collect();
-                        let first = cycle
-                            .iter()
-                            .enumerate()
-                            .min_by_key(|(_, n)| **n)
-                            .map_or(0, |(i, _)| i);
-                        cycle.rotate_left(first);
-                        if !cycles.contains(&cycle) {
-                            cycles.push(cycle);
-                        }
-                    }
-                    Color::Black => {}
-                },
-                None => {
-                    color[node.index()] = Color::Black;
-                    stack.pop();
-                }
-            }
-        }
-    }
-    cycles
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn graph(edges: &[(usize, usize)], nodes: usize) -> DiGraph<String, ()> {
-        let mut graph = DiGraph::new();
-        for i in 0..nodes {
-            graph.add_node(format!("n{i}"));
-        }
-        for &(a, b) in edges {
-            graph.add_edge(NodeIndex::new(a), NodeIndex::new(b), ());
-        }
-        graph
-    }
-
-    fn paths(graph: &DiGraph<String, ()>) -> Vec<String> {
-        find_cycles(graph)
-            .iter()
-            .map(|cycle| cycle_path(graph, cycle))
-            .collect()
-    }
-
-    #[test]
-    fn cycles_are_paths_starting_at_their_first_node() {
-        let g = graph(&[(0, 1), (1, 2), (2, 0)], 3);
-        assert_eq!(paths(&g), ["n0 -> n1 -> n2 -> n0"]);
-        let g = graph(&[(2, 1), (1, 2), (0, 2)], 3);
-        assert_eq!(paths(&g), ["n1 -> n2 -> n1"]);
-        let g = graph(&[(0, 0)], 1);
-        assert_eq!(paths(&g), ["n0 -> n0"]);
-    }
-
-    #[test]
-    fn a_dag_has_no_cycle_and_two_tangles_give_two() {
-        let g = graph(&[(0, 1), (0, 2), (1, 3), (2, 3)], 4);
-        assert!(find_cycles(&g).is_empty());
-        let g = graph(&[(0, 1), (1, 0), (2, 3), (3, 2)], 4);
-        assert_eq!(paths(&g), ["n0 -> n1 -> n0", "n2 -> n3 -> n2"]);
-    }
-
-    #[test]
-    fn a_long_chain_does_not_overflow_the_stack() {
-        let n = 100_000;
-        let edges: Vec<(usize, usize)> = (0..n - 1).map(|i| (i, i + 1)).collect();
-        let g = graph(&edges, n);
-        assert!(find_cycles(&g).is_empty());
-    }
 }

@@ -74,7 +74,7 @@ fn dry_run(project: &super::Project) -> String {
     let tasks: Vec<String> = manifest
         .tasks
         .iter()
-        .filter_map(|task| match task.spec().changed_keys() {
+        .filter_map(|task| match task.changed_keys() {
             Ok(None) => Some(format!("  {}: never succeeded here\n", task.name)),
             Ok(Some(keys)) if !keys.is_empty() => {
                 Some(format!("  {}: changed ({})\n", task.name, keys.join(", ")))

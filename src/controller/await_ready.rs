@@ -15,8 +15,6 @@
 use std::fmt;
 use std::time::{Duration, Instant};
 
-use regex::Regex;
-
 use super::excerpt::LogFollower;
 use super::running::{self, PidCheck};
 use super::wait::max_interval;
@@ -79,9 +77,9 @@ impl DaemonController {
         };
         let mut interval = min_interval;
         let log_ping = match (&spec.ping, &spec.log_file) {
-            (Some(Ping::Log(regex)), Some(path)) => Regex::new(regex)
-                .ok()
-                .map(|regex| (regex, LogFollower::new(path.clone(), 0))),
+            (Some(Ping::Log(regex)), Some(path)) => {
+                Some((regex, LogFollower::new(path.clone(), 0)))
+            }
             _ => None,
         };
         let mut log_ping = log_ping;

@@ -8,6 +8,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
+use regex::Regex;
+
 use super::{AbortSignal, CommandLine, DaemonController, Event, Ping, Signal, defaults};
 use crate::error::{Error, Result};
 
@@ -26,6 +28,30 @@ pub enum BeforeStart {
     Fn(BeforeStartFn),
 }
 
+impl BeforeStart {
+    /// The command of a `Command` step; `None` for a closure.
+    pub fn command(&self) -> Option<&CommandLine> {
+        match self {
+            BeforeStart::Command(command) => Some(command),
+            BeforeStart::Fn(_) => None,
+        }
+    }
+}
+
+/// A command as its [`CommandLine`]; a closure, which has no content to
+/// write, as `"closure"` (as the fingerprint counts it).
+impl serde::Serialize for BeforeStart {
+    fn serialize<S: serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> std::result::Result<S::Ok, S::Error> {
+        match self {
+            BeforeStart::Command(command) => command.serialize(serializer),
+            BeforeStart::Fn(_) => serializer.serialize_str("closure"),
+        }
+    }
+}
+
 impl fmt::Debug for BeforeStart {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -35,8 +61,13 @@ impl fmt::Debug for BeforeStart {
     }
 }
 
-/// The complete, validated description of one daemon. Every path is absolute.
-#[derive(Debug, Clone)]
+/// The complete, validated description of one daemon, with every value
+/// parsed and every path absolute: what `build()` makes, and what a
+/// manifest resolves each daemon into (there it is called
+/// [`crate::manifest::DaemonEntry`]). It serializes (serde): keys as the
+/// manifest names them, commands as `{"Shell": ..}`/`{"Argv": [..]}` (the
+/// fingerprint's form), durations as `{secs, nanos}`.
+#[derive(Debug, Clone, serde::Serialize)]
 pub struct DaemonSpec {
     /// The daemon's name, used in every message.
     pub name: String,
@@ -52,7 +83,8 @@ pub struct DaemonSpec {
     /// The lock file (default: `pid_file` + `.lock`).
     pub lock_file: PathBuf,
     /// Where devup records the pid and start time of what it started
-    /// (default: `pid_file` + `.state`).
+    /// (default: `pid_file` + `.state`; for a manifest's daemon,
+    /// `.devup/state/NAME.state`; see [`defaults`]).
     pub state_file: PathBuf,
     /// Run in order, under the lock, just before `start`.
     pub before_start: Vec<BeforeStart>,
@@ -63,6 +95,7 @@ pub struct DaemonSpec {
     /// How to tell the daemon is ready.
     pub ping: Option<Ping>,
     /// A log line matching this fails the start at once.
+    #[serde(serialize_with = "regex_text")]
     pub fail_when_log: Option<regex::Regex>,
     /// Names of daemons that must be ready first (used by the plan, not by
     /// the controller).
@@ -84,6 +117,40 @@ pub struct DaemonSpec {
     pub inputs: Vec<PathBuf>,
 }
 
+impl DaemonSpec {
+    /// A builder holding every value of this spec, for a caller to add an
+    /// observer and an abort signal (or change a key) and build. The
+    /// values are already parsed and the paths absolute, so `build()`
+    /// only checks them again.
+    pub fn controller_builder(&self) -> DaemonControllerBuilder {
+        let spec = self.clone();
+        DaemonControllerBuilder {
+            name: spec.name,
+            start: Some(spec.start),
+            daemonize: spec.daemonize,
+            pid_file: Some(spec.pid_file),
+            log_file: spec.log_file,
+            lock_file: Some(spec.lock_file),
+            state_file: Some(spec.state_file),
+            before_start: spec.before_start,
+            stop: spec.stop,
+            stop_signal: spec.stop_signal,
+            ping: spec.ping,
+            fail_when_log: spec.fail_when_log.map(Ok),
+            depends_on: spec.depends_on,
+            dir: Some(spec.dir),
+            env: spec.env,
+            start_timeout: spec.start_timeout,
+            start_abort_timeout: spec.start_abort_timeout,
+            stop_timeout: spec.stop_timeout,
+            log_activity_timeout: spec.log_activity_timeout,
+            inputs: spec.inputs,
+            observer: None,
+            abort: None,
+        }
+    }
+}
+
 /// Builds a [`DaemonController`]; see [`DaemonController::builder`].
 #[must_use]
 pub struct DaemonControllerBuilder {
@@ -98,7 +165,8 @@ pub struct DaemonControllerBuilder {
     stop: Option<CommandLine>,
     stop_signal: Signal,
     ping: Option<Ping>,
-    fail_when_log: Option<String>,
+    /// Compiled when given; an error is reported by `build()`.
+    fail_when_log: Option<Result<Regex, String>>,
     depends_on: Vec<String>,
     dir: Option<PathBuf>,
     env: BTreeMap<String, String>,
@@ -123,7 +191,7 @@ impl DaemonControllerBuilder {
             state_file: None,
             before_start: Vec::new(),
             stop: None,
-            stop_signal: Signal::Term,
+            stop_signal: defaults::STOP_SIGNAL,
             ping: None,
             fail_when_log: None,
             depends_on: Vec::new(),
@@ -214,7 +282,7 @@ impl DaemonControllerBuilder {
 
     /// A log line matching `regex`, appended during a start, fails it at once.
     pub fn fail_when_log(mut self, regex: impl Into<String>) -> Self {
-        self.fail_when_log = Some(regex.into());
+        self.fail_when_log = Some(Regex::new(&regex.into()).map_err(|error| error.to_string()));
         self
     }
 
@@ -353,7 +421,7 @@ impl DaemonControllerBuilder {
         let resolve = |path: &Path| dir.join(path);
         let pid_file = match (&self.pid_file, self.daemonize) {
             (Some(path), _) => resolve(path),
-            (None, true) => dir.join(".devup/run").join(format!("{}.pid", self.name)),
+            (None, true) => defaults::pid_file(&dir, &self.name),
             (None, false) => {
                 return Err(config_error(
                     "pid_file",
@@ -364,45 +432,30 @@ impl DaemonControllerBuilder {
         };
         let log_file = match (&self.log_file, self.daemonize) {
             (Some(path), _) => Some(resolve(path)),
-            (None, true) => Some(dir.join(".devup/log").join(format!("{}.log", self.name))),
+            (None, true) => Some(defaults::log_file(&dir, &self.name)),
             (None, false) => None,
         };
-        if matches!(self.ping, Some(Ping::Log(_))) && log_file.is_none() {
+        if self.ping.as_ref().is_some_and(|ping| ping.kind() == "log") && log_file.is_none() {
             return Err(config_error(
                 "ping",
                 "`log` needs a log_file to read".into(),
             ));
         }
-        if let Some(Ping::Http(url)) = &self.ping
-            && super::ping_check::parse_url(url).is_none()
-        {
-            return Err(config_error(
-                "ping",
-                format!("`{url}` is not an http://HOST:PORT/PATH URL (https is not supported)"),
-            ));
-        }
-        let compile = |key: &'static str, regex: &str| {
-            regex::Regex::new(regex).map_err(|error| config_error(key, error.to_string()))
-        };
-        if let Some(Ping::Log(regex)) = &self.ping {
-            compile("ping", regex)?;
+        if let Some(Ping::Invalid(invalid)) = &self.ping {
+            return Err(config_error("ping", invalid.reason().to_string()));
         }
         let fail_when_log = match &self.fail_when_log {
-            Some(regex) => Some(compile("fail_when_log", regex)?),
+            Some(Ok(regex)) => Some(regex.clone()),
+            Some(Err(reason)) => return Err(config_error("fail_when_log", reason.clone())),
             None => None,
-        };
-        let with_suffix = |path: &Path, suffix: &str| {
-            let mut os = path.as_os_str().to_owned();
-            os.push(suffix);
-            PathBuf::from(os)
         };
         let lock_file = match &self.lock_file {
             Some(path) => resolve(path),
-            None => with_suffix(&pid_file, ".lock"),
+            None => defaults::lock_file(&pid_file),
         };
         let state_file = match &self.state_file {
             Some(path) => resolve(path),
-            None => with_suffix(&pid_file, ".state"),
+            None => defaults::state_file(&pid_file),
         };
         let inputs = self.inputs.iter().map(|path| resolve(path)).collect();
         let spec = DaemonSpec {
@@ -435,10 +488,140 @@ impl DaemonControllerBuilder {
     }
 }
 
+fn regex_text<S: serde::Serializer>(
+    regex: &Option<Regex>,
+    serializer: S,
+) -> std::result::Result<S::Ok, S::Error> {
+    serde::Serialize::serialize(&regex.as_ref().map(Regex::as_str), serializer)
+}
+
 fn current_dir(daemon: &str) -> Result<PathBuf> {
     std::env::current_dir().map_err(|source| Error::Io {
         daemon: daemon.to_string(),
         action: "reading the current directory".into(),
         source,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn refusal(builder: DaemonControllerBuilder) -> (String, &'static str, String) {
+        match builder.build() {
+            Err(Error::Config {
+                daemon,
+                key,
+                reason,
+            }) => (daemon, key, reason),
+            Err(other) => panic!("another error: {other}"),
+            Ok(_) => panic!("accepted"),
+        }
+    }
+
+    fn web() -> DaemonControllerBuilder {
+        DaemonController::builder("web")
+            .start_command("sleep 1")
+            .daemonize(true)
+    }
+
+    #[test]
+    fn a_bad_http_url_is_reported_at_build() {
+        assert_eq!(
+            refusal(web().ping(Ping::http("https://example.com/"))),
+            (
+                "web".into(),
+                "ping",
+                "`https://example.com/` is not an http://HOST:PORT/PATH URL (https is not supported)"
+                    .into()
+            )
+        );
+    }
+
+    #[test]
+    fn a_bad_log_regex_is_reported_at_build_after_the_missing_log_file() {
+        let (_, key, reason) = refusal(web().ping(Ping::log("(")));
+        assert_eq!(key, "ping");
+        assert_eq!(
+            reason,
+            "regex parse error:\n    (\n    ^\nerror: unclosed group"
+        );
+        let no_log = DaemonController::builder("web")
+            .start_command("sleep 1")
+            .pid_file("web.pid")
+            .ping(Ping::log("("));
+        assert_eq!(
+            refusal(no_log),
+            (
+                "web".into(),
+                "ping",
+                "`log` needs a log_file to read".into()
+            )
+        );
+    }
+
+    #[test]
+    fn a_bad_fail_when_log_regex_names_its_key() {
+        let (_, key, reason) = refusal(web().fail_when_log("a{2,1}"));
+        assert_eq!(key, "fail_when_log");
+        assert_eq!(
+            reason,
+            "regex parse error:\n    a{2,1}\n     ^^^^^\nerror: invalid repetition count range, \
+             the start must be <= the end"
+        );
+    }
+
+    #[test]
+    fn closures_and_every_ping_kind_serialize() {
+        let spec = web()
+            .before_start_fn(|| Ok(()))
+            .ping(Ping::custom(|| true))
+            .build()
+            .unwrap()
+            .spec()
+            .clone();
+        let json = serde_json::to_value(&spec).unwrap();
+        assert_eq!(json["before_start"], serde_json::json!(["closure"]));
+        assert_eq!(json["ping"], serde_json::json!({"custom": null}));
+        assert_eq!(json["fail_when_log"], serde_json::Value::Null);
+        let pings = [
+            (
+                Ping::tcp("[::1]:6379"),
+                serde_json::json!({"tcp": "[::1]:6379"}),
+            ),
+            (
+                Ping::unix("/tmp/s.sock"),
+                serde_json::json!({"unix": "/tmp/s.sock"}),
+            ),
+            (
+                Ping::command("true"),
+                serde_json::json!({"command": {"Shell": "true"}}),
+            ),
+            (Ping::log("^ready$"), serde_json::json!({"log": "^ready$"})),
+            (Ping::notify(), serde_json::json!({"notify": true})),
+        ];
+        for (ping, expected) in pings {
+            assert_eq!(serde_json::to_value(&ping).unwrap(), expected);
+        }
+    }
+
+    #[test]
+    fn a_parsed_ping_is_carried_as_it_was_written() {
+        let controller = web()
+            .ping(Ping::http("http://127.0.0.1:9/health"))
+            .build()
+            .unwrap();
+        match &controller.spec().ping {
+            Some(Ping::Http(url)) => {
+                assert_eq!(url.as_str(), "http://127.0.0.1:9/health");
+                assert_eq!(url.authority(), "127.0.0.1:9");
+            }
+            other => panic!("{other:?}"),
+        }
+        let controller = web().ping(Ping::log("ready .*")).build().unwrap();
+        assert_eq!(
+            controller.spec().ping.as_ref().map(ToString::to_string),
+            Some("log /ready .*/".to_string())
+        );
+    }
 }

@@ -12,7 +12,8 @@
 //! `state_backup.rs` (its copy outside the project),
 //! `running.rs` (what "running" means), `handle.rs` (signalling one process),
 //! `spawn.rs` and `start_tree.rs` (the start command inside its own reaper),
-//! `wait.rs` (the readiness loop), `ping_check.rs`, `dial.rs` (every
+//! `wait.rs` (the readiness loop), `http_url.rs` (an `http` ping's URL),
+//! `ping_check.rs`, `dial.rs` (every
 //! connection to a daemon's address), `port_holder.rs` (who holds an
 //! address), `notify.rs`, `file_watch.rs`, `lease.rs` (leases: who uses
 //! the daemon), `excerpt.rs`, `output_file.rs`, `run_command.rs`,
@@ -34,6 +35,7 @@ mod file_watch;
 mod group_scan;
 mod handle;
 mod hold;
+mod http_url;
 mod lease;
 mod leftover;
 mod lock;
@@ -69,8 +71,9 @@ pub use command::CommandLine;
 pub use deadline::MAX_DURATION;
 pub use definition::{DEFINITION_VERSION, Fingerprint};
 pub use event::Event;
+pub use http_url::HttpUrl;
 pub use lease::Lease;
-pub use ping::Ping;
+pub use ping::{InvalidPing, Ping};
 pub use recipe::{Recorded, StopRecipe};
 pub use signal::Signal;
 pub use task::{TASK_KILL_GRACE, TaskOutcome, TaskSpec};

@@ -1,11 +1,14 @@
 //! How to tell that a daemon is ready. This file holds the public `Ping`
-//! value; the checks themselves live in `ping_check.rs`.
+//! value, with its URL or regex already parsed; the checks themselves live
+//! in `ping_check.rs`.
 
 use std::fmt;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use super::CommandLine;
+use regex::Regex;
+
+use super::{CommandLine, HttpUrl};
 
 /// How to tell that a daemon is ready. Without a ping, ready means: the pid
 /// file is valid and its process alive.
@@ -17,15 +20,34 @@ pub enum Ping {
     /// A Unix stream socket connection succeeds.
     Unix(PathBuf),
     /// A GET of `http://HOST:PORT/PATH` answers with a status from 200 to 399.
-    Http(String),
+    Http(HttpUrl),
     /// The command exits 0 (each attempt has its own timeout).
     Command(CommandLine),
     /// A line appended to the log file during this start matches the regex.
-    Log(String),
+    Log(Regex),
     /// The daemon sends `READY=1` on `$NOTIFY_SOCKET` (sd_notify).
     Notify,
     /// The closure returns true.
     Custom(Arc<dyn Fn() -> bool + Send + Sync>),
+    /// A value given to [`Ping::http`] or [`Ping::log`] that does not parse.
+    /// `build()` rejects it with its reason, so a built controller never
+    /// holds one.
+    Invalid(InvalidPing),
+}
+
+/// The value of an `http` or `log` ping that did not parse, and why.
+#[derive(Debug, Clone)]
+pub struct InvalidPing {
+    kind: &'static str,
+    value: String,
+    reason: String,
+}
+
+impl InvalidPing {
+    /// Why the value does not parse, as `build()` reports it for `ping`.
+    pub fn reason(&self) -> &str {
+        &self.reason
+    }
 }
 
 impl Ping {
@@ -39,9 +61,20 @@ impl Ping {
         Ping::Unix(path.into())
     }
 
-    /// Ready when a GET of `url` answers 200 to 399.
+    /// Ready when a GET of `url` answers 200 to 399. A value that is not
+    /// an `http://HOST:PORT/PATH` URL is reported by `build()`.
     pub fn http(url: impl Into<String>) -> Self {
-        Ping::Http(url.into())
+        let url = url.into();
+        match HttpUrl::parse(&url) {
+            Some(parsed) => Ping::Http(parsed),
+            None => Ping::Invalid(InvalidPing {
+                kind: "http",
+                reason: format!(
+                    "`{url}` is not an http://HOST:PORT/PATH URL (https is not supported)"
+                ),
+                value: url,
+            }),
+        }
     }
 
     /// Ready when `command` exits 0.
@@ -49,9 +82,18 @@ impl Ping {
         Ping::Command(command.into())
     }
 
-    /// Ready when a line matching `regex` is appended to the log file.
+    /// Ready when a line matching `regex` is appended to the log file. A
+    /// regex that does not compile is reported by `build()`.
     pub fn log(regex: impl Into<String>) -> Self {
-        Ping::Log(regex.into())
+        let regex = regex.into();
+        match Regex::new(&regex) {
+            Ok(compiled) => Ping::Log(compiled),
+            Err(error) => Ping::Invalid(InvalidPing {
+                kind: "log",
+                reason: error.to_string(),
+                value: regex,
+            }),
+        }
     }
 
     /// Ready when the daemon sends `READY=1` on `$NOTIFY_SOCKET`.
@@ -74,7 +116,30 @@ impl Ping {
             Ping::Log(_) => "log",
             Ping::Notify => "notify",
             Ping::Custom(_) => "custom",
+            Ping::Invalid(invalid) => invalid.kind,
         }
+    }
+}
+
+/// Written as the manifest writes it, one key naming the kind:
+/// `{"tcp": "127.0.0.1:6379"}`, `{"log": "ready"}`, `{"notify": true}`; a
+/// closure as `{"custom": null}`, since it has no content to write.
+impl serde::Serialize for Ping {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(Some(1))?;
+        let kind = self.kind();
+        match self {
+            Ping::Tcp(address) => map.serialize_entry(kind, address)?,
+            Ping::Unix(path) => map.serialize_entry(kind, path)?,
+            Ping::Http(url) => map.serialize_entry(kind, url.as_str())?,
+            Ping::Command(command) => map.serialize_entry(kind, command)?,
+            Ping::Log(regex) => map.serialize_entry(kind, regex.as_str())?,
+            Ping::Notify => map.serialize_entry(kind, &true)?,
+            Ping::Custom(_) => map.serialize_entry(kind, &())?,
+            Ping::Invalid(invalid) => map.serialize_entry(kind, &invalid.value)?,
+        }
+        map.end()
     }
 }
 
@@ -94,6 +159,10 @@ impl fmt::Display for Ping {
             Ping::Log(regex) => write!(f, "log /{regex}/"),
             Ping::Notify => f.write_str("notify"),
             Ping::Custom(_) => f.write_str("custom check"),
+            Ping::Invalid(InvalidPing {
+                kind: "log", value, ..
+            }) => write!(f, "log /{value}/"),
+            Ping::Invalid(InvalidPing { kind, value, .. }) => write!(f, "{kind} {value}"),
         }
     }
 }

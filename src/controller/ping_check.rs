@@ -17,7 +17,7 @@ use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use super::handle::ProcessHandle;
-use super::{CommandLine, DaemonSpec, Ping, dial, excerpt, output_file, run_command};
+use super::{CommandLine, DaemonSpec, HttpUrl, Ping, dial, excerpt, output_file, run_command};
 
 /// How long one TCP (or Unix) connection attempt may take.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(1);
@@ -94,6 +94,8 @@ pub(crate) fn attempt(
             .then_some(())
             .ok_or_else(|| Miss::new("the check returned false")),
         Ping::Log(_) | Ping::Notify => Ok(()),
+        // `build()` rejects it; a ping that cannot parse never answers.
+        Ping::Invalid(invalid) => Err(Miss::new(invalid.reason())),
     }
 }
 
@@ -234,65 +236,24 @@ pub(crate) fn foreign_listener(ping: &Ping) -> Option<String> {
             path.display().to_string(),
             UnixStream::connect(path).is_ok(),
         ),
-        Ping::Http(url) => {
-            let authority = parse_url(url)?.authority;
-            let listening = dial::tcp(&authority, deadline, &never).is_ok();
-            (authority, listening)
-        }
+        Ping::Http(url) => (
+            url.authority().to_string(),
+            dial::tcp(url.authority(), deadline, &never).is_ok(),
+        ),
         _ => return None,
     };
     listening.then_some(address)
 }
 
-/// The parts of an `http://HOST:PORT/PATH` URL a GET needs.
-#[derive(Debug, PartialEq, Eq)]
-pub(crate) struct HttpUrl {
-    /// `HOST:PORT` as written (the port defaults to 80).
-    pub authority: String,
-    /// `/PATH?QUERY`.
-    pub path: String,
-}
-
-/// Parses an `http://` URL; `None` for anything else.
-pub(crate) fn parse_url(url: &str) -> Option<HttpUrl> {
-    let rest = url.strip_prefix("http://")?;
-    let (authority, path) = match rest.find(['/', '?']) {
-        Some(index) if rest.as_bytes()[index] == b'/' => (&rest[..index], &rest[index..]),
-        Some(index) => (&rest[..index], &rest[index..]),
-        None => (rest, "/"),
-    };
-    if authority.is_empty() || authority.contains('@') {
-        return None;
-    }
-    let has_port = match authority.rfind(']') {
-        Some(bracket) => authority[bracket..].contains(':'),
-        None => authority.contains(':'),
-    };
-    let authority = if has_port {
-        authority.to_string()
-    } else {
-        format!("{authority}:80")
-    };
-    let path = if path.starts_with('?') {
-        format!("/{path}")
-    } else {
-        path.to_string()
-    };
-    Some(HttpUrl { authority, path })
-}
-
-fn http(url: &str, deadline: Instant, interrupted: &dyn Fn() -> bool) -> Attempt {
-    let Some(url) = parse_url(url) else {
-        return Err(Miss::new("not an http:// URL"));
-    };
+fn http(url: &HttpUrl, deadline: Instant, interrupted: &dyn Fn() -> bool) -> Attempt {
     let addresses: Vec<SocketAddr> = url
-        .authority
+        .authority()
         .to_socket_addrs()
         .map_err(|error| Miss::io(&error))?
         .collect();
-    let mut miss = Miss::new(format!("{} resolves to no address", url.authority));
+    let mut miss = Miss::new(format!("{} resolves to no address", url.authority()));
     for address in addresses {
-        match http_get(address, &url, deadline, interrupted) {
+        match http_get(address, url, deadline, interrupted) {
             Ok(()) => return Ok(()),
             Err(error) => miss = error,
         }
@@ -317,7 +278,8 @@ fn http_get(
         dial::tcp_to(address, deadline, interrupted).map_err(|error| Miss::io(&error))?;
     let request = format!(
         "GET {} HTTP/1.1\r\nHost: {}\r\nUser-Agent: devup\r\nAccept: */*\r\nConnection: close\r\n\r\n",
-        url.path, url.authority
+        url.path(),
+        url.authority()
     );
     stream
         .set_write_timeout(Some(
@@ -452,20 +414,6 @@ fn parse_status_line(head: &[u8]) -> Option<u16> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn parses_urls() {
-        let url = parse_url("http://127.0.0.1:8080/health?x=1").unwrap();
-        assert_eq!(url.authority, "127.0.0.1:8080");
-        assert_eq!(url.path, "/health?x=1");
-        assert_eq!(
-            parse_url("http://localhost").unwrap().authority,
-            "localhost:80"
-        );
-        assert_eq!(parse_url("http://[::1]:9/").unwrap().authority, "[::1]:9");
-        assert_eq!(parse_url("http://[::1]/").unwrap().authority, "[::1]:80");
-        assert!(parse_url("https://example.com/").is_none());
-    }
 
     #[test]
     fn parses_status_lines() {

@@ -14,7 +14,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, ToSocketAddrs};
 use std::path::Path;
 
 use super::state::StartedState;
-use super::{DaemonSpec, Ping, ping_check, process};
+use super::{DaemonSpec, Ping, process};
 
 /// The longest command line quoted in a message.
 const MAX_COMMAND: usize = 80;
@@ -24,9 +24,7 @@ const MAX_COMMAND: usize = 80;
 pub(crate) fn describe(spec: &DaemonSpec, ping: &Ping) -> String {
     let inodes = match ping {
         Ping::Tcp(address) => tcp_inodes(address),
-        Ping::Http(url) => ping_check::parse_url(url)
-            .map(|url| tcp_inodes(&url.authority))
-            .unwrap_or_default(),
+        Ping::Http(url) => tcp_inodes(url.authority()),
         Ping::Unix(path) => unix_inodes(path),
         _ => Vec::new(),
     };

@@ -22,6 +22,13 @@ pub enum Signal {
     Usr2,
 }
 
+/// Written as its name without `SIG` ("TERM"), as the manifest names it.
+impl serde::Serialize for Signal {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.name())
+    }
+}
+
 impl Signal {
     /// Every signal, in the order the manifest reference lists them.
     pub const ALL: [Signal; 7] = [

@@ -28,11 +28,16 @@ pub const TASK_KILL_GRACE: Duration = Duration::from_secs(10);
 /// The version of the task record this devup writes.
 const TASK_RECORD_VERSION: u32 = 1;
 
-/// Everything needed to run one task.
-#[derive(Debug, Clone)]
+/// Everything needed to run one task, resolved: what a manifest's task
+/// becomes (there it is called [`crate::manifest::TaskEntry`]). It
+/// serializes (serde), with durations as `{secs, nanos}`.
+#[derive(Debug, Clone, Serialize)]
 pub struct TaskSpec {
     /// The task's name, used in every message.
     pub name: String,
+    /// The daemons and tasks that must be ready (or done) first (used by
+    /// the plan, not by the controller).
+    pub depends_on: Vec<String>,
     /// The command.
     pub run: CommandLine,
     /// Its working directory (absolute).

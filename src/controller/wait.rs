@@ -15,8 +15,6 @@
 use std::fs::File;
 use std::time::{Duration, Instant};
 
-use regex::Regex;
-
 use super::excerpt::{self, LogFollower};
 use super::file_watch::FileWatch;
 use super::notify::NotifySocket;
@@ -130,7 +128,7 @@ impl StartWait<'_> {
         );
         let mut log = log_path.map(|path| LogFollower::new(path.to_path_buf(), self.log_offset));
         let log_ping = match &spec.ping {
-            Some(Ping::Log(regex)) => Regex::new(regex).ok(),
+            Some(Ping::Log(regex)) => Some(regex),
             _ => None,
         };
         let min_interval = match spec.ping {

@@ -1,111 +1,37 @@
-//! One daemon of a loaded manifest, fully resolved: `defaults:` merged
-//! under it, the top-level `env` under its own, every path made absolute
-//! against the manifest's directory, and the `daemonize: true` defaults
-//! (`.devup/run/NAME.pid`, `.devup/log/NAME.log`) and the state file
-//! (`.devup/state/NAME.state`) placed under that directory too. It also
-//! turns an entry into a [`DaemonControllerBuilder`].
+//! One daemon of a loaded manifest, resolved once into the controller's
+//! [`DaemonSpec`]: `defaults:` merged under it, the top-level `env` under
+//! its own, every path made absolute against the manifest's directory, the
+//! `daemonize: true` files and the state file placed under that directory
+//! (see [`crate::controller::defaults`]), and its ping's URL or regex
+//! parsed.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
+use regex::Regex;
+
+use super::Problem;
 use super::env_file::EnvFiles;
 use super::raw::{RawCommand, RawDaemon, RawManifest, RawPing};
-use crate::controller::{
-    CommandLine, DaemonController, DaemonControllerBuilder, Ping, Signal, defaults,
-};
+use crate::controller::{BeforeStart, CommandLine, DaemonSpec, Ping, defaults};
 
-/// One daemon of a manifest: its name, what it depends on, and everything
-/// needed to build its controller, with defaults applied and every path
-/// absolute.
-#[derive(Debug, Clone)]
-pub struct DaemonEntry {
-    /// The daemon's name (its key under `daemons:`).
-    pub name: String,
-    /// Names of the daemons that must be ready first.
-    pub depends_on: Vec<String>,
-    /// The start command.
-    pub start: CommandLine,
-    /// Whether devup detaches the start command itself.
-    pub daemonize: bool,
-    /// The pid file.
-    pub pid_file: PathBuf,
-    /// The log file, if any (always one when `daemonize` is true).
-    pub log_file: Option<PathBuf>,
-    /// The lock file (default: `pid_file` + `.lock`).
-    pub lock_file: PathBuf,
-    /// Where devup records what it started: `.devup/state/NAME.state` under
-    /// the manifest's directory.
-    pub state_file: PathBuf,
-    /// Commands run in order before `start`.
-    pub before_start: Vec<CommandLine>,
-    /// The stop command, if any.
-    pub stop: Option<CommandLine>,
-    /// The stop signal.
-    pub stop_signal: Signal,
-    /// How to tell it is ready, if any.
-    pub ping: Option<Ping>,
-    /// The `fail_when_log` regex, if any (valid).
-    pub fail_when_log: Option<String>,
-    /// The working directory of its commands.
-    pub dir: PathBuf,
-    /// Its environment: the top-level `env_file` and `env`, its
-    /// `env_file`, `defaults.env`, then its own `env`.
-    pub env: BTreeMap<String, String>,
-    /// `start_timeout`.
-    pub start_timeout: Duration,
-    /// `start_abort_timeout`.
-    pub start_abort_timeout: Duration,
-    /// `stop_timeout`.
-    pub stop_timeout: Duration,
-    /// `log_activity_timeout`.
-    pub log_activity_timeout: Duration,
-    /// `inputs`: paths or globs, absolute.
-    pub inputs: Vec<PathBuf>,
-}
-
-impl DaemonEntry {
-    /// A builder for this daemon's controller with every key applied.
-    pub fn controller_builder(&self) -> DaemonControllerBuilder {
-        let mut builder = DaemonController::builder(self.name.clone())
-            .start_command(self.start.clone())
-            .daemonize(self.daemonize)
-            .pid_file(&self.pid_file)
-            .lock_file(&self.lock_file)
-            .state_file(&self.state_file)
-            .stop_signal(self.stop_signal)
-            .depends_on(self.depends_on.clone())
-            .dir(&self.dir)
-            .envs(self.env.clone())
-            .start_timeout(self.start_timeout)
-            .start_abort_timeout(self.start_abort_timeout)
-            .stop_timeout(self.stop_timeout)
-            .log_activity_timeout(self.log_activity_timeout)
-            .inputs(self.inputs.clone());
-        if let Some(log_file) = &self.log_file {
-            builder = builder.log_file(log_file);
-        }
-        for command in &self.before_start {
-            builder = builder.before_start(command.clone());
-        }
-        if let Some(stop) = &self.stop {
-            builder = builder.stop_command(stop.clone());
-        }
-        if let Some(ping) = &self.ping {
-            builder = builder.ping(ping.clone());
-        }
-        if let Some(regex) = &self.fail_when_log {
-            builder = builder.fail_when_log(regex.clone());
-        }
-        builder
-    }
-}
+/// One daemon of a manifest: the controller's [`DaemonSpec`], with its
+/// name, what it depends on, defaults applied and every path absolute.
+/// [`DaemonSpec::controller_builder`] turns it into a builder.
+pub type DaemonEntry = DaemonSpec;
 
 /// Resolves every daemon of a valid `raw` manifest whose directory is `dir`
 /// (absolute), with the variables of its `env_file`s. A daemon's
 /// environment, lowest first: the top-level `env_file`, the top-level
-/// `env`, its `env_file`, `defaults.env`, its own `env`.
-pub(crate) fn resolve(raw: RawManifest, dir: &Path, env_files: &EnvFiles) -> Vec<DaemonEntry> {
+/// `env`, its `env_file`, `defaults.env`, its own `env`. Validation has
+/// parsed every URL and regex already; one that fails here all the same is
+/// a [`Problem`], never dropped.
+pub(crate) fn resolve(
+    raw: RawManifest,
+    dir: &Path,
+    env_files: &EnvFiles,
+) -> Result<Vec<DaemonEntry>, Vec<Problem>> {
     let defaults = raw.defaults.unwrap_or_default();
     let top_env = raw.env.unwrap_or_default();
     let no_vars = BTreeMap::new();
@@ -132,7 +58,8 @@ pub(crate) fn resolve(raw: RawManifest, dir: &Path, env_files: &EnvFiles) -> Vec
             daemon.merge_defaults(&defaults);
             entry(name, daemon, env, dir)
         })
-        .collect()
+        .collect::<Result<_, _>>()
+        .map_err(|problem| vec![problem])
 }
 
 fn entry(
@@ -140,27 +67,23 @@ fn entry(
     daemon: RawDaemon,
     env: BTreeMap<String, String>,
     dir: &Path,
-) -> DaemonEntry {
+) -> Result<DaemonSpec, Problem> {
+    let problem = |key: &str, reason: &str| Problem::new(reason).daemon(name.clone()).key(key);
     let resolve = |path: &str| dir.join(path);
-    let devup_dir = dir.join(".devup");
     let daemonize = daemon.daemonize.unwrap_or(false);
     let pid_file = match &daemon.pid_file {
         Some(path) => resolve(path),
         // Validation guarantees a pid file when daemonize is false.
-        None => devup_dir.join("run").join(format!("{name}.pid")),
+        None => defaults::pid_file(dir, &name),
     };
     let log_file = match (&daemon.log_file, daemonize) {
         (Some(path), _) => Some(resolve(path)),
-        (None, true) => Some(devup_dir.join("log").join(format!("{name}.log"))),
+        (None, true) => Some(defaults::log_file(dir, &name)),
         (None, false) => None,
     };
     let lock_file = match &daemon.lock_file {
         Some(path) => resolve(path),
-        None => {
-            let mut os = pid_file.clone().into_os_string();
-            os.push(".lock");
-            PathBuf::from(os)
-        }
+        None => defaults::lock_file(&pid_file),
     };
     let ping = daemon.ping.map(|ping| match ping {
         RawPing::Tcp(address) => Ping::tcp(address),
@@ -170,11 +93,20 @@ fn entry(
         RawPing::Log(regex) => Ping::log(regex),
         RawPing::Notify(_) => Ping::notify(),
     });
+    if let Some(Ping::Invalid(invalid)) = &ping {
+        return Err(problem("ping", invalid.reason()));
+    }
+    let fail_when_log = match &daemon.fail_when_log {
+        Some(regex) => {
+            Some(Regex::new(regex).map_err(|error| problem("fail_when_log", &error.to_string()))?)
+        }
+        None => None,
+    };
     let or = |duration: Option<super::duration::RawDuration>, default: Duration| {
         duration.map_or(default, |duration| duration.0)
     };
-    DaemonEntry {
-        state_file: devup_dir.join("state").join(format!("{name}.state")),
+    Ok(DaemonSpec {
+        state_file: defaults::manifest_state_file(dir, &name),
         start: command_line(daemon.start),
         daemonize,
         pid_file,
@@ -182,12 +114,20 @@ fn entry(
         lock_file,
         before_start: daemon
             .before_start
-            .map(|commands| commands.0.into_iter().map(command_line).collect())
+            .map(|commands| {
+                commands
+                    .0
+                    .into_iter()
+                    .map(|command| BeforeStart::Command(command_line(command)))
+                    .collect()
+            })
             .unwrap_or_default(),
         stop: daemon.stop.map(command_line),
-        stop_signal: daemon.stop_signal.map_or(Signal::Term, |signal| signal.0),
+        stop_signal: daemon
+            .stop_signal
+            .map_or(defaults::STOP_SIGNAL, |signal| signal.0),
         ping,
-        fail_when_log: daemon.fail_when_log,
+        fail_when_log,
         dir: daemon
             .dir
             .as_deref()
@@ -205,7 +145,7 @@ fn entry(
             .collect(),
         depends_on: daemon.depends_on,
         name,
-    }
+    })
 }
 
 fn command_line(command: RawCommand) -> CommandLine {

@@ -2,8 +2,10 @@
 //! `daemons.yaml`/`daemons.yml`), parsing with positions, `${VAR}`
 //! interpolation, `defaults:` and `env:` merging, and validation. A loaded
 //! [`Manifest`] is valid: every daemon has a start command, every dependency
-//! exists, there is no cycle. It turns each daemon into a
-//! [`crate::DaemonControllerBuilder`]; it never runs anything.
+//! exists, there is no cycle. Each daemon is resolved once into the
+//! controller's [`crate::controller::DaemonSpec`] (called [`DaemonEntry`]
+//! here), which makes its [`crate::DaemonControllerBuilder`]; it never runs
+//! anything.
 //!
 //! Files: `discover.rs` (which file), `raw/` (the serde types, also the
 //! JSON Schema), `duration.rs`, `interpolate.rs`, `locate.rs` (positions),
@@ -29,7 +31,7 @@ mod validate;
 
 use std::path::{Path, PathBuf};
 
-use crate::controller::DaemonControllerBuilder;
+use crate::controller::{DaemonControllerBuilder, DaemonSpec};
 
 pub use crate::error::{ManifestError, Problem};
 // The manifest's error type lives in `crate::error::manifest`; `super::error`
@@ -139,7 +141,7 @@ impl Manifest {
             &env_files,
             &dir,
         );
-        let daemons = entry::resolve(raw, &dir, &env_files);
+        let daemons = entry::resolve(raw, &dir, &env_files).map_err(error)?;
         let shared = shared_files::check(&daemons, &positions, &dir);
         if !shared.is_empty() {
             return Err(error(shared));
@@ -166,7 +168,7 @@ impl Manifest {
     /// applied and every path resolved against the manifest's directory; the
     /// caller adds an observer and an abort signal, then builds.
     pub fn controller_builder(&self, name: &str) -> Option<DaemonControllerBuilder> {
-        self.daemon(name).map(DaemonEntry::controller_builder)
+        self.daemon(name).map(DaemonSpec::controller_builder)
     }
 }
 

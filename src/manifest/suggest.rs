@@ -17,6 +17,19 @@ where
         .map(|(_, name)| name)
 }
 
+/// "unknown daemon `wbe`, did you mean `web`?", or the list of daemons when
+/// none is close.
+pub(crate) fn unknown_daemon<'a>(name: &str, known: impl IntoIterator<Item = &'a str>) -> String {
+    let known: Vec<&str> = known.into_iter().collect();
+    match nearest(name, known.iter().copied()) {
+        Some(near) => format!("unknown daemon `{name}`, did you mean `{near}`?"),
+        None => format!(
+            "unknown daemon `{name}`; the daemons are {}",
+            known.join(", ")
+        ),
+    }
+}
+
 /// The optimal-string-alignment distance between `a` and `b`.
 pub fn distance(a: &str, b: &str) -> usize {
     let a: Vec<char> = a.chars().collect();

@@ -122,8 +122,7 @@ pub fn changed_keys_of(
 fn differs(manifest: &Manifest, record: &Recorded) -> Option<Vec<String>> {
     let recorded = record.definition.as_ref()?;
     let entry = manifest.daemon(&record.name)?;
-    let current = entry.controller_builder().build().ok()?;
-    let now = Fingerprint::with_cache(current.spec(), Some(recorded));
+    let now = Fingerprint::with_cache(entry, Some(recorded));
     let keys = recorded.changed_keys(&now)?;
     (!keys.is_empty()).then_some(keys)
 }

@@ -209,7 +209,7 @@ fn run_task(
         return (UpResult::Skipped(cause.clone()), Some(cause));
     }
     let clock = Instant::now();
-    match task.spec().run(force, abort) {
+    match task.run(force, abort) {
         Ok(TaskOutcome::Ran { elapsed }) => {
             reporter.report(&RunEvent::TaskDone { daemon, elapsed });
             (UpResult::TaskRan { elapsed }, None)

@@ -190,9 +190,17 @@ daemons:
         search.ping.as_ref().unwrap().to_string(),
         "unix /srv/app/tmp/search.sock"
     );
-    assert_eq!(search.fail_when_log.as_deref(), Some("FATAL"));
     assert_eq!(
-        search.before_start,
+        search.fail_when_log.as_ref().map(|regex| regex.as_str()),
+        Some("FATAL")
+    );
+    assert_eq!(
+        search
+            .before_start
+            .iter()
+            .map(|step| step.command().cloned())
+            .collect::<Option<Vec<_>>>()
+            .unwrap(),
         [
             CommandLine::Shell("ruby script/conf.rb".into()),
             CommandLine::Argv(vec!["touch".into(), "tmp/ready".into()]),
@@ -387,7 +395,9 @@ fn the_example_manifest_loads() {
     assert!(files.daemonize && site.daemonize);
     assert_eq!(site.depends_on, ["files"]);
     assert!(matches!(&files.ping, Some(Ping::Tcp(address)) if address == "127.0.0.1:47311"));
-    assert!(matches!(&site.ping, Some(Ping::Http(url)) if url == "http://127.0.0.1:47312/"));
+    assert!(
+        matches!(&site.ping, Some(Ping::Http(url)) if url.as_str() == "http://127.0.0.1:47312/")
+    );
     assert_eq!(files.start.argv()[0], "python3");
     assert_eq!(files.pid_file, manifest.dir.join(".devup/run/files.pid"));
     for daemon in &manifest.daemons {
@@ -417,4 +427,59 @@ daemons:
     assert_eq!(web2.start.argv(), ["serve", "--port", "9002"]);
     assert!(web2.daemonize);
     assert_eq!(web2.stop_timeout, Duration::from_secs(2));
+}
+
+#[test]
+fn a_resolved_daemon_and_task_serialize_as_the_manifest_reads() {
+    let manifest = parse(
+        "env: { MODE: dev }\n\
+         daemons:\n  web:\n    start: [bin/web, --port, \"8080\"]\n    daemonize: true\n    \
+         before_start: [make assets]\n    ping: { http: \"http://127.0.0.1:8080/up\" }\n    \
+         fail_when_log: \"^FATAL\"\n    stop_signal: INT\n    depends_on: [assets]\n    \
+         inputs: [config/*.toml]\n\
+         tasks:\n  assets: { run: make, timeout: 2m }\n",
+    );
+    let web = serde_json::to_value(manifest.daemon("web").unwrap()).unwrap();
+    let secs = |secs: u64| serde_json::json!({"secs": secs, "nanos": 0});
+    assert_eq!(
+        web,
+        serde_json::json!({
+            "name": "web",
+            // Commands in the fingerprint's form, which must not change.
+            "start": {"Argv": ["bin/web", "--port", "8080"]},
+            "daemonize": true,
+            "pid_file": "/srv/app/.devup/run/web.pid",
+            "log_file": "/srv/app/.devup/log/web.log",
+            "lock_file": "/srv/app/.devup/run/web.pid.lock",
+            "state_file": "/srv/app/.devup/state/web.state",
+            "before_start": [{"Shell": "make assets"}],
+            "stop": null,
+            "stop_signal": "INT",
+            "ping": {"http": "http://127.0.0.1:8080/up"},
+            "fail_when_log": "^FATAL",
+            "depends_on": ["assets"],
+            "dir": "/srv/app",
+            "env": {"MODE": "dev"},
+            "start_timeout": secs(30),
+            "start_abort_timeout": secs(10),
+            "stop_timeout": secs(30),
+            "log_activity_timeout": secs(10),
+            "inputs": ["/srv/app/config/*.toml"],
+        })
+    );
+    let assets = serde_json::to_value(manifest.task("assets").unwrap()).unwrap();
+    assert_eq!(
+        assets,
+        serde_json::json!({
+            "name": "assets",
+            "depends_on": [],
+            "run": {"Shell": "make"},
+            "dir": "/srv/app",
+            "env": {"MODE": "dev"},
+            "inputs": [],
+            "timeout": secs(120),
+            "record_file": "/srv/app/.devup/state/assets.task",
+            "lock_file": "/srv/app/.devup/state/assets.task.lock",
+        })
+    );
 }

@@ -10,16 +10,11 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 use super::unit_file::UnitFile;
 use super::{Context, ExportError, Unit, escape, names, seconds};
-use crate::controller::{CommandLine, Ping};
+use crate::controller::{BeforeStart, CommandLine, Ping, defaults};
 use crate::manifest::DaemonEntry;
-
-/// The defaults of the keys whose non-default values cannot be expressed.
-const DEFAULT_ABORT_TIMEOUT: Duration = Duration::from_secs(10);
-const DEFAULT_LOG_ACTIVITY_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The unit for `entry`, and one warning per setting it cannot express.
 pub(crate) fn daemon_unit(
@@ -67,7 +62,8 @@ pub(crate) fn daemon_unit(
         file.entry("PIDFile", &pid_file);
     }
     environment(&mut file, &entry.dir, &entry.env, context, &error)?;
-    for command in &entry.before_start {
+    // A manifest's `before_start` steps are all commands.
+    for command in entry.before_start.iter().filter_map(BeforeStart::command) {
         file.entry(
             "ExecStartPre",
             &exec_line(
@@ -151,13 +147,13 @@ fn not_expressible(entry: &DaemonEntry) -> Vec<String> {
             "fail_when_log /{regex}/ (systemd does not read the log; the start fails only at its timeout)"
         ));
     }
-    if !entry.daemonize && entry.log_activity_timeout != DEFAULT_LOG_ACTIVITY_TIMEOUT {
+    if !entry.daemonize && entry.log_activity_timeout != defaults::LOG_ACTIVITY_TIMEOUT {
         lost.push(format!(
             "log_activity_timeout {} (systemd waits for the pid file until TimeoutStartSec=)",
             crate::controller::format_duration(entry.log_activity_timeout)
         ));
     }
-    if entry.start_abort_timeout != DEFAULT_ABORT_TIMEOUT {
+    if entry.start_abort_timeout != defaults::START_ABORT_TIMEOUT {
         lost.push(format!(
             "start_abort_timeout {} (systemd allows TimeoutStopSec= after an aborted start)",
             crate::controller::format_duration(entry.start_abort_timeout)

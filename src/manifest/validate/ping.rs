@@ -108,9 +108,9 @@ fn bad_address(ping: &RawPing) -> Option<String> {
         RawPing::Tcp(address) if !is_host_port(address) => Some(format!(
             "`tcp: {address}` is not HOST:PORT (IPv6 as `[::1]:PORT`)"
         )),
-        RawPing::Http(url) if crate::controller::ping_check::parse_url(url).is_none() => Some(
-            format!("`http: {url}` is not an http://HOST:PORT/PATH URL (https is not supported)"),
-        ),
+        RawPing::Http(url) if crate::controller::HttpUrl::parse(url).is_none() => Some(format!(
+            "`http: {url}` is not an http://HOST:PORT/PATH URL (https is not supported)"
+        )),
         RawPing::Unix(path) if path.is_empty() => Some("`unix:` needs a socket path".into()),
         _ => None,
     }

@@ -4,12 +4,11 @@
 
 use std::collections::HashMap;
 
-use petgraph::graph::{DiGraph, NodeIndex};
-
 use super::values::check_regex;
 use super::{Scope, Validator};
+use crate::dependency_graph::DependencyGraph;
 use crate::manifest::raw::{RawDefaults, RawManifest, RawPing, RawTasks};
-use crate::plan::{cycle_path, find_cycles, unknown_daemon};
+use crate::manifest::suggest::unknown_daemon;
 
 /// Why a key that reads the log is an error without one.
 const NEEDS_A_LOG_FILE: &str = "needs a log file to read; set `log_file` (with `daemonize: true` it defaults to .devup/log/NAME.log)";
@@ -33,13 +32,12 @@ impl Validator<'_> {
             .map(|(name, _)| name.as_str())
             .chain(tasks.0.iter().map(|(name, _)| name.as_str()))
             .collect();
-        // Each name's first node, for lookups that stay linear in the size
-        // of a huge manifest.
-        let mut first: HashMap<&str, usize> = HashMap::with_capacity(names.len());
+        // Name → its first node: a dependency is looked up in constant time.
+        let mut first_node: HashMap<&str, usize> = HashMap::with_capacity(names.len());
         for (i, name) in names.iter().enumerate() {
-            first.entry(name).or_insert(i);
+            first_node.entry(name).or_insert(i);
         }
-        self.task_names_and_dependencies(tasks, &names, &first);
+        self.task_names_and_dependencies(tasks, &names, &first_node);
         self.globs(
             &["defaults", "inputs"],
             (None, Some("defaults.inputs".into())),
@@ -116,38 +114,37 @@ impl Validator<'_> {
                         scope.label("depends_on"),
                         "the daemon depends on itself".into(),
                     );
-                } else if !first.contains_key(dependency.as_str()) {
+                } else if !first_node.contains_key(dependency.as_str()) {
                     let message = unknown_daemon(dependency, names.iter().copied());
                     self.push(pos, scope.label("depends_on"), message);
                 }
             }
         }
-        let mut graph = DiGraph::<String, ()>::new();
-        for name in &names {
-            graph.add_node(name.to_string());
-        }
-        let edges = raw
+        // Edges only from the first node of a name, so a name that is both
+        // a daemon and a task (reported above) makes no phantom edge; none
+        // to itself (reported above) or to an unknown name (reported too).
+        let edges: Vec<(&str, Vec<&String>)> = raw
             .daemons
             .0
             .iter()
             .map(|(name, daemon)| (name, &daemon.depends_on))
-            .chain(tasks.0.iter().map(|(name, task)| (name, &task.depends_on)));
-        for (i, (name, depends_on)) in edges.enumerate() {
-            for dependency in depends_on {
-                // The first node of a name, so a name that is both a daemon
-                // and a task (reported above) makes no phantom edge.
-                if let Some(&j) = first.get(dependency.as_str())
-                    && dependency != name
-                    && first.get(name.as_str()) == Some(&i)
-                {
-                    graph.add_edge(NodeIndex::new(i), NodeIndex::new(j), ());
-                }
-            }
-        }
+            .chain(tasks.0.iter().map(|(name, task)| (name, &task.depends_on)))
+            .enumerate()
+            .map(|(i, (name, depends_on))| {
+                let is_first = first_node.get(name.as_str()) == Some(&i);
+                let kept = depends_on
+                    .iter()
+                    .filter(|dependency| is_first && *dependency != name)
+                    .filter(|dependency| first_node.contains_key(dependency.as_str()))
+                    .collect();
+                (name.as_str(), kept)
+            })
+            .collect();
+        let graph = DependencyGraph::new(edges);
         let daemon_count = raw.daemons.0.len();
-        for cycle in find_cycles(&graph) {
-            let first = graph[cycle[0]].clone();
-            let message = format!("dependency cycle: {}", cycle_path(&graph, &cycle));
+        for cycle in graph.cycles() {
+            let first = graph.graph[cycle[0]].clone();
+            let message = format!("dependency cycle: {}", graph.cycle_path(&cycle));
             if cycle[0].index() < daemon_count {
                 self.push(
                     self.positions.key(&["daemons", &first, "depends_on"]),
@@ -169,11 +166,14 @@ impl Validator<'_> {
         &mut self,
         tasks: &RawTasks,
         names: &[&str],
-        first: &HashMap<&str, usize>,
+        first_node: &HashMap<&str, usize>,
     ) {
         let daemons = names.len() - tasks.0.len();
         for (name, task) in &tasks.0 {
-            if first.get(name.as_str()).is_some_and(|&at| at < daemons) {
+            if first_node
+                .get(name.as_str())
+                .is_some_and(|&at| at < daemons)
+            {
                 self.push(
                     self.positions.key(&["tasks", name]),
                     (None, Some(format!("tasks.{name}"))),
@@ -186,7 +186,7 @@ impl Validator<'_> {
                 let label = (None, Some(format!("tasks.{name}.depends_on")));
                 if dependency == name {
                     self.push(pos, label, "the task depends on itself".into());
-                } else if !first.contains_key(dependency.as_str()) {
+                } else if !first_node.contains_key(dependency.as_str()) {
                     let message = unknown_daemon(dependency, names.iter().copied());
                     self.push(pos, label, message);
                 }
