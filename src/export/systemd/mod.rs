@@ -106,16 +106,18 @@ pub fn export(
     let mut export = Export::default();
     let mut services = Vec::new();
     for name in plan.start_order(&set) {
-        // Tasks: when the manifest has `tasks:`, a name that is a task maps
-        // to a `TaskDefinition` and `task::task_unit`, added here (and to
-        // `services`) like a daemon's unit.
-        if let Some(entry) = manifest.daemon(&name) {
+        let unit = if let Some(entry) = manifest.daemon(&name) {
             let (unit, warnings) =
                 daemon::daemon_unit(entry, context).map_err(ExportFailure::Value)?;
             export.warnings.extend(warnings);
-            services.push(unit.file_name.clone());
-            export.units.push(unit);
-        }
+            unit
+        } else if let Some(task) = manifest.task(&name) {
+            task_unit(&TaskDefinition::of(task), context).map_err(ExportFailure::Value)?
+        } else {
+            continue;
+        };
+        services.push(unit.file_name.clone());
+        export.units.push(unit);
     }
     export.units.push(target::target_unit(&services, context));
     Ok(export)

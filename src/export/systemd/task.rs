@@ -3,8 +3,7 @@
 //! exited 0, and it counts as done (not run again) while the target is up;
 //! `TimeoutStartSec=` is its `timeout`.
 //!
-//! Tasks (`tasks:` in the manifest) are added by another change; until the
-//! manifest has them, [`TaskDefinition`] is the typed hook they map to.
+//! [`TaskDefinition::of`] takes what the unit needs from a manifest task.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -14,6 +13,7 @@ use super::daemon::{environment, exec_line, unit_dependencies};
 use super::unit_file::UnitFile;
 use super::{Context, ExportError, Unit, escape, names, seconds};
 use crate::controller::CommandLine;
+use crate::manifest::TaskEntry;
 
 /// What a task's unit is made of (SPEC §2, Tasks).
 #[derive(Debug, Clone)]
@@ -30,6 +30,20 @@ pub struct TaskDefinition {
     pub timeout: Duration,
     /// `depends_on`.
     pub depends_on: Vec<String>,
+}
+
+impl TaskDefinition {
+    /// What the unit of the manifest's `task` is made of.
+    pub fn of(task: &TaskEntry) -> TaskDefinition {
+        TaskDefinition {
+            name: task.name.clone(),
+            run: task.run.clone(),
+            dir: task.dir.clone(),
+            env: task.env.clone(),
+            timeout: task.timeout,
+            depends_on: task.depends_on.clone(),
+        }
+    }
 }
 
 /// The unit of `task`.
