@@ -53,3 +53,13 @@ fn export_systemd_writes_a_unit_for_each_task() {
              After=devup-p-migrate.service\nAfter=devup-p-web.service\n"
     ));
 }
+
+/// §4: `status --json` has `name`, `state`, `pid`, `uptime_secs`,
+/// `changed` and `orphan`; its help names them all.
+#[test]
+fn status_help_names_every_json_field() {
+    let project = Project::new(&support::recorders(&[("db", &[])]));
+    project.devup(["status", "--help"]).succeeds().stdout_has(
+        "--json         Print a JSON array of {name, state, pid, uptime_secs, changed, orphan}",
+    );
+}
