@@ -29,6 +29,32 @@ fn other_tools_command_words_get_the_devup_command() {
 }
 
 #[test]
+fn a_misspelt_command_gets_the_command_unless_a_daemon_is_spelt_like_it() {
+    let project = Project::new(&recorders(&[("redis", &[]), ("stats", &[])]));
+    let manifest = project.manifest().display().to_string();
+    for (args, meant) in [
+        (&["chekc"][..], "devup check"),
+        (&["dwon", "redis"], "devup down redis"),
+        (&["restrat"], "devup restart"),
+    ] {
+        let outcome = project.devup(args).exits(2);
+        assert_eq!(
+            outcome.stderr,
+            format!(
+                "error: `{}` is not a devup command, nor a daemon in {manifest}; did you mean `{meant}`?\n",
+                args[0]
+            )
+        );
+    }
+    // A daemon spelt like the word is the likelier meaning.
+    project
+        .devup(["stauts"])
+        .exits(2)
+        .stderr_has("unknown daemon `stauts`, did you mean `stats`?");
+    assert!(project.events().is_empty(), "nothing was started");
+}
+
+#[test]
 fn a_daemon_called_like_a_command_word_is_still_a_daemon() {
     let project = Project::new(&recorders(&[("start", &[])]));
     project
