@@ -2,7 +2,10 @@
 //! neither a command nor a daemon but another tool's name for one of
 //! devup's commands: `devup stop redis` → `devup down redis`, `devup ps` →
 //! `devup status`, `devup start` → `devup up`; or a misspelt command
-//! (`devup stauts` → `devup status`) when no daemon is spelt like it.
+//! (`devup stauts` → `devup status`) when no daemon is spelt like it. And
+//! `devup exec redis make test`, whose command lacks the `--` before it.
+
+use std::ffi::OsString;
 
 use super::CliError;
 use super::args::DevupArgs;
@@ -27,6 +30,24 @@ const MEANT: &[(&str, &str)] = &[
     ("reboot", "restart"),
     ("completion", "completions"),
 ];
+
+/// `error`, with a tip when it is `exec`'s missing command and `args` (the
+/// whole command line) have no `--`: the command was taken for names.
+pub(super) fn exec_tip(mut error: clap::Error, args: &[OsString]) -> clap::Error {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    if error.kind() == ErrorKind::MissingRequiredArgument
+        && args.iter().any(|arg| arg == "exec")
+        && !args.iter().any(|arg| arg == "--")
+    {
+        error.insert(
+            ContextKind::Suggested,
+            ContextValue::StyledStrs(vec![
+                "the command goes after `--`: `devup exec [NAME]... -- <CMD>...`".into(),
+            ]),
+        );
+    }
+    error
+}
 
 /// devup's commands, for a misspelt one.
 const COMMANDS: &[&str] = &[

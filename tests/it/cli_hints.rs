@@ -87,3 +87,16 @@ fn a_foreground_server_without_daemonize_is_told_to_set_it() {
     );
     assert!(project.processes_with(project.tag()).is_empty());
 }
+
+#[test]
+fn exec_without_the_double_dash_says_where_the_command_goes() {
+    let project = Project::new(&recorders(&[("redis", &[])]));
+    let outcome = project.devup(["exec", "redis", "true"]).exits(2);
+    assert_eq!(
+        outcome.stderr,
+        "error: the following required arguments were not provided:\n  <CMD>...\n\n  \
+         tip: the command goes after `--`: `devup exec [NAME]... -- <CMD>...`\n\n\
+         Usage: devup exec <NAME>... -- <CMD>...\n\nFor more information, try '--help'.\n"
+    );
+    assert!(project.events().is_empty(), "nothing was started");
+}
