@@ -63,3 +63,30 @@ fn status_help_names_every_json_field() {
         "--json         Print a JSON array of {name, state, pid, uptime_secs, changed, orphan}",
     );
 }
+
+/// §2: a manifest error names the file, line and column, the daemon and
+/// the key; an `inputs` pattern that is no glob is one (it was taken as a
+/// literal path, so its file never counted).
+#[test]
+fn an_inputs_pattern_that_is_no_glob_is_a_manifest_error() {
+    let text = "\
+tasks:
+  seed:
+    run: bin/seed
+    inputs: [db/*.sql, \"db/[seed\"]
+daemons:
+  web:
+    start: x
+    daemonize: true
+    inputs: [\"[bad\"]
+";
+    let env = |_: &str| None;
+    let error =
+        devup::manifest::Manifest::parse_with_env(text, std::path::Path::new("daemons.yaml"), &env)
+            .expect_err("the manifest was accepted");
+    assert_eq!(
+        error.to_string(),
+        "daemons.yaml:4:24: key `tasks.seed.inputs`: invalid glob `db/[seed`: invalid range pattern\n\
+         daemons.yaml:9:14: daemon `web`, key `inputs`: invalid glob `[bad`: invalid range pattern"
+    );
+}
