@@ -24,6 +24,19 @@ use super::{BeforeStart, DaemonSpec};
 /// or how, changes.
 pub const DEFINITION_VERSION: u32 = 1;
 
+/// The definition's keys in the order SPEC §6 lists them, which is the
+/// order a change names them in.
+const KEY_ORDER: &[&str] = &[
+    "start",
+    "daemonize",
+    "dir",
+    "pid_file",
+    "log_file",
+    "before_start",
+    "env",
+    "inputs",
+];
+
 /// The fingerprint of a daemon's definition: one SHA-256 (hex) per key.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Fingerprint {
@@ -71,15 +84,23 @@ impl Fingerprint {
         }
     }
 
-    /// The keys whose hashes differ from `current`'s, in name order (empty
-    /// when the definitions are the same); `None` when this fingerprint is
-    /// of another version, so nothing can be said.
+    /// The keys whose hashes differ from `current`'s, in the order SPEC §6
+    /// lists them (`KEY_ORDER`: `changed (start, env)`), empty when the
+    /// definitions are the same; `None` when this fingerprint is of another
+    /// version, so nothing can be said.
     pub fn changed_keys(&self, current: &Fingerprint) -> Option<Vec<String>> {
         if self.version != current.version {
             return None;
         }
         let mut names: Vec<&String> = self.keys.keys().chain(current.keys.keys()).collect();
-        names.sort();
+        let rank = |name: &str| KEY_ORDER.iter().position(|key| *key == name);
+        // Known keys in their order, then any other (by name).
+        names.sort_by(|a, b| match (rank(a), rank(b)) {
+            (Some(a), Some(b)) => a.cmp(&b),
+            (Some(_), None) => std::cmp::Ordering::Less,
+            (None, Some(_)) => std::cmp::Ordering::Greater,
+            (None, None) => a.cmp(b),
+        });
         names.dedup();
         Some(
             names
@@ -208,7 +229,7 @@ mod tests {
         }));
         assert_eq!(
             a.changed_keys(&b),
-            Some(vec!["env".to_string(), "start".to_string()])
+            Some(vec!["start".to_string(), "env".to_string()])
         );
     }
 

@@ -90,3 +90,41 @@ daemons:
          daemons.yaml:9:14: daemon `web`, key `inputs`: invalid glob `[bad`: invalid range pattern"
     );
 }
+
+/// §6: "reported with the word `changed` and the changed keys (e.g.
+/// `redis: changed (start, env), restarting`)": the keys in the order the
+/// definition lists them, in the plain line and in `--json`'s `keys`.
+#[test]
+fn changed_keys_come_in_the_order_of_the_definition() {
+    let manifest = |port: &str, level: &str| {
+        format!(
+            "daemons:\n  redis:\n    daemonize: true\n    \
+             start: ': {{tag}}-redis {port}; exec sleep 600'\n    \
+             env: {{ LEVEL: \"{level}\" }}\n    inputs: [redis.conf]\n"
+        )
+    };
+    let project = Project::new(&manifest("6380", "1"));
+    project.write("redis.conf", "port 6380\n");
+    project.devup(["up"]).succeeds();
+    project.write("daemons.yaml", &manifest("6381", "2"));
+    project.write("redis.conf", "port 6381\n");
+    let outcome = project
+        .devup(["up", "--json"])
+        .succeeds()
+        .stderr_has("redis: changed (start, env, inputs), restarting\n");
+    let changed: Vec<serde_json::Value> = outcome
+        .stdout
+        .lines()
+        .map(|line| serde_json::from_str::<serde_json::Value>(line).unwrap())
+        .filter(|event| event["event"] == "changed")
+        .collect();
+    assert_eq!(
+        changed,
+        [serde_json::json!({
+            "daemon": "redis",
+            "event": "changed",
+            "keys": ["start", "env", "inputs"],
+            "restarting": true,
+        })]
+    );
+}
