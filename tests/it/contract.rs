@@ -128,3 +128,24 @@ fn changed_keys_come_in_the_order_of_the_definition() {
         })]
     );
 }
+
+/// §6: "A task's definition is its `run`, `dir`, environment and
+/// `inputs`": a changed task names its own keys (`run`, not the `start`
+/// it is hashed as).
+#[test]
+fn a_changed_task_names_run_not_start() {
+    let manifest = |word: &str| {
+        format!(
+            "tasks:\n  migrate:\n    run: echo {word}\n    env: {{ STEP: {word} }}\n\
+             daemons:\n  web:\n    daemonize: true\n    start: ': {{tag}}-web; exec sleep 600'\n    \
+             depends_on: [migrate]\n"
+        )
+    };
+    let project = Project::new(&manifest("one"));
+    project.devup(["up"]).succeeds();
+    project.write("daemons.yaml", &manifest("two"));
+    project
+        .devup(["check"])
+        .succeeds()
+        .stdout_has("devup would run:\n  migrate: changed (run, env)\n");
+}
