@@ -149,3 +149,21 @@ fn a_changed_task_names_run_not_start() {
         .succeeds()
         .stdout_has("devup would run:\n  migrate: changed (run, env)\n");
 }
+
+/// §2: an out-of-range duration is a manifest error naming the line, the
+/// daemon and the key, also when the number is beyond 64 bits (serde_yaml
+/// said "invalid type: integer ... as u128, expected any YAML value").
+#[test]
+fn a_duration_beyond_64_bits_is_said_to_be_too_large() {
+    let text = "daemons:\n  web:\n    start: x\n    daemonize: true\n    \
+                start_timeout: 99999999999999999999\n";
+    let env = |_: &str| None;
+    let error =
+        devup::manifest::Manifest::parse_with_env(text, std::path::Path::new("daemons.yaml"), &env)
+            .expect_err("the manifest was accepted");
+    assert_eq!(
+        error.to_string(),
+        "daemons.yaml:5:20: invalid YAML: daemons.web.start_timeout: the number \
+         `99999999999999999999` is too large (quote it for a string)"
+    );
+}
