@@ -100,3 +100,14 @@ fn exec_without_the_double_dash_says_where_the_command_goes() {
     );
     assert!(project.events().is_empty(), "nothing was started");
 }
+
+#[test]
+fn logs_dash_f_with_a_manifest_says_it_is_follow_not_file() {
+    let project = Project::with_file("stack.yaml", &recorders(&[("redis", &[])]));
+    let outcome = project.devup(["logs", "-f", "stack.yaml"]).exits(2);
+    assert_eq!(
+        outcome.stderr,
+        "error: `stack.yaml` is not a daemon: in `devup logs`, `-f` is --follow; \
+         name the manifest with --file: `devup logs --file stack.yaml`\n"
+    );
+}
