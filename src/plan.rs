@@ -6,7 +6,8 @@
 //! Ties in every order are broken by the manifest's order, so the same file
 //! always gives the same order.
 
-use std::collections::BTreeSet;
+use std::cmp::Reverse;
+use std::collections::{BTreeSet, BinaryHeap, HashMap};
 use std::path::PathBuf;
 
 use petgraph::Direction;
@@ -19,6 +20,9 @@ use crate::manifest::{Manifest, ManifestError, Problem};
 #[derive(Debug, Clone)]
 pub struct Plan {
     graph: DiGraph<String, ()>,
+    /// Each name's node, so a look-up never scans the graph (a manifest
+    /// of thousands of daemons stays linear).
+    nodes: HashMap<String, NodeIndex>,
     path: PathBuf,
 }
 
@@ -39,15 +43,17 @@ impl Plan {
                     .map(|task| (&task.name, &task.depends_on)),
             )
             .collect();
+        let mut by_name = HashMap::new();
         for (name, _) in &nodes {
-            graph.add_node((*name).clone());
+            let node = graph.add_node((*name).clone());
+            by_name.entry((*name).clone()).or_insert(node);
         }
         let mut problems = Vec::new();
         for (i, (name, depends_on)) in nodes.iter().enumerate() {
             for dependency in *depends_on {
-                match nodes.iter().position(|(other, _)| *other == dependency) {
-                    Some(j) => {
-                        graph.add_edge(NodeIndex::new(i), NodeIndex::new(j), ());
+                match by_name.get(dependency) {
+                    Some(&j) => {
+                        graph.add_edge(NodeIndex::new(i), j, ());
                     }
                     None => problems.push(
                         Problem::new(format!("unknown daemon `{dependency}` in `depends_on`"))
@@ -72,6 +78,7 @@ impl Plan {
         }
         Ok(Plan {
             graph,
+            nodes: by_name,
             path: manifest.path.clone(),
         })
     }
@@ -82,20 +89,22 @@ impl Plan {
     /// dropped; so are all edges should they form a cycle.
     pub fn from_dependencies(path: PathBuf, daemons: &[(String, Vec<String>)]) -> Plan {
         let mut graph = DiGraph::new();
+        let mut nodes = HashMap::new();
         for (name, _) in daemons {
-            graph.add_node(name.clone());
+            let node = graph.add_node(name.clone());
+            nodes.entry(name.clone()).or_insert(node);
         }
         for (i, (_, dependencies)) in daemons.iter().enumerate() {
             for dependency in dependencies {
-                if let Some(j) = daemons.iter().position(|(name, _)| name == dependency) {
-                    graph.add_edge(NodeIndex::new(i), NodeIndex::new(j), ());
+                if let Some(&j) = nodes.get(dependency) {
+                    graph.add_edge(NodeIndex::new(i), j, ());
                 }
             }
         }
         if !find_cycles(&graph).is_empty() {
             graph.clear_edges();
         }
-        Plan { graph, path }
+        Plan { graph, nodes, path }
     }
 
     /// Every daemon name, in the manifest's order.
@@ -160,8 +169,8 @@ impl Plan {
     pub fn start_order(&self, subset: &[String]) -> Vec<String> {
         let members: BTreeSet<NodeIndex> = subset.iter().filter_map(|n| self.index(n)).collect();
         // Kahn's algorithm, always taking the ready daemon that comes first
-        // in the manifest.
-        let mut waiting: Vec<(NodeIndex, usize)> = members
+        // in the manifest (the smallest node index).
+        let mut waiting: HashMap<NodeIndex, usize> = members
             .iter()
             .map(|&node| {
                 let count = self
@@ -173,17 +182,25 @@ impl Plan {
                 (node, count)
             })
             .collect();
+        let mut ready: BinaryHeap<Reverse<NodeIndex>> = waiting
+            .iter()
+            .filter(|&(_, &count)| count == 0)
+            .map(|(&node, _)| Reverse(node))
+            .collect();
         let mut order = Vec::with_capacity(waiting.len());
-        while let Some(at) = waiting.iter().position(|&(_, count)| count == 0) {
-            let (node, _) = waiting.remove(at);
+        while let Some(Reverse(node)) = ready.pop() {
+            waiting.remove(&node);
             order.push(self.graph[node].clone());
             let dependents: BTreeSet<NodeIndex> = self
                 .graph
                 .neighbors_directed(node, Direction::Incoming)
                 .collect();
-            for (other, count) in &mut waiting {
-                if dependents.contains(other) {
+            for dependent in dependents {
+                if let Some(count) = waiting.get_mut(&dependent) {
                     *count -= 1;
+                    if *count == 0 {
+                        ready.push(Reverse(dependent));
+                    }
                 }
             }
         }
@@ -219,9 +236,7 @@ impl Plan {
     }
 
     fn index(&self, name: &str) -> Option<NodeIndex> {
-        self.graph
-            .node_indices()
-            .find(|&node| self.graph[node] == name)
+        self.nodes.get(name).copied()
     }
 
     fn indices(&self, names: &[String]) -> Result<Vec<NodeIndex>, ManifestError> {

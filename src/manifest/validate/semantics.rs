@@ -31,6 +31,11 @@ impl Validator<'_> {
             .map(|(name, _)| name.as_str())
             .chain(tasks.0.iter().map(|(name, _)| name.as_str()))
             .collect();
+        // Each name's first node, so no look-up scans `names`.
+        let mut first: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+        for (i, name) in names.iter().enumerate() {
+            first.entry(name).or_insert(i);
+        }
         self.task_names_and_dependencies(tasks, &names);
         for (name, daemon) in &raw.daemons.0 {
             let scope = Scope::Daemon(name);
@@ -91,7 +96,7 @@ impl Validator<'_> {
                         scope.label("depends_on"),
                         "the daemon depends on itself".into(),
                     );
-                } else if !names.contains(&dependency.as_str()) {
+                } else if !first.contains_key(dependency.as_str()) {
                     let message = unknown_daemon(dependency, names.iter().copied());
                     self.push(pos, scope.label("depends_on"), message);
                 }
@@ -111,9 +116,9 @@ impl Validator<'_> {
             for dependency in depends_on {
                 // The first node of a name, so a name that is both a daemon
                 // and a task (reported above) makes no phantom edge.
-                if let Some(j) = names.iter().position(|n| n == dependency)
+                if let Some(&j) = first.get(dependency.as_str())
                     && dependency != name
-                    && names.iter().position(|n| n == name) == Some(i)
+                    && first.get(name.as_str()) == Some(&i)
                 {
                     graph.add_edge(NodeIndex::new(i), NodeIndex::new(j), ());
                 }
