@@ -7,7 +7,8 @@
 //! Ties in every order are broken by the manifest's order, so the same file
 //! always gives the same order.
 
-use std::collections::BTreeSet;
+use std::cmp::Reverse;
+use std::collections::{BTreeSet, BinaryHeap, HashMap};
 use std::path::PathBuf;
 
 use petgraph::Direction;
@@ -21,6 +22,9 @@ use crate::manifest::{Manifest, ManifestError, Problem};
 #[derive(Debug, Clone)]
 pub struct Plan {
     graph: DiGraph<String, ()>,
+    /// Each name's node, so a look-up never scans the graph (a manifest
+    /// of thousands of daemons stays linear).
+    nodes: HashMap<String, NodeIndex>,
     path: PathBuf,
 }
 
@@ -66,6 +70,7 @@ impl Plan {
             });
         }
         Ok(Plan {
+            nodes: index_of(&dependencies.graph),
             graph: dependencies.graph,
             path: manifest.path.clone(),
         })
@@ -86,7 +91,8 @@ impl Plan {
         if has_cycle {
             graph.clear_edges();
         }
-        Plan { graph, path }
+        let nodes = index_of(&graph);
+        Plan { graph, nodes, path }
     }
 
     /// Every daemon name, in the manifest's order.
@@ -151,8 +157,8 @@ impl Plan {
     pub fn start_order(&self, subset: &[String]) -> Vec<String> {
         let members: BTreeSet<NodeIndex> = subset.iter().filter_map(|n| self.index(n)).collect();
         // Kahn's algorithm, always taking the ready daemon that comes first
-        // in the manifest.
-        let mut waiting: Vec<(NodeIndex, usize)> = members
+        // in the manifest (the smallest node index).
+        let mut waiting: HashMap<NodeIndex, usize> = members
             .iter()
             .map(|&node| {
                 let count = self
@@ -164,17 +170,25 @@ impl Plan {
                 (node, count)
             })
             .collect();
+        let mut ready: BinaryHeap<Reverse<NodeIndex>> = waiting
+            .iter()
+            .filter(|&(_, &count)| count == 0)
+            .map(|(&node, _)| Reverse(node))
+            .collect();
         let mut order = Vec::with_capacity(waiting.len());
-        while let Some(at) = waiting.iter().position(|&(_, count)| count == 0) {
-            let (node, _) = waiting.remove(at);
+        while let Some(Reverse(node)) = ready.pop() {
+            waiting.remove(&node);
             order.push(self.graph[node].clone());
             let dependents: BTreeSet<NodeIndex> = self
                 .graph
                 .neighbors_directed(node, Direction::Incoming)
                 .collect();
-            for (other, count) in &mut waiting {
-                if dependents.contains(other) {
+            for dependent in dependents {
+                if let Some(count) = waiting.get_mut(&dependent) {
                     *count -= 1;
+                    if *count == 0 {
+                        ready.push(Reverse(dependent));
+                    }
                 }
             }
         }
@@ -210,9 +224,7 @@ impl Plan {
     }
 
     fn index(&self, name: &str) -> Option<NodeIndex> {
-        self.graph
-            .node_indices()
-            .find(|&node| self.graph[node] == name)
+        self.nodes.get(name).copied()
     }
 
     fn indices(&self, names: &[String]) -> Result<Vec<NodeIndex>, ManifestError> {
@@ -257,4 +269,13 @@ impl Plan {
 
 fn quote(name: &str) -> String {
     format!("\"{}\"", name.replace('\\', "\\\\").replace('"', "\\\""))
+}
+
+/// Each name's first node in `graph`.
+fn index_of(graph: &DiGraph<String, ()>) -> HashMap<String, NodeIndex> {
+    let mut nodes = HashMap::with_capacity(graph.node_count());
+    for node in graph.node_indices() {
+        nodes.entry(graph[node].clone()).or_insert(node);
+    }
+    nodes
 }

@@ -200,7 +200,7 @@ pub enum CommandArgs {
         /// The flags every command takes.
         #[command(flatten)]
         common: CommonArgs,
-        /// Print a JSON array of {name, state, pid, uptime_secs}.
+        /// Print a JSON array of {name, state, pid, uptime_secs, changed, orphan}.
         #[arg(long)]
         json: bool,
         /// The daemons to show (all when none are named).

@@ -25,7 +25,8 @@ pub fn run(config: &Config, names: &[String], lines: usize, follow: bool) -> Res
     } else {
         None
     };
-    let logs = log_files(config, names)?;
+    let logs =
+        log_files(config, names).map_err(|error| follow_is_not_file(error, names, follow))?;
     let shown: Vec<String> = logs.iter().map(|(name, _)| name.clone()).collect();
     let prefixes = prefixes(&shown, color());
     let several = logs.len() > 1;
@@ -65,6 +66,21 @@ pub fn run(config: &Config, names: &[String], lines: usize, follow: bool) -> Res
 
 /// `Some(0)` when stdout was closed (`devup logs | head`), the error when
 /// reading failed, `None` to go on.
+/// `devup logs -f daemons.yaml` means `--file` in every other command:
+/// when that name was not found, `error` becomes the hint.
+fn follow_is_not_file(error: CliError, names: &[String], follow: bool) -> CliError {
+    let manifest_like = names
+        .iter()
+        .find(|name| name.ends_with(".yaml") || name.ends_with(".yml"));
+    match (follow, manifest_like, &error) {
+        (true, Some(name), CliError::Manifest(_)) => CliError::Invalid(format!(
+            "`{name}` is not a daemon: in `devup logs`, `-f` is --follow; \
+             name the manifest with --file: `devup logs --file {name}`"
+        )),
+        _ => error,
+    }
+}
+
 fn ended(log: &LogFile, printed: io::Result<()>) -> Result<Option<u8>, CliError> {
     match printed {
         Ok(()) => Ok(None),

@@ -42,7 +42,7 @@ where
     if complete::answer(&args, false)? {
         return Ok(exit_code::SUCCESS);
     }
-    let args = DevupArgs::try_parse_from(args)?;
+    let args = DevupArgs::try_parse_from(&args).map_err(|error| suggest::exec_tip(error, &args))?;
     let mistaken = suggest::Mistaken::of(&args);
     let (command, config) = Command::from_devup(args);
     command.execute(&config).map_err(|error| match &mistaken {

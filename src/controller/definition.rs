@@ -24,6 +24,7 @@ use super::{BeforeStart, DaemonSpec};
 /// or how, changes.
 pub const DEFINITION_VERSION: u32 = 1;
 
+<<<<<<< HEAD
 /// Inputs at least this large get a [`Stamp`], so that a later
 /// fingerprint need not read them again while they are unchanged.
 const STAMPED_LEN: u64 = 1 << 20;
@@ -34,6 +35,20 @@ const MAX_STAMPS: usize = 1000;
 /// A file changed this close to its hashing might change again within the
 /// same timestamp tick: its stamp is not trusted (as git's "racy" entries).
 const RACY_NS: i128 = 2_000_000_000;
+=======
+/// The definition's keys in the order SPEC §6 lists them, which is the
+/// order a change names them in.
+const KEY_ORDER: &[&str] = &[
+    "start",
+    "daemonize",
+    "dir",
+    "pid_file",
+    "log_file",
+    "before_start",
+    "env",
+    "inputs",
+];
+>>>>>>> review-wip
 
 /// The fingerprint of a daemon's definition: one SHA-256 (hex) per key.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -118,15 +133,23 @@ impl Fingerprint {
         }
     }
 
-    /// The keys whose hashes differ from `current`'s, in name order (empty
-    /// when the definitions are the same); `None` when this fingerprint is
-    /// of another version, so nothing can be said.
+    /// The keys whose hashes differ from `current`'s, in the order SPEC §6
+    /// lists them (`KEY_ORDER`: `changed (start, env)`), empty when the
+    /// definitions are the same; `None` when this fingerprint is of another
+    /// version, so nothing can be said.
     pub fn changed_keys(&self, current: &Fingerprint) -> Option<Vec<String>> {
         if self.version != current.version {
             return None;
         }
         let mut names: Vec<&String> = self.keys.keys().chain(current.keys.keys()).collect();
-        names.sort();
+        let rank = |name: &str| KEY_ORDER.iter().position(|key| *key == name);
+        // Known keys in their order, then any other (by name).
+        names.sort_by(|a, b| match (rank(a), rank(b)) {
+            (Some(a), Some(b)) => a.cmp(&b),
+            (Some(_), None) => std::cmp::Ordering::Less,
+            (None, Some(_)) => std::cmp::Ordering::Greater,
+            (None, None) => a.cmp(b),
+        });
         names.dedup();
         Some(
             names
@@ -315,7 +338,7 @@ mod tests {
         }));
         assert_eq!(
             a.changed_keys(&b),
-            Some(vec!["env".to_string(), "start".to_string()])
+            Some(vec!["start".to_string(), "env".to_string()])
         );
     }
 

@@ -99,8 +99,11 @@ impl TaskSpec {
     /// of another version), else the changed keys (empty: up to date).
     pub fn changed_keys(&self) -> Result<Option<Vec<String>>> {
         let current = Fingerprint::of(&self.as_daemon()?);
+        // A task's command is its `run`, hashed as a daemon's `start`.
+        let task_key = |key: String| if key == "start" { "run".into() } else { key };
         Ok(read_record(&self.record_file)
-            .and_then(|record| record.definition.changed_keys(&current)))
+            .and_then(|record| record.definition.changed_keys(&current))
+            .map(|keys| keys.into_iter().map(task_key).collect()))
     }
 
     /// Runs the task unless it is up to date (always when `force`); under

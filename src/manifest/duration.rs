@@ -43,7 +43,10 @@ pub fn parse(text: &str) -> Result<Duration, String> {
         return Err(invalid());
     }
     let value: f64 = number.parse().map_err(|_| invalid())?;
-    let duration = from_secs(value * unit_secs).ok_or_else(invalid)?;
+    let Some(duration) = from_secs(value * unit_secs) else {
+        // A plain number past what a `Duration` holds: far past the bound.
+        return Err(format!("invalid duration `{text}`: {TOO_LONG}"));
+    };
     bounded(text, duration)
 }
 
@@ -66,8 +69,10 @@ pub fn from_number(seconds: f64) -> Result<Duration, String> {
             "invalid duration `{seconds}`: it is negative; {EXPECTED}"
         ));
     }
-    let duration =
-        from_secs(seconds).ok_or_else(|| format!("invalid duration `{seconds}`; {EXPECTED}"))?;
+    let Some(duration) = from_secs(seconds) else {
+        // Past what a `Duration` holds (`1e300`): far past the bound.
+        return Err(format!("invalid duration `{seconds:?}`: {TOO_LONG}"));
+    };
     bounded(&seconds.to_string(), duration)
 }
 
@@ -167,6 +172,15 @@ mod tests {
             Err(format!("invalid duration `1e3`; {EXPECTED}"))
         );
         assert_eq!(parse(""), Err(format!("invalid duration ``; {EXPECTED}")));
+        assert_eq!(
+            from_number(1e300),
+            Err(format!("invalid duration `1e300`: {TOO_LONG}"))
+        );
+        let digits = "9".repeat(40);
+        assert_eq!(
+            parse(&format!("{digits}m")),
+            Err(format!("invalid duration `{digits}m`: {TOO_LONG}"))
+        );
         assert_eq!(
             from_number(-1.0),
             Err(format!("invalid duration `-1`: it is negative; {EXPECTED}"))

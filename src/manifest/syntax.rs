@@ -34,6 +34,7 @@ pub fn problem(error: &serde_yaml::Error, source: &str, positions: &Positions) -
         rest = skipped;
     }
     message.push_str(rest);
+    let message = too_large(&message);
     let mut problem = Problem::new(format!("invalid YAML: {message}"));
     if let Some(location) = error.location() {
         problem.line = Some(location.line());
@@ -145,6 +146,25 @@ fn hint(message: &str, line: &str) -> Option<&'static str> {
     None
 }
 
+/// serde_yaml's words for an integer beyond 64 bits ("invalid type:
+/// integer `N` as u128, expected any YAML value"), said plainly.
+fn too_large(message: &str) -> String {
+    let mut message = message.to_string();
+    for width in ["u128", "i128"] {
+        let tail = format!("` as {width}, expected any YAML value");
+        if let Some(end) = message.find(&tail)
+            && let Some(start) = message[..end].rfind("invalid type: integer `")
+        {
+            let number = message[start + "invalid type: integer `".len()..end].to_string();
+            message.replace_range(
+                start..end + tail.len(),
+                &format!("the number `{number}` is too large (quote it for a string)"),
+            );
+        }
+    }
+    message
+}
+
 /// `text` after a leading "line N column M" or "position N", else `text`.
 fn skip_mark(text: &str) -> &str {
     fn digits(s: &str) -> Option<&str> {
@@ -183,6 +203,16 @@ mod tests {
         assert_eq!(
             flow.message,
             "invalid YAML: did not find expected ',' or ']', while parsing a flow sequence; inside `[...]` or `{...}`, quote a value that uses `${VAR}`"
+        );
+    }
+
+    #[test]
+    fn a_number_beyond_64_bits_is_said_to_be_too_large() {
+        let big = problem_of("a:\n  b: 99999999999999999999\n");
+        assert_eq!((big.line, big.column), (Some(2), Some(6)));
+        assert_eq!(
+            big.message,
+            "invalid YAML: a.b: the number `99999999999999999999` is too large (quote it for a string)"
         );
     }
 

@@ -29,6 +29,32 @@ fn other_tools_command_words_get_the_devup_command() {
 }
 
 #[test]
+fn a_misspelt_command_gets_the_command_unless_a_daemon_is_spelt_like_it() {
+    let project = Project::new(&recorders(&[("redis", &[]), ("stats", &[])]));
+    let manifest = project.manifest().display().to_string();
+    for (args, meant) in [
+        (&["chekc"][..], "devup check"),
+        (&["dwon", "redis"], "devup down redis"),
+        (&["restrat"], "devup restart"),
+    ] {
+        let outcome = project.devup(args).exits(2);
+        assert_eq!(
+            outcome.stderr,
+            format!(
+                "error: `{}` is not a devup command, nor a daemon in {manifest}; did you mean `{meant}`?\n",
+                args[0]
+            )
+        );
+    }
+    // A daemon spelt like the word is the likelier meaning.
+    project
+        .devup(["stauts"])
+        .exits(2)
+        .stderr_has("unknown daemon `stauts`, did you mean `stats`?");
+    assert!(project.events().is_empty(), "nothing was started");
+}
+
+#[test]
 fn a_daemon_called_like_a_command_word_is_still_a_daemon() {
     let project = Project::new(&recorders(&[("start", &[])]));
     project
@@ -60,4 +86,28 @@ fn a_foreground_server_without_daemonize_is_told_to_set_it() {
         outcome.stderr
     );
     assert!(project.processes_with(project.tag()).is_empty());
+}
+
+#[test]
+fn exec_without_the_double_dash_says_where_the_command_goes() {
+    let project = Project::new(&recorders(&[("redis", &[])]));
+    let outcome = project.devup(["exec", "redis", "true"]).exits(2);
+    assert_eq!(
+        outcome.stderr,
+        "error: the following required arguments were not provided:\n  <CMD>...\n\n  \
+         tip: the command goes after `--`: `devup exec [NAME]... -- <CMD>...`\n\n\
+         Usage: devup exec <NAME>... -- <CMD>...\n\nFor more information, try '--help'.\n"
+    );
+    assert!(project.events().is_empty(), "nothing was started");
+}
+
+#[test]
+fn logs_dash_f_with_a_manifest_says_it_is_follow_not_file() {
+    let project = Project::with_file("stack.yaml", &recorders(&[("redis", &[])]));
+    let outcome = project.devup(["logs", "-f", "stack.yaml"]).exits(2);
+    assert_eq!(
+        outcome.stderr,
+        "error: `stack.yaml` is not a daemon: in `devup logs`, `-f` is --follow; \
+         name the manifest with --file: `devup logs --file stack.yaml`\n"
+    );
 }

@@ -17,6 +17,7 @@ mod cli_hints;
 mod common_flags;
 mod completions;
 mod connect;
+mod contract;
 mod control_bytes;
 mod converge;
 mod converge_faults;

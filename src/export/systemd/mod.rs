@@ -111,6 +111,7 @@ pub fn export(
                 daemon::daemon_unit(entry, context).map_err(ExportFailure::Value)?;
             export.warnings.extend(warnings);
             unit
+<<<<<<< HEAD
         } else if let Some(entry) = manifest.task(&name) {
             let task = TaskDefinition {
                 name: entry.name.clone(),
@@ -127,6 +128,10 @@ pub fn export(
                     .push(format!("{}: {}", task.name, task::INPUTS_LOST));
             }
             task_unit(&task, context).map_err(ExportFailure::Value)?
+=======
+        } else if let Some(task) = manifest.task(&name) {
+            task_unit(&TaskDefinition::of(task), context).map_err(ExportFailure::Value)?
+>>>>>>> review-wip
         } else {
             continue;
         };
