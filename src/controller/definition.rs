@@ -24,7 +24,6 @@ use super::{BeforeStart, DaemonSpec};
 /// or how, changes.
 pub const DEFINITION_VERSION: u32 = 1;
 
-<<<<<<< HEAD
 /// Inputs at least this large get a [`Stamp`], so that a later
 /// fingerprint need not read them again while they are unchanged.
 const STAMPED_LEN: u64 = 1 << 20;
@@ -35,7 +34,6 @@ const MAX_STAMPS: usize = 1000;
 /// A file changed this close to its hashing might change again within the
 /// same timestamp tick: its stamp is not trusted (as git's "racy" entries).
 const RACY_NS: i128 = 2_000_000_000;
-=======
 /// The definition's keys in the order SPEC §6 lists them, which is the
 /// order a change names them in.
 const KEY_ORDER: &[&str] = &[
@@ -48,7 +46,6 @@ const KEY_ORDER: &[&str] = &[
     "env",
     "inputs",
 ];
->>>>>>> review-wip
 
 /// The fingerprint of a daemon's definition: one SHA-256 (hex) per key.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -287,7 +287,7 @@ fn a_bad_inputs_glob_is_a_manifest_error() {
     let file = project.manifest().display().to_string();
     let line = project.read("daemons.yaml").lines().count();
     project.devup(["check"]).exits(2).stderr_has(&format!(
-        "{file}:{line}:22: daemon `db`, key `inputs`: `conf/[x` is not a valid glob pattern: invalid range pattern"
+        "{file}:{line}:22: daemon `db`, key `inputs`: invalid glob `conf/[x`: invalid range pattern"
     ));
 }
 

@@ -111,27 +111,14 @@ pub fn export(
                 daemon::daemon_unit(entry, context).map_err(ExportFailure::Value)?;
             export.warnings.extend(warnings);
             unit
-<<<<<<< HEAD
         } else if let Some(entry) = manifest.task(&name) {
-            let task = TaskDefinition {
-                name: entry.name.clone(),
-                run: entry.run.clone(),
-                dir: entry.dir.clone(),
-                env: entry.env.clone(),
-                timeout: entry.timeout,
-                depends_on: entry.depends_on.clone(),
-                has_inputs: !entry.inputs.is_empty(),
-            };
+            let task = TaskDefinition::of(entry);
             if task.has_inputs {
                 export
                     .warnings
                     .push(format!("{}: {}", task.name, task::INPUTS_LOST));
             }
             task_unit(&task, context).map_err(ExportFailure::Value)?
-=======
-        } else if let Some(task) = manifest.task(&name) {
-            task_unit(&TaskDefinition::of(task), context).map_err(ExportFailure::Value)?
->>>>>>> review-wip
         } else {
             continue;
         };

@@ -3,13 +3,10 @@
 //! exited 0, and it counts as done (not run again) while the target is up;
 //! `TimeoutStartSec=` is its `timeout`.
 //!
-<<<<<<< HEAD
 //! A task of the manifest (`tasks:`) maps to a [`TaskDefinition`]; its
 //! `inputs` have no unit equivalent: systemd runs a oneshot once per start
 //! of the target, whatever changed.
-=======
 //! [`TaskDefinition::of`] takes what the unit needs from a manifest task.
->>>>>>> review-wip
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -41,10 +38,9 @@ pub struct TaskDefinition {
     pub has_inputs: bool,
 }
 
-<<<<<<< HEAD
 /// What becomes of a task's `inputs` under systemd.
 pub const INPUTS_LOST: &str = "inputs: not checked: systemd runs the task at every start of the target, whether its inputs changed or not";
-=======
+
 impl TaskDefinition {
     /// What the unit of the manifest's `task` is made of.
     pub fn of(task: &TaskEntry) -> TaskDefinition {
@@ -55,10 +51,10 @@ impl TaskDefinition {
             env: task.env.clone(),
             timeout: task.timeout,
             depends_on: task.depends_on.clone(),
+            has_inputs: !task.inputs.is_empty(),
         }
     }
 }
->>>>>>> review-wip
 
 /// The unit of `task`.
 pub fn task_unit(task: &TaskDefinition, context: &Context) -> Result<Unit, ExportError> {

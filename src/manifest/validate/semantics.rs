@@ -38,26 +38,9 @@ impl Validator<'_> {
             first_node.entry(name).or_insert(i);
         }
         self.task_names_and_dependencies(tasks, &names, &first_node);
-        self.globs(
-            &["defaults", "inputs"],
-            (None, Some("defaults.inputs".into())),
-            defaults.inputs.as_deref(),
-        );
-        for (name, task) in raw.tasks.iter().flat_map(|tasks| &tasks.0) {
-            self.globs(
-                &["tasks", name, "inputs"],
-                (None, Some(format!("tasks.{name}.inputs"))),
-                task.inputs.as_deref(),
-            );
-        }
         for (name, daemon) in &raw.daemons.0 {
             let scope = Scope::Daemon(name);
             self.regexes(scope, daemon.fail_when_log.as_deref(), daemon.ping.as_ref());
-            self.globs(
-                &["daemons", name, "inputs"],
-                scope.label("inputs"),
-                daemon.inputs.as_deref(),
-            );
             let daemonize = daemon.daemonize.or(defaults.daemonize).unwrap_or(false);
             let has_pid_file = daemon.pid_file.is_some() || defaults.pid_file.is_some();
             let has_log_file = daemon.log_file.is_some() || defaults.log_file.is_some();
@@ -190,22 +173,6 @@ impl Validator<'_> {
                     let message = unknown_daemon(dependency, names.iter().copied());
                     self.push(pos, label, message);
                 }
-            }
-        }
-    }
-
-    /// Every `inputs` pattern must be a valid glob.
-    fn globs(&mut self, path: &[&str], label: super::Label, patterns: Option<&[String]>) {
-        for (i, pattern) in patterns.unwrap_or_default().iter().enumerate() {
-            if let Err(error) = glob::Pattern::new(pattern) {
-                let index = i.to_string();
-                let mut at = path.to_vec();
-                at.push(&index);
-                self.push(
-                    self.positions.value(&at),
-                    label.clone(),
-                    format!("`{pattern}` is not a valid glob pattern: {}", error.msg),
-                );
             }
         }
     }
