@@ -57,6 +57,7 @@ pub mod report;
 pub mod run;
 mod session;
 pub mod signals;
+mod sys;
 
 pub use controller::{
     AbortSignal, CommandLine, DaemonController, DaemonControllerBuilder, DaemonState, Event,
