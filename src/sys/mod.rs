@@ -6,6 +6,11 @@
 //! here knows syscalls and their error conventions, never what a daemon,
 //! a lease or a manifest is. Calls nix offers safely (sigprocmask, inotify,
 //! socket) are made through nix where they are, not here.
+//!
+//! Each `unsafe` block says why it is sound in a `// SAFETY:` comment; the
+//! lint below makes a block without one an error.
+
+#![deny(clippy::undocumented_unsafe_blocks)]
 
 pub(crate) mod atexit;
 pub(crate) mod child;

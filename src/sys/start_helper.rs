@@ -103,6 +103,7 @@ impl ExecImage {
         // blocked (only SIGKILL ends it); G unblocks them before execve.
         // SAFETY: sigset_t values we own, filled by sigfillset.
         let mut all: libc::sigset_t = unsafe { std::mem::zeroed() };
+        // SAFETY: as above, filled by pthread_sigmask.
         let mut previous: libc::sigset_t = unsafe { std::mem::zeroed() };
         // SAFETY: as above; pthread_sigmask only affects this thread.
         unsafe {
