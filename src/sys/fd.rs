@@ -46,3 +46,35 @@ pub(crate) fn read(fd: BorrowedFd<'_>, buffer: &mut [u8]) -> std::io::Result<usi
     }
     Ok(read as usize)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+    use std::os::fd::AsFd;
+
+    #[test]
+    fn a_nonblocking_pipe_reads_what_was_written_then_would_block_then_ends() {
+        let (read_end, write_end) = pipe_cloexec().unwrap();
+        set_nonblocking(read_end.as_fd());
+        let mut writer = std::fs::File::from(write_end);
+        writer.write_all(b"abc").unwrap();
+        let mut buffer = [0u8; 8];
+        assert_eq!(read(read_end.as_fd(), &mut buffer).unwrap(), 3);
+        assert_eq!(&buffer[..3], b"abc");
+        let empty = read(read_end.as_fd(), &mut buffer).unwrap_err();
+        assert_eq!(empty.kind(), std::io::ErrorKind::WouldBlock);
+        drop(writer);
+        assert_eq!(read(read_end.as_fd(), &mut buffer).unwrap(), 0);
+    }
+
+    #[test]
+    fn a_copy_above_stdio_is_numbered_3_or_more_and_close_on_exec() {
+        let (read_end, _write_end) = pipe_cloexec().unwrap();
+        let copy = dup_above_stdio(read_end.as_raw_fd()).unwrap();
+        assert!(copy.as_raw_fd() >= 3);
+        let flags = nix::fcntl::fcntl(copy.as_fd(), nix::fcntl::FcntlArg::F_GETFD).unwrap();
+        assert_eq!(flags & libc::FD_CLOEXEC, libc::FD_CLOEXEC);
+        assert!(dup_above_stdio(-1).is_err());
+    }
+}

@@ -25,3 +25,24 @@ pub(crate) fn readable(fds: &[RawFd], millis: i32) -> usize {
     let timeout = PollTimeout::try_from(millis.max(0)).unwrap_or(PollTimeout::MAX);
     nix::poll::poll(&mut polls, timeout).map_or(0, |ready| ready.max(0) as usize)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::readable;
+    use crate::sys::fd::pipe_cloexec;
+    use std::io::Write;
+    use std::os::fd::AsRawFd;
+
+    #[test]
+    fn an_empty_pipe_is_not_readable_and_one_with_bytes_or_closed_is() {
+        let (read_end, write_end) = pipe_cloexec().unwrap();
+        assert_eq!(readable(&[read_end.as_raw_fd()], 0), 0);
+        let mut writer = std::fs::File::from(write_end);
+        writer.write_all(b"x").unwrap();
+        assert_eq!(readable(&[read_end.as_raw_fd()], 0), 1);
+        let (other_read, other_write) = pipe_cloexec().unwrap();
+        drop(other_write);
+        let both = [read_end.as_raw_fd(), other_read.as_raw_fd()];
+        assert_eq!(readable(&both, 0), 2);
+    }
+}

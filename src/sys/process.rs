@@ -55,3 +55,32 @@ pub(crate) fn reap(pid: u32) {
         && std::io::Error::last_os_error().raw_os_error() == Some(libc::EINTR)
     {}
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sys::poll::readable;
+    use std::os::fd::AsFd;
+    use std::process::Command;
+
+    #[test]
+    fn a_pidfd_signals_its_process_and_turns_readable_when_it_is_gone() {
+        let mut child = Command::new("sleep").arg("30").spawn().unwrap();
+        let pidfd = pidfd_open(child.id()).expect("pidfd_open on a live child");
+        assert_eq!(readable(&[pidfd.as_raw_fd()], 0), 0);
+        pidfd_send_signal(pidfd.as_fd(), libc::SIGKILL).unwrap();
+        assert_eq!(readable(&[pidfd.as_raw_fd()], 10_000), 1);
+        reap(child.id());
+        // Reaped: the pidfd still names the process, which is gone.
+        let gone = pidfd_send_signal(pidfd.as_fd(), 0).unwrap_err();
+        assert_eq!(gone.raw_os_error(), Some(libc::ESRCH));
+        assert!(child.try_wait().is_err(), "reap took the child's status");
+    }
+
+    #[test]
+    fn own_ids_are_this_process_s() {
+        assert_eq!(own_pid() as u32, std::process::id());
+        assert_eq!(effective_uid(), nix::unistd::geteuid().as_raw());
+        assert!(pidfd_open(i32::MAX as u32).is_none());
+    }
+}

@@ -38,3 +38,33 @@ pub(crate) fn wait_for(set: &SigSet) -> Option<(libc::c_int, libc::c_int)> {
     let signal = unsafe { libc::sigwaitinfo(set.as_ref(), &mut info) };
     (signal > 0).then_some((signal, info.si_code))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::process::CommandExt;
+    use std::process::Command;
+
+    #[test]
+    fn signal_0_checks_a_process_and_a_group_and_errs_for_none() {
+        let mut child = Command::new("sleep")
+            .arg("30")
+            .process_group(0)
+            .spawn()
+            .unwrap();
+        kill(child.id() as i32, 0).unwrap();
+        killpg(child.id(), 0).unwrap();
+        killpg(child.id(), libc::SIGKILL).unwrap();
+        let status = child.wait().unwrap();
+        assert_eq!(
+            std::os::unix::process::ExitStatusExt::signal(&status),
+            Some(libc::SIGKILL)
+        );
+        // Above pid_max: no such process or group (a reaped child's pid
+        // could be reused already).
+        let none = killpg(i32::MAX as u32, 0).unwrap_err();
+        assert_eq!(none.raw_os_error(), Some(libc::ESRCH));
+        let none = kill(i32::MAX, 0).unwrap_err();
+        assert_eq!(none.raw_os_error(), Some(libc::ESRCH));
+    }
+}
