@@ -41,6 +41,8 @@
 //! # }
 //! ```
 #![warn(missing_docs)]
+// Every `unsafe` lives in `sys`, behind a safe API; nowhere else.
+#![deny(unsafe_code)]
 // `Error` carries the log excerpts a person needs; it is built once per failed
 // start, so its size does not matter.
 #![allow(clippy::result_large_err)]
@@ -58,6 +60,8 @@ pub mod report;
 pub mod run;
 mod session;
 pub mod signals;
+#[allow(unsafe_code)]
+mod sys;
 
 pub use controller::{
     AbortSignal, CommandLine, DaemonController, DaemonControllerBuilder, DaemonState, Event,

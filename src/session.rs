@@ -124,11 +124,8 @@ impl Session {
         let session: &'static Session = Box::leak(Box::new(self));
         lock(&AT_EXIT).push(session);
         HOOK.call_once(|| {
-            // SAFETY: `end_all_at_exit` is an `extern "C" fn()` that never
-            // unwinds (it catches panics); atexit only stores the pointer.
-            unsafe {
-                libc::atexit(end_all_at_exit);
-            }
+            // `end_all_at_exit` never unwinds (it catches panics).
+            crate::sys::atexit::register(end_all_at_exit);
         });
         session
     }

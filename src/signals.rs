@@ -130,16 +130,10 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 
 fn wait_loop(set: &SigSet, shared: &Shared) {
     loop {
-        // SAFETY: siginfo_t is a plain C struct for which all-zero bytes are
-        // a valid value; sigwaitinfo only writes into it.
-        let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
-        // SAFETY: `set` is a valid, initialised sigset_t and `info` a valid
-        // out-pointer for the duration of the call.
-        let signal = unsafe { libc::sigwaitinfo(set.as_ref(), &mut info) };
-        if signal <= 0 {
+        let Some((signal, si_code)) = crate::sys::signal::wait_for(set) else {
             // EINTR (a stop/continue); nothing was received.
             continue;
-        }
+        };
         let count = shared.count.fetch_add(1, Ordering::SeqCst) + 1;
         let _ = shared
             .first
@@ -154,8 +148,7 @@ fn wait_loop(set: &SigSet, shared: &Shared) {
         // foreground process group, the child included when it is in
         // devup's group; then only forward what a process sent to devup
         // alone (`kill PID`).
-        let got_it =
-            shared.child_in_group.load(Ordering::SeqCst) && info.si_code == libc::SI_KERNEL;
+        let got_it = shared.child_in_group.load(Ordering::SeqCst) && si_code == libc::SI_KERNEL;
         if child > 0
             && !got_it
             && let Ok(signal) = Signal::try_from(signal)

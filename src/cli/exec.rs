@@ -76,31 +76,10 @@ fn run_command(command: &[String], signals: &Signals) -> u8 {
     let devup = std::process::id();
     // devup blocks SIGINT/SIGTERM/SIGHUP (see `signals.rs`) and a blocked
     // mask survives exec; std does not reset it, so CMD would ignore Ctrl-C.
-    // SAFETY: the closure runs in the child between fork and exec and only
-    // calls sigprocmask, prctl, getppid and raise, which are
-    // async-signal-safe; it touches no memory shared with the parent and
-    // allocates nothing.
-    unsafe {
-        command.pre_exec(move || {
-            nix::sys::signal::sigprocmask(
-                nix::sys::signal::SigmaskHow::SIG_SETMASK,
-                Some(&nix::sys::signal::SigSet::empty()),
-                None,
-            )
-            .map_err(io::Error::from)?;
-            // CMD must not outlive a SIGKILLed devup (in a group of its own,
-            // a kill of devup's group would miss it). The spawning thread
-            // waits for CMD, so only devup's death fires this. A devup that
-            // died before the prctl is seen through getppid.
-            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) != 0 {
-                return Err(io::Error::last_os_error());
-            }
-            if libc::getppid() as u32 != devup {
-                libc::raise(libc::SIGKILL);
-            }
-            Ok(())
-        });
-    }
+    // CMD must not outlive a SIGKILLed devup (in a group of its own, a
+    // kill of devup's group would miss it). The spawning thread waits for
+    // CMD, so only devup's death fires the parent-death signal.
+    crate::sys::child::unblock_signals_and_die_with_parent(&mut command, devup);
     let mut child = match command.spawn() {
         Ok(child) => child,
         Err(error) => {

@@ -17,7 +17,9 @@ use std::time::{Duration, Instant};
 
 use nix::errno::Errno;
 use nix::poll::{PollFd, PollFlags, poll};
-use nix::sys::socket::{AddressFamily, SockFlag, SockType, getsockopt, socket, sockopt};
+use nix::sys::socket::{
+    AddressFamily, SockFlag, SockType, SockaddrIn, SockaddrIn6, getsockopt, socket, sockopt,
+};
 
 /// How often an interruption is looked for while a connect or a read is
 /// in flight.
@@ -86,49 +88,12 @@ pub(crate) fn tcp_to(
     Ok(stream)
 }
 
-/// `connect(2)` of `fd` to `address`. (nix's socket addresses from std's
-/// need its `net` feature; this is the one call that needs them.)
+/// `connect(2)` of `fd` to `address`.
 fn connect(fd: std::os::fd::RawFd, address: SocketAddr) -> Result<(), Errno> {
-    let result = match address {
-        SocketAddr::V4(v4) => {
-            let raw = libc::sockaddr_in {
-                sin_family: libc::AF_INET as libc::sa_family_t,
-                sin_port: v4.port().to_be(),
-                sin_addr: libc::in_addr {
-                    s_addr: u32::from_ne_bytes(v4.ip().octets()),
-                },
-                sin_zero: [0; 8],
-            };
-            // SAFETY: a valid sockaddr_in and its size, for an open socket.
-            unsafe {
-                libc::connect(
-                    fd,
-                    (&raw as *const libc::sockaddr_in).cast(),
-                    std::mem::size_of::<libc::sockaddr_in>() as libc::socklen_t,
-                )
-            }
-        }
-        SocketAddr::V6(v6) => {
-            let raw = libc::sockaddr_in6 {
-                sin6_family: libc::AF_INET6 as libc::sa_family_t,
-                sin6_port: v6.port().to_be(),
-                sin6_flowinfo: v6.flowinfo(),
-                sin6_addr: libc::in6_addr {
-                    s6_addr: v6.ip().octets(),
-                },
-                sin6_scope_id: v6.scope_id(),
-            };
-            // SAFETY: a valid sockaddr_in6 and its size, for an open socket.
-            unsafe {
-                libc::connect(
-                    fd,
-                    (&raw as *const libc::sockaddr_in6).cast(),
-                    std::mem::size_of::<libc::sockaddr_in6>() as libc::socklen_t,
-                )
-            }
-        }
-    };
-    Errno::result(result).map(drop)
+    match address {
+        SocketAddr::V4(v4) => nix::sys::socket::connect(fd, &SockaddrIn::from(v4)),
+        SocketAddr::V6(v6) => nix::sys::socket::connect(fd, &SockaddrIn6::from(v6)),
+    }
 }
 
 /// Waits for a non-blocking connect to end, in slices, so an interruption

@@ -5,10 +5,11 @@
 //! without pidfd support, short polling). This is the only place that sends
 //! signals to a daemon.
 
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::os::fd::{AsFd, AsRawFd, OwnedFd, RawFd};
 use std::time::{Duration, Instant};
 
 use super::process;
+use crate::sys;
 
 /// One live process, pinned by its start time.
 #[derive(Debug)]
@@ -25,14 +26,7 @@ impl ProcessHandle {
         if pid <= 1 || pid > i32::MAX as u32 {
             return None;
         }
-        // SAFETY: pidfd_open takes a pid and flags and returns a new fd or -1.
-        let fd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid as libc::pid_t, 0) };
-        let pidfd = if fd >= 0 {
-            // SAFETY: the kernel just gave us this fd; nobody else owns it.
-            Some(unsafe { OwnedFd::from_raw_fd(fd as i32) })
-        } else {
-            None
-        };
+        let pidfd = sys::process::pidfd_open(pid);
         // Checked after opening the pidfd: if this is the expected process
         // now, the pidfd refers to it for good.
         let stat = process::stat(pid).filter(|stat| stat.is_alive())?;
@@ -60,29 +54,14 @@ impl ProcessHandle {
     /// Sends `signal` to this process; Ok when it is already gone.
     pub(crate) fn signal(&self, signal: libc::c_int) -> std::io::Result<()> {
         let result = match &self.pidfd {
-            // SAFETY: the fd is a pidfd we own; no siginfo, no flags.
-            Some(fd) => unsafe {
-                libc::syscall(
-                    libc::SYS_pidfd_send_signal,
-                    fd.as_raw_fd(),
-                    signal,
-                    std::ptr::null::<libc::siginfo_t>(),
-                    0,
-                )
-            },
-            None if self.is_alive() => {
-                // SAFETY: kill with a pid above 1 that we just verified.
-                unsafe { libc::kill(self.pid as libc::pid_t, signal) as libc::c_long }
-            }
+            Some(fd) => sys::process::pidfd_send_signal(fd.as_fd(), signal),
+            // A pid above 1 that we just verified.
+            None if self.is_alive() => sys::signal::kill(self.pid as i32, signal),
             None => return Ok(()),
         };
-        if result == 0 {
-            return Ok(());
-        }
-        let error = std::io::Error::last_os_error();
-        match error.raw_os_error() {
-            Some(libc::ESRCH) => Ok(()),
-            _ => Err(error),
+        match result {
+            Err(error) if error.raw_os_error() != Some(libc::ESRCH) => Err(error),
+            _ => Ok(()),
         }
     }
 
@@ -95,14 +74,10 @@ impl ProcessHandle {
         if !leads {
             return self.signal(signal);
         }
-        // SAFETY: killpg with a group id above 1 led by the verified process.
-        if unsafe { libc::killpg(self.pid as libc::pid_t, signal) } == 0 {
-            return Ok(());
-        }
-        let error = std::io::Error::last_os_error();
-        match error.raw_os_error() {
-            Some(libc::ESRCH) => Ok(()),
-            _ => Err(error),
+        // A group id above 1 led by the verified process.
+        match sys::signal::killpg(self.pid, signal) {
+            Err(error) if error.raw_os_error() != Some(libc::ESRCH) => Err(error),
+            _ => Ok(()),
         }
     }
 
@@ -136,18 +111,11 @@ impl ProcessHandle {
         let Some(fd) = &self.pidfd else {
             return !self.is_alive();
         };
-        let mut poll = libc::pollfd {
-            fd: fd.as_raw_fd(),
-            events: libc::POLLIN,
-            revents: 0,
-        };
         let millis = if wait.is_zero() {
             0
         } else {
-            wait.as_millis().clamp(1, i32::MAX as u128) as libc::c_int
+            wait.as_millis().clamp(1, i32::MAX as u128) as i32
         };
-        // SAFETY: one pollfd that lives across the call.
-        let ready = unsafe { libc::poll(&mut poll, 1, millis) };
-        ready > 0 && poll.revents != 0
+        sys::poll::readable(&[fd.as_raw_fd()], millis) > 0
     }
 }

@@ -174,16 +174,11 @@ pub(crate) fn command(
             miss = Miss::new("interrupted");
             break;
         }
-        let mut polls: Vec<libc::pollfd> = handle
+        let fds: Vec<RawFd> = handle
             .as_ref()
             .and_then(ProcessHandle::pidfd)
             .into_iter()
             .chain(wake)
-            .map(|fd| libc::pollfd {
-                fd,
-                events: libc::POLLIN,
-                revents: 0,
-            })
             .collect();
         // Without a pidfd, the child's exit is polled for every 5 ms.
         let slice = if handle.as_ref().and_then(ProcessHandle::pidfd).is_some() {
@@ -195,14 +190,12 @@ pub(crate) fn command(
             .saturating_duration_since(Instant::now())
             .min(slice)
             .as_millis()
-            .max(1) as libc::c_int;
-        // SAFETY: a vector of pollfds that lives across the call.
-        unsafe { libc::poll(polls.as_mut_ptr(), polls.len() as libc::nfds_t, millis) };
+            .max(1) as i32;
+        crate::sys::poll::readable(&fds, millis);
     }
     // The child is not reaped yet, so its pid (= its group id) is still
     // ours: the group cannot be someone else's.
-    // SAFETY: killpg with our own unreaped child's group id (> 1).
-    unsafe { libc::killpg(child.id() as libc::pid_t, libc::SIGKILL) };
+    let _ = crate::sys::signal::killpg(child.id(), libc::SIGKILL);
     let _ = child.wait();
     miss.output = output.as_ref().map_or_else(Vec::new, last_lines);
     Err(miss)

@@ -5,6 +5,8 @@
 
 use std::time::{Duration, SystemTime};
 
+use crate::sys;
+
 /// The fields of `/proc/PID/stat` devup needs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct ProcStat {
@@ -56,27 +58,10 @@ fn parse_stat(text: &str) -> Option<ProcStat> {
     })
 }
 
-fn clock(id: libc::clockid_t) -> Duration {
-    let mut time = libc::timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    // SAFETY: clock_gettime writes into the timespec we own; both clocks
-    // exist on every Linux kernel devup supports.
-    unsafe { libc::clock_gettime(id, &mut time) };
-    Duration::new(time.tv_sec as u64, time.tv_nsec as u32)
-}
-
-fn ticks_per_second() -> u64 {
-    // SAFETY: sysconf only reads a constant.
-    let ticks = unsafe { libc::sysconf(libc::_SC_CLK_TCK) };
-    if ticks > 0 { ticks as u64 } else { 100 }
-}
-
 /// How long ago a process that started at `start_ticks` started.
 pub(crate) fn age(start_ticks: u64) -> Duration {
-    let started = Duration::from_millis(start_ticks * 1000 / ticks_per_second());
-    clock(libc::CLOCK_BOOTTIME).saturating_sub(started)
+    let started = Duration::from_millis(start_ticks * 1000 / sys::clock::ticks_per_second());
+    sys::clock::since_boot().saturating_sub(started)
 }
 
 /// The wall-clock time at which a process that started at `start_ticks`
@@ -94,17 +79,10 @@ pub(crate) fn start_time(start_ticks: u64) -> SystemTime {
 /// so the number says nothing (it is always equal), and it is `None` when
 /// no pidfd can be opened.
 pub(crate) fn identity(pid: u32) -> Option<u64> {
-    use std::os::fd::{FromRawFd, OwnedFd};
     if pid <= 1 || pid > i32::MAX as u32 {
         return None;
     }
-    // SAFETY: pidfd_open takes a pid and flags and returns a new fd or -1.
-    let fd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid as libc::pid_t, 0) };
-    if fd < 0 {
-        return None;
-    }
-    // SAFETY: the kernel just gave us this fd; nobody else owns it.
-    let fd = unsafe { OwnedFd::from_raw_fd(fd as i32) };
+    let fd = sys::process::pidfd_open(pid)?;
     let file = std::fs::File::from(fd);
     use std::os::unix::fs::MetadataExt;
     file.metadata().ok().map(|meta| meta.ino())
@@ -155,10 +133,12 @@ pub(crate) fn group_exists(pgid: u32) -> bool {
     if pgid <= 1 || pgid > i32::MAX as u32 {
         return false;
     }
-    // SAFETY: signal 0 sends nothing, it only checks that the group exists;
-    // -pgid with pgid above 1 names a process group, never every process.
-    let result = unsafe { libc::kill(-(pgid as libc::pid_t), 0) };
-    result == 0 || std::io::Error::last_os_error().raw_os_error() != Some(libc::ESRCH)
+    // Signal 0 sends nothing, it only checks that the group exists; -pgid
+    // with pgid above 1 names a process group, never every process.
+    match sys::signal::kill(-(pgid as i32), 0) {
+        Ok(()) => true,
+        Err(error) => error.raw_os_error() != Some(libc::ESRCH),
+    }
 }
 
 /// Whether this process may send signals to `pid` (above 1): false when
@@ -168,10 +148,12 @@ pub(crate) fn can_signal(pid: u32) -> bool {
     if pid <= 1 || pid > i32::MAX as u32 {
         return false;
     }
-    // SAFETY: signal 0 sends nothing, it only checks permission and
-    // existence; a pid above 1 names one process, never a group.
-    let result = unsafe { libc::kill(pid as libc::pid_t, 0) };
-    result == 0 || std::io::Error::last_os_error().raw_os_error() != Some(libc::EPERM)
+    // Signal 0 sends nothing, it only checks permission and existence; a
+    // pid above 1 names one process, never a group.
+    match sys::signal::kill(pid as i32, 0) {
+        Ok(()) => true,
+        Err(error) => error.raw_os_error() != Some(libc::EPERM),
+    }
 }
 
 /// The live (non-zombie) members of process group `pgid`, from a scan of

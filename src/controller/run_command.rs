@@ -78,8 +78,7 @@ pub(crate) fn run_with_env(
         if left.is_zero() || aborted {
             // The child is not reaped yet, so its pid (= its group id) is
             // still ours: the group cannot be someone else's.
-            // SAFETY: killpg with our own unreaped child's group id (> 1).
-            unsafe { libc::killpg(child.id() as libc::pid_t, libc::SIGKILL) };
+            let _ = crate::sys::signal::killpg(child.id(), libc::SIGKILL);
             let _ = child.wait();
             break if aborted {
                 RunEnd::Aborted

@@ -6,42 +6,14 @@
 //! SIGTERM, then SIGKILL after the grace period, until none is left).
 
 use std::collections::HashSet;
-use std::os::fd::{AsRawFd, OwnedFd, RawFd};
+use std::os::fd::{AsFd, AsRawFd, OwnedFd, RawFd};
 use std::time::{Duration, Instant};
 
 use super::handle::ProcessHandle;
 use super::{AbortSignal, process};
+use crate::sys;
 
-/// One fixed-size record on the report pipe.
-pub(crate) struct Record;
-
-impl Record {
-    /// G was forked: `pid` is its pid.
-    pub(crate) const SPAWNED: u32 = 1;
-    /// A process of the tree was reaped: `pid`, `value` = raw wait status.
-    pub(crate) const EXITED: u32 = 2;
-    /// H has no children left.
-    pub(crate) const ALL_GONE: u32 = 3;
-    /// G could not start the command: `pid` = stage, `value` = errno.
-    pub(crate) const EXEC_FAILED: u32 = 4;
-    /// H could not fork G: `value` = errno.
-    pub(crate) const FORK_FAILED: u32 = 5;
-    /// Stage of `EXEC_FAILED`: changing to the daemon's directory.
-    pub(crate) const DURING_CHDIR: i32 = 0;
-    /// Stage of `EXEC_FAILED`: execve.
-    pub(crate) const DURING_EXEC: i32 = 1;
-    /// Bytes per record.
-    pub(crate) const SIZE: usize = 16;
-
-    /// The bytes of one record (no allocation: H calls this after fork).
-    pub(crate) fn encode(kind: u32, pid: i32, value: i32) -> [u8; Self::SIZE] {
-        let mut bytes = [0u8; Self::SIZE];
-        bytes[0..4].copy_from_slice(&kind.to_ne_bytes());
-        bytes[4..8].copy_from_slice(&pid.to_ne_bytes());
-        bytes[8..12].copy_from_slice(&value.to_ne_bytes());
-        bytes
-    }
-}
+pub(crate) use crate::sys::start_helper::Record;
 
 /// What H reported.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -74,11 +46,7 @@ pub(crate) struct StartTree {
 
 impl StartTree {
     pub(crate) fn new(helper: u32, reports: OwnedFd) -> std::io::Result<StartTree> {
-        // SAFETY: fcntl on a descriptor we own.
-        unsafe {
-            let flags = libc::fcntl(reports.as_raw_fd(), libc::F_GETFL);
-            libc::fcntl(reports.as_raw_fd(), libc::F_SETFL, flags | libc::O_NONBLOCK);
-        }
+        sys::fd::set_nonblocking(reports.as_fd());
         Ok(StartTree {
             helper,
             reports,
@@ -104,22 +72,14 @@ impl StartTree {
         let mut buffer = [0u8; Record::SIZE * 64];
         let mut reports = Vec::new();
         while !self.closed {
-            // SAFETY: reading into our own buffer from our own descriptor.
-            let read = unsafe {
-                libc::read(
-                    self.reports.as_raw_fd(),
-                    buffer.as_mut_ptr().cast(),
-                    buffer.len(),
-                )
-            };
-            if read > 0 {
-                self.pending.extend_from_slice(&buffer[..read as usize]);
-                continue;
-            }
-            if read == 0 {
-                self.closed = true;
-            } else if std::io::Error::last_os_error().raw_os_error() == Some(libc::EINTR) {
-                continue;
+            match sys::fd::read(self.reports.as_fd(), &mut buffer) {
+                Ok(0) => self.closed = true,
+                Ok(read) => {
+                    self.pending.extend_from_slice(&buffer[..read]);
+                    continue;
+                }
+                Err(error) if error.raw_os_error() == Some(libc::EINTR) => continue,
+                Err(_) => {}
             }
             break;
         }
@@ -203,13 +163,7 @@ impl StartTree {
                     let _ = handle.signal(signal);
                 }
             }
-            let mut poll = libc::pollfd {
-                fd: self.reports.as_raw_fd(),
-                events: libc::POLLIN,
-                revents: 0,
-            };
-            // SAFETY: one pollfd that lives across the call.
-            unsafe { libc::poll(&mut poll, 1, interval.as_millis() as libc::c_int) };
+            sys::poll::readable(&[self.reports.as_raw_fd()], interval.as_millis() as i32);
             interval = (interval * 2).min(Duration::from_millis(20));
         }
         self.end_helper();
@@ -221,14 +175,8 @@ impl StartTree {
         }
         self.reaped = true;
         // H is our own unreaped child, so its pid cannot be anyone else's.
-        // SAFETY: kill and waitpid on our own child (pid > 1).
-        unsafe {
-            libc::kill(self.helper as libc::pid_t, libc::SIGKILL);
-            let mut status = 0;
-            while libc::waitpid(self.helper as libc::pid_t, &mut status, 0) < 0
-                && std::io::Error::last_os_error().raw_os_error() == Some(libc::EINTR)
-            {}
-        }
+        let _ = sys::signal::kill(self.helper as i32, libc::SIGKILL);
+        sys::process::reap(self.helper);
     }
 }
 

@@ -33,8 +33,7 @@ fn name(state_file: &Path) -> String {
 /// The private directory of copies (created 0700 when `create` says so);
 /// `None` when it is missing or is not this user's alone.
 fn dir(create: bool) -> Option<PathBuf> {
-    // SAFETY: geteuid cannot fail and touches no memory.
-    let uid = unsafe { libc::geteuid() };
+    let uid = crate::sys::process::effective_uid();
     let base = match std::env::var_os("XDG_RUNTIME_DIR") {
         Some(runtime) if Path::new(&runtime).is_absolute() => PathBuf::from(runtime).join("devup"),
         _ => PathBuf::from(format!("/tmp/devup-{uid}")),

@@ -238,13 +238,7 @@ impl TaskSpec {
                 });
             }
             let nap = (deadline - now).min(Duration::from_millis(50));
-            let mut poll = libc::pollfd {
-                fd: tree.fd(),
-                events: libc::POLLIN,
-                revents: 0,
-            };
-            // SAFETY: one pollfd that lives across the call.
-            unsafe { libc::poll(&mut poll, 1, nap.as_millis().max(1) as libc::c_int) };
+            crate::sys::poll::readable(&[tree.fd()], nap.as_millis().max(1) as i32);
         };
         let elapsed = started.elapsed();
         // What the task left running goes with it.

@@ -443,13 +443,7 @@ impl StartWait<'_> {
             {
                 return None;
             }
-            let mut poll = libc::pollfd {
-                fd: self.tree.fd(),
-                events: libc::POLLIN,
-                revents: 0,
-            };
-            // SAFETY: one pollfd that lives across the call.
-            unsafe { libc::poll(&mut poll, 1, 10) };
+            crate::sys::poll::readable(&[self.tree.fd()], 10);
         }
     }
 
@@ -477,13 +471,7 @@ impl StartWait<'_> {
                     "the daemon (pid {pid}) exited before it was ready"
                 )));
             }
-            let mut poll = libc::pollfd {
-                fd: self.tree.fd(),
-                events: libc::POLLIN,
-                revents: 0,
-            };
-            // SAFETY: one pollfd that lives across the call.
-            unsafe { libc::poll(&mut poll, 1, 10) };
+            crate::sys::poll::readable(&[self.tree.fd()], 10);
         }
     }
 
@@ -505,14 +493,6 @@ impl StartWait<'_> {
         }
         fds.extend(watch.fd());
         fds.extend(self.notify.map(NotifySocket::fd));
-        let mut polls: Vec<libc::pollfd> = fds
-            .into_iter()
-            .map(|fd| libc::pollfd {
-                fd,
-                events: libc::POLLIN,
-                revents: 0,
-            })
-            .collect();
         // Rounded up: poll counts whole milliseconds, and a nap rounded down
         // wakes just before the ping is due, to find nothing to do and nap
         // again (one wasted wake-up per ping, measured as ~15 ms of CPU over
@@ -520,9 +500,8 @@ impl StartWait<'_> {
         let millis = timeout
             .as_nanos()
             .div_ceil(1_000_000)
-            .clamp(1, i32::MAX as u128) as libc::c_int;
-        // SAFETY: a vector of pollfds that lives across the call.
-        let ready = unsafe { libc::poll(polls.as_mut_ptr(), polls.len() as libc::nfds_t, millis) };
+            .clamp(1, i32::MAX as u128) as i32;
+        let ready = crate::sys::poll::readable(&fds, millis);
         let file_event = watch.drain();
         ready > 0 || file_event
     }
