@@ -20,26 +20,26 @@ use regex::Regex;
 use super::excerpt::{self, LogFollower};
 use super::file_watch::FileWatch;
 use super::notify::NotifySocket;
-use super::output_file::{describe_wait_status, is_success};
+use super::output_file::is_success;
 use super::process;
 use super::running::{self, PidCheck};
 use super::start_tree::{Report, StartTree};
-use super::{
-    AbortSignal, CommandLine, DaemonSpec, Event, Ping, format_duration, pid_file, ping_check,
-};
+use super::{AbortSignal, CommandLine, DaemonSpec, Event, Ping, pid_file, ping_check};
+use crate::error::{ExitStatus, StartFailure, WaitingFor};
 
 /// How a start's wait ended.
 #[derive(Debug)]
 pub(crate) enum WaitEnd {
     /// The daemon is ready.
     Ready { pid: u32, start_ticks: u64 },
-    /// The start failed; the reason, for people.
-    Failed(String),
+    /// The start failed.
+    Failed(StartFailure),
     /// A `command` ping could not be run (exit 127 or 126): the start
-    /// failed at once; the reason and the ping's last output lines.
-    PingFatal(String, Vec<String>),
+    /// failed at once; why (a [`StartFailure::PingFatal`]) and the ping's
+    /// last output lines.
+    PingFatal(StartFailure, Vec<String>),
     /// `start_timeout` passed; what was still awaited.
-    TimedOut(String),
+    TimedOut(WaitingFor),
     /// The abort signal fired.
     Aborted,
 }
@@ -168,10 +168,10 @@ impl StartWait<'_> {
                     if let Some(fail) = &spec.fail_when_log
                         && fail.is_match(line)
                     {
-                        failed = Some(WaitEnd::Failed(format!(
-                            "a log line matches fail_when_log /{fail}/: {}",
-                            crate::error::escape_control(line)
-                        )));
+                        failed = Some(WaitEnd::Failed(StartFailure::FailWhenLog {
+                            pattern: fail.to_string(),
+                            line: line.to_string(),
+                        }));
                         return true;
                     }
                     if log_ping.as_ref().is_some_and(|regex| regex.is_match(line)) {
@@ -196,7 +196,11 @@ impl StartWait<'_> {
                 Some(check) => check.clone(),
                 None => match running::check(spec) {
                     Ok(check) => check,
-                    Err(error) => return WaitEnd::Failed(error.to_string()),
+                    Err(error) => {
+                        return WaitEnd::Failed(StartFailure::PidCheck {
+                            message: error.to_string(),
+                        });
+                    }
                 },
             };
             let waiting_for = if let PidCheck::Running { pid, start_ticks } = check {
@@ -242,7 +246,10 @@ impl StartWait<'_> {
                             Ok(()) => true,
                             Err(miss) if miss.fatal => {
                                 return WaitEnd::PingFatal(
-                                    format!("the ping ({ping}) {}", miss.reason),
+                                    StartFailure::PingFatal {
+                                        ping: ping.to_string(),
+                                        reason: miss.reason,
+                                    },
                                     miss.output,
                                 );
                             }
@@ -280,24 +287,21 @@ impl StartWait<'_> {
                     }
                     return WaitEnd::Ready { pid, start_ticks };
                 }
-                match (&spec.ping, &last_miss) {
-                    (Some(ping), Some(miss)) => format!(
-                        "the ping ({ping}) to succeed; its last attempt: {}",
-                        miss.summary()
-                    ),
-                    (Some(ping), None) => format!("the ping ({ping}) to succeed"),
-                    (None, _) => "the daemon to be ready".to_string(),
+                match &spec.ping {
+                    Some(ping) => WaitingFor::Ping {
+                        ping: ping.to_string(),
+                        last_attempt: last_miss.as_ref().map(ping_check::Miss::summary),
+                    },
+                    None => WaitingFor::Ready,
                 }
             } else {
                 if progress.all_gone {
-                    return WaitEnd::Failed("the daemon exited before it was ready".into());
+                    return WaitEnd::Failed(StartFailure::DiedBeforeReady { pid: None });
                 }
                 if let (Some(seen), PidCheck::Stale { pid: Some(now), .. }) = (seen_pid, &check)
                     && seen == *now
                 {
-                    return WaitEnd::Failed(format!(
-                        "the daemon (pid {seen}) exited before it was ready"
-                    ));
+                    return WaitEnd::Failed(StartFailure::DiedBeforeReady { pid: Some(seen) });
                 }
                 if !told_pid_file && !spec.daemonize {
                     told_pid_file = true;
@@ -310,26 +314,18 @@ impl StartWait<'_> {
                     }
                     let quiet_since = activity.1.max(exited_at);
                     if now.duration_since(quiet_since) >= spec.log_activity_timeout {
-                        let what = match &spec.log_file {
-                            Some(path) => format!("the log {}", path.display()),
-                            None => "its output".to_string(),
-                        };
-                        return WaitEnd::Failed(format!(
-                            "the start command exited 0, but no valid pid file appeared at {} and {what} has not grown for {}",
-                            spec.pid_file.display(),
-                            format_duration(spec.log_activity_timeout)
-                        ));
+                        return WaitEnd::Failed(StartFailure::NoPidFile {
+                            pid_file: spec.pid_file.clone(),
+                            log_file: spec.log_file.clone(),
+                            quiet_for: spec.log_activity_timeout,
+                        });
                     }
                 }
-                let mut waiting = format!("a valid pid file at {}", spec.pid_file.display());
-                if !spec.daemonize && progress.command_exited_at.is_none() {
+                WaitingFor::PidFile {
+                    path: spec.pid_file.clone(),
                     // A foreground server started without `daemonize: true`.
-                    waiting.push_str(
-                        "; the start command is still running in the foreground: \
-                         if it does not daemonize itself, set `daemonize: true`",
-                    );
+                    foreground: !spec.daemonize && progress.command_exited_at.is_none(),
                 }
-                waiting
             };
             // A ping attempt may have taken a while: the time is taken anew.
             let now = Instant::now();
@@ -361,40 +357,37 @@ impl StartWait<'_> {
                     if spec.daemonize
                         && let Err(error) = pid_file::write(&spec.pid_file, pid)
                     {
-                        return Some(WaitEnd::Failed(format!(
-                            "cannot write the pid file {}: {error}",
-                            spec.pid_file.display()
-                        )));
+                        return Some(WaitEnd::Failed(StartFailure::PidFileWrite {
+                            path: spec.pid_file.clone(),
+                            error: error.to_string(),
+                        }));
                     }
                 }
                 Report::ExecFailed { errno, in_chdir } => {
-                    let error = std::io::Error::from_raw_os_error(errno);
                     return Some(WaitEnd::Failed(if in_chdir {
-                        format!(
-                            "cannot change to the directory {}: {error}",
-                            spec.dir.display()
-                        )
+                        StartFailure::Chdir {
+                            dir: spec.dir.clone(),
+                            errno,
+                        }
                     } else {
-                        format!("cannot run `{}`: {error}", spec.start.argv()[0])
+                        StartFailure::Exec {
+                            program: spec.start.argv()[0].clone(),
+                            errno,
+                        }
                     }));
                 }
                 Report::ForkFailed(errno) => {
-                    let error = std::io::Error::from_raw_os_error(errno);
-                    return Some(WaitEnd::Failed(format!(
-                        "cannot fork the start command: {error}"
-                    )));
+                    return Some(WaitEnd::Failed(StartFailure::Fork { errno }));
                 }
                 Report::Exited { pid, status } if Some(pid) == progress.command_pid => {
                     if spec.daemonize {
-                        return Some(WaitEnd::Failed(format!(
-                            "the daemon {} before it was ready",
-                            describe_wait_status(status)
+                        return Some(WaitEnd::Failed(StartFailure::DaemonExited(
+                            ExitStatus::from_wait_status(status),
                         )));
                     }
                     if !is_success(status) {
-                        return Some(WaitEnd::Failed(format!(
-                            "the start command {}",
-                            describe_wait_status(status)
+                        return Some(WaitEnd::Failed(StartFailure::StartCommand(
+                            ExitStatus::from_wait_status(status),
                         )));
                     }
                     progress.command_exited_at = Some(Instant::now());
@@ -402,7 +395,7 @@ impl StartWait<'_> {
                 Report::Exited { .. } => {}
                 Report::AllGone => progress.all_gone = true,
                 Report::HelperDied => {
-                    return Some(WaitEnd::Failed("devup's start helper process died".into()));
+                    return Some(WaitEnd::Failed(StartFailure::HelperDied));
                 }
             }
         }
@@ -479,9 +472,9 @@ impl StartWait<'_> {
                 return None;
             }
             if self.tree.is_closed() || Instant::now() >= deadline {
-                return Some(WaitEnd::Failed(format!(
-                    "the daemon (pid {pid}) exited before it was ready"
-                )));
+                return Some(WaitEnd::Failed(StartFailure::DiedBeforeReady {
+                    pid: Some(pid),
+                }));
             }
             let mut poll = libc::pollfd {
                 fd: self.tree.fd(),
