@@ -43,6 +43,7 @@ mod ping;
 pub(crate) mod ping_check;
 mod port_holder;
 mod process;
+mod readiness;
 mod recipe;
 mod run_command;
 mod running;

@@ -79,12 +79,13 @@ impl DaemonController {
         }
 
         let output = self.open_output()?;
-        let notify = match spec.ping {
-            Some(Ping::Notify) => Some(
+        let notify = if spec.ping.as_ref().is_some_and(Ping::listens_for_notify) {
+            Some(
                 NotifySocket::bind()
                     .map_err(|source| self.io_error("creating the notify socket".into(), source))?,
-            ),
-            None | Some(_) => None,
+            )
+        } else {
+            None
         };
         let extra_env: Vec<(String, String)> = notify
             .iter()
