@@ -71,10 +71,10 @@ impl DaemonController {
         let spec = &self.spec;
         let began = Instant::now();
         let deadline = began + timeout;
-        let min_interval = match spec.ping {
-            Some(Ping::Command(_)) => Duration::from_millis(10),
-            _ => Duration::from_millis(1),
-        };
+        let min_interval = spec
+            .ping
+            .as_ref()
+            .map_or(Ping::MIN_INTERVAL, Ping::min_interval);
         let mut interval = min_interval;
         let log_ping = match (&spec.ping, &spec.log_file) {
             (Some(Ping::Log(regex)), Some(path)) => {

@@ -46,6 +46,7 @@ mod ping;
 pub(crate) mod ping_check;
 mod port_holder;
 mod process;
+mod readiness;
 mod recipe;
 mod run_command;
 mod running;

@@ -47,6 +47,7 @@ pub(crate) fn open_capture(path: &Path) -> std::io::Result<File> {
     )?;
     Ok(file)
 }
+use crate::error::ExitStatus;
 
 /// Opens a new unnamed, readable and writable temp file.
 pub(crate) fn unnamed_temp_file() -> std::io::Result<File> {
@@ -78,17 +79,7 @@ pub(crate) fn unnamed_temp_file() -> std::io::Result<File> {
 
 /// "exited with status 3", "was killed by SIGKILL", from a raw wait status.
 pub(crate) fn describe_wait_status(status: libc::c_int) -> String {
-    if libc::WIFEXITED(status) {
-        format!("exited with status {}", libc::WEXITSTATUS(status))
-    } else if libc::WIFSIGNALED(status) {
-        let signal = libc::WTERMSIG(status);
-        match nix::sys::signal::Signal::try_from(signal) {
-            Ok(signal) => format!("was killed by {signal}"),
-            Err(_) => format!("was killed by signal {signal}"),
-        }
-    } else {
-        format!("ended with wait status {status}")
-    }
+    ExitStatus::from_wait_status(status).to_string()
 }
 
 /// True for a wait status that means "exited 0".

@@ -10,7 +10,7 @@ use std::os::unix::fs::OpenOptionsExt;
 use std::time::Instant;
 
 use super::notify::NotifySocket;
-use super::output_file::{capture_path, describe_wait_status, open_capture};
+use super::output_file::{capture_path, open_capture};
 use super::run_command::{self, RunEnd};
 use super::running::{self, PidCheck};
 use super::spawn::PreparedStart;
@@ -20,7 +20,7 @@ use super::{
     BeforeStart, DaemonController, Event, Fingerprint, Ping, Started, StopRecipe, excerpt,
     leftover, pid_file, ping_check, port_holder, process,
 };
-use crate::error::{Error, LogExcerpt, Result};
+use crate::error::{Error, ExitStatus, LogExcerpt, Result, StartFailure, WaitingFor};
 
 impl DaemonController {
     /// Starts the daemon; the caller holds the lock.
@@ -47,10 +47,10 @@ impl DaemonController {
             && let Some(address) = ping_check::foreign_listener(ping)
         {
             return Err(self.start_failed(
-                format!(
-                    "{address} is already in use by another process: {}",
-                    port_holder::describe(spec, ping)
-                ),
+                StartFailure::AddressInUse {
+                    address: address.to_string(),
+                    holder: port_holder::describe(spec, ping),
+                },
                 LogExcerpt::default(),
                 LogExcerpt::default(),
             ));
@@ -79,12 +79,13 @@ impl DaemonController {
         }
 
         let output = self.open_output()?;
-        let notify = match spec.ping {
-            Some(Ping::Notify) => Some(
+        let notify = if spec.ping.as_ref().is_some_and(Ping::listens_for_notify) {
+            Some(
                 NotifySocket::bind()
                     .map_err(|source| self.io_error("creating the notify socket".into(), source))?,
-            ),
-            None | Some(_) => None,
+            )
+        } else {
+            None
         };
         let extra_env: Vec<(String, String)> = notify
             .iter()
@@ -95,7 +96,11 @@ impl DaemonController {
             .chain(token_env)
             .collect();
         let prepared = PreparedStart::new(spec, &extra_env, &output).map_err(|reason| {
-            self.start_failed(reason, LogExcerpt::default(), LogExcerpt::default())
+            self.start_failed(
+                StartFailure::Prepare { reason },
+                LogExcerpt::default(),
+                LogExcerpt::default(),
+            )
         })?;
         let started = Instant::now();
         let mut tree = prepared
@@ -150,7 +155,7 @@ impl DaemonController {
         }
 
         let reason = match &end {
-            WaitEnd::Failed(reason) | WaitEnd::PingFatal(reason, _) => reason.clone(),
+            WaitEnd::Failed(failure) | WaitEnd::PingFatal(failure, _) => failure.to_string(),
             WaitEnd::TimedOut(_) => "start_timeout passed".to_string(),
             WaitEnd::Aborted => "interrupted".to_string(),
             WaitEnd::Ready { .. } => unreachable!(),
@@ -170,30 +175,22 @@ impl DaemonController {
         };
         let log = self.log_excerpt(log_offset);
         Err(match end {
-            WaitEnd::TimedOut(waiting_for) => Error::StartTimeout {
-                daemon: spec.name.clone(),
-                timeout: spec.start_timeout,
-                waiting_for,
-                output,
-                log,
-            },
+            WaitEnd::TimedOut(awaited) => {
+                Error::start_timeout(spec.name.clone(), spec.start_timeout, awaited, output, log)
+            }
             WaitEnd::Aborted => Error::Interrupted {
                 daemon: spec.name.clone(),
             },
-            WaitEnd::PingFatal(_, lines) => {
-                self.start_failed(reason, LogExcerpt::from_text(None, &lines.join("\n")), log)
+            WaitEnd::PingFatal(failure, lines) => {
+                self.start_failed(failure, LogExcerpt::from_text(None, &lines.join("\n")), log)
             }
-            _ => self.start_failed(reason, output, log),
+            WaitEnd::Failed(failure) => self.start_failed(failure, output, log),
+            WaitEnd::Ready { .. } => unreachable!(),
         })
     }
 
-    fn start_failed(&self, reason: String, output: LogExcerpt, log: LogExcerpt) -> Error {
-        Error::StartFailed {
-            daemon: self.spec().name.clone(),
-            reason,
-            output,
-            log,
-        }
+    fn start_failed(&self, failure: StartFailure, output: LogExcerpt, log: LogExcerpt) -> Error {
+        Error::start_failed(self.spec().name.clone(), failure, output, log)
     }
 
     pub(super) fn io_error(&self, action: String, source: std::io::Error) -> Error {
@@ -268,21 +265,24 @@ impl DaemonController {
                     .map_err(|source| {
                         self.io_error(format!("running before_start `{command}`"), source)
                     })?;
-                    let reason = match run.end {
+                    let failure = match run.end {
                         RunEnd::Exited(status) if super::output_file::is_success(status) => {
                             continue;
                         }
-                        RunEnd::Exited(status) => {
-                            format!("before_start `{command}` {}", describe_wait_status(status))
-                        }
+                        RunEnd::Exited(status) => StartFailure::BeforeStart {
+                            step: command.to_string(),
+                            status: ExitStatus::from_wait_status(status),
+                        },
                         RunEnd::TimedOut => {
-                            return Err(Error::StartTimeout {
-                                daemon: spec.name.clone(),
-                                timeout: spec.start_timeout,
-                                waiting_for: format!("before_start `{command}`"),
-                                output: run.output,
-                                log: self.log_excerpt(log_offset),
-                            });
+                            return Err(Error::start_timeout(
+                                spec.name.clone(),
+                                spec.start_timeout,
+                                WaitingFor::BeforeStart {
+                                    step: command.to_string(),
+                                },
+                                run.output,
+                                self.log_excerpt(log_offset),
+                            ));
                         }
                         RunEnd::Aborted => {
                             return Err(Error::Interrupted {
@@ -291,7 +291,7 @@ impl DaemonController {
                         }
                     };
                     return Err(self.start_failed(
-                        reason,
+                        failure,
                         run.output,
                         self.log_excerpt(log_offset),
                     ));
@@ -302,7 +302,9 @@ impl DaemonController {
                     });
                     if let Err(error) = step() {
                         return Err(self.start_failed(
-                            format!("the before_start closure failed: {error}"),
+                            StartFailure::BeforeStartFn {
+                                error: error.to_string(),
+                            },
                             LogExcerpt::default(),
                             self.log_excerpt(log_offset),
                         ));

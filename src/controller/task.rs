@@ -20,7 +20,7 @@ use super::{
     AbortSignal, CommandLine, DaemonController, DaemonSpec, Fingerprint, excerpt, leftover,
     pid_file,
 };
-use crate::error::{Error, LogExcerpt, Result};
+use crate::error::{Error, LogExcerpt, Result, StartFailure, WaitingFor};
 
 /// After SIGTERM to a task past its timeout, how long before SIGKILL.
 pub const TASK_KILL_GRACE: Duration = Duration::from_secs(10);
@@ -124,11 +124,13 @@ impl TaskSpec {
             action,
             source,
         };
-        let failed = |reason: String, output: LogExcerpt| Error::StartFailed {
-            daemon: self.name.clone(),
-            reason,
-            output,
-            log: LogExcerpt::default(),
+        let failed = |reason: String, output: LogExcerpt| {
+            Error::start_failed(
+                self.name.clone(),
+                StartFailure::Other(reason),
+                output,
+                LogExcerpt::default(),
+            )
         };
         // A changed or forced task is not up to date until it succeeds.
         let _ = pid_file::remove(&self.record_file);
@@ -229,13 +231,13 @@ impl TaskSpec {
             let now = Instant::now();
             if now >= deadline {
                 tree.kill_all(TASK_KILL_GRACE, abort);
-                return Err(Error::StartTimeout {
-                    daemon: self.name.clone(),
-                    timeout: self.timeout,
-                    waiting_for: "the task to finish".into(),
-                    output: excerpt::output_of(&output),
-                    log: LogExcerpt::default(),
-                });
+                return Err(Error::start_timeout(
+                    self.name.clone(),
+                    self.timeout,
+                    WaitingFor::Task,
+                    excerpt::output_of(&output),
+                    LogExcerpt::default(),
+                ));
             }
             let nap = (deadline - now).min(Duration::from_millis(50));
             crate::sys::poll::readable(&[tree.fd()], nap.as_millis().max(1) as i32);

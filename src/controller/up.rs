@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use super::running::{self, PidCheck};
 use super::state::StartedState;
 use super::{DaemonController, Event, Ping, UpOutcome, ping_check, process};
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, WaitingFor};
 
 impl DaemonController {
     /// Starts the daemon unless it runs; when it runs but is not ready yet
@@ -113,15 +113,13 @@ impl DaemonController {
                 });
             }
             if Instant::now() >= deadline {
-                return Err(Error::StartTimeout {
-                    daemon: spec.name.clone(),
-                    timeout: spec.start_timeout,
-                    waiting_for: format!(
-                        "pid {pid}, started by another process, to answer its ping"
-                    ),
-                    output: Default::default(),
-                    log: Default::default(),
-                });
+                return Err(Error::start_timeout(
+                    spec.name.clone(),
+                    spec.start_timeout,
+                    WaitingFor::OtherStart { pid },
+                    Default::default(),
+                    Default::default(),
+                ));
             }
             std::thread::sleep(interval);
             interval = (interval * 2).min(Duration::from_millis(50));

@@ -11,33 +11,43 @@
 //! a daemon that logs every request would otherwise be pinged once per log
 //! line it writes. A `command` ping in flight is killed when a report ends
 //! the start. It decides; it does not clean up (`start.rs` does).
+//!
+//! A small state machine: each turn reads the wake-up sources (the start
+//! tree's reports, the log's new lines, the notify socket, the abort
+//! signal), checks the pid file and advances the [`Phase`] it finds
+//! (waiting for the pid file, then for the ping) or ends with a
+//! [`WaitEnd`]; then it sleeps on its [`Schedule`] until a source wakes it.
+//! What a ping needs while awaited is asked of the ping (`readiness.rs`);
+//! `daemonize` is read once, as a [`Launch`].
 
 use std::fs::File;
 use std::time::{Duration, Instant};
 
+use regex::Regex;
+
 use super::excerpt::{self, LogFollower};
 use super::file_watch::FileWatch;
 use super::notify::NotifySocket;
-use super::output_file::{describe_wait_status, is_success};
+use super::output_file::is_success;
 use super::process;
 use super::running::{self, PidCheck};
 use super::start_tree::{Report, StartTree};
-use super::{
-    AbortSignal, CommandLine, DaemonSpec, Event, Ping, format_duration, pid_file, ping_check,
-};
+use super::{AbortSignal, CommandLine, DaemonSpec, Event, Ping, pid_file, ping_check};
+use crate::error::{ExitStatus, StartFailure, WaitingFor};
 
 /// How a start's wait ended.
 #[derive(Debug)]
 pub(crate) enum WaitEnd {
     /// The daemon is ready.
     Ready { pid: u32, start_ticks: u64 },
-    /// The start failed; the reason, for people.
-    Failed(String),
+    /// The start failed.
+    Failed(StartFailure),
     /// A `command` ping could not be run (exit 127 or 126): the start
-    /// failed at once; the reason and the ping's last output lines.
-    PingFatal(String, Vec<String>),
+    /// failed at once; why (a [`StartFailure::PingFatal`]) and the ping's
+    /// last output lines.
+    PingFatal(StartFailure, Vec<String>),
     /// `start_timeout` passed; what was still awaited.
-    TimedOut(String),
+    TimedOut(WaitingFor),
     /// The abort signal fired.
     Aborted,
 }
@@ -105,242 +115,409 @@ struct Progress {
     all_gone: bool,
 }
 
+/// How the daemon comes to be, decided once from `daemonize`: the one
+/// place the wait looks at that key (`settle_command_exit` aside).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Launch {
+    /// `daemonize: true`: the start command is the daemon, the start tree's
+    /// own child. devup writes its pid file, the tree reports its exit, and
+    /// it stays the process its pid names until then.
+    Supervised,
+    /// `daemonize: false`: the start command forks the daemon, which writes
+    /// its own pid file; the command's exit is a step of the start.
+    Forking,
+}
+
+impl Launch {
+    fn of(spec: &DaemonSpec) -> Self {
+        if spec.daemonize {
+            Launch::Supervised
+        } else {
+            Launch::Forking
+        }
+    }
+
+    /// True when the daemon writes the pid file (worth a wake-up when it
+    /// appears, and worth telling that devup waits for it).
+    fn daemon_writes_pid_file(self) -> bool {
+        self == Launch::Forking
+    }
+}
+
+/// Where a start's wait is. It begins (after `before_start`, in `start.rs`,
+/// and the spawn) waiting for the pid file, moves on to the ping when the
+/// pid file names a live process, and ends ready or failed ([`WaitEnd`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    /// No pid file has named a live process yet.
+    PidFile,
+    /// The pid file named this live process (the latest one it named);
+    /// its ping is awaited. A pid file that disappears again sends the
+    /// wait back to the pid file, still remembering the pid.
+    Ping { pid: u32, start_ticks: u64 },
+}
+
+/// When the loop wakes on its own: the poll `interval` (reset by a
+/// wake-up) and the ping's own schedule, apart from it. A wake-up (a log
+/// line, a report) re-runs the cheap checks above the ping, but only a new
+/// pid resets when the next attempt is due. Otherwise a daemon that logs
+/// each request it serves would wake the loop with every ping and be
+/// pinged again at once, thousands of times a second.
+struct Schedule {
+    min_interval: Duration,
+    interval: Duration,
+    ping_interval: Duration,
+    next_ping: Instant,
+}
+
+impl Schedule {
+    fn new(min_interval: Duration) -> Self {
+        Schedule {
+            min_interval,
+            interval: min_interval,
+            ping_interval: min_interval,
+            next_ping: Instant::now(),
+        }
+    }
+
+    /// A pid file appeared or now names another process: ping it at once,
+    /// then on the growing schedule.
+    fn ping_now(&mut self, now: Instant) {
+        self.ping_interval = self.min_interval;
+        self.next_ping = now;
+    }
+
+    /// An attempt was made: the next one is due after a longer interval.
+    fn attempted(&mut self, elapsed: Duration) {
+        self.ping_interval = (self.ping_interval * 2).min(max_interval(elapsed, self.min_interval));
+        self.next_ping = super::deadline::after(self.ping_interval);
+    }
+
+    /// How long to sleep: until the ping is due, while one is awaited, else
+    /// the poll interval.
+    fn nap(&self, ping_due: Option<Instant>, now: Instant) -> Duration {
+        match ping_due {
+            Some(due) => due.saturating_duration_since(now),
+            None => self.interval,
+        }
+    }
+
+    /// After a sleep: a wake-up polls again soon, a timeout less soon.
+    fn slept(&mut self, woken: bool, elapsed: Duration) {
+        self.interval = if woken {
+            self.min_interval
+        } else {
+            (self.interval * 2).min(max_interval(elapsed, self.min_interval))
+        };
+    }
+}
+
+/// What the wait keeps from turn to turn.
+struct WaitState {
+    launch: Launch,
+    phase: Phase,
+    schedule: Schedule,
+    /// The pid file's and log's directories, while worth a wake-up.
+    watch: FileWatch,
+    /// The log's new lines, when a `log` ping or `fail_when_log` reads them.
+    log: Option<LogFollower>,
+    /// The regex of a `log` ping.
+    log_ping: Option<Regex>,
+    progress: Progress,
+    /// A ping that is told rather than tried (`log`, `notify`) was told.
+    told_ready: bool,
+    told_pid_file: bool,
+    told_ping: bool,
+    /// Why the last ping attempt failed, for the timeout's message.
+    last_miss: Option<ping_check::Miss>,
+    /// The size of what the log activity rule watches, and since when.
+    activity: (u64, Instant),
+}
+
+/// What a turn left to wait for: the timeout's reason, and when the ping
+/// is due next (while one is awaited).
+struct Pending {
+    waiting_for: WaitingFor,
+    ping_due: Option<Instant>,
+}
+
 impl StartWait<'_> {
-    /// Waits until the daemon is ready or the start has failed.
+    /// Waits until the daemon is ready or the start has failed: turns of
+    /// reading the wake-up sources and checking, each followed by a sleep
+    /// until a source wakes the loop or the schedule is due.
     pub(crate) fn run(mut self) -> WaitEnd {
+        let deadline = super::deadline::add(self.started, self.spec.start_timeout);
+        let mut state = self.initial_state();
+        loop {
+            let pending = match self.turn(&mut state, deadline) {
+                Ok(pending) => pending,
+                Err(end) => return end,
+            };
+            // A ping attempt may have taken a while: the time is taken anew.
+            let now = Instant::now();
+            if now >= deadline {
+                return WaitEnd::TimedOut(pending.waiting_for);
+            }
+            let nap = state.schedule.nap(pending.ping_due, now);
+            let woken = self.sleep(&state.watch, nap.min(deadline - now));
+            state.schedule.slept(woken, self.started.elapsed());
+        }
+    }
+
+    fn initial_state(&self) -> WaitState {
         let spec = self.spec;
-        let deadline = super::deadline::add(self.started, spec.start_timeout);
+        let launch = Launch::of(spec);
+        let ping = spec.ping.as_ref();
         // Only a `log` ping and `fail_when_log` read the log during the
         // wait; only a pid file the daemon writes itself (`daemonize:
         // false`) is worth a wake-up when it appears. For `daemonize: true`
         // devup writes the pid file and the start tree reports the daemon's
         // death, so nothing is watched (see `file_watch.rs` for the cost).
-        let follow_log = matches!(spec.ping, Some(Ping::Log(_))) || spec.fail_when_log.is_some();
+        let follow_log = ping.is_some_and(Ping::watches_log) || spec.fail_when_log.is_some();
         let log_path = spec.log_file.as_deref().filter(|_| follow_log);
-        let mut watch = FileWatch::new(
+        let watch = FileWatch::new(
             &[
-                (!spec.daemonize).then_some(spec.pid_file.as_path()),
+                launch
+                    .daemon_writes_pid_file()
+                    .then_some(spec.pid_file.as_path()),
                 log_path,
             ]
             .into_iter()
             .flatten()
             .collect::<Vec<_>>(),
         );
-        let mut log = log_path.map(|path| LogFollower::new(path.to_path_buf(), self.log_offset));
-        let log_ping = match &spec.ping {
-            Some(Ping::Log(regex)) => Some(regex),
-            _ => None,
-        };
-        let min_interval = match spec.ping {
-            Some(Ping::Command(_)) => Duration::from_millis(10),
-            _ => Duration::from_millis(1),
-        };
-        let mut interval = min_interval;
-        // The ping's own schedule, apart from `interval`: a wake-up (a log
-        // line, a report) re-runs the cheap checks above the ping, but only
-        // a new pid resets when the next attempt is due. Otherwise a daemon
-        // that logs each request it serves would wake the loop with every
-        // ping and be pinged again at once, thousands of times a second.
-        let mut ping_interval = min_interval;
-        let mut next_ping = Instant::now();
-        let mut progress = Progress::default();
-        let mut log_matched = false;
-        let mut notified = false;
-        let mut told_pid_file = false;
-        let mut told_ping = false;
-        let mut seen_pid = None;
-        // Why the last ping attempt failed, for the timeout's message.
-        let mut last_miss: Option<ping_check::Miss> = None;
-        // For `daemonize: true` the daemon is the start tree's own child: it
-        // stays the process its pid names until the tree reports its exit,
-        // so once it is seen running, only the ping is left to try.
-        let mut running_child: Option<PidCheck> = None;
-        let mut activity = (self.activity_size(), Instant::now());
-        loop {
-            if let Some(end) = self.take_reports(&mut progress) {
-                return end;
-            }
-            if let Some(log) = &mut log {
-                let mut failed = None;
-                log.each_new_line(&mut |line| {
-                    if let Some(fail) = &spec.fail_when_log
-                        && fail.is_match(line)
-                    {
-                        failed = Some(WaitEnd::Failed(format!(
-                            "a log line matches fail_when_log /{fail}/: {}",
-                            crate::error::escape_control(line)
-                        )));
-                        return true;
-                    }
-                    if log_ping.as_ref().is_some_and(|regex| regex.is_match(line)) {
-                        log_matched = true;
-                    }
-                    false
-                });
-                if let Some(end) = failed {
-                    return end;
-                }
-            }
-            if let Some(notify) = self.notify {
-                notified |= notify.received_ready();
-            }
-            if self.abort.is_aborted() {
-                return WaitEnd::Aborted;
-            }
-            let now = Instant::now();
-            // When the next ping attempt is due, while one is awaited.
-            let mut ping_due = None;
-            let check = match &running_child {
-                Some(check) => check.clone(),
-                None => match running::check(spec) {
-                    Ok(check) => check,
-                    Err(error) => return WaitEnd::Failed(error.to_string()),
-                },
-            };
-            let waiting_for = if let PidCheck::Running { pid, start_ticks } = check {
-                if seen_pid.is_none() {
-                    if spec.daemonize {
-                        running_child = Some(check.clone());
-                    }
-                    if log.is_none() {
-                        // The pid file is there: its watch has done its job.
-                        watch = FileWatch::new(&[]);
-                    }
-                }
-                if seen_pid != Some(pid) {
-                    // A pid file appeared or now names another process:
-                    // ping it at once, then on the growing schedule.
-                    ping_interval = min_interval;
-                    next_ping = now;
-                }
-                seen_pid = Some(pid);
-                if !told_ping && spec.ping.is_some() {
-                    told_ping = true;
-                    (self.emit)(Event::WaitingForPing { pid });
-                }
-                let ready = match &spec.ping {
-                    None => true,
-                    Some(Ping::Log(_)) => log_matched,
-                    Some(Ping::Notify) => notified,
-                    Some(_) if now < next_ping => false,
-                    Some(ping) => {
-                        let budget = deadline.saturating_duration_since(now);
-                        let attempt = match ping {
-                            Ping::Command(command) => {
-                                match self.command_ping(command, budget, &mut progress) {
-                                    Ok(attempt) => attempt,
-                                    Err(end) => return end,
-                                }
-                            }
-                            _ => {
-                                ping_check::attempt(spec, ping, budget, &|| self.abort.is_aborted())
-                            }
-                        };
-                        let ready = match attempt {
-                            Ok(()) => true,
-                            Err(miss) if miss.fatal => {
-                                return WaitEnd::PingFatal(
-                                    format!("the ping ({ping}) {}", miss.reason),
-                                    miss.output,
-                                );
-                            }
-                            // An attempt cut short by the start's own
-                            // deadline says less than the last whole one.
-                            Err(_) if Instant::now() >= deadline && last_miss.is_some() => false,
-                            Err(miss) => {
-                                last_miss = Some(miss);
-                                false
-                            }
-                        };
-                        ping_interval = (ping_interval * 2)
-                            .min(max_interval(self.started.elapsed(), min_interval));
-                        next_ping = super::deadline::after(ping_interval);
-                        ready
-                    }
-                };
-                if !matches!(spec.ping, None | Some(Ping::Log(_) | Ping::Notify)) {
-                    ping_due = Some(next_ping);
-                }
-                if ready {
-                    // The start command may have failed just before the
-                    // daemon became ready: its exit must not be missed.
-                    if let Some(end) = self.settle_command_exit(&mut progress) {
-                        return end;
-                    }
-                    if spec.daemonize
-                        && let Some(end) = self.confirm_alive(pid, &mut progress, deadline)
-                    {
-                        return end;
-                    }
-                    return WaitEnd::Ready { pid, start_ticks };
-                }
-                match (&spec.ping, &last_miss) {
-                    (Some(ping), Some(miss)) => format!(
-                        "the ping ({ping}) to succeed; its last attempt: {}",
-                        miss.summary()
-                    ),
-                    (Some(ping), None) => format!("the ping ({ping}) to succeed"),
-                    (None, _) => "the daemon to be ready".to_string(),
-                }
-            } else {
-                if progress.all_gone {
-                    return WaitEnd::Failed("the daemon exited before it was ready".into());
-                }
-                if let (Some(seen), PidCheck::Stale { pid: Some(now), .. }) = (seen_pid, &check)
-                    && seen == *now
-                {
-                    return WaitEnd::Failed(format!(
-                        "the daemon (pid {seen}) exited before it was ready"
-                    ));
-                }
-                if !told_pid_file && !spec.daemonize {
-                    told_pid_file = true;
-                    (self.emit)(Event::WaitingForPidFile);
-                }
-                if let Some(exited_at) = progress.command_exited_at {
-                    let size = self.activity_size();
-                    if size != activity.0 {
-                        activity = (size, now);
-                    }
-                    let quiet_since = activity.1.max(exited_at);
-                    if now.duration_since(quiet_since) >= spec.log_activity_timeout {
-                        let what = match &spec.log_file {
-                            Some(path) => format!("the log {}", path.display()),
-                            None => "its output".to_string(),
-                        };
-                        return WaitEnd::Failed(format!(
-                            "the start command exited 0, but no valid pid file appeared at {} and {what} has not grown for {}",
-                            spec.pid_file.display(),
-                            format_duration(spec.log_activity_timeout)
-                        ));
-                    }
-                }
-                let mut waiting = format!("a valid pid file at {}", spec.pid_file.display());
-                if !spec.daemonize && progress.command_exited_at.is_none() {
-                    // A foreground server started without `daemonize: true`.
-                    waiting.push_str(
-                        "; the start command is still running in the foreground: \
-                         if it does not daemonize itself, set `daemonize: true`",
-                    );
-                }
-                waiting
-            };
-            // A ping attempt may have taken a while: the time is taken anew.
-            let now = Instant::now();
-            if now >= deadline {
-                return WaitEnd::TimedOut(waiting_for);
-            }
-            let nap = match ping_due {
-                Some(due) => due.saturating_duration_since(now),
-                None => interval,
-            };
-            let woken = self.sleep(&watch, nap.min(deadline - now));
-            interval = if woken {
-                min_interval
-            } else {
-                (interval * 2).min(max_interval(self.started.elapsed(), min_interval))
-            };
+        let log = log_path.map(|path| LogFollower::new(path.to_path_buf(), self.log_offset));
+        let min_interval = ping.map_or(Ping::MIN_INTERVAL, Ping::min_interval);
+        WaitState {
+            launch,
+            phase: Phase::PidFile,
+            schedule: Schedule::new(min_interval),
+            watch,
+            log,
+            log_ping: ping.and_then(Ping::log_regex),
+            progress: Progress::default(),
+            told_ready: false,
+            told_pid_file: false,
+            told_ping: false,
+            last_miss: None,
+            activity: (self.activity_size(), Instant::now()),
         }
+    }
+
+    /// One turn: the wake-up sources are read, the pid file checked, and the
+    /// phase it finds is advanced.
+    fn turn(&mut self, state: &mut WaitState, deadline: Instant) -> Result<Pending, WaitEnd> {
+        self.read_sources(state)?;
+        let now = Instant::now();
+        match self.check(state)? {
+            PidCheck::Running { pid, start_ticks } => {
+                self.await_ping(state, pid, start_ticks, now, deadline)
+            }
+            check => self.await_pid_file(state, &check, now),
+        }
+    }
+
+    /// The wake-up sources, in order: the start tree's reports, the log's
+    /// new lines, the notify socket's datagram, the abort signal. (The
+    /// timer is the sleep's timeout; inotify only wakes the sleep, and the
+    /// pid file is checked at every turn.)
+    fn read_sources(&mut self, state: &mut WaitState) -> Result<(), WaitEnd> {
+        if let Some(end) = self.take_reports(&mut state.progress) {
+            return Err(end);
+        }
+        if let Some(log) = &mut state.log {
+            let fail_when_log = self.spec.fail_when_log.as_ref();
+            let log_ping = state.log_ping.as_ref();
+            let mut failed = None;
+            let mut matched = false;
+            log.each_new_line(&mut |line| {
+                if let Some(fail) = fail_when_log
+                    && fail.is_match(line)
+                {
+                    failed = Some(StartFailure::FailWhenLog {
+                        pattern: fail.to_string(),
+                        line: line.to_string(),
+                    });
+                    return true;
+                }
+                matched |= log_ping.is_some_and(|regex| regex.is_match(line));
+                false
+            });
+            if let Some(failure) = failed {
+                return Err(WaitEnd::Failed(failure));
+            }
+            state.told_ready |= matched;
+        }
+        if let Some(notify) = self.notify {
+            state.told_ready |= notify.received_ready();
+        }
+        if self.abort.is_aborted() {
+            return Err(WaitEnd::Aborted);
+        }
+        Ok(())
+    }
+
+    /// What the pid file says now. A supervised daemon seen running stays
+    /// the process its pid names until the start tree reports its exit, so
+    /// once seen, it is not checked again: only the ping is left to try.
+    fn check(&self, state: &WaitState) -> Result<PidCheck, WaitEnd> {
+        if let (Launch::Supervised, Phase::Ping { pid, start_ticks }) = (state.launch, state.phase)
+        {
+            return Ok(PidCheck::Running { pid, start_ticks });
+        }
+        running::check(self.spec).map_err(|error| {
+            WaitEnd::Failed(StartFailure::PidCheck {
+                message: error.to_string(),
+            })
+        })
+    }
+
+    /// The phase `Ping`: the pid file names the live process `pid`.
+    fn await_ping(
+        &mut self,
+        state: &mut WaitState,
+        pid: u32,
+        start_ticks: u64,
+        now: Instant,
+        deadline: Instant,
+    ) -> Result<Pending, WaitEnd> {
+        let spec = self.spec;
+        let seen = match state.phase {
+            Phase::PidFile => None,
+            Phase::Ping { pid, .. } => Some(pid),
+        };
+        if seen.is_none() && state.log.is_none() {
+            // The pid file is there: its watch has done its job.
+            state.watch = FileWatch::new(&[]);
+        }
+        if seen != Some(pid) {
+            state.schedule.ping_now(now);
+        }
+        state.phase = Phase::Ping { pid, start_ticks };
+        if !state.told_ping && spec.ping.is_some() {
+            state.told_ping = true;
+            (self.emit)(Event::WaitingForPing { pid });
+        }
+        let ready = match &spec.ping {
+            None => true,
+            Some(ping) if !ping.is_probe() => state.told_ready,
+            Some(_) if now < state.schedule.next_ping => false,
+            Some(ping) => self.attempt(state, ping, now, deadline)?,
+        };
+        let ping_due = spec
+            .ping
+            .as_ref()
+            .is_some_and(Ping::is_probe)
+            .then_some(state.schedule.next_ping);
+        if ready {
+            // The start command may have failed just before the daemon
+            // became ready: its exit must not be missed.
+            if let Some(end) = self.settle_command_exit(&mut state.progress) {
+                return Err(end);
+            }
+            if state.launch == Launch::Supervised
+                && let Some(end) = self.confirm_alive(pid, &mut state.progress, deadline)
+            {
+                return Err(end);
+            }
+            return Err(WaitEnd::Ready { pid, start_ticks });
+        }
+        let waiting_for = match &spec.ping {
+            Some(ping) => WaitingFor::Ping {
+                ping: ping.to_string(),
+                last_attempt: state.last_miss.as_ref().map(ping_check::Miss::summary),
+            },
+            None => WaitingFor::Ready,
+        };
+        Ok(Pending {
+            waiting_for,
+            ping_due,
+        })
+    }
+
+    /// One attempt of a ping that is tried (a probe); true when it answered.
+    fn attempt(
+        &mut self,
+        state: &mut WaitState,
+        ping: &Ping,
+        now: Instant,
+        deadline: Instant,
+    ) -> Result<bool, WaitEnd> {
+        let budget = deadline.saturating_duration_since(now);
+        let attempt = match ping {
+            Ping::Command(command) => self.command_ping(command, budget, &mut state.progress)?,
+            _ => ping_check::attempt(self.spec, ping, budget, &|| self.abort.is_aborted()),
+        };
+        let ready = match attempt {
+            Ok(()) => true,
+            Err(miss) if miss.fatal => {
+                return Err(WaitEnd::PingFatal(
+                    StartFailure::PingFatal {
+                        ping: ping.to_string(),
+                        reason: miss.reason,
+                    },
+                    miss.output,
+                ));
+            }
+            // An attempt cut short by the start's own deadline says less
+            // than the last whole one.
+            Err(_) if Instant::now() >= deadline && state.last_miss.is_some() => false,
+            Err(miss) => {
+                state.last_miss = Some(miss);
+                false
+            }
+        };
+        state.schedule.attempted(self.started.elapsed());
+        Ok(ready)
+    }
+
+    /// The phase `PidFile` (or back to it): no pid file names a live
+    /// process.
+    fn await_pid_file(
+        &mut self,
+        state: &mut WaitState,
+        check: &PidCheck,
+        now: Instant,
+    ) -> Result<Pending, WaitEnd> {
+        let spec = self.spec;
+        if state.progress.all_gone {
+            return Err(WaitEnd::Failed(StartFailure::DiedBeforeReady { pid: None }));
+        }
+        if let (Phase::Ping { pid: seen, .. }, PidCheck::Stale { pid: Some(now), .. }) =
+            (state.phase, check)
+            && seen == *now
+        {
+            return Err(WaitEnd::Failed(StartFailure::DiedBeforeReady {
+                pid: Some(seen),
+            }));
+        }
+        if !state.told_pid_file && state.launch.daemon_writes_pid_file() {
+            state.told_pid_file = true;
+            (self.emit)(Event::WaitingForPidFile);
+        }
+        if let Some(exited_at) = state.progress.command_exited_at {
+            let size = self.activity_size();
+            if size != state.activity.0 {
+                state.activity = (size, now);
+            }
+            let quiet_since = state.activity.1.max(exited_at);
+            if now.duration_since(quiet_since) >= spec.log_activity_timeout {
+                return Err(WaitEnd::Failed(StartFailure::NoPidFile {
+                    pid_file: spec.pid_file.clone(),
+                    log_file: spec.log_file.clone(),
+                    quiet_for: spec.log_activity_timeout,
+                }));
+            }
+        }
+        Ok(Pending {
+            waiting_for: WaitingFor::PidFile {
+                path: spec.pid_file.clone(),
+                // A foreground server started without `daemonize: true`.
+                foreground: state.launch == Launch::Forking
+                    && state.progress.command_exited_at.is_none(),
+            },
+            ping_due: None,
+        })
     }
 
     /// Takes the start tree's new reports into `progress`; `Some` when one
@@ -352,43 +529,40 @@ impl StartWait<'_> {
                 Report::Spawned(pid) => {
                     progress.command_pid = Some(pid);
                     (self.emit)(Event::Spawned { pid });
-                    if spec.daemonize
+                    if Launch::of(spec) == Launch::Supervised
                         && let Err(error) = pid_file::write(&spec.pid_file, pid)
                     {
-                        return Some(WaitEnd::Failed(format!(
-                            "cannot write the pid file {}: {error}",
-                            spec.pid_file.display()
-                        )));
+                        return Some(WaitEnd::Failed(StartFailure::PidFileWrite {
+                            path: spec.pid_file.clone(),
+                            error: error.to_string(),
+                        }));
                     }
                 }
                 Report::ExecFailed { errno, in_chdir } => {
-                    let error = std::io::Error::from_raw_os_error(errno);
                     return Some(WaitEnd::Failed(if in_chdir {
-                        format!(
-                            "cannot change to the directory {}: {error}",
-                            spec.dir.display()
-                        )
+                        StartFailure::Chdir {
+                            dir: spec.dir.clone(),
+                            errno,
+                        }
                     } else {
-                        format!("cannot run `{}`: {error}", spec.start.argv()[0])
+                        StartFailure::Exec {
+                            program: spec.start.argv()[0].clone(),
+                            errno,
+                        }
                     }));
                 }
                 Report::ForkFailed(errno) => {
-                    let error = std::io::Error::from_raw_os_error(errno);
-                    return Some(WaitEnd::Failed(format!(
-                        "cannot fork the start command: {error}"
-                    )));
+                    return Some(WaitEnd::Failed(StartFailure::Fork { errno }));
                 }
                 Report::Exited { pid, status } if Some(pid) == progress.command_pid => {
-                    if spec.daemonize {
-                        return Some(WaitEnd::Failed(format!(
-                            "the daemon {} before it was ready",
-                            describe_wait_status(status)
+                    if Launch::of(spec) == Launch::Supervised {
+                        return Some(WaitEnd::Failed(StartFailure::DaemonExited(
+                            ExitStatus::from_wait_status(status),
                         )));
                     }
                     if !is_success(status) {
-                        return Some(WaitEnd::Failed(format!(
-                            "the start command {}",
-                            describe_wait_status(status)
+                        return Some(WaitEnd::Failed(StartFailure::StartCommand(
+                            ExitStatus::from_wait_status(status),
                         )));
                     }
                     progress.command_exited_at = Some(Instant::now());
@@ -396,7 +570,7 @@ impl StartWait<'_> {
                 Report::Exited { .. } => {}
                 Report::AllGone => progress.all_gone = true,
                 Report::HelperDied => {
-                    return Some(WaitEnd::Failed("devup's start helper process died".into()));
+                    return Some(WaitEnd::Failed(StartFailure::HelperDied));
                 }
             }
         }
@@ -467,9 +641,9 @@ impl StartWait<'_> {
                 return None;
             }
             if self.tree.is_closed() || Instant::now() >= deadline {
-                return Some(WaitEnd::Failed(format!(
-                    "the daemon (pid {pid}) exited before it was ready"
-                )));
+                return Some(WaitEnd::Failed(StartFailure::DiedBeforeReady {
+                    pid: Some(pid),
+                }));
             }
             crate::sys::poll::readable(&[self.tree.fd()], 10);
         }

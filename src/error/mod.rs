@@ -10,8 +10,10 @@
 //! the imports point one way (controller → error, manifest → error).
 
 pub mod manifest;
+pub mod start;
 
 pub use manifest::{ManifestError, Problem};
+pub use start::{ExitStatus, StartFailure, WaitingFor};
 
 use std::fmt;
 use std::io;
@@ -131,8 +133,11 @@ pub enum Error {
     StartFailed {
         /// The daemon's name.
         daemon: String,
-        /// Why, in a few words: "the start command exited with status 1".
+        /// Why, in a few words: "the start command exited with status 1"
+        /// (`failure`'s text, kept for programs that read it as a string).
         reason: String,
+        /// Why, as a value: which step failed and how.
+        failure: StartFailure,
         /// What the start (or `before_start`) command printed.
         output: LogExcerpt,
         /// What the daemon appended to its log during this start.
@@ -145,8 +150,11 @@ pub enum Error {
         daemon: String,
         /// The timeout that passed.
         timeout: Duration,
-        /// What the daemon was still waiting for ("the ping to succeed").
+        /// What the daemon was still waiting for ("the ping to succeed"):
+        /// `awaited`'s text, kept for programs that read it as a string.
         waiting_for: String,
+        /// What the daemon was still waiting for, as a value.
+        awaited: WaitingFor,
         /// What the start command printed.
         output: LogExcerpt,
         /// What the daemon appended to its log during this start.
@@ -226,6 +234,42 @@ pub enum Error {
 }
 
 impl Error {
+    /// A [`Error::StartFailed`] of `daemon`, its `reason` the text of
+    /// `failure`.
+    pub fn start_failed(
+        daemon: impl Into<String>,
+        failure: StartFailure,
+        output: LogExcerpt,
+        log: LogExcerpt,
+    ) -> Self {
+        Error::StartFailed {
+            daemon: daemon.into(),
+            reason: failure.to_string(),
+            failure,
+            output,
+            log,
+        }
+    }
+
+    /// A [`Error::StartTimeout`] of `daemon`, its `waiting_for` the text of
+    /// `awaited`.
+    pub fn start_timeout(
+        daemon: impl Into<String>,
+        timeout: Duration,
+        awaited: WaitingFor,
+        output: LogExcerpt,
+        log: LogExcerpt,
+    ) -> Self {
+        Error::StartTimeout {
+            daemon: daemon.into(),
+            timeout,
+            waiting_for: awaited.to_string(),
+            awaited,
+            output,
+            log,
+        }
+    }
+
     /// The name of the daemon this error is about, if any.
     pub fn daemon(&self) -> Option<&str> {
         match self {
@@ -294,19 +338,6 @@ pub(crate) fn escape_control(text: &str) -> std::borrow::Cow<'_, str> {
     std::borrow::Cow::Owned(escaped)
 }
 
-/// Whose output a start error carries: a failed or hung `before_start`
-/// command's (its reason starts with `before_start`), else the start
-/// command's.
-fn output_label(reason: &str) -> &'static str {
-    if reason.starts_with("before_start") {
-        "output of before_start"
-    } else if reason.starts_with("the ping") {
-        "output of the ping command"
-    } else {
-        "output of the start command"
-    }
-}
-
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -316,17 +347,19 @@ impl fmt::Display for Error {
             Error::StartFailed {
                 daemon,
                 reason,
+                failure,
                 output,
                 log,
             } => {
                 write!(f, "{daemon}: could not start: {}", escape_control(reason))?;
-                write_excerpt(f, output_label(reason), output)?;
+                write_excerpt(f, failure.output_label(), output)?;
                 write_excerpt(f, "log during this start", log)
             }
             Error::StartTimeout {
                 daemon,
                 timeout,
                 waiting_for,
+                awaited,
                 output,
                 log,
             } => {
@@ -336,7 +369,7 @@ impl fmt::Display for Error {
                     crate::human::format_duration(*timeout),
                     escape_control(waiting_for)
                 )?;
-                write_excerpt(f, output_label(waiting_for), output)?;
+                write_excerpt(f, awaited.output_label(), output)?;
                 write_excerpt(f, "log during this start", log)
             }
             Error::Interrupted { daemon } => {

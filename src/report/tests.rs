@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use super::progress::{fit, phase_room};
 use super::*;
 use crate::controller::Event;
-use crate::error::Error;
+use crate::error::{Error, ExitStatus, StartFailure};
 use crate::run::{Action, RunEvent, Skip, Summary};
 
 /// A clock that stands still until [`FixedClock::advance`].
@@ -36,12 +36,12 @@ fn names(names: &[&str]) -> Vec<String> {
 }
 
 fn broken(daemon: &str) -> Error {
-    Error::StartFailed {
-        daemon: daemon.into(),
-        reason: "the start command exited with status 1".into(),
-        output: Default::default(),
-        log: Default::default(),
-    }
+    Error::start_failed(
+        daemon,
+        StartFailure::StartCommand(ExitStatus::Code(1)),
+        Default::default(),
+        Default::default(),
+    )
 }
 
 /// An `up` of `db` (before_start, forking start command), `web` after it

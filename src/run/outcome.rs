@@ -32,6 +32,8 @@ impl fmt::Display for Skip {
 
 /// What `up` did with one daemon.
 #[derive(Debug)]
+// One per daemon of a run, built once: the error's size does not matter.
+#[allow(clippy::large_enum_variant)]
 pub enum UpResult {
     /// This call started it.
     Started(Started),
@@ -68,6 +70,8 @@ impl UpResult {
 
 /// What `down` did with one daemon.
 #[derive(Debug)]
+// One per daemon of a run, built once: the error's size does not matter.
+#[allow(clippy::large_enum_variant)]
 pub enum DownResult {
     /// It was stopped.
     Stopped {

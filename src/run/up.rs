@@ -9,7 +9,7 @@ use super::{
     controller, count_results, waits_of,
 };
 use crate::controller::{AbortSignal, DaemonController, TaskOutcome, UpOutcome};
-use crate::error::Error;
+use crate::error::{Error, StartFailure};
 use crate::manifest::{Manifest, ManifestError, TaskEntry};
 use crate::plan::Plan;
 
@@ -125,12 +125,12 @@ fn recheck(
             {
                 return result;
             }
-            let error = Error::StartFailed {
-                daemon: daemon.clone(),
-                reason: "it exited after it was ready, while the daemons after it started".into(),
-                output: Default::default(),
-                log: Default::default(),
-            };
+            let error = Error::start_failed(
+                daemon.clone(),
+                StartFailure::ExitedAfterReady,
+                Default::default(),
+                Default::default(),
+            );
             reporter.report(&RunEvent::Failed {
                 daemon,
                 error: &error,
@@ -279,14 +279,14 @@ fn dependencies_still_run(
             .build()
             .and_then(|controller| controller.runs_when_settled())?;
         if !runs {
-            return Err(Error::StartFailed {
-                daemon: daemon.to_string(),
-                reason: format!(
-                    "its dependency `{dependency}` is not running any more (stopped meanwhile, by another devup?)"
-                ),
-                output: Default::default(),
-                log: Default::default(),
-            });
+            return Err(Error::start_failed(
+                daemon,
+                StartFailure::DependencyStopped {
+                    dependency: dependency.clone(),
+                },
+                Default::default(),
+                Default::default(),
+            ));
         }
     }
     Ok(())

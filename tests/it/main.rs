@@ -70,6 +70,7 @@ mod schema;
 mod session;
 mod sigkill_recovery;
 mod start;
+mod start_failure_kinds;
 mod start_failures;
 mod start_race;
 mod status;

@@ -14,10 +14,12 @@ fn start_failed(result: devup::Result<devup::Started>) -> (String, Vec<String>, 
         Err(Error::StartFailed {
             daemon,
             reason,
+            failure,
             output,
             log,
         }) => {
             assert_eq!(daemon, "fake");
+            assert_eq!(reason, failure.to_string(), "the reason is the kind's text");
             (reason, output.lines, log.lines)
         }
         other => panic!("expected StartFailed, got {other:?}"),
