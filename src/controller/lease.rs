@@ -39,7 +39,13 @@ const MAX_INTERVAL: Duration = Duration::from_millis(2);
 #[derive(Debug)]
 pub struct Lease {
     daemon: String,
-    _file: File,
+    file: File,
+}
+
+impl Drop for Lease {
+    fn drop(&mut self) {
+        lock::unlock(&self.file);
+    }
 }
 
 impl Lease {
@@ -54,7 +60,13 @@ impl Lease {
 #[derive(Debug)]
 pub(crate) struct LastOut {
     _lock: LockGuard,
-    _lease: File,
+    lease: File,
+}
+
+impl Drop for LastOut {
+    fn drop(&mut self) {
+        lock::unlock(&self.lease);
+    }
 }
 
 /// The lease file of a daemon: its lock file + `.lease`.
@@ -76,7 +88,7 @@ impl DaemonController {
                 Ok(()) => {
                     return Ok(Lease {
                         daemon: self.spec.name.clone(),
-                        _file: file,
+                        file,
                     });
                 }
                 Err(TryLockError::WouldBlock) => {}
@@ -143,7 +155,7 @@ impl DaemonController {
         }
         let last = LastOut {
             _lock: lock,
-            _lease: file,
+            lease: file,
         };
         Ok(self.is_ephemeral().then_some(last))
     }

@@ -18,7 +18,21 @@ const MAX_INTERVAL: Duration = Duration::from_millis(2);
 /// Holds the daemon's lock until dropped.
 #[derive(Debug)]
 pub(crate) struct LockGuard {
-    _file: File,
+    file: File,
+}
+
+impl Drop for LockGuard {
+    fn drop(&mut self) {
+        unlock(&self.file);
+    }
+}
+
+/// Releases the flock on `file` now. Closing the file is not enough in a
+/// process with threads: a child that another thread has just forked holds
+/// a copy of the descriptor until it execs, and the lock lives as long as
+/// any copy does; `LOCK_UN` ends it for every copy at once.
+pub(crate) fn unlock(file: &File) {
+    let _ = file.unlock();
 }
 
 /// True when someone holds the lock at `path` right now (a start or a
@@ -56,7 +70,7 @@ impl LockGuard {
         let mut interval = Duration::from_millis(1);
         loop {
             match file.try_lock() {
-                Ok(()) => return Ok(LockGuard { _file: file }),
+                Ok(()) => return Ok(LockGuard { file }),
                 Err(TryLockError::WouldBlock) => {}
                 Err(TryLockError::Error(source)) => return Err(lock_error(source)),
             }
