@@ -309,6 +309,23 @@ impl StartWait<'_> {
     fn turn(&mut self, state: &mut WaitState, deadline: Instant) -> Result<Pending, WaitEnd> {
         self.read_sources(state)?;
         let now = Instant::now();
+        // The start command's own report comes first: until it is in, the
+        // pid file is not looked at, so that "spawned" is always said before
+        // what is waited for, and the daemon's pid is told apart from the
+        // command's (a command that backgrounds the daemon and writes its
+        // pid file may do so before its report is read).
+        if state.progress.command_pid.is_none()
+            && !state.progress.all_gone
+            && !self.tree.is_closed()
+        {
+            return Ok(Pending {
+                waiting_for: WaitingFor::PidFile {
+                    path: self.spec.pid_file.clone(),
+                    foreground: false,
+                },
+                ping_due: None,
+            });
+        }
         match self.check(state)? {
             PidCheck::Running { pid, start_ticks } => {
                 self.await_ping(state, pid, start_ticks, now, deadline)
