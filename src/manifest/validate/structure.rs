@@ -295,6 +295,7 @@ impl Validator<'_> {
         let result = raw::check_setting(key, value.clone())?;
         match result {
             Ok(()) if key == "env" => self.env_names(value, &scope.path(&[key]), scope.label(key)),
+            Ok(()) if key == "inputs" => self.globs(value, &scope.path(&[key]), scope.label(key)),
             Ok(()) => Some(value),
             Err(error) => {
                 let pos = self.positions.value(&scope.path(&[key]));
@@ -321,6 +322,30 @@ impl Validator<'_> {
                     self.positions.key(&at),
                     label.clone(),
                     format!("`{name}` is not a variable name; use letters, digits and `_`, not starting with a digit"),
+                );
+                valid = false;
+            }
+        }
+        valid.then_some(value)
+    }
+
+    /// An `inputs` list whose patterns are all valid globs (else one would
+    /// silently count as a literal path), each error placed at its item.
+    pub(super) fn globs(&mut self, value: Value, path: &[&str], label: Label) -> Option<Value> {
+        let mut valid = true;
+        for (index, pattern) in value.as_sequence().into_iter().flatten().enumerate() {
+            let Some(pattern) = pattern.as_str() else {
+                continue;
+            };
+            if let Err(error) = glob::Pattern::new(pattern) {
+                let index = index.to_string();
+                let mut at = path.to_vec();
+                at.push(&index);
+                let pos = self.positions.value(&at).or(self.positions.value(path));
+                self.push(
+                    pos,
+                    label.clone(),
+                    format!("invalid glob `{pattern}`: {}", error.msg),
                 );
                 valid = false;
             }

@@ -114,7 +114,9 @@ impl Validator<'_> {
                         .typed::<RawEnv>(value, &path, label(&key))
                         .and_then(|value| self.env_names(value, &path, label(&key))),
                     "env_file" => self.typed::<RawPaths>(value, &path, label(&key)),
-                    "inputs" => self.typed::<Vec<String>>(value, &path, label(&key)),
+                    "inputs" => self
+                        .typed::<Vec<String>>(value, &path, label(&key))
+                        .and_then(|value| self.globs(value, &path, label(&key))),
                     _ => self.typed::<RawDuration>(value, &path, label(&key)),
                 });
             match checked {
