@@ -470,11 +470,22 @@ fn project() -> impl Strategy<Value = Project> {
     )
 }
 
+/// Where projects are written: a tmpfs when there is one (creating and
+/// deleting files on a disk's file system is much slower).
+fn scratch() -> PathBuf {
+    let shm = Path::new("/dev/shm");
+    if shm.is_dir() {
+        shm.to_path_buf()
+    } else {
+        std::env::temp_dir()
+    }
+}
+
 /// Writes `project` into a fresh directory and loads it, as `devup` does;
 /// then builds what loaded, and removes the directory.
 fn load_project(project: &Project, edits: &[(u16, u8, u8)]) {
     static NEXT: AtomicUsize = AtomicUsize::new(0);
-    let dir = std::env::temp_dir().join(format!(
+    let dir = scratch().join(format!(
         "devup-fuzz-{}-{}",
         std::process::id(),
         NEXT.fetch_add(1, Ordering::Relaxed)
