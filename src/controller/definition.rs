@@ -188,8 +188,9 @@ fn hash_inputs(
         let mut matches: Vec<std::path::PathBuf> = match glob::glob(&pattern) {
             _ if literal => vec![std::path::PathBuf::from(pattern.as_ref())],
             Ok(paths) => paths.filter_map(|entry| entry.ok()).collect(),
-            // Validation rejects bad patterns; a library user's counts as
-            // the literal path.
+            // Validation rejects bad patterns (a project directory with a
+            // `[` in its path can still make one); it counts as the
+            // literal path.
             Err(_) => vec![std::path::PathBuf::from(pattern.as_ref())],
         };
         matches.sort();
@@ -254,17 +255,22 @@ fn hash_stamped(
     hash
 }
 
-/// A file's SHA-256, read 64 KiB at a time; `absent`, `directory` or
-/// `unreadable: ...` when there are no contents to hash.
+/// A file's SHA-256, read 64 KiB at a time; `absent`, `directory`,
+/// `special` (a FIFO or a device, never opened: `/dev/zero` never ends, a
+/// FIFO blocks) or `unreadable: ...` when there are no contents to hash.
 fn hash_file(path: &Path) -> String {
+    match std::fs::metadata(path) {
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return "absent".into(),
+        Err(error) => return format!("unreadable: {}", error.kind()),
+        Ok(meta) if meta.is_dir() => return "directory".into(),
+        Ok(meta) if !meta.is_file() => return "special".into(),
+        Ok(_) => {}
+    }
     let mut file = match std::fs::File::open(path) {
         Ok(file) => file,
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => return "absent".into(),
         Err(error) => return format!("unreadable: {}", error.kind()),
     };
-    if file.metadata().is_ok_and(|meta| meta.is_dir()) {
-        return "directory".into();
-    }
     let mut hasher = Sha256::new();
     let mut buffer = vec![0u8; 64 * 1024];
     loop {

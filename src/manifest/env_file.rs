@@ -36,7 +36,15 @@ pub(crate) fn load(
 ) -> Result<EnvFiles, ManifestError> {
     let mut files = EnvFiles::default();
     if let Some(paths) = &raw.env_file {
-        files.top = read_all(paths, dir, manifest, positions, &["env_file"], None)?;
+        files.top = read_all(
+            paths,
+            dir,
+            manifest,
+            positions,
+            &["env_file"],
+            "env_file",
+            None,
+        )?;
     }
     let defaults = raw.defaults.as_ref().and_then(|d| d.env_file.as_ref());
     for (name, daemon) in &raw.daemons.0 {
@@ -45,13 +53,14 @@ pub(crate) fn load(
             (None, Some(paths)) => (paths, vec!["defaults", "env_file"]),
             (None, None) => continue,
         };
-        let vars = read_all(paths, dir, manifest, positions, &at, Some(name))?;
+        let vars = read_all(paths, dir, manifest, positions, &at, "env_file", Some(name))?;
         files.daemons.insert(name.clone(), vars);
     }
     for (name, task) in raw.tasks.iter().flat_map(|tasks| &tasks.0) {
         if let Some(paths) = &task.env_file {
             let at = ["tasks", name.as_str(), "env_file"];
-            let vars = read_all(paths, dir, manifest, positions, &at, None)?;
+            let key = format!("tasks.{name}.env_file");
+            let vars = read_all(paths, dir, manifest, positions, &at, &key, None)?;
             files.tasks.insert(name.clone(), vars);
         }
     }
@@ -62,14 +71,55 @@ pub(crate) fn load(
 /// exist.
 pub(crate) fn dotenv_file(dir: &Path) -> Result<Vars, ManifestError> {
     let path = dir.join(".env");
-    match std::fs::read_to_string(&path) {
+    match read(&path) {
         Ok(text) => parse(&path, &text, None),
-        Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(Vars::new()),
-        Err(error) => Err(ManifestError::one(
+        Err(Unreadable::Io(error)) if error.kind() == std::io::ErrorKind::NotFound => {
+            Ok(Vars::new())
+        }
+        Err(Unreadable::Io(error)) => Err(ManifestError::one(
             &path,
             Problem::new(format!("cannot read `.env`: {error}")),
         )),
+        Err(Unreadable::NotAFile) => Err(ManifestError::one(
+            &path,
+            Problem::new(format!("cannot read `.env`: {NOT_A_FILE}")),
+        )),
+        Err(Unreadable::NotUtf8(problem)) => Err(ManifestError::one(&path, problem)),
     }
+}
+
+/// Why a dotenv file gave no text.
+enum Unreadable {
+    Io(std::io::Error),
+    /// A directory, a FIFO, a device: reading one could block or never end.
+    NotAFile,
+    /// Placed at the first byte that is not UTF-8.
+    NotUtf8(Problem),
+}
+
+const NOT_A_FILE: &str = "not a regular file";
+
+/// The text of the dotenv file at `path`, which must be a regular file (a
+/// FIFO or `/dev/zero` would hang the load) of UTF-8 text.
+fn read(path: &Path) -> Result<String, Unreadable> {
+    let metadata = std::fs::metadata(path).map_err(Unreadable::Io)?;
+    if !metadata.is_file() {
+        return Err(Unreadable::NotAFile);
+    }
+    let bytes = std::fs::read(path).map_err(Unreadable::Io)?;
+    String::from_utf8(bytes).map_err(|error| {
+        let valid = &error.as_bytes()[..error.utf8_error().valid_up_to()];
+        // Up to `valid_up_to` the bytes are UTF-8.
+        let valid = std::str::from_utf8(valid).unwrap_or_default();
+        let line_start = valid.rfind('\n').map_or(0, |i| i + 1);
+        let mut problem = Problem::new(format!(
+            "not UTF-8 text (byte 0x{:02x})",
+            error.as_bytes()[valid.len()]
+        ));
+        problem.line = Some(valid.matches('\n').count() + 1);
+        problem.column = Some(valid[line_start..].chars().count() + 1);
+        Unreadable::NotUtf8(problem)
+    })
 }
 
 fn read_all(
@@ -78,19 +128,29 @@ fn read_all(
     manifest: &Path,
     positions: &Positions,
     at: &[&str],
+    key: &str,
     daemon: Option<&str>,
 ) -> Result<Vars, ManifestError> {
     let mut vars = Vars::new();
     for written in &paths.0 {
         let path = dir.join(written);
-        let text = std::fs::read_to_string(&path).map_err(|error| {
-            let reason = match error.kind() {
-                std::io::ErrorKind::NotFound => "no such file".to_string(),
-                _ => error.to_string(),
+        let text = read(&path).map_err(|error| {
+            let reason = match error {
+                Unreadable::Io(error) if error.kind() == std::io::ErrorKind::NotFound => {
+                    "no such file".to_string()
+                }
+                Unreadable::Io(error) => error.to_string(),
+                Unreadable::NotAFile => NOT_A_FILE.to_string(),
+                Unreadable::NotUtf8(mut problem) => {
+                    if let Some(daemon) = daemon {
+                        problem = problem.daemon(daemon).key("env_file");
+                    }
+                    return ManifestError::one(&path, problem);
+                }
             };
             let mut problem = Problem::new(format!("cannot read env_file `{written}`: {reason}"))
                 .at(positions.value(at))
-                .key("env_file");
+                .key(key);
             if let Some(daemon) = daemon {
                 problem = problem.daemon(daemon);
             }

@@ -5,11 +5,20 @@
 //! hang, and every rejection names the file and says where (a line and
 //! column, or at least the daemon). The libFuzzer target in `fuzz/` runs the
 //! same check on raw bytes for as long as one wants.
+//!
+//! The keys of the second turn get projects of their own: a manifest with
+//! `tasks:`, `env_file` and `inputs`, written into a temporary directory
+//! with the dotenv files it names (hostile ones: quotes, escapes, `export`,
+//! long lines, NUL, CR, bytes that are not UTF-8), a `.env` and files for
+//! its globs. A project that loads must also build: every daemon, and
+//! every task's fingerprint with its inputs expanded.
 
-use std::path::Path;
+use std::path::{Component, Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::time::Duration;
 
+use devup::controller::Fingerprint;
 use devup::manifest::{Manifest, ManifestError};
 use proptest::prelude::*;
 use serde_yaml::{Mapping, Value};
@@ -44,6 +53,11 @@ const KEYS: &[&str] = &[
     "start_abort_timeout",
     "stop_timeout",
     "log_activity_timeout",
+    "tasks",
+    "run",
+    "env_file",
+    "inputs",
+    "timeout",
     "<<",
     "web",
     "db",
@@ -91,6 +105,13 @@ const WORDS: &[&str] = &[
     "１２",
     "true",
     "~",
+    "a.env",
+    ".env",
+    "missing.env",
+    "/dev/zero",
+    "**",
+    "many/*.txt",
+    "[",
 ];
 
 fn check(result: Result<Manifest, ManifestError>) {
@@ -220,6 +241,326 @@ fn mutate(text: String, edits: &[(u16, u8, u8)]) -> Vec<u8> {
     bytes
 }
 
+/// The names of the files a generated project may write and name.
+const FILES: &[&str] = &[
+    "a.env",
+    "b.env",
+    ".env",
+    "sub/c.env",
+    "inputs/x.txt",
+    "inputs/y.rb",
+];
+
+/// Values of `env_file`: files that exist or not, a directory, devices.
+const ENV_FILES: &[&str] = &[
+    "a.env",
+    "b.env",
+    ".env",
+    "sub/c.env",
+    "missing.env",
+    "sub",
+    "/dev/zero",
+    "/dev/null",
+    "",
+    "${SET}.env",
+    "${UNSET:-a}.env",
+];
+
+/// `inputs` patterns: files, globs matching nothing or many files, `**`,
+/// bad glob syntax.
+const GLOBS: &[&str] = &[
+    "inputs/x.txt",
+    "inputs/*.rb",
+    "nothing/*",
+    "many/*.txt",
+    "many/**/*",
+    "**/*.env",
+    "**",
+    "[",
+    "[!",
+    "a[b",
+    "inputs/[!x]*",
+    "*.{txt",
+    "***",
+    "many/f?.txt",
+    "",
+    "${SET}/*",
+];
+
+/// Lines of a dotenv file, well and badly formed.
+const DOTENV_LINES: &[&str] = &[
+    "A=1",
+    "export B = two words ",
+    "export",
+    "export C",
+    "C='single $HOME \\n'",
+    "D=\"double \\\"q\\\" \\\\ \\n end\"",
+    "E=bare # comment",
+    "F=",
+    "=x",
+    "1A=x",
+    "A='open",
+    "A=\"open",
+    "A=\"x\" y",
+    "A=\"\\",
+    "# comment",
+    "  ",
+    "A=\u{0}nul",
+    "A=é\u{feff}",
+    "déjà=x",
+    "A=${SET}",
+];
+
+fn dotenv_line() -> impl Strategy<Value = Vec<u8>> {
+    prop_oneof![
+        4 => prop::sample::select(DOTENV_LINES).prop_map(|line| line.as_bytes().to_vec()),
+        1 => "[ -~]{0,24}".prop_map(String::into_bytes),
+        1 => prop::collection::vec(any::<u8>(), 0..12),
+        1 => (1usize..20_000).prop_map(|n| format!("LONG={}", "x".repeat(n)).into_bytes()),
+    ]
+}
+
+/// A dotenv file: lines ended by `\n`, `\r\n` or `\r`.
+fn dotenv() -> impl Strategy<Value = Vec<u8>> {
+    let end = prop::sample::select(&["\n", "\r\n", "\r", ""][..]);
+    prop::collection::vec((dotenv_line(), end), 0..8).prop_map(|lines| {
+        lines
+            .into_iter()
+            .flat_map(|(mut line, end)| {
+                line.extend_from_slice(end.as_bytes());
+                line
+            })
+            .collect()
+    })
+}
+
+fn strings(words: &'static [&'static str]) -> impl Strategy<Value = Value> {
+    let one = prop::sample::select(words).prop_map(|word| Value::String(word.into()));
+    prop_oneof![
+        one.clone(),
+        prop::collection::vec(one, 0..4).prop_map(Value::Sequence),
+    ]
+}
+
+/// A value for `key` of a daemon or a task: mostly of the right shape.
+fn value_for(key: &'static str) -> BoxedStrategy<Value> {
+    let names = || prop::sample::select(&["a", "b", "web", "db", "migrate", "x"][..]);
+    let typed: BoxedStrategy<Value> = match key {
+        "run" | "start" => prop::sample::select(&["true", "sh -c true", "", " ", "x y"][..])
+            .prop_map(|s| Value::String(s.into()))
+            .boxed(),
+        "depends_on" => prop::collection::vec(names(), 0..3)
+            .prop_map(|names| Value::Sequence(names.into_iter().map(Value::from).collect()))
+            .boxed(),
+        "env_file" => strings(ENV_FILES).boxed(),
+        "inputs" => prop::collection::vec(prop::sample::select(GLOBS), 0..4)
+            .prop_map(|globs| Value::Sequence(globs.into_iter().map(Value::from).collect()))
+            .boxed(),
+        "timeout" | "start_timeout" => {
+            prop::sample::select(&["1s", "10m", "0s", "-1s", "2d", "x"][..])
+                .prop_map(|s| Value::String(s.into()))
+                .boxed()
+        }
+        "dir" => prop::sample::select(&["sub", ".", "..", "/", "missing"][..])
+            .prop_map(|s| Value::String(s.into()))
+            .boxed(),
+        "env" => prop::collection::vec(
+            (prop::sample::select(&["A", "B", "1x", ""][..]), scalar()),
+            0..3,
+        )
+        .prop_map(|pairs| {
+            Value::Mapping(
+                pairs
+                    .into_iter()
+                    .map(|(k, v)| (Value::from(k), v))
+                    .collect(),
+            )
+        })
+        .boxed(),
+        "daemonize" => Just(Value::Bool(true)).boxed(),
+        _ => value().boxed(),
+    };
+    prop_oneof![4 => typed, 1 => value()].boxed()
+}
+
+/// A map of keys drawn from `keys` (and now and then another), each with a
+/// value for it.
+fn keyed(keys: &'static [&'static str]) -> impl Strategy<Value = Value> {
+    let key = prop_oneof![
+        8 => prop::sample::select(keys),
+        1 => prop::sample::select(KEYS),
+    ];
+    prop::collection::vec(key.prop_flat_map(|key| (Just(key), value_for(key))), 0..7).prop_map(
+        |pairs| {
+            Value::Mapping(
+                pairs
+                    .into_iter()
+                    .map(|(key, value)| (Value::from(key), value))
+                    .collect(),
+            )
+        },
+    )
+}
+
+const TASK_KEYS: &[&str] = &[
+    "run",
+    "depends_on",
+    "dir",
+    "env",
+    "env_file",
+    "inputs",
+    "timeout",
+];
+const DAEMON_KEYS: &[&str] = &[
+    "start",
+    "daemonize",
+    "depends_on",
+    "dir",
+    "env",
+    "env_file",
+    "inputs",
+    "start_timeout",
+];
+
+/// A project: its manifest (with `tasks:`, `env_file`, `inputs`), the files
+/// it writes (dotenv files, `.env`, inputs) and how many files to put in
+/// `many/` for the globs.
+#[derive(Debug, Clone)]
+struct Project {
+    manifest: String,
+    files: Vec<(&'static str, Vec<u8>)>,
+    many: usize,
+}
+
+fn project() -> impl Strategy<Value = Project> {
+    let name = || prop::sample::select(&["a", "b", "web", "db", "migrate", "x", "a b", ""][..]);
+    let daemons = prop::collection::vec((name(), keyed(DAEMON_KEYS)), 0..4);
+    let tasks = prop::option::of(prop::collection::vec((name(), keyed(TASK_KEYS)), 0..4));
+    let top_env_file = prop::option::of(strings(ENV_FILES));
+    let defaults = prop::option::of(strings(ENV_FILES));
+    let files = prop::collection::vec((prop::sample::select(FILES), dotenv()), 0..5);
+    let many = prop_oneof![5 => Just(0usize), 1 => 0usize..300];
+    (daemons, tasks, top_env_file, defaults, files, many).prop_map(
+        |(daemons, tasks, top_env_file, defaults, files, many)| {
+            let map = |entries: Vec<(&str, Value)>| {
+                Value::Mapping(
+                    entries
+                        .into_iter()
+                        .map(|(k, v)| (Value::from(k), v))
+                        .collect(),
+                )
+            };
+            let mut top = Mapping::new();
+            if let Some(paths) = top_env_file {
+                top.insert("env_file".into(), paths);
+            }
+            if let Some(paths) = defaults {
+                top.insert("defaults".into(), map(vec![("env_file", paths)]));
+            }
+            if let Some(tasks) = tasks {
+                top.insert("tasks".into(), map(tasks));
+            }
+            top.insert("daemons".into(), map(daemons));
+            Project {
+                manifest: serde_yaml::to_string(&Value::Mapping(top)).unwrap(),
+                files,
+                many,
+            }
+        },
+    )
+}
+
+/// Where projects are written: a tmpfs when there is one (creating and
+/// deleting files on a disk's file system is much slower).
+fn scratch() -> PathBuf {
+    let shm = Path::new("/dev/shm");
+    if shm.is_dir() {
+        shm.to_path_buf()
+    } else {
+        std::env::temp_dir()
+    }
+}
+
+/// Writes `project` into a fresh directory and loads it, as `devup` does;
+/// then builds what loaded, and removes the directory.
+fn load_project(project: &Project, edits: &[(u16, u8, u8)]) {
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    let dir = scratch().join(format!(
+        "devup-fuzz-{}-{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("sub")).unwrap();
+    for (name, contents) in &project.files {
+        let path = dir.join(name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, contents).unwrap();
+    }
+    std::fs::create_dir_all(dir.join("many/deeper")).unwrap();
+    for n in 0..project.many {
+        let sub = if n % 2 == 0 { "many" } else { "many/deeper" };
+        std::fs::write(dir.join(sub).join(format!("f{n}.txt")), n.to_string()).unwrap();
+    }
+    let manifest = dir.join("daemons.yaml");
+    std::fs::write(&manifest, mutate(project.manifest.clone(), edits)).unwrap();
+    let env = |name: &str| (name == "SET").then(|| "value".to_string());
+    match Manifest::load_with_env(&manifest, &env) {
+        Ok(loaded) => build_everything(&loaded, &dir),
+        Err(error) => check_project_error(&error),
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A rejection of a project: names its file (the manifest or a dotenv
+/// file) and says where.
+fn check_project_error(error: &ManifestError) {
+    assert!(!error.problems.is_empty(), "an error without a problem");
+    let rendered = error.to_string();
+    assert!(
+        rendered.contains(&*error.path.to_string_lossy()),
+        "the file is not named: {rendered}"
+    );
+    for problem in &error.problems {
+        assert!(!problem.message.is_empty(), "{problem:?}");
+        assert!(
+            problem.line.is_some()
+                || problem.daemon.is_some()
+                || problem.key.is_some()
+                || about_the_whole_file(&problem.message),
+            "a rejection without a position: {problem:?}"
+        );
+    }
+}
+
+/// A manifest that loaded must run: every daemon builds, every task's
+/// definition can be fingerprinted, and so can every daemon's, with
+/// `inputs` expanded (those inside the project: an absolute or `..`
+/// pattern could walk the whole disk).
+fn build_everything(manifest: &Manifest, dir: &Path) {
+    let contained = |inputs: &[PathBuf]| {
+        inputs.iter().all(|input| {
+            input.starts_with(dir) && !input.components().any(|c| c == Component::ParentDir)
+        })
+    };
+    for daemon in &manifest.daemons {
+        let controller = manifest
+            .controller_builder(&daemon.name)
+            .unwrap()
+            .build()
+            .unwrap_or_else(|error| panic!("a loaded daemon does not build: {error}"));
+        if contained(&daemon.inputs) {
+            let _ = Fingerprint::of(controller.spec());
+        }
+    }
+    for task in &manifest.tasks {
+        if contained(&task.inputs) {
+            task.changed_keys()
+                .unwrap_or_else(|error| panic!("a loaded task does not build: {error}"));
+        }
+    }
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 400, failure_persistence: None, ..ProptestConfig::default() })]
 
@@ -243,6 +584,26 @@ proptest! {
     #[test]
     fn arbitrary_text_never_panics(text in ".{0,200}") {
         check(parse(&text));
+    }
+}
+
+proptest! {
+    // Each case writes a project to disk: fewer of them.
+    #![proptest_config(ProptestConfig { cases: 100, failure_persistence: None, ..ProptestConfig::default() })]
+
+    #[test]
+    fn projects_with_tasks_env_files_and_inputs_never_panic_and_errors_have_positions(
+        project in project(),
+    ) {
+        load_project(&project, &[]);
+    }
+
+    #[test]
+    fn mutated_projects_never_panic_and_errors_have_positions(
+        project in project(),
+        edits in mutations(),
+    ) {
+        load_project(&project, &edits);
     }
 }
 
@@ -346,7 +707,9 @@ fn non_utf8_bytes_are_an_error_at_their_position() {
 /// the file itself: it is empty, or has no `daemons:` at all. (A problem
 /// may also be placed by its daemon or key path alone.)
 fn about_the_whole_file(message: &str) -> bool {
-    message.starts_with("the manifest is empty") || message.starts_with("missing `daemons:`")
+    message.starts_with("the manifest is empty")
+        || message.starts_with("missing `daemons:`")
+        || message.starts_with("cannot read `.env`")
 }
 
 #[test]
@@ -365,4 +728,131 @@ fn old_mac_line_ends_still_give_positions() {
     let error = parse("daemons: {}\rbogus: 1\r").expect_err("an unknown key");
     let bogus = error.problems.iter().find(|p| p.message.contains("bogus"));
     assert_eq!(bogus.and_then(|p| p.line), Some(2), "{error}");
+}
+
+/// A fresh directory for one test's project.
+fn project_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("devup-fuzz-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn load_in(dir: &Path, manifest: &str) -> ManifestError {
+    let path = dir.join("daemons.yaml");
+    std::fs::write(&path, manifest).unwrap();
+    let error = within_a_minute("loading", move || {
+        Manifest::load_with_env(&path, &|_| None).err()
+    })
+    .expect("the manifest was accepted");
+    check_project_error(&error);
+    error
+}
+
+#[test]
+fn dotenv_files_that_are_not_utf8_are_an_error_at_their_byte() {
+    // Found by the fuzzer: `.env` (or an `env_file`) with a byte that is
+    // not UTF-8 was an error with no line ("stream did not contain valid
+    // UTF-8"), unlike the manifest itself.
+    let dir = project_dir("not-utf8");
+    std::fs::write(dir.join(".env"), b"A=1\nB=d\xc3\xa9j\xff\n").unwrap();
+    let error = load_in(&dir, "daemons:\n  web: { start: x, daemonize: true }\n");
+    assert_eq!(
+        error.to_string(),
+        format!(
+            "{}:2:6: not UTF-8 text (byte 0xff)",
+            dir.join(".env").display()
+        )
+    );
+    std::fs::remove_file(dir.join(".env")).unwrap();
+    std::fs::write(dir.join("web.env"), b"\xfe").unwrap();
+    let error = load_in(
+        &dir,
+        "daemons:\n  web: { start: x, daemonize: true, env_file: web.env }\n",
+    );
+    assert_eq!(
+        error.to_string(),
+        format!(
+            "{}:1:1: daemon `web`, key `env_file`: not UTF-8 text (byte 0xfe)",
+            dir.join("web.env").display()
+        )
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn dotenv_files_that_are_devices_or_fifos_are_refused_not_read() {
+    // `env_file: /dev/zero` read forever (and filled memory); a FIFO named
+    // `.env` or as an `env_file` blocked the load until someone wrote to it.
+    let dir = project_dir("devices");
+    let error = load_in(
+        &dir,
+        "tasks:\n  t: { run: x, env_file: /dev/zero }\ndaemons:\n  web: { start: x, daemonize: true }\n",
+    );
+    assert_eq!(
+        error.to_string(),
+        format!(
+            "{}:2:26: key `tasks.t.env_file`: cannot read env_file `/dev/zero`: not a regular file",
+            dir.join("daemons.yaml").display()
+        )
+    );
+    let status = std::process::Command::new("mkfifo")
+        .arg(dir.join(".env"))
+        .status()
+        .expect("running mkfifo");
+    assert!(status.success());
+    let error = load_in(&dir, "daemons:\n  web: { start: x, daemonize: true }\n");
+    assert_eq!(
+        error.to_string(),
+        format!(
+            "{}: cannot read `.env`: not a regular file",
+            dir.join(".env").display()
+        )
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_bad_glob_in_inputs_is_an_error_at_its_item() {
+    // `inputs: ["["]` loaded, and the pattern silently counted as a literal
+    // path.
+    let dir = project_dir("bad-glob");
+    let error = load_in(
+        &dir,
+        "tasks:\n  t:\n    run: x\n    inputs: [ok/*.rb, \"a[b\"]\n\
+         daemons:\n  web:\n    start: x\n    daemonize: true\n    inputs:\n      - \"**\"\n      - \"***\"\n",
+    );
+    let manifest = dir.join("daemons.yaml");
+    assert_eq!(
+        error.to_string(),
+        format!(
+            "{path}:4:23: key `tasks.t.inputs`: invalid glob `a[b`: invalid range pattern\n\
+             {path}:11:9: daemon `web`, key `inputs`: invalid glob `***`: wildcards are either regular `*` or recursive `**`",
+            path = manifest.display()
+        )
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn inputs_that_are_devices_are_not_read() {
+    // `inputs: [/dev/zero]` made the fingerprint read forever (every `up`
+    // of the task or daemon hung).
+    let dir = project_dir("device-inputs");
+    let path = dir.join("daemons.yaml");
+    std::fs::write(
+        &path,
+        "tasks:\n  t: { run: x, inputs: [/dev/zero] }\n\
+         daemons:\n  web: { start: x, daemonize: true, inputs: [/dev/zero, /dev/null] }\n",
+    )
+    .unwrap();
+    let manifest = Manifest::load_with_env(&path, &|_| None).expect("a valid manifest");
+    let changed = within_a_minute("fingerprinting /dev/zero", move || {
+        let task = manifest.tasks[0].changed_keys().map_err(|e| e.to_string());
+        let daemon = manifest.controller_builder("web").unwrap().build().unwrap();
+        let _ = Fingerprint::of(daemon.spec());
+        task
+    });
+    assert_eq!(changed, Ok(None), "a task that never ran has no record");
+    let _ = std::fs::remove_dir_all(&dir);
 }

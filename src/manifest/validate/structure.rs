@@ -329,18 +329,21 @@ impl Validator<'_> {
         valid.then_some(value)
     }
 
-    /// An `inputs` list (of strings, already checked) whose every item is
-    /// a valid glob pattern.
+    /// An `inputs` list whose patterns are all valid globs (else one would
+    /// silently count as a literal path), each error placed at its item.
     pub(super) fn globs(&mut self, value: Value, path: &[&str], label: Label) -> Option<Value> {
         let mut valid = true;
-        for (index, item) in value.as_sequence().into_iter().flatten().enumerate() {
-            let pattern = item.as_str().unwrap_or_default();
+        for (index, pattern) in value.as_sequence().into_iter().flatten().enumerate() {
+            let Some(pattern) = pattern.as_str() else {
+                continue;
+            };
             if let Err(error) = glob::Pattern::new(pattern) {
                 let index = index.to_string();
                 let mut at = path.to_vec();
                 at.push(&index);
+                let pos = self.positions.value(&at).or(self.positions.value(path));
                 self.push(
-                    self.positions.value(&at),
+                    pos,
                     label.clone(),
                     format!("invalid glob `{pattern}`: {}", error.msg),
                 );
