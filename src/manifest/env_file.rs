@@ -36,7 +36,14 @@ pub(crate) fn load(
 ) -> Result<EnvFiles, ManifestError> {
     let mut files = EnvFiles::default();
     if let Some(paths) = &raw.env_file {
-        files.top = read_all(paths, dir, manifest, positions, &["env_file"], None)?;
+        files.top = read_all(
+            paths,
+            dir,
+            manifest,
+            positions,
+            &["env_file"],
+            Owner::Manifest,
+        )?;
     }
     let defaults = raw.defaults.as_ref().and_then(|d| d.env_file.as_ref());
     for (name, daemon) in &raw.daemons.0 {
@@ -45,13 +52,13 @@ pub(crate) fn load(
             (None, Some(paths)) => (paths, vec!["defaults", "env_file"]),
             (None, None) => continue,
         };
-        let vars = read_all(paths, dir, manifest, positions, &at, Some(name))?;
+        let vars = read_all(paths, dir, manifest, positions, &at, Owner::Daemon(name))?;
         files.daemons.insert(name.clone(), vars);
     }
     for (name, task) in raw.tasks.iter().flat_map(|tasks| &tasks.0) {
         if let Some(paths) = &task.env_file {
             let at = ["tasks", name.as_str(), "env_file"];
-            let vars = read_all(paths, dir, manifest, positions, &at, None)?;
+            let vars = read_all(paths, dir, manifest, positions, &at, Owner::Task(name))?;
             files.tasks.insert(name.clone(), vars);
         }
     }
@@ -63,7 +70,7 @@ pub(crate) fn load(
 pub(crate) fn dotenv_file(dir: &Path) -> Result<Vars, ManifestError> {
     let path = dir.join(".env");
     match std::fs::read_to_string(&path) {
-        Ok(text) => parse(&path, &text, None),
+        Ok(text) => parse(&path, &text, Owner::Manifest),
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(Vars::new()),
         Err(error) => Err(ManifestError::one(
             &path,
@@ -78,7 +85,7 @@ fn read_all(
     manifest: &Path,
     positions: &Positions,
     at: &[&str],
-    daemon: Option<&str>,
+    owner: Owner<'_>,
 ) -> Result<Vars, ManifestError> {
     let mut vars = Vars::new();
     for written in &paths.0 {
@@ -88,27 +95,43 @@ fn read_all(
                 std::io::ErrorKind::NotFound => "no such file".to_string(),
                 _ => error.to_string(),
             };
-            let mut problem = Problem::new(format!("cannot read env_file `{written}`: {reason}"))
+            let problem = Problem::new(format!("cannot read env_file `{written}`: {reason}"))
                 .at(positions.value(at))
                 .key("env_file");
-            if let Some(daemon) = daemon {
-                problem = problem.daemon(daemon);
-            }
-            ManifestError::one(manifest, problem)
+            ManifestError::one(manifest, owner.mark(problem))
         })?;
-        vars.extend(parse(&path, &text, daemon)?);
+        vars.extend(parse(&path, &text, owner)?);
     }
     Ok(vars)
 }
 
-fn parse(path: &Path, text: &str, daemon: Option<&str>) -> Result<Vars, ManifestError> {
+fn parse(path: &Path, text: &str, owner: Owner<'_>) -> Result<Vars, ManifestError> {
     dotenv::parse(text).map_err(|error| {
         let mut problem = Problem::new(error.message);
         problem.line = Some(error.line);
         problem.column = Some(1);
-        if let Some(daemon) = daemon {
-            problem = problem.daemon(daemon).key("env_file");
+        if !matches!(owner, Owner::Manifest) {
+            problem = owner.mark(problem.key("env_file"));
         }
         ManifestError::one(path, problem)
     })
+}
+
+/// Whose `env_file` is read: a problem names it.
+#[derive(Clone, Copy)]
+enum Owner<'a> {
+    Daemon(&'a str),
+    Task(&'a str),
+    /// The manifest's own (`env_file:` at the top, or `.env`).
+    Manifest,
+}
+
+impl Owner<'_> {
+    fn mark(self, problem: Problem) -> Problem {
+        match self {
+            Owner::Daemon(name) => problem.daemon(name),
+            Owner::Task(name) => problem.task(name),
+            Owner::Manifest => problem,
+        }
+    }
 }

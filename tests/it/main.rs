@@ -77,6 +77,7 @@ mod stop;
 mod stop_faults;
 mod systemd_escaping;
 mod systemd_units;
+mod task_manifest_errors;
 mod tasks;
 mod terminal_output;
 mod up;

@@ -158,10 +158,10 @@ fn a_task_name_must_not_be_a_daemon_s() {
         .devup(["check"])
         .exits(2)
         .stderr_has(&format!(
-            "{file}:2:3: key `tasks.db`: `db` is the name of a daemon too; daemons and tasks share one namespace"
+            "{file}:2:3: task `db`: `db` is the name of a daemon too; daemons and tasks share one namespace"
         ))
         .stderr_has(&format!(
-            "{file}:5:5: key `tasks.setup`: unknown key `runn`, did you mean `run`?"
+            "{file}:5:5: task `setup`: unknown key `runn`, did you mean `run`?"
         ));
 }
 

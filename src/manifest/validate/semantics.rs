@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use petgraph::graph::{DiGraph, NodeIndex};
 
 use super::values::check_regex;
-use super::{Scope, Validator};
+use super::{Label, Scope, Validator};
 use crate::manifest::raw::{RawDefaults, RawManifest, RawPing, RawTasks};
 use crate::plan::{cycle_path, find_cycles, unknown_daemon};
 
@@ -48,7 +48,7 @@ impl Validator<'_> {
         for (name, task) in raw.tasks.iter().flat_map(|tasks| &tasks.0) {
             self.globs(
                 &["tasks", name, "inputs"],
-                (None, Some(format!("tasks.{name}.inputs"))),
+                Label::task(name, Some("inputs")),
                 task.inputs.as_deref(),
             );
         }
@@ -157,7 +157,7 @@ impl Validator<'_> {
             } else {
                 self.push(
                     self.positions.key(&["tasks", &first, "depends_on"]),
-                    (None, Some(format!("tasks.{first}.depends_on"))),
+                    Label::task(&first, Some("depends_on")),
                     message,
                 );
             }
@@ -176,14 +176,14 @@ impl Validator<'_> {
             if first.get(name.as_str()).is_some_and(|&at| at < daemons) {
                 self.push(
                     self.positions.key(&["tasks", name]),
-                    (None, Some(format!("tasks.{name}"))),
+                    Label::task(name, None),
                     format!("`{name}` is the name of a daemon too; daemons and tasks share one namespace"),
                 );
             }
             for (i, dependency) in task.depends_on.iter().enumerate() {
                 let index = i.to_string();
                 let pos = self.positions.value(&["tasks", name, "depends_on", &index]);
-                let label = (None, Some(format!("tasks.{name}.depends_on")));
+                let label = Label::task(name, Some("depends_on"));
                 if dependency == name {
                     self.push(pos, label, "the task depends on itself".into());
                 } else if !first.contains_key(dependency.as_str()) {
@@ -195,7 +195,8 @@ impl Validator<'_> {
     }
 
     /// Every `inputs` pattern must be a valid glob.
-    fn globs(&mut self, path: &[&str], label: super::Label, patterns: Option<&[String]>) {
+    fn globs(&mut self, path: &[&str], label: impl Into<Label>, patterns: Option<&[String]>) {
+        let label = label.into();
         for (i, pattern) in patterns.unwrap_or_default().iter().enumerate() {
             if let Err(error) = glob::Pattern::new(pattern) {
                 let index = i.to_string();
