@@ -295,6 +295,8 @@ fn summary(report: &DownReport) -> Summary {
         action: Action::Down,
         ready: 0,
         already_running: 0,
+        tasks_ran: 0,
+        tasks_up_to_date: 0,
         stopped: count(|result| matches!(result, DownResult::Stopped { .. })),
         not_running: count(|result| matches!(result, DownResult::NotRunning)),
         failed: count(|result| matches!(result, DownResult::Failed(_))),

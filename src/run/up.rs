@@ -237,15 +237,10 @@ fn summary(report: &UpReport) -> Summary {
     let count = |test| count_results(&report.daemons, test);
     Summary {
         action: Action::Up,
-        // A task that ran counts as ready, one up to date as already
-        // running: the summary's counts are of what is usable now.
-        ready: count(|result| matches!(result, UpResult::Started(_) | UpResult::TaskRan { .. })),
-        already_running: count(|result| {
-            matches!(
-                result,
-                UpResult::AlreadyRunning { .. } | UpResult::TaskUpToDate
-            )
-        }),
+        ready: count(|result| matches!(result, UpResult::Started(_))),
+        already_running: count(|result| matches!(result, UpResult::AlreadyRunning { .. })),
+        tasks_ran: count(|result| matches!(result, UpResult::TaskRan { .. })),
+        tasks_up_to_date: count(|result| matches!(result, UpResult::TaskUpToDate)),
         stopped: 0,
         not_running: 0,
         failed: count(|result| matches!(result, UpResult::Failed(_))),
