@@ -230,6 +230,9 @@ fn summary_fields(summary: &Summary) -> Fields {
     }
     // Only in runs that had tasks, so the summary of a run without any
     // reads as it always did.
+    if summary.restarted > 0 {
+        fields.push(("restarted", json!(summary.restarted)));
+    }
     if summary.tasks_ran > 0 {
         fields.push(("tasks_ran", json!(summary.tasks_ran)));
     }

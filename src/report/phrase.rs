@@ -96,6 +96,7 @@ pub(crate) fn summary(summary: &Summary) -> String {
     };
     let verb = match summary.action {
         Action::Up => {
+            part(summary.restarted, "restarted");
             part(summary.ready, "ready");
             part(summary.already_running, "already running");
             let tasks = |count| if count == 1 { "task" } else { "tasks" };
@@ -169,6 +170,7 @@ mod tests {
             already_running: 1,
             tasks_ran: 0,
             tasks_up_to_date: 0,
+            restarted: 0,
             stopped: 0,
             not_running: 0,
             failed: 1,
@@ -185,6 +187,7 @@ mod tests {
             already_running: 0,
             tasks_ran: 0,
             tasks_up_to_date: 0,
+            restarted: 0,
             failed: 0,
             ..counts
         };
@@ -199,6 +202,7 @@ mod tests {
             already_running: 2,
             tasks_ran: 1,
             tasks_up_to_date: 2,
+            restarted: 0,
             stopped: 0,
             not_running: 0,
             failed: 0,
@@ -214,6 +218,7 @@ mod tests {
             already_running: 0,
             tasks_ran: 2,
             tasks_up_to_date: 1,
+            restarted: 0,
             skipped: 0,
             ..counts
         };

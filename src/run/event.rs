@@ -149,6 +149,9 @@ pub struct Summary {
     pub ready: usize,
     /// `up`: daemons running before.
     pub already_running: usize,
+    /// `up`: daemons this run stopped and started again (a converge after
+    /// `git pull`); not counted in `ready`.
+    pub restarted: usize,
     /// `up`: tasks that ran (and exited 0).
     pub tasks_ran: usize,
     /// `up`: tasks up to date, not run.

@@ -20,6 +20,7 @@ mod connect;
 mod control_bytes;
 mod converge;
 mod converge_faults;
+mod converge_view;
 mod daemonize;
 mod daemonize_exec;
 mod discovery;
