@@ -105,3 +105,32 @@ fn a_converge_in_json_ends_each_daemon_once_and_counts_the_restarts() {
         assert_eq!(ends, 1, "{daemon}");
     }
 }
+
+#[test]
+fn a_failed_stop_counts_as_failed_in_the_one_summary() {
+    // The recorded stop command fails; devup kills the process after
+    // stop_timeout (it is proven the daemon), then starts it again.
+    let project = Project::new(
+        "daemons:\n  db:\n    daemonize: true\n    start: \": {tag}; exec sleep 600\"\n    \
+         stop: \"exit 3\"\n    stop_timeout: 1s\n",
+    );
+    project.devup(["up"]).succeeds();
+    let manifest = project
+        .read("daemons.yaml")
+        .replacen("sleep 600", "sleep 601", 1);
+    project.write("daemons.yaml", &manifest);
+    let outcome = project.devup(["up"]).exits(1);
+    assert_eq!(
+        normalized(&outcome.stderr),
+        "db: changed (start), restarting\n\
+         db: stopping (pid N)\n\
+         db: killing (pid N): stop timeout passed\n\
+         db: failed after T\n\
+         db: starting\n\
+         db: spawned (pid N)\n\
+         db: ready in T (pid N)\n\
+         up: 1 ready, 1 failed in T\n\
+         \n\
+         error: db: could not stop: the stop command `exit 3` exited with status 3\n"
+    );
+}
