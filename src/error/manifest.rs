@@ -24,6 +24,8 @@ pub struct Problem {
     pub column: Option<usize>,
     /// The daemon it is about, when any.
     pub daemon: Option<String>,
+    /// The task it is about, when any (never with a daemon).
+    pub task: Option<String>,
     /// The key it is about ("ping", "depends_on"), when any.
     pub key: Option<String>,
     /// What is wrong, and what would have been valid.
@@ -37,6 +39,7 @@ impl Problem {
             line: None,
             column: None,
             daemon: None,
+            task: None,
             key: None,
             message: message.into(),
         }
@@ -52,6 +55,12 @@ impl Problem {
     /// Sets the daemon.
     pub fn daemon(mut self, daemon: impl Into<String>) -> Self {
         self.daemon = Some(daemon.into());
+        self
+    }
+
+    /// Sets the task.
+    pub fn task(mut self, task: impl Into<String>) -> Self {
+        self.task = Some(task.into());
         self
     }
 
@@ -95,9 +104,14 @@ impl fmt::Display for ManifestError {
                 _ => {}
             }
             f.write_str(": ")?;
-            match (&problem.daemon, &problem.key) {
-                (Some(daemon), Some(key)) => write!(f, "daemon `{daemon}`, key `{key}`: ")?,
-                (Some(daemon), None) => write!(f, "daemon `{daemon}`: ")?,
+            let subject = match (&problem.daemon, &problem.task) {
+                (Some(daemon), _) => Some(("daemon", daemon)),
+                (None, Some(task)) => Some(("task", task)),
+                (None, None) => None,
+            };
+            match (subject, &problem.key) {
+                (Some((kind, name)), Some(key)) => write!(f, "{kind} `{name}`, key `{key}`: ")?,
+                (Some((kind, name)), None) => write!(f, "{kind} `{name}`: ")?,
                 (None, Some(key)) => write!(f, "key `{key}`: ")?,
                 (None, None) => {}
             }

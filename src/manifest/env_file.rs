@@ -42,8 +42,7 @@ pub(crate) fn load(
             manifest,
             positions,
             &["env_file"],
-            "env_file",
-            None,
+            Owner::Manifest,
         )?;
     }
     let defaults = raw.defaults.as_ref().and_then(|d| d.env_file.as_ref());
@@ -53,14 +52,13 @@ pub(crate) fn load(
             (None, Some(paths)) => (paths, vec!["defaults", "env_file"]),
             (None, None) => continue,
         };
-        let vars = read_all(paths, dir, manifest, positions, &at, "env_file", Some(name))?;
+        let vars = read_all(paths, dir, manifest, positions, &at, Owner::Daemon(name))?;
         files.daemons.insert(name.clone(), vars);
     }
     for (name, task) in raw.tasks.iter().flat_map(|tasks| &tasks.0) {
         if let Some(paths) = &task.env_file {
             let at = ["tasks", name.as_str(), "env_file"];
-            let key = format!("tasks.{name}.env_file");
-            let vars = read_all(paths, dir, manifest, positions, &at, &key, None)?;
+            let vars = read_all(paths, dir, manifest, positions, &at, Owner::Task(name))?;
             files.tasks.insert(name.clone(), vars);
         }
     }
@@ -72,7 +70,7 @@ pub(crate) fn load(
 pub(crate) fn dotenv_file(dir: &Path) -> Result<Vars, ManifestError> {
     let path = dir.join(".env");
     match read(&path) {
-        Ok(text) => parse(&path, &text, None),
+        Ok(text) => parse(&path, &text, Owner::Manifest),
         Err(Unreadable::Io(error)) if error.kind() == std::io::ErrorKind::NotFound => {
             Ok(Vars::new())
         }
@@ -128,8 +126,7 @@ fn read_all(
     manifest: &Path,
     positions: &Positions,
     at: &[&str],
-    key: &str,
-    daemon: Option<&str>,
+    owner: Owner<'_>,
 ) -> Result<Vars, ManifestError> {
     let mut vars = Vars::new();
     for written in &paths.0 {
@@ -141,34 +138,51 @@ fn read_all(
                 }
                 Unreadable::Io(error) => error.to_string(),
                 Unreadable::NotAFile => NOT_A_FILE.to_string(),
-                Unreadable::NotUtf8(mut problem) => {
-                    if let Some(daemon) = daemon {
-                        problem = problem.daemon(daemon).key("env_file");
-                    }
+                Unreadable::NotUtf8(problem) => {
+                    let problem = match owner {
+                        Owner::Manifest => problem,
+                        owner => owner.mark(problem).key("env_file"),
+                    };
                     return ManifestError::one(&path, problem);
                 }
             };
-            let mut problem = Problem::new(format!("cannot read env_file `{written}`: {reason}"))
+            let problem = Problem::new(format!("cannot read env_file `{written}`: {reason}"))
                 .at(positions.value(at))
-                .key(key);
-            if let Some(daemon) = daemon {
-                problem = problem.daemon(daemon);
-            }
-            ManifestError::one(manifest, problem)
+                .key("env_file");
+            ManifestError::one(manifest, owner.mark(problem))
         })?;
-        vars.extend(parse(&path, &text, daemon)?);
+        vars.extend(parse(&path, &text, owner)?);
     }
     Ok(vars)
 }
 
-fn parse(path: &Path, text: &str, daemon: Option<&str>) -> Result<Vars, ManifestError> {
+fn parse(path: &Path, text: &str, owner: Owner<'_>) -> Result<Vars, ManifestError> {
     dotenv::parse(text).map_err(|error| {
         let mut problem = Problem::new(error.message);
         problem.line = Some(error.line);
         problem.column = Some(1);
-        if let Some(daemon) = daemon {
-            problem = problem.daemon(daemon).key("env_file");
+        if !matches!(owner, Owner::Manifest) {
+            problem = owner.mark(problem.key("env_file"));
         }
         ManifestError::one(path, problem)
     })
+}
+
+/// Whose `env_file` is read: a problem names it.
+#[derive(Clone, Copy)]
+enum Owner<'a> {
+    Daemon(&'a str),
+    Task(&'a str),
+    /// The manifest's own (`env_file:` at the top, or `.env`).
+    Manifest,
+}
+
+impl Owner<'_> {
+    fn mark(self, problem: Problem) -> Problem {
+        match self {
+            Owner::Daemon(name) => problem.daemon(name),
+            Owner::Task(name) => problem.task(name),
+            Owner::Manifest => problem,
+        }
+    }
 }

@@ -225,7 +225,11 @@ fn tidy(value: &mut serde_json::Value) {
 /// first top-level `<<`, else the first top-level line that is not a known
 /// key.
 fn place(mut problem: Problem, text: &str) -> Problem {
-    if problem.line.is_some() || problem.daemon.is_some() || problem.key.is_some() {
+    if problem.line.is_some()
+        || problem.daemon.is_some()
+        || problem.task.is_some()
+        || problem.key.is_some()
+    {
         return problem;
     }
     let key = problem

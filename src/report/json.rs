@@ -228,6 +228,17 @@ fn summary_fields(summary: &Summary) -> Fields {
             ("not_running", json!(summary.not_running)),
         ]),
     }
+    // Only in runs that had tasks, so the summary of a run without any
+    // reads as it always did.
+    if summary.restarted > 0 {
+        fields.push(("restarted", json!(summary.restarted)));
+    }
+    if summary.tasks_ran > 0 {
+        fields.push(("tasks_ran", json!(summary.tasks_ran)));
+    }
+    if summary.tasks_up_to_date > 0 {
+        fields.push(("tasks_up_to_date", json!(summary.tasks_up_to_date)));
+    }
     fields.extend([
         ("failed", json!(summary.failed)),
         ("skipped", json!(summary.skipped)),

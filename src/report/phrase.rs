@@ -85,7 +85,8 @@ pub(crate) fn skipped(cause: &Skip) -> String {
     format!("skipped ({cause})")
 }
 
-/// `up: 2 ready, 1 already running, 1 failed, 1 skipped in 1.3s`.
+/// `up: 2 ready, 1 already running, 1 task ran, 1 failed, 1 skipped in
+/// 1.3s`: the daemons' counts, then the tasks', then what went wrong.
 pub(crate) fn summary(summary: &Summary) -> String {
     let mut parts = Vec::new();
     let mut part = |count: usize, what: &str| {
@@ -95,8 +96,14 @@ pub(crate) fn summary(summary: &Summary) -> String {
     };
     let verb = match summary.action {
         Action::Up => {
+            part(summary.restarted, "restarted");
             part(summary.ready, "ready");
             part(summary.already_running, "already running");
+            let tasks = |count| if count == 1 { "task" } else { "tasks" };
+            let ran = summary.tasks_ran;
+            part(ran, &format!("{} ran", tasks(ran)));
+            let up_to_date = summary.tasks_up_to_date;
+            part(up_to_date, &format!("{} up to date", tasks(up_to_date)));
             "up"
         }
         Action::Down => {
@@ -161,6 +168,9 @@ mod tests {
             action: Action::Up,
             ready: 2,
             already_running: 1,
+            tasks_ran: 0,
+            tasks_up_to_date: 0,
+            restarted: 0,
             stopped: 0,
             not_running: 0,
             failed: 1,
@@ -175,9 +185,46 @@ mod tests {
             action: Action::Down,
             ready: 0,
             already_running: 0,
+            tasks_ran: 0,
+            tasks_up_to_date: 0,
+            restarted: 0,
             failed: 0,
             ..counts
         };
         assert_eq!(summary(&counts), "down: nothing to do in 1.4s");
+    }
+
+    #[test]
+    fn tasks_have_their_own_words_after_the_daemons() {
+        let mut counts = Summary {
+            action: Action::Up,
+            ready: 1,
+            already_running: 2,
+            tasks_ran: 1,
+            tasks_up_to_date: 2,
+            restarted: 0,
+            stopped: 0,
+            not_running: 0,
+            failed: 0,
+            skipped: 1,
+            elapsed: Duration::from_millis(900),
+        };
+        assert_eq!(
+            summary(&counts),
+            "up: 1 ready, 2 already running, 1 task ran, 2 tasks up to date, 1 skipped in 900ms"
+        );
+        counts = Summary {
+            ready: 0,
+            already_running: 0,
+            tasks_ran: 2,
+            tasks_up_to_date: 1,
+            restarted: 0,
+            skipped: 0,
+            ..counts
+        };
+        assert_eq!(
+            summary(&counts),
+            "up: 2 tasks ran, 1 task up to date in 900ms"
+        );
     }
 }

@@ -117,6 +117,13 @@ impl ProgressReporter {
     }
 
     fn begin(&self, action: Action, daemons: &[String]) {
+        // A run that goes on from another without a summary between (a
+        // converge's stops, then its starts): the first one's final lines
+        // stay, above the new live lines.
+        let before = self.close();
+        if !before.is_empty() {
+            self.out.line(before.trim_end_matches('\n'));
+        }
         let target = if self.draw {
             ProgressDrawTarget::stderr()
         } else {
@@ -179,6 +186,13 @@ impl ProgressReporter {
     /// Clears the live lines and writes the final ones, then `summary` and
     /// the errors.
     fn end(&self, summary: String) {
+        let mut text = self.close();
+        text.push_str(&self.failures.after(&summary));
+        self.out.line(&text);
+    }
+
+    /// Clears the live lines; returns the final ones, in order.
+    fn close(&self) -> String {
         let mut text = String::new();
         if let Some(live) = self.live().take() {
             for bar in live.bars.values() {
@@ -192,8 +206,7 @@ impl ProgressReporter {
                 }
             }
         }
-        text.push_str(&self.failures.after(&summary));
-        self.out.line(&text);
+        text
     }
 
     /// A line of its own: above the live lines when a run is drawn.

@@ -11,9 +11,11 @@
 //! converging at once stop and start each daemon once: the second finds
 //! the work done and leaves the new processes alone.
 
-use super::down::stop_set;
-use super::up::up_with;
-use super::{DownReport, RunEvent, SharedReporter, UpReport, is_running, recorded};
+use std::time::Instant;
+
+use super::down::{stop_set, stop_set_unsummed};
+use super::up::{Restarts, up_with};
+use super::{DownReport, DownResult, RunEvent, SharedReporter, UpReport, is_running, recorded};
 use crate::controller::{AbortSignal, Recorded};
 use crate::manifest::{Manifest, ManifestError};
 use crate::plan::Plan;
@@ -118,6 +120,7 @@ pub fn up_converging(
     reporter: &SharedReporter,
     abort: &AbortSignal,
 ) -> Result<ConvergeReport, ManifestError> {
+    let clock = Instant::now();
     // One scan of the state directory serves the changes and the orphans.
     let (records, untrusted) = recorded::scan(&manifest.dir);
     let (changed, pids): (Vec<Change>, Vec<u32>) = changes_of(plan, manifest, names, &records)?
@@ -186,7 +189,8 @@ pub fn up_converging(
                 .iter()
                 .any(|root| recorded::changed_keys(manifest, root).is_some())
         };
-        stop_set(
+        // No summary of its own: the starts' summary counts the restarts.
+        stop_set_unsummed(
             plan,
             &manifest.dir,
             Some(manifest),
@@ -207,12 +211,27 @@ pub fn up_converging(
     } else {
         Vec::new()
     };
+    let stopped = stops.as_ref().map(DownReport::stopped).unwrap_or_default();
+    let stops_that = |test: fn(&DownResult) -> bool| {
+        stops
+            .iter()
+            .flat_map(|stops| &stops.daemons)
+            .filter(|(_, result)| test(result))
+            .count()
+    };
+    let restarts = Restarts {
+        daemons: &stopped,
+        since: clock,
+        failed: stops_that(|result| matches!(result, DownResult::Failed(_))),
+        skipped: stops_that(|result| matches!(result, DownResult::Skipped(_))),
+    };
     let up = up_with(
         plan,
         manifest,
         &again,
         &[],
         &kept,
+        Some(&restarts),
         reporter,
         abort,
         &|controller, check| controller.up_checked(false, check),

@@ -204,6 +204,22 @@ pub(crate) fn stop_set(
     reporter: &SharedReporter,
     abort: &AbortSignal,
 ) -> DownReport {
+    let report = stop_set_unsummed(plan, dir, manifest, set, stop, reporter, abort);
+    reporter.report(&RunEvent::Summary(&summary(&report)));
+    report
+}
+
+/// [`stop_set`] without the summary at the end: the stops of a converging
+/// `up`, whose one summary comes after the starts.
+pub(crate) fn stop_set_unsummed(
+    plan: &Plan,
+    dir: &std::path::Path,
+    manifest: Option<&Manifest>,
+    set: &[String],
+    stop: &StopFn,
+    reporter: &SharedReporter,
+    abort: &AbortSignal,
+) -> DownReport {
     let clock = Instant::now();
     // Tasks are never stopped (SPEC §2 "Tasks").
     let set: Vec<String> = set
@@ -229,12 +245,10 @@ pub(crate) fn stop_set(
             DownResult::Skipped(cause.clone())
         },
     );
-    let report = DownReport {
+    DownReport {
         daemons: order.into_iter().zip(results).collect(),
         elapsed: clock.elapsed(),
-    };
-    reporter.report(&RunEvent::Summary(&summary(&report)));
-    report
+    }
 }
 
 fn stop_one(
@@ -295,6 +309,9 @@ fn summary(report: &DownReport) -> Summary {
         action: Action::Down,
         ready: 0,
         already_running: 0,
+        tasks_ran: 0,
+        tasks_up_to_date: 0,
+        restarted: 0,
         stopped: count(|result| matches!(result, DownResult::Stopped { .. })),
         not_running: count(|result| matches!(result, DownResult::NotRunning)),
         failed: count(|result| matches!(result, DownResult::Failed(_))),

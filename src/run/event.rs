@@ -145,10 +145,17 @@ pub enum RunEvent<'a> {
 pub struct Summary {
     /// Up or down.
     pub action: Action,
-    /// `up`: started by this run.
+    /// `up`: daemons started by this run.
     pub ready: usize,
-    /// `up`: running before.
+    /// `up`: daemons running before.
     pub already_running: usize,
+    /// `up`: daemons this run stopped and started again (a converge after
+    /// `git pull`); not counted in `ready`.
+    pub restarted: usize,
+    /// `up`: tasks that ran (and exited 0).
+    pub tasks_ran: usize,
+    /// `up`: tasks up to date, not run.
+    pub tasks_up_to_date: usize,
     /// `down`: stopped by this run.
     pub stopped: usize,
     /// `down`: not running before.

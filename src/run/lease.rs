@@ -51,6 +51,7 @@ pub fn up_leased(
         names,
         &[],
         &[],
+        None,
         reporter,
         abort,
         &|controller, check| {

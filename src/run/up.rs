@@ -45,6 +45,7 @@ pub fn up_forcing(
         names,
         force,
         &[],
+        None,
         reporter,
         abort,
         &|controller, check| controller.up_checked(false, check),
@@ -59,10 +60,22 @@ pub(super) type StartFn<'a> = dyn Fn(&DaemonController, &dyn Fn() -> Result<(), 
     + Sync
     + 'a;
 
+/// The stops a converging `up` made before its starts: the daemons it
+/// stopped (counted as restarted once started again) and when the converge
+/// began (the summary's time covers the stops too).
+pub(crate) struct Restarts<'a> {
+    pub(crate) daemons: &'a [String],
+    pub(crate) since: Instant,
+    /// Stops that failed, and stops skipped (under one that failed).
+    pub(crate) failed: usize,
+    pub(crate) skipped: usize,
+}
+
 /// [`up_forcing`], bringing each daemon up with `start` and leaving the
 /// daemons of `kept` (name, pid) as they run: changed daemons under
 /// `--no-restart`, found through their records (their `pid_file` may have
-/// moved, so the manifest's would not see them).
+/// moved, so the manifest's would not see them). With `restarts` the run
+/// continues a converge's stops: one summary for both.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn up_with(
     plan: &Plan,
@@ -70,6 +83,7 @@ pub(crate) fn up_with(
     names: &[String],
     force: &[String],
     kept: &[(String, u32)],
+    restarts: Option<&Restarts>,
     reporter: &SharedReporter,
     abort: &AbortSignal,
     start: &StartFn,
@@ -102,7 +116,7 @@ pub(crate) fn up_with(
         daemons: order.into_iter().zip(results).collect(),
         elapsed: clock.elapsed(),
     };
-    reporter.report(&RunEvent::Summary(&summary(&report)));
+    reporter.report(&RunEvent::Summary(&summary(&report, restarts)));
     Ok(report)
 }
 
@@ -233,24 +247,30 @@ fn run_task(
     }
 }
 
-fn summary(report: &UpReport) -> Summary {
+fn summary(report: &UpReport, restarts: Option<&Restarts>) -> Summary {
     let count = |test| count_results(&report.daemons, test);
+    let restarted_names = restarts.map_or(&[][..], |restarts| restarts.daemons);
+    let restarted = report
+        .daemons
+        .iter()
+        .filter(|(name, result)| {
+            matches!(result, UpResult::Started(_)) && restarted_names.contains(name)
+        })
+        .count();
     Summary {
         action: Action::Up,
-        // A task that ran counts as ready, one up to date as already
-        // running: the summary's counts are of what is usable now.
-        ready: count(|result| matches!(result, UpResult::Started(_) | UpResult::TaskRan { .. })),
-        already_running: count(|result| {
-            matches!(
-                result,
-                UpResult::AlreadyRunning { .. } | UpResult::TaskUpToDate
-            )
-        }),
+        restarted,
+        ready: count(|result| matches!(result, UpResult::Started(_))) - restarted,
+        already_running: count(|result| matches!(result, UpResult::AlreadyRunning { .. })),
+        tasks_ran: count(|result| matches!(result, UpResult::TaskRan { .. })),
+        tasks_up_to_date: count(|result| matches!(result, UpResult::TaskUpToDate)),
         stopped: 0,
         not_running: 0,
-        failed: count(|result| matches!(result, UpResult::Failed(_))),
-        skipped: count(|result| matches!(result, UpResult::Skipped(_))),
-        elapsed: report.elapsed,
+        failed: count(|result| matches!(result, UpResult::Failed(_)))
+            + restarts.map_or(0, |restarts| restarts.failed),
+        skipped: count(|result| matches!(result, UpResult::Skipped(_)))
+            + restarts.map_or(0, |restarts| restarts.skipped),
+        elapsed: restarts.map_or(report.elapsed, |restarts| restarts.since.elapsed()),
     }
 }
 

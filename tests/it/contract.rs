@@ -86,7 +86,7 @@ daemons:
             .expect_err("the manifest was accepted");
     assert_eq!(
         error.to_string(),
-        "daemons.yaml:4:24: key `tasks.seed.inputs`: invalid glob `db/[seed`: invalid range pattern\n\
+        "daemons.yaml:4:24: task `seed`, key `inputs`: invalid glob `db/[seed`: invalid range pattern\n\
          daemons.yaml:9:14: daemon `web`, key `inputs`: invalid glob `[bad`: invalid range pattern"
     );
 }

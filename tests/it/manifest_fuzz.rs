@@ -792,7 +792,7 @@ fn dotenv_files_that_are_devices_or_fifos_are_refused_not_read() {
     assert_eq!(
         error.to_string(),
         format!(
-            "{}:2:26: key `tasks.t.env_file`: cannot read env_file `/dev/zero`: not a regular file",
+            "{}:2:26: task `t`, key `env_file`: cannot read env_file `/dev/zero`: not a regular file",
             dir.join("daemons.yaml").display()
         )
     );
@@ -826,7 +826,7 @@ fn a_bad_glob_in_inputs_is_an_error_at_its_item() {
     assert_eq!(
         error.to_string(),
         format!(
-            "{path}:4:23: key `tasks.t.inputs`: invalid glob `a[b`: invalid range pattern\n\
+            "{path}:4:23: task `t`, key `inputs`: invalid glob `a[b`: invalid range pattern\n\
              {path}:11:9: daemon `web`, key `inputs`: invalid glob `***`: wildcards are either regular `*` or recursive `**`",
             path = manifest.display()
         )

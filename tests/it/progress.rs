@@ -16,6 +16,9 @@ fn normalized(text: &str) -> String {
         .into_owned()
 }
 
+/// The width of the pseudo-terminal `on_terminal` runs on.
+const COLUMNS: usize = 80;
+
 /// What a terminal shows after `bytes` were written to it: carriage
 /// returns, newlines, cursor up/down and line erasing are applied; colours
 /// and other sequences are dropped; trailing blanks are trimmed.
@@ -61,6 +64,16 @@ fn screen(bytes: &str) -> String {
                 }
             }
             c => {
+                // Autowrap, as a terminal does: a character past the last
+                // column goes to the start of the next line (live lines
+                // are padded to the width and rely on it).
+                if col >= COLUMNS {
+                    row += 1;
+                    col = 0;
+                    if rows.len() <= row {
+                        rows.push(Vec::new());
+                    }
+                }
                 let line = &mut rows[row];
                 while line.len() < col {
                     line.push(' ');
@@ -100,8 +113,9 @@ fn on_terminal(project: &Project, shell: &str) -> Option<String> {
         eprintln!("skipped: script(1) is not installed");
         return None;
     }
+    let shell = format!("stty cols {COLUMNS} rows 40; {shell}");
     let output = std::process::Command::new("script")
-        .args(["-qec", shell, "/dev/null"])
+        .args(["-qec", &shell, "/dev/null"])
         .current_dir(project.dir())
         .env("DEVUP", devup_bin())
         .env_remove("CI")
@@ -128,6 +142,28 @@ fn a_terminal_is_left_with_one_final_line_per_daemon() {
         "✔ db   ready in T (before_start T, pid N)\n\
          ✔ web  ready in T (pid N)\n\
          up: 2 ready in T\n"
+    );
+}
+
+#[test]
+fn a_converge_leaves_the_stops_then_the_starts_and_one_summary() {
+    let project = Project::new(WITH_BEFORE_START);
+    project.devup(["up"]).succeeds();
+    let manifest = project
+        .read("daemons.yaml")
+        .replacen("exec sleep 600", "exec sleep 602", 1);
+    project.write("daemons.yaml", &manifest);
+    let Some(output) = on_terminal(&project, "\"$DEVUP\"") else {
+        return;
+    };
+    assert_eq!(
+        normalized(&screen(&output)),
+        "db: changed (start), restarting\n\
+         ✔ web  stopped in T (pid N)\n\
+         ✔ db   stopped in T (pid N)\n\
+         ✔ db   ready in T (before_start T, pid N)\n\
+         ✔ web  ready in T (pid N)\n\
+         up: 2 restarted in T\n"
     );
 }
 

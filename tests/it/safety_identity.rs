@@ -33,6 +33,21 @@ impl Bystander {
         self.0.id()
     }
 
+    /// Waits until a process started now is surely younger than this one:
+    /// start times count clock ticks (10 ms), and two processes started
+    /// within one tick cannot be told apart by age.
+    fn wait_a_tick(&self) {
+        let ticks_of = |stat: &str| -> u64 {
+            let after = &stat[stat.rfind(')').expect("a stat line") + 2..];
+            after.split_whitespace().nth(19).unwrap().parse().unwrap()
+        };
+        let started =
+            ticks_of(&std::fs::read_to_string(format!("/proc/{}/stat", self.pid())).unwrap());
+        support::wait_until("a clock tick since the bystander started", || {
+            now_ticks() > started + 1
+        });
+    }
+
     fn assert_alive(&mut self, when: &str) {
         assert!(
             self.0.try_wait().unwrap().is_none(),
@@ -126,6 +141,7 @@ fn a_pid_file_naming_a_process_older_than_the_recorded_daemon_is_stale() {
     // started before it, so cannot be it, although older than the pid file.
     let project = Project::new(&fake("run/fake.pid"));
     let mut bystander = Bystander::spawn(project.tag());
+    bystander.wait_a_tick();
     project.devup(["up"]).succeeds().stderr_has("fake: ready");
     let daemon = pid_in(&project, "run/fake.pid");
     nix::sys::signal::kill(
@@ -278,4 +294,11 @@ fn process_of_another_user() -> Option<u32> {
                 .ok()?;
             (pid > 1 && uid != me && is_alive(pid)).then_some(pid)
         })
+}
+
+/// Clock ticks since boot now (`/proc/uptime`, at 100 ticks a second).
+fn now_ticks() -> u64 {
+    let uptime = std::fs::read_to_string("/proc/uptime").unwrap();
+    let seconds: f64 = uptime.split_whitespace().next().unwrap().parse().unwrap();
+    (seconds * 100.0) as u64
 }

@@ -30,15 +30,37 @@ fn a_task_runs_once_then_is_up_to_date() {
         .succeeds()
         .stderr_has("migrate: ran in ")
         .stderr_has("web: ready in")
-        .stderr_has("up: 3 ready in");
+        .stderr_has("up: 2 ready, 1 task ran in");
     assert_eq!(runs(&project), 1);
     // It ran after db was ready, and web started after it.
     assert_eq!(project.events(), ["start db", "start web"]);
     project
         .devup(["up"])
         .succeeds()
-        .stderr_has("migrate: up to date\n");
+        .stderr_has("migrate: up to date\n")
+        .stderr_has("up: 2 already running, 1 task up to date in");
     assert_eq!(runs(&project), 1);
+}
+
+#[test]
+fn the_json_summary_counts_tasks_apart_from_daemons() {
+    let project = project_with_task("");
+    let summary = |outcome: support::Outcome| {
+        let last = outcome.stdout.lines().last().expect("a summary line");
+        let mut summary: serde_json::Value = serde_json::from_str(last).expect("JSON");
+        summary.as_object_mut().unwrap().remove("elapsed_ms");
+        summary
+    };
+    assert_eq!(
+        summary(project.devup(["up", "--json"]).succeeds()),
+        serde_json::json!({"event": "summary", "action": "up", "ready": 2,
+            "already_running": 0, "tasks_ran": 1, "failed": 0, "skipped": 0})
+    );
+    assert_eq!(
+        summary(project.devup(["up", "--json"]).succeeds()),
+        serde_json::json!({"event": "summary", "action": "up", "ready": 0,
+            "already_running": 2, "tasks_up_to_date": 1, "failed": 0, "skipped": 0})
+    );
 }
 
 #[test]
@@ -158,10 +180,10 @@ fn a_task_name_must_not_be_a_daemon_s() {
         .devup(["check"])
         .exits(2)
         .stderr_has(&format!(
-            "{file}:2:3: key `tasks.db`: `db` is the name of a daemon too; daemons and tasks share one namespace"
+            "{file}:2:3: task `db`: `db` is the name of a daemon too; daemons and tasks share one namespace"
         ))
         .stderr_has(&format!(
-            "{file}:5:5: key `tasks.setup`: unknown key `runn`, did you mean `run`?"
+            "{file}:5:5: task `setup`: unknown key `runn`, did you mean `run`?"
         ));
 }
 

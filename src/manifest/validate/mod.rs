@@ -58,8 +58,51 @@ pub fn validate(
     }
 }
 
-/// The daemon and the key a problem is about, as far as they are known.
-type Label = (Option<String>, Option<String>);
+/// The daemon or task and the key a problem is about, as far as they are
+/// known. A `(daemon, key)` pair converts into one.
+#[derive(Debug, Clone, Default)]
+struct Label {
+    daemon: Option<String>,
+    task: Option<String>,
+    key: Option<String>,
+}
+
+impl Label {
+    /// A problem about task `name`'s `key` (or the whole task, for `None`).
+    fn task(name: &str, key: Option<&str>) -> Label {
+        Label {
+            daemon: None,
+            task: Some(name.to_string()),
+            key: key.map(str::to_string),
+        }
+    }
+
+    /// What `reported` remembers of it: tasks are kept apart from daemons
+    /// by their `tasks.NAME` prefix.
+    fn reported_as(&self) -> Option<(Option<String>, String)> {
+        match (&self.task, &self.key) {
+            (Some(task), key) => {
+                let key = key
+                    .as_ref()
+                    .map(|key| format!(".{key}"))
+                    .unwrap_or_default();
+                Some((None, format!("tasks.{task}{key}")))
+            }
+            (None, Some(key)) => Some((self.daemon.clone(), key.clone())),
+            (None, None) => None,
+        }
+    }
+}
+
+impl From<(Option<String>, Option<String>)> for Label {
+    fn from((daemon, key): (Option<String>, Option<String>)) -> Self {
+        Label {
+            daemon,
+            task: None,
+            key,
+        }
+    }
+}
 
 /// Where a setting is: in a daemon, or in `defaults:`.
 #[derive(Clone, Copy)]
@@ -78,7 +121,7 @@ impl Scope<'_> {
         path
     }
 
-    fn label(&self, key: &str) -> Label {
+    fn label(&self, key: &str) -> (Option<String>, Option<String>) {
         match self {
             Scope::Daemon(name) => (Some(name.to_string()), Some(key.to_string())),
             Scope::Defaults => (None, Some(format!("defaults.{key}"))),
@@ -95,21 +138,23 @@ struct Validator<'a> {
 }
 
 impl Validator<'_> {
-    fn push(&mut self, pos: Option<Pos>, label: Label, message: String) {
-        if let Some(key) = &label.1 {
-            self.reported.insert((label.0.clone(), key.clone()));
+    fn push(&mut self, pos: Option<Pos>, label: impl Into<Label>, message: String) {
+        let label = label.into();
+        if let Some(reported) = label.reported_as() {
+            self.reported.insert(reported);
         }
         self.problems.push(Problem {
             line: pos.map(|p| p.line),
             column: pos.map(|p| p.column),
-            daemon: label.0,
-            key: label.1,
+            daemon: label.daemon,
+            task: label.task,
+            key: label.key,
             message,
         });
     }
 
     /// `key:` with nothing after it.
-    fn no_value(&mut self, path: &[&str], label: Label) {
+    fn no_value(&mut self, path: &[&str], label: impl Into<Label>) {
         let message = "no value; give it one, or remove the key".to_string();
         self.push(self.positions.key(path), label, message);
     }

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use super::values::check_regex;
-use super::{Scope, Validator};
+use super::{Label, Scope, Validator};
 use crate::dependency_graph::DependencyGraph;
 use crate::manifest::raw::{RawDefaults, RawManifest, RawPing, RawTasks};
 use crate::manifest::suggest::unknown_daemon;
@@ -137,7 +137,7 @@ impl Validator<'_> {
             } else {
                 self.push(
                     self.positions.key(&["tasks", &first, "depends_on"]),
-                    (None, Some(format!("tasks.{first}.depends_on"))),
+                    Label::task(&first, Some("depends_on")),
                     message,
                 );
             }
@@ -159,14 +159,14 @@ impl Validator<'_> {
             {
                 self.push(
                     self.positions.key(&["tasks", name]),
-                    (None, Some(format!("tasks.{name}"))),
+                    Label::task(name, None),
                     format!("`{name}` is the name of a daemon too; daemons and tasks share one namespace"),
                 );
             }
             for (i, dependency) in task.depends_on.iter().enumerate() {
                 let index = i.to_string();
                 let pos = self.positions.value(&["tasks", name, "depends_on", &index]);
-                let label = (None, Some(format!("tasks.{name}.depends_on")));
+                let label = Label::task(name, Some("depends_on"));
                 if dependency == name {
                     self.push(pos, label, "the task depends on itself".into());
                 } else if !first_node.contains_key(dependency.as_str()) {

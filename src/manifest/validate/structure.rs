@@ -295,7 +295,9 @@ impl Validator<'_> {
         let result = raw::check_setting(key, value.clone())?;
         match result {
             Ok(()) if key == "env" => self.env_names(value, &scope.path(&[key]), scope.label(key)),
-            Ok(()) if key == "inputs" => self.globs(value, &scope.path(&[key]), scope.label(key)),
+            Ok(()) if key == "inputs" => {
+                self.globs(value, &scope.path(&[key]), scope.label(key).into())
+            }
             Ok(()) => Some(value),
             Err(error) => {
                 let pos = self.positions.value(&scope.path(&[key]));
@@ -306,7 +308,13 @@ impl Validator<'_> {
     }
 
     /// An `env` map whose names are all valid variable names.
-    pub(super) fn env_names(&mut self, value: Value, path: &[&str], label: Label) -> Option<Value> {
+    pub(super) fn env_names(
+        &mut self,
+        value: Value,
+        path: &[&str],
+        label: impl Into<Label>,
+    ) -> Option<Value> {
+        let label = label.into();
         let mut valid = true;
         for name in value.as_mapping().into_iter().flat_map(|map| map.keys()) {
             let name = key_string(name).unwrap_or_default();
@@ -357,7 +365,7 @@ impl Validator<'_> {
         &mut self,
         value: Value,
         path: &[&str],
-        label: Label,
+        label: impl Into<Label>,
     ) -> Option<Value> {
         match serde_yaml::from_value::<T>(value.clone()) {
             Ok(_) => Some(value),
@@ -372,7 +380,7 @@ impl Validator<'_> {
         &mut self,
         mut value: Value,
         path: &[&str],
-        label: Label,
+        label: impl Into<Label>,
     ) -> Option<Value> {
         match interpolate_value(&mut value, self.env) {
             Ok(()) => Some(value),

@@ -1,12 +1,12 @@
 //! The first pass over `tasks:`: names, unknown keys (with the nearest
 //! known one), interpolation and the type of each value; a task without
 //! `run` gets a placeholder so the second pass still sees it. Problems name
-//! the key as `tasks.NAME.KEY`.
+//! the task and the key, like a daemon's: ``task `migrate`, key `run` ``.
 
 use serde_yaml::{Mapping, Value};
 
-use super::Validator;
 use super::values::{key_string, kind, unknown_key};
+use super::{Label, Validator};
 use crate::manifest::duration::RawDuration;
 use crate::manifest::raw::{RawCommand, RawEnv, RawPaths, TASK_KEYS};
 use crate::manifest::suggest::nearest;
@@ -45,7 +45,7 @@ impl Validator<'_> {
             if !valid_name {
                 self.push(
                     self.positions.key(&["tasks", &name]),
-                    (None, Some(format!("tasks.{name}"))),
+                    Label::task(&name, None),
                     "a task name may only contain letters, digits, `_`, `.` and `-`".into(),
                 );
             }
@@ -57,13 +57,13 @@ impl Validator<'_> {
 
     fn task(&mut self, name: &str, value: Value) -> Mapping {
         let mut clean = Mapping::new();
-        let label = |key: &str| (None, Some(format!("tasks.{name}.{key}")));
+        let label = |key: &str| Label::task(name, Some(key));
         let keys = match value {
             Value::Mapping(keys) => keys,
             other => {
                 self.push(
                     self.positions.value(&["tasks", name]),
-                    (None, Some(format!("tasks.{name}"))),
+                    Label::task(name, None),
                     format!(
                         "expected a map of keys (at least `run`), found {}",
                         kind(&other)
@@ -78,7 +78,7 @@ impl Validator<'_> {
             let Some(key) = key_string(&key) else {
                 self.push(
                     self.positions.key(&["tasks", name]),
-                    (None, Some(format!("tasks.{name}"))),
+                    Label::task(name, None),
                     format!("a key must be a string, found {}", kind(&key)),
                 );
                 continue;
@@ -92,11 +92,7 @@ impl Validator<'_> {
                     }
                     None => unknown_key(&key, &TASK_KEYS),
                 };
-                self.push(
-                    self.positions.key(&path),
-                    (None, Some(format!("tasks.{name}"))),
-                    message,
-                );
+                self.push(self.positions.key(&path), Label::task(name, None), message);
                 continue;
             }
             if value.is_null() {
@@ -130,7 +126,7 @@ impl Validator<'_> {
             if !run_reported {
                 self.push(
                     self.positions.key(&["tasks", name]),
-                    (None, Some(format!("tasks.{name}"))),
+                    Label::task(name, None),
                     "missing `run`, the task's command (a string, or a list for an argv)".into(),
                 );
             }
