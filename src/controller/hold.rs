@@ -1,6 +1,6 @@
 //! Locks the run layer holds across operations of several daemons, so that
 //! commands racing on one manifest keep the dependency order
-//! (docs/notes/races.md): a daemon's lock taken to check it under it, or
+//! (docs/internals/races.md): a daemon's lock taken to check it under it, or
 //! kept while a daemon it depends on stops; and its restart lock
 //! (`lock_file` + `.restart`), which serializes whole restarts of it
 //! without blocking its starts and stops by other commands.

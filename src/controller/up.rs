@@ -34,7 +34,7 @@ impl DaemonController {
     /// calling `before_start` under the lock just before a start (not when
     /// the daemon runs already): an error from it fails the start before
     /// anything is spawned. `run` checks there that the daemon's
-    /// dependencies still run (see docs/notes/races.md).
+    /// dependencies still run (see docs/internals/races.md).
     pub(crate) fn up_checked(
         &self,
         ephemeral: bool,

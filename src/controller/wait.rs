@@ -84,7 +84,7 @@ const SLOW_INTERVAL: Duration = Duration::from_millis(100);
 
 /// The longest sleep between two polls after `elapsed` of the start (never
 /// below `min_interval`): 1 ms in the first 50 ms, then 2 ms, growing with
-/// `elapsed` as above. Chosen by measurement (README, Performance): a
+/// `elapsed` as above. Chosen by measurement (docs/ARCHITECTURE.md, "Why the wait loop polls as it does"): a
 /// 300 ms daemon is noticed 1.5 ms late on average, and a 10 s wait takes
 /// about 380 polls.
 pub(crate) fn max_interval(elapsed: Duration, min_interval: Duration) -> Duration {

@@ -265,7 +265,7 @@ fn stop_one(
     let clock = Instant::now();
     // The stop itself is never aborted: it is bounded by `stop_timeout`.
     // Under the locks of its dependents (none of which may run), so no
-    // dependent starts while it stops (docs/notes/races.md). An orphan or a
+    // dependent starts while it stops (docs/internals/races.md). An orphan or a
     // daemon stopped without the manifest has no known dependents.
     let held = match manifest {
         Some(manifest) => dependents_held(manifest, daemon).map(Some),
@@ -325,7 +325,7 @@ fn summary(report: &DownReport) -> Summary {
 /// (a `devup` racing this `down` started it again) makes the stop fail
 /// instead: stopping `daemon` would leave it without what it depends on.
 /// Dependents' locks are taken before the dependency's, the order `up`
-/// uses too (docs/notes/races.md).
+/// uses too (docs/internals/races.md).
 fn dependents_held(manifest: &Manifest, daemon: &str) -> Result<Vec<impl Sized>, Error> {
     let mut held = Vec::new();
     for dependent in manifest

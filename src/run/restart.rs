@@ -1,7 +1,7 @@
 //! `restart`: `down`, then `up`, of the named daemons; the running
 //! dependents that `down` had to stop first are started again too.
 //! Restarts of one daemon by concurrent commands are serialized by its
-//! restart lock (see docs/notes/races.md).
+//! restart lock (see docs/internals/races.md).
 
 use super::down::down_manifest_only;
 use super::{DownReport, SharedReporter, UpReport, up_forcing};

@@ -280,7 +280,7 @@ fn summary(report: &UpReport, restarts: Option<&Restarts>) -> Summary {
 /// `devup` may have stopped one after it was ready; then this start fails
 /// rather than leave a daemon running without what it depends on. The lock
 /// order, a dependent's before its dependency's, is the one `down` uses
-/// too (docs/notes/races.md).
+/// too (docs/internals/races.md).
 fn dependencies_still_run(
     manifest: &Manifest,
     daemon: &str,

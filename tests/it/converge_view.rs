@@ -1,4 +1,4 @@
-//! A converging `devup` reads as one run (issue 11): the changed notice,
+//! A converging `devup` reads as one run: the changed notice,
 //! the stops, the starts, and one summary that counts the restarts, in
 //! plain output and in `--json`. Times and pids vary: they are replaced by
 //! `T` and `N` before whole outputs are compared.

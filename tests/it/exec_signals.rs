@@ -1,4 +1,4 @@
-//! `devup exec`'s CMD gets each signal once (issue 10 item 9): a signal sent
+//! `devup exec`'s CMD gets each signal once: a signal sent
 //! to devup's whole process group, as a CI runner does when it cancels a
 //! job, used to reach CMD directly and again through devup's forwarding. And
 //! CMD does not outlive a SIGKILLed devup. On a terminal (a pseudo-terminal

@@ -1,4 +1,4 @@
-//! A devup SIGKILLed in the middle of its work (issue 10 item 8): the next
+//! A devup SIGKILLed in the middle of its work: the next
 //! command cleans up what the interrupted start left, rescanning until
 //! nothing carries the old start's token, so a process forked by a SIGTERM
 //! trap during the cleanup is ended too; and whatever the moment of the

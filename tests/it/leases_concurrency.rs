@@ -1,4 +1,4 @@
-//! SPEC §7 under load (issue 12, faults): 16 `devup exec`s with overlapping
+//! SPEC §7 under load: 16 `devup exec`s with overlapping
 //! sets, started at random offsets, each probing its daemons during its
 //! command. Every command sees its daemons up, with the same pid,
 //! throughout; each daemon is started once per busy period (its starts and

@@ -1,4 +1,4 @@
-//! `rm -rf .devup` while the daemons run (issue 10 item 3): devup keeps a
+//! `rm -rf .devup` while the daemons run: devup keeps a
 //! copy of each state file outside the project, so it does not lose track
 //! of what it started: `status` still says running with the same pids,
 //! `devup` does not start a second instance, and `devdown` stops them all.

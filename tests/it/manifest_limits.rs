@@ -1,5 +1,4 @@
-//! Values that used to pass `devup check` and fail later (issue 10, items
-//! 10 and 15): a duration above the documented bound (one day) made `up`
+//! Values that used to pass `devup check` and fail later: a duration above the documented bound (one day) made `up`
 //! and `down` panic on "overflow when adding duration to instant", leaving
 //! a process `status` called stopped; an empty program (`start: [""]`, in
 //! `before_start`, `stop` or a `command` ping) failed only at start. Both

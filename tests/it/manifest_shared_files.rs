@@ -1,5 +1,5 @@
 //! Two daemons sharing a pid file, lock file, state file, or a log file
-//! that devup writes (issue 10 item 2) is a manifest error: exit 2, both
+//! that devup writes is a manifest error: exit 2, both
 //! names, the positions of both keys. Asserted as whole messages.
 use crate::support;
 

@@ -1,8 +1,8 @@
-//! Commands racing on one manifest (issue 10 item 6): `devup` and `devdown`
+//! Commands racing on one manifest: `devup` and `devdown`
 //! started together, again and again. Whatever the interleaving, a running
 //! daemon's dependencies run at the end, nothing runs twice, and each
 //! command's exit code tells the truth about what it did (see
-//! docs/notes/races.md for the locking that makes it so).
+//! docs/internals/races.md for the locking that makes it so).
 use crate::support;
 
 use support::Project;

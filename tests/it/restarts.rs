@@ -1,4 +1,4 @@
-//! Concurrent restarts (issue 10 item 7): 16 `devup restart` at once, of
+//! Concurrent restarts: 16 `devup restart` at once, of
 //! everything, of a dependency, of a dependent. Restarts of one daemon are
 //! serialized, so each succeeds (exit 0), one instance of each daemon runs
 //! at the end, and a dependent is younger than the daemon it depends on.

@@ -1,4 +1,4 @@
-//! Never signal a process that is not the daemon (issue 10, items 1 and 5):
+//! Never signal a process that is not the daemon:
 //! a pid file overwritten to name an unrelated process older than the pid
 //! file, while devup's state names the live daemon (directly, or through a
 //! pid-file directory replaced by a symlink), and a pid file naming a

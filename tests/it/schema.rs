@@ -1,6 +1,6 @@
 //! The committed `schema/daemons.schema.json` is the one generated from the
 //! manifest's types. After changing those types, regenerate it with
-//! `DEVUP_BLESS=1 cargo test --test schema`.
+//! `DEVUP_BLESS=1 cargo test --test it schema::`.
 
 use std::path::Path;
 
@@ -22,7 +22,7 @@ fn the_committed_schema_is_the_generated_one() {
             + 1;
         panic!(
             "schema/daemons.schema.json differs from the schema generated from src/manifest/raw/ \
-             (first at line {line}); regenerate it with `DEVUP_BLESS=1 cargo test --test schema` \
+             (first at line {line}); regenerate it with `DEVUP_BLESS=1 cargo test --test it schema::` \
              and commit it"
         );
     }

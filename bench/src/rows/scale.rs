@@ -3,7 +3,7 @@
 //! that forks, setsids and execs the same N `sleep`s (up), then sends each
 //! SIGTERM and reaps them all (down). Reported per N: devup up and down as
 //! multiples of the floor, the no-op `devup` with all N running, and
-//! devup's peak RSS. Targets (issue 10, at N = 400): up ≤ 1.5× and down
+//! devup's peak RSS. Targets (at N = 400): up ≤ 1.5× and down
 //! ≤ 3× the floor, no-op ≤ 50 ms, peak RSS ≤ 50 MiB.
 
 use std::fmt::Write as _;
