@@ -83,6 +83,17 @@ pub struct Recorded {
 }
 
 impl Recorded {
+    /// The node it makes in a plan of recorded daemons: its name and what
+    /// its recipe says it depends on (nothing without a recipe).
+    pub fn node(&self) -> (String, Vec<String>) {
+        let dependencies = self
+            .recipe
+            .as_ref()
+            .map(|recipe| recipe.depends_on.clone())
+            .unwrap_or_default();
+        (self.name.clone(), dependencies)
+    }
+
     /// Reads the record at `state_file` for the daemon `name`: `Ok(None)`
     /// when there is none, `Err` with the reason when it cannot be trusted.
     pub fn read(name: &str, state_file: &Path) -> Result<Option<Recorded>, String> {

@@ -150,18 +150,8 @@ pub fn up_converging(
         });
     }
     let orphans = (options.remove_orphans && !orphans.is_empty()).then(|| {
-        let daemons: Vec<(String, Vec<String>)> = orphans
-            .iter()
-            .map(|orphan| {
-                let dependencies = orphan
-                    .record
-                    .recipe
-                    .as_ref()
-                    .map(|recipe| recipe.depends_on.clone())
-                    .unwrap_or_default();
-                (orphan.record.name.clone(), dependencies)
-            })
-            .collect();
+        let daemons: Vec<(String, Vec<String>)> =
+            orphans.iter().map(|orphan| orphan.record.node()).collect();
         let plan = Plan::from_dependencies(manifest.path.clone(), &daemons);
         stop_set(
             &plan,

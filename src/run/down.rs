@@ -62,15 +62,7 @@ pub fn down_with_orphans(
             (name, dependencies)
         })
         .collect();
-    daemons.extend(orphans.iter().map(|orphan| {
-        let dependencies = orphan
-            .record
-            .recipe
-            .as_ref()
-            .map(|recipe| recipe.depends_on.clone())
-            .unwrap_or_default();
-        (orphan.record.name.clone(), dependencies)
-    }));
+    daemons.extend(orphans.iter().map(|orphan| orphan.record.node()));
     let whole = Plan::from_dependencies(manifest.path.clone(), &daemons);
     let named_orphans: Vec<String> = names.iter().filter(|n| is_orphan(n)).cloned().collect();
     let known: Vec<String> = names.iter().filter(|n| !is_orphan(n)).cloned().collect();
@@ -122,18 +114,8 @@ pub fn down_recorded(
     abort: &AbortSignal,
 ) -> DownReport {
     let live = recorded::live(dir).0;
-    let daemons: Vec<(String, Vec<String>)> = live
-        .iter()
-        .map(|daemon| {
-            let dependencies = daemon
-                .record
-                .recipe
-                .as_ref()
-                .map(|recipe| recipe.depends_on.clone())
-                .unwrap_or_default();
-            (daemon.record.name.clone(), dependencies)
-        })
-        .collect();
+    let daemons: Vec<(String, Vec<String>)> =
+        live.iter().map(|daemon| daemon.record.node()).collect();
     let plan = Plan::from_dependencies(manifest_path.to_path_buf(), &daemons);
     stop_set(
         &plan,
