@@ -45,7 +45,7 @@ impl DaemonController {
         // waited for; anything else is decided under the lock.
         if let PidCheck::Running { pid, start_ticks } = running::check(&self.spec)?
             && self.is_ready(pid, start_ticks)
-            && (ephemeral || !self.is_ephemeral())
+            && (ephemeral || !self.recorded_ephemeral(pid))
         {
             self.emit(Event::AlreadyRunning { pid });
             return Ok(UpOutcome::AlreadyRunning { pid });
@@ -78,6 +78,13 @@ impl DaemonController {
         StartedState::set_ephemeral(path, pid, ephemeral).map_err(|source| {
             self.io_error(format!("writing the state file {}", path.display()), source)
         })
+    }
+
+    /// Whether the state file records the running daemon `pid` as
+    /// ephemeral (the pid was just checked: no second check).
+    fn recorded_ephemeral(&self, pid: u32) -> bool {
+        StartedState::read(&self.spec.state_file)
+            .is_some_and(|state| state.pid == pid && state.ephemeral)
     }
 
     /// For a daemon that runs: true once its ping succeeds (at once when it
