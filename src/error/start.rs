@@ -290,13 +290,13 @@ pub enum WaitingFor {
 }
 
 impl WaitingFor {
-    /// The title of the output a timeout of this kind carries. (A timeout
-    /// waiting for the ping carries the start command's output under the
-    /// ping command's title: kept as it was shown before these kinds.)
+    /// The title of the output a timeout of this kind carries: the
+    /// before_start step's while one ran, else the start command's (also
+    /// while the ping was awaited: the ping's own output is in the reason's
+    /// last attempt).
     pub fn output_label(&self) -> &'static str {
         match self {
             WaitingFor::BeforeStart { .. } => "output of before_start",
-            WaitingFor::Ping { .. } => "output of the ping command",
             _ => "output of the start command",
         }
     }

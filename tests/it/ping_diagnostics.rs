@@ -249,3 +249,33 @@ fn ctrl_c_interrupts_an_http_ping_in_flight() {
     );
     assert!(project.processes_with(project.tag()).is_empty());
 }
+
+#[test]
+fn a_timed_out_start_shows_the_start_commands_output_under_its_own_title() {
+    // A self-daemonizing start command that says something, then leaves a
+    // daemon that never answers its ping.
+    let project = Project::new(
+        "daemons:\n  web:\n    pid_file: web.pid\n    \
+         start: \"echo booting; sh -c ': {tag}; exec sleep 600' & echo $! > web.pid\"\n    \
+         start_timeout: 1s\n    ping: { tcp: \"127.0.0.1:{port1}\" }\n",
+    );
+    let outcome = project.devup(["up"]).spawn().finish().exits(1);
+    let port = outcome
+        .stderr
+        .split("127.0.0.1:")
+        .nth(1)
+        .and_then(|rest| rest.split(')').next())
+        .unwrap_or_default()
+        .to_string();
+    assert_eq!(
+        errors(&outcome.stderr),
+        format!(
+            "error: web: not ready after 1.0s (still waiting for the ping (tcp 127.0.0.1:{port}) \
+             to succeed; its last attempt: connection refused); the start was aborted\n\
+             output of the start command:\n  booting\n"
+        ),
+        "{}",
+        outcome.stderr
+    );
+    assert!(project.processes_with(project.tag()).is_empty());
+}
