@@ -17,6 +17,16 @@ fn errors(stderr: &str) -> &str {
     &stderr[start..]
 }
 
+/// What `text` holds between the first `after` and the next `before`: a
+/// port or URL the test's manifest was given, as the message shows it.
+fn between(text: &str, after: &str, before: char) -> String {
+    text.split(after)
+        .nth(1)
+        .and_then(|rest| rest.split(before).next())
+        .unwrap_or_default()
+        .to_string()
+}
+
 /// A daemon `web` (a `sleep`) with `ping` and `start_timeout: 1s`.
 fn sleeper_with_ping(ping: &str) -> Project {
     Project::new(&format!(
@@ -130,13 +140,7 @@ fn a_timed_out_command_ping_shows_its_exit_status_and_last_output_lines() {
 fn a_timed_out_tcp_ping_says_connection_refused() {
     let project = sleeper_with_ping("{ tcp: \"127.0.0.1:{port1}\" }");
     let outcome = project.devup(["up"]).spawn().finish().exits(1);
-    let port = outcome
-        .stderr
-        .split("127.0.0.1:")
-        .nth(1)
-        .and_then(|rest| rest.split(')').next())
-        .unwrap_or_default()
-        .to_string();
+    let port = between(&outcome.stderr, "127.0.0.1:", ')');
     assert_eq!(
         errors(&outcome.stderr),
         format!(
@@ -157,13 +161,7 @@ fn a_timed_out_http_ping_shows_the_status_and_a_line_of_the_body() {
         "    start_timeout: 3s\n",
     );
     let outcome = project.devup(["up"]).spawn().finish().exits(1);
-    let url = outcome
-        .stderr
-        .split("(http ")
-        .nth(1)
-        .and_then(|rest| rest.split(')').next())
-        .unwrap_or_default()
-        .to_string();
+    let url = between(&outcome.stderr, "(http ", ')');
     assert_eq!(
         errors(&outcome.stderr),
         format!(
@@ -185,13 +183,7 @@ fn an_http_server_that_trickles_bytes_cannot_hold_the_start_past_its_timeout() {
     // not turn the last attempt into `connection refused`.)
     let project = python_server(TRICKLE, "    start_timeout: 5s\n");
     let outcome = project.devup(["up"]).spawn().finish().exits(1);
-    let url = outcome
-        .stderr
-        .split("(http ")
-        .nth(1)
-        .and_then(|rest| rest.split(')').next())
-        .unwrap_or_default()
-        .to_string();
+    let url = between(&outcome.stderr, "(http ", ')');
     assert_eq!(
         errors(&outcome.stderr),
         format!(
@@ -209,13 +201,7 @@ fn an_http_server_that_trickles_bytes_cannot_hold_the_start_past_its_timeout() {
 fn an_http_server_that_never_answers_says_so() {
     let project = python_server(SILENT, "    start_timeout: 5s\n");
     let outcome = project.devup(["up"]).spawn().finish().exits(1);
-    let url = outcome
-        .stderr
-        .split("(http ")
-        .nth(1)
-        .and_then(|rest| rest.split(')').next())
-        .unwrap_or_default()
-        .to_string();
+    let url = between(&outcome.stderr, "(http ", ')');
     assert_eq!(
         errors(&outcome.stderr),
         format!(
@@ -260,13 +246,7 @@ fn a_timed_out_start_shows_the_start_commands_output_under_its_own_title() {
          start_timeout: 1s\n    ping: { tcp: \"127.0.0.1:{port1}\" }\n",
     );
     let outcome = project.devup(["up"]).spawn().finish().exits(1);
-    let port = outcome
-        .stderr
-        .split("127.0.0.1:")
-        .nth(1)
-        .and_then(|rest| rest.split(')').next())
-        .unwrap_or_default()
-        .to_string();
+    let port = between(&outcome.stderr, "127.0.0.1:", ')');
     assert_eq!(
         errors(&outcome.stderr),
         format!(
