@@ -108,37 +108,10 @@ fn follow_interleaves_the_logs_as_written_and_survives_a_rotation() {
     running.finish().exits(143);
 }
 
-/// `devup ARGS` on a pseudo-terminal made by `script(1)`, with `env` set;
-/// `None` (after a skip notice) when `script` is not installed.
+/// `devup ARGS` on a pseudo-terminal (see [`support::on_terminal`]) with
+/// `env` set: what it wrote; `None` when `script` is not installed.
 fn on_terminal(project: &Project, args: &str, env: &[(&str, &str)]) -> Option<String> {
-    let available = std::process::Command::new("script")
-        .arg("--version")
-        .output()
-        .is_ok_and(|output| output.status.success());
-    if !available {
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "script(1) is required in CI"
-        );
-        eprintln!("skipped: script(1) is not installed");
-        return None;
-    }
-    let mut command = std::process::Command::new("script");
-    command
-        .args([
-            "-qec",
-            &format!("'{}' {args}", support::devup_bin().display()),
-            "/dev/null",
-        ])
-        .current_dir(project.dir())
-        .env_remove("CI")
-        .env_remove("NO_COLOR")
-        .env_remove("DEVUP_FILE")
-        .env("TERM", "xterm");
-    for (key, value) in env {
-        command.env(key, value);
-    }
-    let output = command.output().expect("running script");
+    let output = support::on_terminal(project.dir(), &format!("\"$DEVUP\" {args}"), env)?;
     assert!(output.status.success(), "{output:?}");
     Some(String::from_utf8_lossy(&output.stdout).into_owned())
 }

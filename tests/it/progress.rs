@@ -6,7 +6,7 @@
 use crate::support;
 
 use regex::Regex;
-use support::{Project, devup_bin};
+use support::Project;
 
 /// `text` with every duration as `T` and every pid as `N`.
 fn normalized(text: &str) -> String {
@@ -97,33 +97,12 @@ fn screen(bytes: &str) -> String {
     text.join("\n") + "\n"
 }
 
-/// Runs `shell` (which may call `$DEVUP`) on a pseudo-terminal made by
-/// `script(1)` in the project; what it wrote, or `None` (after a skip
-/// notice) when `script` is not installed.
+/// Runs `shell` (which may call `$DEVUP`) on a pseudo-terminal of
+/// `COLUMNS` columns (see [`support::on_terminal`]): what it wrote, or
+/// `None` when `script` is not installed.
 fn on_terminal(project: &Project, shell: &str) -> Option<String> {
-    let available = std::process::Command::new("script")
-        .arg("--version")
-        .output()
-        .is_ok_and(|output| output.status.success());
-    if !available {
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "script(1) is required in CI"
-        );
-        eprintln!("skipped: script(1) is not installed");
-        return None;
-    }
     let shell = format!("stty cols {COLUMNS} rows 40; {shell}");
-    let output = std::process::Command::new("script")
-        .args(["-qec", &shell, "/dev/null"])
-        .current_dir(project.dir())
-        .env("DEVUP", devup_bin())
-        .env_remove("CI")
-        .env_remove("NO_COLOR")
-        .env_remove("DEVUP_FILE")
-        .env("TERM", "xterm")
-        .output()
-        .expect("running script");
+    let output = support::on_terminal(project.dir(), &shell, &[])?;
     Some(String::from_utf8_lossy(&output.stdout).into_owned())
 }
 

@@ -512,3 +512,35 @@ impl Outcome {
             .unwrap_or_else(|error| panic!("stdout is not JSON: {error}{}", self.context()))
     }
 }
+
+/// Runs `shell` (under `/bin/sh`; `$DEVUP` names the devup binary) on a
+/// pseudo-terminal made by `script(1)` in `dir`, with `env` set and
+/// `CI`, `NO_COLOR` and `DEVUP_FILE` removed; `None` (after a skip notice)
+/// when `script` is not installed, which fails the test under `CI=true`.
+pub fn on_terminal(dir: &Path, shell: &str, env: &[(&str, &str)]) -> Option<std::process::Output> {
+    let available = Command::new("script")
+        .arg("--version")
+        .output()
+        .is_ok_and(|output| output.status.success());
+    if !available {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "script(1) is required in CI"
+        );
+        eprintln!("skipped: script(1) is not installed");
+        return None;
+    }
+    let mut command = Command::new("script");
+    command
+        .args(["-qec", shell, "/dev/null"])
+        .current_dir(dir)
+        .env("DEVUP", devup_bin())
+        .env_remove("CI")
+        .env_remove("NO_COLOR")
+        .env_remove("DEVUP_FILE")
+        .env("TERM", "xterm");
+    for (key, value) in env {
+        command.env(key, value);
+    }
+    Some(command.output().expect("running script"))
+}
