@@ -164,3 +164,12 @@ impl Validator<'_> {
         self.reported.contains(&(daemon, key.unwrap_or_default()))
     }
 }
+
+/// A daemon's or task's name: letters, digits, `_`, `.` and `-`, not empty
+/// (it becomes part of file and unit names).
+fn is_simple_name(name: &str) -> bool {
+    !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))
+}

@@ -135,11 +135,7 @@ impl Validator<'_> {
                 );
                 continue;
             };
-            let valid_name = !name.is_empty()
-                && name
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'));
-            if !valid_name {
+            if !super::is_simple_name(&name) {
                 self.push(
                     self.positions.key(&["daemons", &name]),
                     (Some(name.clone()), None),
