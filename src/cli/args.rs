@@ -8,7 +8,7 @@ use clap::{Args, Parser, Subcommand};
 use clap_complete::Shell;
 use clap_complete::engine::ArgValueCandidates;
 
-use super::complete::daemon_names;
+use super::candidates::daemon_names;
 
 /// `devup`: start a project's daemons in dependency order.
 #[derive(Debug, Parser)]

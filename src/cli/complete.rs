@@ -4,39 +4,21 @@
 //! clap_complete's dynamic completion), so `devup logs <TAB>` offers the
 //! names in the manifest that devup would use from the current directory
 //! (`$DEVUP_FILE`, else the nearest daemons.yaml; a `-f` on the command
-//! line being completed is not seen).
+//! line being completed is not seen). The names themselves come from
+//! `candidates.rs`, which the clap definitions name.
 
 use std::ffi::OsString;
 use std::io::Write;
 
 use clap::CommandFactory;
 use clap_complete::Shell;
-use clap_complete::engine::CompletionCandidate;
 use clap_complete::env::{Bash, CompleteEnv, Elvish, EnvCompleter, Fish, Powershell, Zsh};
 
 use super::CliError;
 use super::args::{DevdownArgs, DevupArgs};
-use crate::manifest::Manifest;
-use crate::plan::Plan;
 
 /// The environment variable that turns a run into a completion request.
 const VAR: &str = "COMPLETE";
-
-/// The daemon names of the manifest found from the current directory
-/// (none when there is no valid one).
-pub(super) fn daemon_names() -> Vec<CompletionCandidate> {
-    let names = || -> Option<Vec<String>> {
-        let cwd = std::env::current_dir().ok()?;
-        let path = Manifest::discover(None, &cwd).ok()?;
-        let manifest = Manifest::load(&path).ok()?;
-        Some(Plan::new(&manifest).ok()?.names())
-    };
-    names()
-        .unwrap_or_default()
-        .into_iter()
-        .map(CompletionCandidate::new)
-        .collect()
-}
 
 /// Answers a completion request when this run is one (`$COMPLETE` set);
 /// `true` when it was.

@@ -52,7 +52,7 @@ impl LogFile {
             Err(error) => return Err(error),
         };
         self.inode = Some(file.metadata()?.ino());
-        let start = super::logs::tail_start(&mut file, lines)?;
+        let start = super::tail::start_of_last_lines(&mut file, lines)?;
         self.read_from(&mut file, start, out)
     }
 

@@ -5,6 +5,7 @@
 //! [`devdown`] and turn an error into an exit code, once.
 
 mod args;
+mod candidates;
 mod command;
 mod complete;
 mod config;
@@ -18,6 +19,7 @@ mod logs;
 mod man;
 mod status;
 mod suggest;
+mod tail;
 mod wait;
 
 use std::ffi::OsString;
