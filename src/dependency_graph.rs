@@ -18,6 +18,9 @@ pub(crate) struct DependencyGraph {
     pub graph: DiGraph<String, ()>,
     /// `(node, dependency)` for each dependency that names no node.
     pub unknown: Vec<(NodeIndex, String)>,
+    /// Each name's first node, so a look-up never scans the graph (a
+    /// manifest of thousands of daemons stays linear).
+    nodes: HashMap<String, NodeIndex>,
 }
 
 impl DependencyGraph {
@@ -37,6 +40,10 @@ impl DependencyGraph {
             first.entry(*name).or_insert(i);
         }
         let mut unknown = Vec::new();
+        let index = first
+            .iter()
+            .map(|(name, &i)| ((*name).to_string(), NodeIndex::new(i)))
+            .collect();
         for (i, (_, depends_on)) in nodes.into_iter().enumerate() {
             for dependency in depends_on {
                 match first.get(dependency.as_str()) {
@@ -47,7 +54,16 @@ impl DependencyGraph {
                 }
             }
         }
-        DependencyGraph { graph, unknown }
+        DependencyGraph {
+            graph,
+            unknown,
+            nodes: index,
+        }
+    }
+
+    /// The first node called `name`.
+    pub(crate) fn index(&self, name: &str) -> Option<NodeIndex> {
+        self.nodes.get(name).copied()
     }
 
     /// Every cycle: see [`find_cycles`].

@@ -2,6 +2,10 @@
 //! touches, in which order, and the graph in Graphviz DOT. It runs nothing;
 //! the graph and its cycle search come from `dependency_graph.rs`.
 //!
+//! A loaded manifest carries the graph its validation built and checked
+//! ([`Manifest::plan`] hands it out, shared, without building it again);
+//! [`Plan::new`] builds and checks it anew, for a manifest changed by hand.
+//!
 //! Node `i` of the graph is the manifest's daemon `i`, and an edge goes from
 //! a daemon to what it depends on (`web -> db`), as `devup graph` draws it.
 //! Ties in every order are broken by the manifest's order, so the same file
@@ -10,6 +14,7 @@
 use std::cmp::Reverse;
 use std::collections::{BTreeSet, BinaryHeap, HashMap};
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use petgraph::Direction;
 use petgraph::graph::{DiGraph, NodeIndex};
@@ -21,16 +26,28 @@ use crate::manifest::{Manifest, ManifestError, Problem};
 /// The dependency graph of a valid manifest.
 #[derive(Debug, Clone)]
 pub struct Plan {
-    graph: DiGraph<String, ()>,
-    /// Each name's node, so a look-up never scans the graph (a manifest
-    /// of thousands of daemons stays linear).
-    nodes: HashMap<String, NodeIndex>,
+    /// Shared with the manifest that built it (and every plan it handed out).
+    dependencies: Arc<DependencyGraph>,
     path: PathBuf,
 }
 
+impl Manifest {
+    /// The dependency plan of this manifest, as [`Manifest::load`] built and
+    /// checked it: shared, not built again. A manifest whose `daemons` or
+    /// `tasks` were changed by hand since needs [`Plan::new`] instead.
+    pub fn plan(&self) -> Plan {
+        Plan {
+            dependencies: Arc::clone(self.dependencies()),
+            path: self.path.clone(),
+        }
+    }
+}
+
 impl Plan {
-    /// Builds the graph. Fails on a cycle (shown as `a -> b -> a`) or an
-    /// unknown dependency, which `Manifest::load` already rejects.
+    /// Builds the graph again from the manifest's daemons and tasks, checking
+    /// it: fails on a cycle (shown as `a -> b -> a`) or an unknown
+    /// dependency, which `Manifest::load` already rejects. For a manifest
+    /// changed by hand; a loaded one has its plan already ([`Manifest::plan`]).
     pub fn new(manifest: &Manifest) -> Result<Plan, ManifestError> {
         // The daemons, then the tasks: one namespace (SPEC §2 "Tasks").
         let nodes = manifest
@@ -70,8 +87,7 @@ impl Plan {
             });
         }
         Ok(Plan {
-            nodes: index_of(&dependencies.graph),
-            graph: dependencies.graph,
+            dependencies: Arc::new(dependencies),
             path: manifest.path.clone(),
         })
     }
@@ -81,23 +97,23 @@ impl Plan {
     /// stopping without a manifest). A dependency not among them is
     /// dropped; so are all edges should they form a cycle.
     pub fn from_dependencies(path: PathBuf, daemons: &[(String, Vec<String>)]) -> Plan {
-        let dependencies = DependencyGraph::new(
+        let mut dependencies = DependencyGraph::new(
             daemons
                 .iter()
                 .map(|(name, depends_on)| (name.as_str(), depends_on)),
         );
-        let has_cycle = !dependencies.cycles().is_empty();
-        let mut graph = dependencies.graph;
-        if has_cycle {
-            graph.clear_edges();
+        if !dependencies.cycles().is_empty() {
+            dependencies.graph.clear_edges();
         }
-        let nodes = index_of(&graph);
-        Plan { graph, nodes, path }
+        Plan {
+            dependencies: Arc::new(dependencies),
+            path,
+        }
     }
 
     /// Every daemon name, in the manifest's order.
     pub fn names(&self) -> Vec<String> {
-        self.graph.node_weights().cloned().collect()
+        self.graph().node_weights().cloned().collect()
     }
 
     /// The names given (all when empty) and everything they depend on,
@@ -109,7 +125,7 @@ impl Plan {
         let mut stack = roots;
         while let Some(node) = stack.pop() {
             if set.insert(node) {
-                stack.extend(self.graph.neighbors_directed(node, Direction::Outgoing));
+                stack.extend(self.graph().neighbors_directed(node, Direction::Outgoing));
             }
         }
         Ok(self.named(set))
@@ -129,9 +145,9 @@ impl Plan {
         let mut seen = set.clone();
         let mut stack = roots;
         while let Some(node) = stack.pop() {
-            for dependent in self.graph.neighbors_directed(node, Direction::Incoming) {
+            for dependent in self.graph().neighbors_directed(node, Direction::Incoming) {
                 if seen.insert(dependent) {
-                    if is_running(&self.graph[dependent]) {
+                    if is_running(&self.graph()[dependent]) {
                         set.insert(dependent);
                     }
                     stack.push(dependent);
@@ -162,7 +178,7 @@ impl Plan {
             .iter()
             .map(|&node| {
                 let count = self
-                    .graph
+                    .graph()
                     .neighbors_directed(node, Direction::Outgoing)
                     .filter(|dependency| members.contains(dependency))
                     .collect::<BTreeSet<_>>()
@@ -178,9 +194,9 @@ impl Plan {
         let mut order = Vec::with_capacity(waiting.len());
         while let Some(Reverse(node)) = ready.pop() {
             waiting.remove(&node);
-            order.push(self.graph[node].clone());
+            order.push(self.graph()[node].clone());
             let dependents: BTreeSet<NodeIndex> = self
-                .graph
+                .graph()
                 .neighbors_directed(node, Direction::Incoming)
                 .collect();
             for dependent in dependents {
@@ -207,14 +223,14 @@ impl Plan {
     /// from a daemon to what it depends on.
     pub fn to_dot(&self) -> String {
         let mut dot = String::from("digraph devup {\n");
-        for name in self.graph.node_weights() {
+        for name in self.graph().node_weights() {
             dot.push_str(&format!("  {};\n", quote(name)));
         }
-        for node in self.graph.node_indices() {
-            for dependency in self.dependencies(&self.graph[node]) {
+        for node in self.graph().node_indices() {
+            for dependency in self.dependencies(&self.graph()[node]) {
                 dot.push_str(&format!(
                     "  {} -> {};\n",
-                    quote(&self.graph[node]),
+                    quote(&self.graph()[node]),
                     quote(&dependency)
                 ));
             }
@@ -224,12 +240,16 @@ impl Plan {
     }
 
     fn index(&self, name: &str) -> Option<NodeIndex> {
-        self.nodes.get(name).copied()
+        self.dependencies.index(name)
+    }
+
+    fn graph(&self) -> &DiGraph<String, ()> {
+        &self.dependencies.graph
     }
 
     fn indices(&self, names: &[String]) -> Result<Vec<NodeIndex>, ManifestError> {
         if names.is_empty() {
-            return Ok(self.graph.node_indices().collect());
+            return Ok(self.graph().node_indices().collect());
         }
         let mut problems = Vec::new();
         let mut nodes = Vec::new();
@@ -238,7 +258,7 @@ impl Plan {
                 Some(node) => nodes.push(node),
                 None => problems.push(Problem::new(unknown_daemon(
                     name,
-                    self.graph.node_weights().map(String::as_str),
+                    self.graph().node_weights().map(String::as_str),
                 ))),
             }
         }
@@ -254,7 +274,7 @@ impl Plan {
 
     fn named(&self, set: BTreeSet<NodeIndex>) -> Vec<String> {
         set.into_iter()
-            .map(|node| self.graph[node].clone())
+            .map(|node| self.graph()[node].clone())
             .collect()
     }
 
@@ -262,20 +282,11 @@ impl Plan {
         let Some(node) = self.index(name) else {
             return Vec::new();
         };
-        let set: BTreeSet<NodeIndex> = self.graph.neighbors_directed(node, direction).collect();
+        let set: BTreeSet<NodeIndex> = self.graph().neighbors_directed(node, direction).collect();
         self.named(set)
     }
 }
 
 fn quote(name: &str) -> String {
     format!("\"{}\"", name.replace('\\', "\\\\").replace('"', "\\\""))
-}
-
-/// Each name's first node in `graph`.
-fn index_of(graph: &DiGraph<String, ()>) -> HashMap<String, NodeIndex> {
-    let mut nodes = HashMap::with_capacity(graph.node_count());
-    for node in graph.node_indices() {
-        nodes.entry(graph[node].clone()).or_insert(node);
-    }
-    nodes
 }

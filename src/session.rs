@@ -54,7 +54,7 @@ impl Session {
     /// error is returned.
     pub fn up(manifest_path: impl AsRef<Path>, names: &[&str]) -> Result<Session> {
         let manifest = Manifest::load(manifest_path.as_ref())?;
-        let plan = Plan::new(&manifest)?;
+        let plan = manifest.plan();
         let names: Vec<String> = names.iter().map(|name| name.to_string()).collect();
         let set = plan.start_order(&plan.up_set(&names)?);
         let reporter = silent();

@@ -6,7 +6,6 @@
 use clap_complete::engine::CompletionCandidate;
 
 use crate::manifest::Manifest;
-use crate::plan::Plan;
 
 /// The daemon names of the manifest found from the current directory
 /// (none when there is no valid one).
@@ -15,7 +14,7 @@ pub(super) fn daemon_names() -> Vec<CompletionCandidate> {
         let cwd = std::env::current_dir().ok()?;
         let path = Manifest::discover(None, &cwd).ok()?;
         let manifest = Manifest::load(&path).ok()?;
-        Some(Plan::new(&manifest).ok()?.names())
+        Some(manifest.plan().names())
     };
     names()
         .unwrap_or_default()

@@ -79,7 +79,7 @@ impl Config {
     pub fn load(&self) -> Result<Project, CliError> {
         let path = self.discover()?;
         let manifest = Manifest::load(&path)?;
-        let plan = Plan::new(&manifest)?;
+        let plan = manifest.plan();
         Ok(Project { manifest, plan })
     }
 

@@ -14,7 +14,6 @@ use super::{CliError, Config};
 use crate::exit_code;
 use crate::export::systemd::{self, Context, ExportFailure};
 use crate::manifest::Manifest;
-use crate::plan::Plan;
 
 /// The options of `devup export systemd`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -44,7 +43,7 @@ pub fn systemd(config: &Config, options: &SystemdOptions) -> Result<u8, CliError
             .insert(name.to_string(), value.clone());
         value
     })?;
-    let plan = Plan::new(&manifest)?;
+    let plan = manifest.plan();
     let project = match &options.project {
         Some(project) => {
             systemd::check_project(project).map_err(CliError::Invalid)?;

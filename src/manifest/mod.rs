@@ -30,8 +30,10 @@ mod task_entry;
 mod validate;
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use crate::controller::{DaemonControllerBuilder, DaemonSpec};
+use crate::dependency_graph::DependencyGraph;
 
 pub use crate::error::{ManifestError, Problem};
 // The manifest's error type lives in `crate::error::manifest`; `super::error`
@@ -54,6 +56,9 @@ pub struct Manifest {
     pub daemons: Vec<DaemonEntry>,
     /// The tasks (SPEC §2 "Tasks"), in the file's order.
     pub tasks: Vec<TaskEntry>,
+    /// The dependency graph validation built and checked, once: what
+    /// `Manifest::plan` (in `plan.rs`, the layer above) hands out.
+    dependencies: Arc<DependencyGraph>,
 }
 
 impl Manifest {
@@ -131,7 +136,7 @@ impl Manifest {
         // `.env` supplies `${VAR}` values; devup's own environment wins.
         let dotenv = env_file::dotenv_file(&dir)?;
         let env = |name: &str| env(name).or_else(|| dotenv.get(name).cloned());
-        let raw = validate::validate(value, &positions, &env)
+        let (raw, dependencies) = validate::validate(value, &positions, &env)
             .map_err(|problems| error(problems.into_iter().map(|p| place(p, text)).collect()))?;
         let env_files = env_file::load(&raw, &dir, path, &positions)?;
         let mut raw = raw;
@@ -151,7 +156,13 @@ impl Manifest {
             daemons,
             path: absolute,
             dir,
+            dependencies: Arc::new(dependencies),
         })
+    }
+
+    /// The checked dependency graph, for the plan.
+    pub(crate) fn dependencies(&self) -> &Arc<DependencyGraph> {
+        &self.dependencies
     }
 
     /// The daemon called `name`.

@@ -27,17 +27,19 @@ use std::collections::HashSet;
 use serde_yaml::Value;
 
 use super::Problem;
+use crate::dependency_graph::DependencyGraph;
 use super::interpolate::Lookup;
 use super::locate::{Pos, Positions};
 use super::raw::RawManifest;
 
-/// Checks `value` (the parsed file); returns the typed manifest when it is
-/// valid, else every problem found, in the file's order.
+/// Checks `value` (the parsed file); returns the typed manifest and its
+/// checked dependency graph when it is valid, else every problem found, in
+/// the file's order.
 pub fn validate(
     value: Value,
     positions: &Positions,
     env: Lookup<'_>,
-) -> Result<RawManifest, Vec<Problem>> {
+) -> Result<(RawManifest, DependencyGraph), Vec<Problem>> {
     let mut validator = Validator {
         positions,
         env,
@@ -45,12 +47,10 @@ pub fn validate(
         reported: HashSet::new(),
     };
     let raw = validator.structure(value);
-    if let Some(raw) = &raw {
-        validator.semantics(raw);
-    }
+    let graph = raw.as_ref().map(|raw| validator.semantics(raw));
     let mut problems = validator.problems;
-    match raw {
-        Some(raw) if problems.is_empty() => Ok(raw),
+    match raw.zip(graph) {
+        Some(valid) if problems.is_empty() => Ok(valid),
         _ => {
             problems.sort_by_key(|p| (p.line.unwrap_or(usize::MAX), p.column.unwrap_or(0)));
             Err(problems)

@@ -14,7 +14,9 @@ use crate::manifest::suggest::unknown_daemon;
 const NEEDS_A_LOG_FILE: &str = "needs a log file to read; set `log_file` (with `daemonize: true` it defaults to .devup/log/NAME.log)";
 
 impl Validator<'_> {
-    pub(super) fn semantics(&mut self, raw: &RawManifest) {
+    /// Returns the dependency graph it checked (daemons, then tasks), which
+    /// the loaded manifest keeps as its plan's graph.
+    pub(super) fn semantics(&mut self, raw: &RawManifest) -> DependencyGraph {
         let empty = RawDefaults::default();
         let defaults = raw.defaults.as_ref().unwrap_or(&empty);
         self.regexes(
@@ -142,6 +144,7 @@ impl Validator<'_> {
                 );
             }
         }
+        graph
     }
 
     /// A task's name must not be a daemon's; its dependencies must exist.
