@@ -67,7 +67,7 @@ pub use controller::{
     AbortSignal, CommandLine, DaemonController, DaemonControllerBuilder, DaemonState, Event,
     HttpUrl, NotReady, Ping, Signal, Started, Status, UpOutcome,
 };
-pub use error::{Error, ExitStatus, LogExcerpt, Result, StartFailure, WaitingFor};
+pub use error::{Error, ExitStatus, LogExcerpt, Result, StartFailure, TaskFailure, WaitingFor};
 pub use manifest::{Manifest, ManifestError};
 pub use plan::Plan;
 pub use session::Session;

@@ -13,14 +13,14 @@ use std::time::{Duration, Instant};
 use serde::{Deserialize, Serialize};
 
 use super::lock::LockGuard;
-use super::output_file::{describe_wait_status, is_success, unnamed_temp_file};
+use super::output_file::{is_success, unnamed_temp_file};
 use super::spawn::PreparedStart;
 use super::start_tree::Report;
 use super::{
     AbortSignal, CommandLine, DaemonController, DaemonSpec, Fingerprint, excerpt, leftover,
     pid_file,
 };
-use crate::error::{Error, LogExcerpt, Result, StartFailure, WaitingFor};
+use crate::error::{Error, ExitStatus, LogExcerpt, Result, TaskFailure, WaitingFor};
 
 /// After SIGTERM to a task past its timeout, how long before SIGKILL.
 pub const TASK_KILL_GRACE: Duration = Duration::from_secs(10);
@@ -124,13 +124,10 @@ impl TaskSpec {
             action,
             source,
         };
-        let failed = |reason: String, output: LogExcerpt| {
-            Error::start_failed(
-                self.name.clone(),
-                StartFailure::Other(reason),
-                output,
-                LogExcerpt::default(),
-            )
+        let failed = |failure: TaskFailure, output: LogExcerpt| Error::TaskFailed {
+            task: self.name.clone(),
+            failure,
+            output,
         };
         // A changed or forced task is not up to date until it succeeds.
         let _ = pid_file::remove(&self.record_file);
@@ -175,19 +172,19 @@ impl TaskSpec {
         token: &str,
         abort: &AbortSignal,
         io_error: &dyn Fn(String, std::io::Error) -> Error,
-        failed: &dyn Fn(String, LogExcerpt) -> Error,
+        failed: &dyn Fn(TaskFailure, LogExcerpt) -> Error,
     ) -> Result<Duration> {
         let output = unnamed_temp_file().map_err(|e| io_error("creating a temp file".into(), e))?;
         let token_env = [(leftover::TOKEN_VAR.to_string(), token.to_string())];
         let prepared = PreparedStart::new(spec, &token_env, &output)
-            .map_err(|reason| failed(reason, LogExcerpt::default()))?;
+            .map_err(|reason| failed(TaskFailure::NotRun(reason), LogExcerpt::default()))?;
         let started = Instant::now();
         let mut tree = prepared
             .spawn()
             .map_err(|e| io_error("forking the task".into(), e))?;
         let deadline = started + self.timeout;
         let mut command_pid = None;
-        let end: std::result::Result<(), String> = 'wait: loop {
+        let end: std::result::Result<(), TaskFailure> = 'wait: loop {
             for report in tree.read_reports() {
                 match report {
                     Report::Spawned(pid) => command_pid = Some(pid),
@@ -195,30 +192,32 @@ impl TaskSpec {
                         break 'wait if is_success(status) {
                             Ok(())
                         } else {
-                            Err(format!("the task {}", describe_wait_status(status)))
+                            Err(TaskFailure::Exited(ExitStatus::from_wait_status(status)))
                         };
                     }
                     Report::Exited { .. } => {}
-                    Report::AllGone => {
-                        break 'wait Err("the task ended without an exit status".into());
-                    }
+                    Report::AllGone => break 'wait Err(TaskFailure::NoExitStatus),
                     Report::ExecFailed { errno, in_chdir } => {
                         let error = std::io::Error::from_raw_os_error(errno);
-                        break 'wait Err(if in_chdir {
+                        break 'wait Err(TaskFailure::NotRun(if in_chdir {
                             format!(
                                 "cannot change to the directory {}: {error}",
                                 self.dir.display()
                             )
                         } else {
                             format!("cannot run `{}`: {error}", self.run.argv()[0])
-                        });
+                        }));
                     }
                     Report::ForkFailed(errno) => {
                         let error = std::io::Error::from_raw_os_error(errno);
-                        break 'wait Err(format!("cannot fork the task: {error}"));
+                        break 'wait Err(TaskFailure::NotRun(format!(
+                            "cannot fork its command: {error}"
+                        )));
                     }
                     Report::HelperDied => {
-                        break 'wait Err("devup's start helper process died".into());
+                        break 'wait Err(TaskFailure::NotRun(
+                            "devup's start helper process died".into(),
+                        ));
                     }
                 }
             }
@@ -247,7 +246,7 @@ impl TaskSpec {
         tree.kill_all(TASK_KILL_GRACE, abort);
         match end {
             Ok(()) => Ok(elapsed),
-            Err(reason) => Err(failed(reason, excerpt::output_of(&output))),
+            Err(failure) => Err(failed(failure, excerpt::output_of(&output))),
         }
     }
 }

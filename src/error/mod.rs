@@ -11,9 +11,11 @@
 
 pub mod manifest;
 pub mod start;
+pub mod task;
 
 pub use manifest::{ManifestError, Problem};
 pub use start::{ExitStatus, StartFailure, WaitingFor};
+pub use task::TaskFailure;
 
 use std::fmt;
 use std::io;
@@ -142,6 +144,16 @@ pub enum Error {
         output: LogExcerpt,
         /// What the daemon appended to its log during this start.
         log: LogExcerpt,
+    },
+    /// A task failed: its command exited non-zero, was killed, or could not
+    /// be run; nothing it spawned is left running.
+    TaskFailed {
+        /// The task's name.
+        task: String,
+        /// Why, as a value.
+        failure: TaskFailure,
+        /// What the task printed.
+        output: LogExcerpt,
     },
     /// The daemon was not ready within `start_timeout`; the start was aborted
     /// and nothing it spawned is left running.
@@ -275,6 +287,7 @@ impl Error {
         match self {
             Error::AlreadyStarted { daemon, .. }
             | Error::StartFailed { daemon, .. }
+            | Error::TaskFailed { task: daemon, .. }
             | Error::StartTimeout { daemon, .. }
             | Error::Interrupted { daemon }
             | Error::StopFailed { daemon, .. }
@@ -354,6 +367,14 @@ impl fmt::Display for Error {
                 write!(f, "{daemon}: could not start: {}", escape_control(reason))?;
                 write_excerpt(f, failure.output_label(), output)?;
                 write_excerpt(f, "log during this start", log)
+            }
+            Error::TaskFailed {
+                task,
+                failure,
+                output,
+            } => {
+                write!(f, "{task}: the task failed: {}", escape_control(&failure.to_string()))?;
+                write_excerpt(f, TaskFailure::OUTPUT_LABEL, output)
             }
             Error::StartTimeout {
                 daemon,

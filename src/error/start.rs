@@ -157,8 +157,6 @@ pub enum StartFailure {
         /// The dependency's name.
         dependency: String,
     },
-    /// A reason given as text (a task's failure).
-    Other(String),
 }
 
 impl StartFailure {
@@ -194,7 +192,6 @@ impl fmt::Display for StartFailure {
             StartFailure::Prepare { reason } | StartFailure::PidCheck { message: reason } => {
                 f.write_str(reason)
             }
-            StartFailure::Other(reason) => f.write_str(reason),
             StartFailure::Fork { errno } => {
                 write!(f, "cannot fork the start command: {}", os_error(*errno))
             }
@@ -359,9 +356,6 @@ mod tests {
         let start = StartFailure::StartCommand(ExitStatus::Signal(libc::SIGKILL));
         assert_eq!(start.to_string(), "the start command was killed by SIGKILL");
         assert_eq!(start.output_label(), "output of the start command");
-        // A reason given as text is labelled by its kind, not its words.
-        let other = StartFailure::Other("before_start-looking words".into());
-        assert_eq!(other.output_label(), "output of the start command");
     }
 
     #[test]

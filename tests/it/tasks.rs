@@ -4,6 +4,7 @@
 //! output; `check` and `graph` show them; `devdown` ignores them.
 use crate::support;
 
+use regex::Regex;
 use support::{Project, is_alive, recorder};
 
 /// `db` (a recorder), the task `migrate` after it (appending to
@@ -114,7 +115,7 @@ fn a_failed_task_skips_its_dependents_and_shows_its_output() {
         .devup(["up"])
         .exits(1)
         .stderr_has("migrate: failed after")
-        .stderr_has("the task exited with status 3")
+        .stderr_has("migrate: the task failed: it exited with status 3")
         .stderr_has("no database here")
         .stderr_has("web: skipped (migrate failed)")
         .stderr_has("mail: ready in");
@@ -122,7 +123,28 @@ fn a_failed_task_skips_its_dependents_and_shows_its_output() {
     project
         .devup(["up"])
         .exits(1)
-        .stderr_has("the task exited with status 3");
+        .stderr_has("migrate: the task failed: it exited with status 3");
+}
+
+#[test]
+fn a_failed_task_says_that_the_task_failed_with_its_exit_status_and_its_output() {
+    let project = Project::new(
+        "tasks:\n  migrate:\n    run: echo no database here; echo at all >&2; exit 3\n\
+         daemons:\n  web:\n    daemonize: true\n    start: sleep 30\n    depends_on: [migrate]\n",
+    );
+    let outcome = project.devup(["up", "migrate"]).exits(1);
+    let times = Regex::new(r"\d+(\.\d+)?(ms|s)\b").unwrap();
+    assert_eq!(
+        times.replace_all(&outcome.stderr, "T"),
+        "migrate: starting\n\
+         migrate: failed after T\n\
+         up: 1 failed in T\n\
+         \n\
+         error: migrate: the task failed: it exited with status 3\n\
+         output of the task:\n  \
+         no database here\n  \
+         at all\n"
+    );
 }
 
 #[test]
