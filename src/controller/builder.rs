@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use regex::Regex;
 
-use super::{AbortSignal, CommandLine, DaemonController, Event, Ping, Signal, defaults};
+use super::{AbortSignal, CommandLine, DaemonController, Event, Ping, Signal, checks, defaults};
 use crate::error::{Error, Result};
 
 /// A `before_start` closure.
@@ -282,7 +282,7 @@ impl DaemonControllerBuilder {
 
     /// A log line matching `regex`, appended during a start, fails it at once.
     pub fn fail_when_log(mut self, regex: impl Into<String>) -> Self {
-        self.fail_when_log = Some(Regex::new(&regex.into()).map_err(|error| error.to_string()));
+        self.fail_when_log = Some(checks::regex(&regex.into()));
         self
     }
 
@@ -423,11 +423,7 @@ impl DaemonControllerBuilder {
             (Some(path), _) => resolve(path),
             (None, true) => defaults::pid_file(&dir, &self.name),
             (None, false) => {
-                return Err(config_error(
-                    "pid_file",
-                    "a pid file is required when the daemon daemonizes itself (daemonize: false)"
-                        .into(),
-                ));
+                return Err(config_error("pid_file", checks::NEEDS_PID_FILE.into()));
             }
         };
         let log_file = match (&self.log_file, self.daemonize) {
@@ -435,20 +431,34 @@ impl DaemonControllerBuilder {
             (None, true) => Some(defaults::log_file(&dir, &self.name)),
             (None, false) => None,
         };
-        if self.ping.as_ref().is_some_and(|ping| ping.kind() == "log") && log_file.is_none() {
-            return Err(config_error(
-                "ping",
-                "`log` needs a log_file to read".into(),
-            ));
+        if log_file.is_none() {
+            if self.fail_when_log.is_some() {
+                let reason = checks::needs_log_file("fail_when_log");
+                return Err(config_error("fail_when_log", reason));
+            }
+            if self.ping.as_ref().is_some_and(|ping| ping.kind() == "log") {
+                return Err(config_error("ping", checks::needs_log_file("ping: log")));
+            }
         }
-        if let Some(Ping::Invalid(invalid)) = &self.ping {
-            return Err(config_error("ping", invalid.reason().to_string()));
-        }
+        let ping_check = match &self.ping {
+            Some(Ping::Invalid(invalid)) => Err(invalid.reason().to_string()),
+            Some(Ping::Tcp(address)) => checks::tcp_address(address),
+            Some(Ping::Unix(path)) => checks::unix_path(path),
+            _ => Ok(()),
+        };
+        ping_check.map_err(|reason| config_error("ping", reason))?;
         let fail_when_log = match &self.fail_when_log {
             Some(Ok(regex)) => Some(regex.clone()),
             Some(Err(reason)) => return Err(config_error("fail_when_log", reason.clone())),
             None => None,
         };
+        for name in self.env.keys() {
+            checks::env_name(name).map_err(|reason| config_error("env", reason))?;
+        }
+        for pattern in &self.inputs {
+            checks::glob(&pattern.to_string_lossy())
+                .map_err(|reason| config_error("inputs", reason))?;
+        }
         let lock_file = match &self.lock_file {
             Some(path) => resolve(path),
             None => defaults::lock_file(&pid_file),
@@ -532,7 +542,7 @@ mod tests {
             (
                 "web".into(),
                 "ping",
-                "`https://example.com/` is not an http://HOST:PORT/PATH URL (https is not supported)"
+                "`http: https://example.com/` is not an http://HOST:PORT/PATH URL (https is not supported)"
                     .into()
             )
         );
@@ -542,10 +552,7 @@ mod tests {
     fn a_bad_log_regex_is_reported_at_build_after_the_missing_log_file() {
         let (_, key, reason) = refusal(web().ping(Ping::log("(")));
         assert_eq!(key, "ping");
-        assert_eq!(
-            reason,
-            "regex parse error:\n    (\n    ^\nerror: unclosed group"
-        );
+        assert_eq!(reason, "invalid regex `(`: unclosed group");
         let no_log = DaemonController::builder("web")
             .start_command("sleep 1")
             .pid_file("web.pid")
@@ -555,7 +562,7 @@ mod tests {
             (
                 "web".into(),
                 "ping",
-                "`log` needs a log_file to read".into()
+                "`ping: log` needs a log file to read; set `log_file` (with `daemonize: true` it defaults to .devup/log/NAME.log)".into()
             )
         );
     }
@@ -566,8 +573,7 @@ mod tests {
         assert_eq!(key, "fail_when_log");
         assert_eq!(
             reason,
-            "regex parse error:\n    a{2,1}\n     ^^^^^\nerror: invalid repetition count range, \
-             the start must be <= the end"
+            "invalid regex `a{2,1}`: invalid repetition count range, the start must be <= the end"
         );
     }
 

@@ -27,12 +27,8 @@ impl CommandLine {
     /// script, an empty list, or an empty program (the list's first item).
     pub(crate) fn emptiness(&self) -> Option<&'static str> {
         match self {
-            CommandLine::Shell(script) if script.trim().is_empty() => Some("the command is empty"),
-            CommandLine::Argv(argv) if argv.is_empty() => Some("the command list is empty"),
-            CommandLine::Argv(argv) if argv[0].trim().is_empty() => Some(
-                "an empty program: the first item of the command list is empty; it names the program to run",
-            ),
-            _ => None,
+            CommandLine::Shell(script) => super::checks::script(script).err(),
+            CommandLine::Argv(argv) => super::checks::argv(argv).err(),
         }
     }
 

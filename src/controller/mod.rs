@@ -23,6 +23,7 @@
 
 mod await_ready;
 mod builder;
+pub(crate) mod checks;
 mod command;
 mod connect;
 mod deadline;

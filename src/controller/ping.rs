@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use regex::Regex;
 
-use super::{CommandLine, HttpUrl};
+use super::{CommandLine, HttpUrl, checks};
 
 /// How to tell that a daemon is ready. Without a ping, ready means: the pid
 /// file is valid and its process alive.
@@ -65,13 +65,11 @@ impl Ping {
     /// an `http://HOST:PORT/PATH` URL is reported by `build()`.
     pub fn http(url: impl Into<String>) -> Self {
         let url = url.into();
-        match HttpUrl::parse(&url) {
-            Some(parsed) => Ping::Http(parsed),
-            None => Ping::Invalid(InvalidPing {
+        match checks::http_url(&url) {
+            Ok(parsed) => Ping::Http(parsed),
+            Err(reason) => Ping::Invalid(InvalidPing {
                 kind: "http",
-                reason: format!(
-                    "`{url}` is not an http://HOST:PORT/PATH URL (https is not supported)"
-                ),
+                reason,
                 value: url,
             }),
         }
@@ -86,11 +84,11 @@ impl Ping {
     /// regex that does not compile is reported by `build()`.
     pub fn log(regex: impl Into<String>) -> Self {
         let regex = regex.into();
-        match Regex::new(&regex) {
+        match checks::regex(&regex) {
             Ok(compiled) => Ping::Log(compiled),
-            Err(error) => Ping::Invalid(InvalidPing {
+            Err(reason) => Ping::Invalid(InvalidPing {
                 kind: "log",
-                reason: error.to_string(),
+                reason,
                 value: regex,
             }),
         }

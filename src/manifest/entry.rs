@@ -2,16 +2,14 @@
 //! [`DaemonSpec`]: `defaults:` merged under it, the top-level `env` under
 //! its own, every path made absolute against the manifest's directory, the
 //! `daemonize: true` files and the state file placed under that directory
-//! (see [`crate::controller::defaults`]), and its ping's URL or regex
-//! parsed.
+//! (see [`crate::controller::defaults`]); its ping's URL or regex and its
+//! `fail_when_log` arrive parsed from validation and are moved in as they
+//! are.
 
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::Duration;
 
-use regex::Regex;
-
-use super::Problem;
 use super::env_file::EnvFiles;
 use super::raw::{RawCommand, RawDaemon, RawManifest, RawPing};
 use crate::controller::{BeforeStart, CommandLine, DaemonSpec, Ping, defaults};
@@ -24,14 +22,8 @@ pub type DaemonEntry = DaemonSpec;
 /// Resolves every daemon of a valid `raw` manifest whose directory is `dir`
 /// (absolute), with the variables of its `env_file`s. A daemon's
 /// environment, lowest first: the top-level `env_file`, the top-level
-/// `env`, its `env_file`, `defaults.env`, its own `env`. Validation has
-/// parsed every URL and regex already; one that fails here all the same is
-/// a [`Problem`], never dropped.
-pub(crate) fn resolve(
-    raw: RawManifest,
-    dir: &Path,
-    env_files: &EnvFiles,
-) -> Result<Vec<DaemonEntry>, Vec<Problem>> {
+/// `env`, its `env_file`, `defaults.env`, its own `env`.
+pub(crate) fn resolve(raw: RawManifest, dir: &Path, env_files: &EnvFiles) -> Vec<DaemonEntry> {
     let defaults = raw.defaults.unwrap_or_default();
     let top_env = raw.env.unwrap_or_default();
     let no_vars = BTreeMap::new();
@@ -58,17 +50,10 @@ pub(crate) fn resolve(
             daemon.merge_defaults(&defaults);
             entry(name, daemon, env, dir)
         })
-        .collect::<Result<_, _>>()
-        .map_err(|problem| vec![problem])
+        .collect()
 }
 
-fn entry(
-    name: String,
-    daemon: RawDaemon,
-    env: BTreeMap<String, String>,
-    dir: &Path,
-) -> Result<DaemonSpec, Problem> {
-    let problem = |key: &str, reason: &str| Problem::new(reason).daemon(name.clone()).key(key);
+fn entry(name: String, daemon: RawDaemon, env: BTreeMap<String, String>, dir: &Path) -> DaemonSpec {
     let resolve = |path: &str| dir.join(path);
     let daemonize = daemon.daemonize.unwrap_or(false);
     let pid_file = match &daemon.pid_file {
@@ -86,26 +71,17 @@ fn entry(
         None => defaults::lock_file(&pid_file),
     };
     let ping = daemon.ping.map(|ping| match ping {
-        RawPing::Tcp(address) => Ping::tcp(address),
-        RawPing::Unix(path) => Ping::unix(resolve(&path)),
-        RawPing::Http(url) => Ping::http(url),
-        RawPing::Command(command) => Ping::command(command_line(command)),
-        RawPing::Log(regex) => Ping::log(regex),
-        RawPing::Notify(_) => Ping::notify(),
+        RawPing::Tcp(address) => Ping::Tcp(address),
+        RawPing::Unix(path) => Ping::Unix(resolve(&path)),
+        RawPing::Http(url) => Ping::Http(url),
+        RawPing::Command(command) => Ping::Command(command_line(command)),
+        RawPing::Log(regex) => Ping::Log(regex.0),
+        RawPing::Notify(_) => Ping::Notify,
     });
-    if let Some(Ping::Invalid(invalid)) = &ping {
-        return Err(problem("ping", invalid.reason()));
-    }
-    let fail_when_log = match &daemon.fail_when_log {
-        Some(regex) => {
-            Some(Regex::new(regex).map_err(|error| problem("fail_when_log", &error.to_string()))?)
-        }
-        None => None,
-    };
     let or = |duration: Option<super::duration::RawDuration>, default: Duration| {
         duration.map_or(default, |duration| duration.0)
     };
-    Ok(DaemonSpec {
+    DaemonSpec {
         state_file: defaults::manifest_state_file(dir, &name),
         start: command_line(daemon.start),
         daemonize,
@@ -127,7 +103,7 @@ fn entry(
             .stop_signal
             .map_or(defaults::STOP_SIGNAL, |signal| signal.0),
         ping,
-        fail_when_log,
+        fail_when_log: daemon.fail_when_log.map(|regex| regex.0),
         dir: daemon
             .dir
             .as_deref()
@@ -145,7 +121,7 @@ fn entry(
             .collect(),
         depends_on: daemon.depends_on,
         name,
-    })
+    }
 }
 
 fn command_line(command: RawCommand) -> CommandLine {

@@ -146,7 +146,7 @@ impl Manifest {
             &env_files,
             &dir,
         );
-        let daemons = entry::resolve(raw, &dir, &env_files).map_err(error)?;
+        let daemons = entry::resolve(raw, &dir, &env_files);
         let shared = shared_files::check(&daemons, &positions, &dir);
         if !shared.is_empty() {
             return Err(error(shared));

@@ -13,6 +13,7 @@ mod support;
 mod waiting;
 
 // One concept a file.
+mod builder_checks;
 mod cli_hints;
 mod common_flags;
 mod completions;

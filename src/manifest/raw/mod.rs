@@ -19,10 +19,11 @@ use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde::Deserialize;
 use serde::de::{self, Deserializer, MapAccess, Visitor};
 
-pub use task::{RawTasks, TASK_KEYS};
-pub use values::{RawCommand, RawCommands, RawPaths, RawSignal, Scalar, Version};
+pub use task::{RawTask, RawTasks, TASK_KEYS};
+pub use values::{RawCommand, RawCommands, RawPaths, RawRegex, RawSignal, Scalar, Version};
 
 use super::duration::RawDuration;
+use crate::controller::{HttpUrl, checks};
 
 /// What a daemon name may be made of, as a regex (also used by the schema).
 pub const NAME_PATTERN: &str = "^[A-Za-z0-9_.-]+$";
@@ -142,16 +143,49 @@ macro_rules! settings {
         /// The keys `defaults:` may hold.
         pub const SETTING_KEYS: &[&str] = &[$(stringify!($key)),*];
 
-        /// Deserializes `value` as the type of the setting `key` (any
-        /// per-daemon key but `start`/`depends_on`); `None` for another key.
-        pub fn check_setting(key: &str, value: serde_yaml::Value) -> Option<Result<(), serde_yaml::Error>> {
-            match key {
-                $( stringify!($key) => Some(serde_yaml::from_value::<$ty>(value).map(drop)), )*
-                _ => None,
+        /// One setting of a daemon or of `defaults:` (any per-daemon key but
+        /// `start`/`depends_on`), parsed; its variant is named as its key.
+        #[allow(non_camel_case_types, reason = "each variant is named as the manifest's key")]
+        #[derive(Debug, Clone)]
+        pub enum RawSetting {
+            $( #[allow(missing_docs)] $key($ty), )*
+        }
+
+        impl RawSetting {
+            /// Parses `value` as the setting `key`; `None` for another key.
+            pub fn parse(
+                key: &str,
+                value: serde_yaml::Value,
+            ) -> Option<Result<RawSetting, serde_yaml::Error>> {
+                match key {
+                    $( stringify!($key) => Some(serde_yaml::from_value::<$ty>(value).map(RawSetting::$key)), )*
+                    _ => None,
+                }
+            }
+        }
+
+        impl RawDefaults {
+            /// Sets the key of `setting`.
+            pub fn set(&mut self, setting: RawSetting) {
+                match setting {
+                    $( RawSetting::$key(value) => self.$key = Some(value), )*
+                }
             }
         }
 
         impl RawDaemon {
+            /// A daemon with `start` and `depends_on` and no other key set.
+            pub fn new(start: RawCommand, depends_on: Vec<String>) -> RawDaemon {
+                RawDaemon { start, depends_on, $( $key: None, )* }
+            }
+
+            /// Sets the key of `setting`.
+            pub fn set(&mut self, setting: RawSetting) {
+                match setting {
+                    $( RawSetting::$key(value) => self.$key = Some(value), )*
+                }
+            }
+
             /// Takes each key this daemon does not set from `defaults`.
             pub fn merge_defaults(&mut self, defaults: &RawDefaults) {
                 $( if self.$key.is_none() { self.$key = defaults.$key.clone(); } )*
@@ -191,7 +225,7 @@ settings! {
     ping: RawPing,
     /// A regex: a line matching it, appended to `log_file` during a start,
     /// fails that start at once.
-    fail_when_log: String,
+    fail_when_log: RawRegex,
     /// Working directory of every command of this daemon (default: the
     /// manifest's directory).
     dir: String,
@@ -233,12 +267,12 @@ pub enum RawPing {
     /// Ready when a Unix stream socket connection to this path succeeds.
     Unix(String),
     /// Ready when a GET of `http://HOST:PORT/PATH` answers 200 to 399.
-    Http(String),
+    Http(#[schemars(with = "String")] HttpUrl),
     /// Ready when this command (string or list) exits 0.
     Command(RawCommand),
     /// Ready when a line matching this regex is appended to `log_file`
     /// during the start.
-    Log(String),
+    Log(RawRegex),
     /// Ready when the daemon sends `READY=1` on `$NOTIFY_SOCKET` (sd_notify).
     Notify(#[schemars(extend("const" = true))] bool),
 }
@@ -263,9 +297,17 @@ impl<'de> Deserialize<'de> for RawPing {
         match name.as_str().unwrap_or_default() {
             "tcp" => kind("tcp", value).map(RawPing::Tcp),
             "unix" => kind("unix", value).map(RawPing::Unix),
-            "http" => kind("http", value).map(RawPing::Http),
+            "http" => kind::<String, _>("http", value).and_then(|url| {
+                checks::http_url(&url)
+                    .map(RawPing::Http)
+                    .map_err(de::Error::custom)
+            }),
             "command" => kind("command", value).map(RawPing::Command),
-            "log" => kind("log", value).map(RawPing::Log),
+            "log" => kind::<String, _>("log", value).and_then(|regex| {
+                checks::regex(&regex)
+                    .map(|regex| RawPing::Log(RawRegex(regex)))
+                    .map_err(de::Error::custom)
+            }),
             "notify" => kind("notify", value).map(RawPing::Notify),
             _ => Err(de::Error::custom(format!(
                 "unknown ping kind; expected one of {expected}"

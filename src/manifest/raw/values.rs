@@ -1,7 +1,8 @@
 //! The manifest's values that are more than a string: a command (string or
-//! argv), a list of commands, a stop signal, a scalar taken as text (env
-//! values, argv items), and the version, each with its `Deserialize` (the
-//! message for a wrong value) and its JSON Schema.
+//! argv), a list of commands, a stop signal, a regex (compiled as it is
+//! read), a scalar taken as text (env values, argv items), and the
+//! version, each with its `Deserialize` (the message for a wrong value,
+//! from the controller's rule where it has one) and its JSON Schema.
 
 use std::borrow::Cow;
 use std::fmt;
@@ -10,7 +11,7 @@ use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde::Deserialize;
 use serde::de::{self, Deserializer, SeqAccess, Visitor};
 
-use crate::controller::Signal;
+use crate::controller::{Signal, checks};
 
 /// `version:`, which must be 1.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -96,10 +97,6 @@ pub enum RawCommand {
     Argv(Vec<String>),
 }
 
-/// An argv whose program (its first item) is "" or white space.
-const EMPTY_PROGRAM: &str =
-    "an empty program: the first item of the command list is empty; it names the program to run";
-
 const COMMAND_EXPECTED: &str =
     "a command: a string (run by /bin/sh -c) or a list of strings (an argv)";
 
@@ -121,12 +118,7 @@ impl<'de> Deserialize<'de> for RawCommand {
                 while let Some(Scalar(arg)) = seq.next_element()? {
                     argv.push(arg);
                 }
-                if argv.is_empty() {
-                    return Err(de::Error::custom("the command list is empty"));
-                }
-                if argv[0].trim().is_empty() {
-                    return Err(de::Error::custom(EMPTY_PROGRAM));
-                }
+                checks::argv(&argv).map_err(de::Error::custom)?;
                 Ok(RawCommand::Argv(argv))
             }
         }
@@ -182,10 +174,35 @@ impl<'de> Deserialize<'de> for RawCommands {
 }
 
 fn shell_command<E: de::Error>(script: &str) -> Result<RawCommand, E> {
-    if script.trim().is_empty() {
-        return Err(E::custom("the command is empty"));
-    }
+    checks::script(script).map_err(E::custom)?;
     Ok(RawCommand::Shell(script.to_string()))
+}
+
+/// A regex (`fail_when_log`, `ping: log`), compiled when it is read:
+/// "invalid regex `(`: unclosed group" otherwise.
+#[derive(Debug, Clone)]
+pub struct RawRegex(pub regex::Regex);
+
+impl<'de> Deserialize<'de> for RawRegex {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        checks::regex(&text).map(RawRegex).map_err(de::Error::custom)
+    }
+}
+
+/// A string, as for any other text.
+impl JsonSchema for RawRegex {
+    fn inline_schema() -> bool {
+        true
+    }
+
+    fn schema_name() -> Cow<'static, str> {
+        "Regex".into()
+    }
+
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({ "type": "string" })
+    }
 }
 
 impl JsonSchema for RawCommands {

@@ -3,19 +3,22 @@
 //!
 //! It works on the parsed `serde_yaml::Value` in two passes. The first walks
 //! every key: unknown keys (with the nearest known one), interpolation, and
-//! the type of each value, checked by deserializing that value alone into
-//! its `raw.rs` type (so the serde types stay the one definition of what is
-//! valid). A key in error is dropped and a daemon without `start` gets a
-//! placeholder, so the cleaned file still deserializes into a
-//! [`RawManifest`] and the second pass can check what needs the whole file:
-//! `pid_file` when `daemonize` is false, `ping: log` without a log file,
-//! regexes, dependencies and cycles. A problem of the second pass about a
-//! key the first already reported is not reported twice.
+//! each value parsed, alone, into its `raw.rs` type (so the serde types stay
+//! the one definition of what is valid, and a regex or URL is parsed there,
+//! once, with the controller's rules of `controller/checks.rs`). It builds
+//! the [`RawManifest`] from those typed values: a key in error is left out,
+//! and a daemon without `start` gets a placeholder, so the second pass can
+//! check what needs the whole file: `pid_file` when `daemonize` is false,
+//! `ping: log` or `fail_when_log` without a log file, dependencies and
+//! cycles. A problem of the second pass about a key the first already
+//! reported is not reported twice.
 //!
-//! Files: `structure.rs` (the first pass), `ping.rs` (its `ping:` part),
-//! `tasks.rs` (its `tasks:` part), `semantics.rs` (the second pass),
-//! `values.rs` (small helpers on YAML values and messages).
+//! Files: `structure.rs` (the first pass), `entries.rs` (the shape
+//! `daemons:` and `tasks:` share), `ping.rs` (its `ping:` part), `tasks.rs`
+//! (its `tasks:` part), `semantics.rs` (the second pass), `values.rs`
+//! (small helpers on YAML values and messages).
 
+mod entries;
 mod ping;
 mod semantics;
 mod structure;
@@ -157,6 +160,20 @@ impl Validator<'_> {
     fn no_value(&mut self, path: &[&str], label: impl Into<Label>) {
         let message = "no value; give it one, or remove the key".to_string();
         self.push(self.positions.key(path), label, message);
+    }
+
+    /// Counts `label`'s key as reported, so that the second pass says
+    /// nothing more about it.
+    fn mark_reported(&mut self, label: Label) {
+        if let Some(reported) = label.reported_as() {
+            self.reported.insert(reported);
+        }
+    }
+
+    fn is_reported(&self, label: &Label) -> bool {
+        label
+            .reported_as()
+            .is_some_and(|reported| self.reported.contains(&reported))
     }
 
     fn was_reported(&self, scope: Scope<'_>, key: &str) -> bool {

@@ -1,14 +1,16 @@
 //! `ping:`: a map with exactly one known kind, whose value has the kind's
-//! type; `notify: false` is not a ping.
+//! type (an `http` URL parsed, a `log` regex compiled), and an address that
+//! could answer (the controller's rules); `notify: false` is not a ping.
 
 use serde_yaml::Value;
 
 use super::values::{key_string, kind, serde_message};
 use super::{Scope, Validator};
+use crate::controller::checks;
 use crate::manifest::raw::{PING_KINDS, RawPing};
 
 impl Validator<'_> {
-    pub(super) fn ping(&mut self, scope: Scope<'_>, value: Value) -> Option<Value> {
+    pub(super) fn ping(&mut self, scope: Scope<'_>, value: Value) -> Option<RawPing> {
         let path = scope.path(&["ping"]);
         let label = scope.label("ping");
         let expected = PING_KINDS.join(", ");
@@ -72,7 +74,7 @@ impl Validator<'_> {
         }
         let mut kind_path = path.clone();
         kind_path.push(&kinds[0]);
-        match serde_yaml::from_value::<RawPing>(value.clone()) {
+        match serde_yaml::from_value::<RawPing>(value) {
             Ok(RawPing::Notify(false)) => {
                 self.push(
                     self.positions.value(&kind_path),
@@ -82,11 +84,11 @@ impl Validator<'_> {
                 None
             }
             Ok(ping) => match bad_address(&ping) {
-                Some(problem) => {
+                Err(problem) => {
                     self.push(self.positions.value(&kind_path), label, problem);
                     None
                 }
-                None => Some(value),
+                Ok(()) => Some(ping),
             },
             Err(error) => {
                 self.push(
@@ -100,58 +102,14 @@ impl Validator<'_> {
     }
 }
 
-/// What is wrong with the address of a `tcp`, `http` or `unix` ping, if
-/// anything: such a ping could never succeed, so it is a manifest error,
-/// not a start that waits for its timeout.
-fn bad_address(ping: &RawPing) -> Option<String> {
+/// What is wrong with the address of a `tcp` or `unix` ping, if anything
+/// (an `http` URL is parsed as it is read): such a ping could never
+/// succeed, so it is a manifest error, not a start that waits for its
+/// timeout.
+fn bad_address(ping: &RawPing) -> Result<(), String> {
     match ping {
-        RawPing::Tcp(address) if !is_host_port(address) => Some(format!(
-            "`tcp: {address}` is not HOST:PORT (IPv6 as `[::1]:PORT`)"
-        )),
-        RawPing::Http(url) if crate::controller::HttpUrl::parse(url).is_none() => Some(format!(
-            "`http: {url}` is not an http://HOST:PORT/PATH URL (https is not supported)"
-        )),
-        RawPing::Unix(path) if path.is_empty() => Some("`unix:` needs a socket path".into()),
-        _ => None,
-    }
-}
-
-/// `HOST:PORT` or `[IPV6]:PORT`, with a port from 0 to 65535.
-fn is_host_port(address: &str) -> bool {
-    let split = match address.strip_prefix('[') {
-        Some(rest) => rest.split_once("]:"),
-        None => address
-            .rsplit_once(':')
-            .filter(|(host, _)| !host.contains(':')),
-    };
-    split.is_some_and(|(host, port)| !host.is_empty() && port.parse::<u16>().is_ok())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::is_host_port;
-
-    #[test]
-    fn tcp_addresses_need_a_host_and_a_port() {
-        for good in [
-            "127.0.0.1:6379",
-            "localhost:80",
-            "[::1]:9312",
-            "db.local:5432",
-        ] {
-            assert!(is_host_port(good), "{good}");
-        }
-        for bad in [
-            "127.0.0.1",
-            ":80",
-            "::1:80",
-            "[::1]",
-            "[::1]80",
-            "host:port",
-            "h:99999",
-            "",
-        ] {
-            assert!(!is_host_port(bad), "{bad}");
-        }
+        RawPing::Tcp(address) => checks::tcp_address(address),
+        RawPing::Unix(path) => checks::unix_path(std::path::Path::new(path)),
+        _ => Ok(()),
     }
 }

@@ -1,17 +1,14 @@
-//! The second pass, over the cleaned, typed file: what needs more than one
-//! key: `pid_file` when `daemonize` is false, `ping: log` without a log
-//! file, regexes, unknown dependencies, self-dependencies and cycles.
+//! The second pass, over the typed file: what needs more than one key:
+//! `pid_file` when `daemonize` is false, `ping: log` or `fail_when_log`
+//! without a log file, unknown dependencies, self-dependencies and cycles.
 
 use std::collections::HashMap;
 
-use super::values::check_regex;
 use super::{Label, Scope, Validator};
+use crate::controller::checks;
 use crate::dependency_graph::DependencyGraph;
 use crate::manifest::raw::{RawDefaults, RawManifest, RawPing, RawTasks};
 use crate::manifest::suggest::unknown_daemon;
-
-/// Why a key that reads the log is an error without one.
-const NEEDS_A_LOG_FILE: &str = "needs a log file to read; set `log_file` (with `daemonize: true` it defaults to .devup/log/NAME.log)";
 
 impl Validator<'_> {
     /// Returns the dependency graph it checked (daemons, then tasks), which
@@ -19,11 +16,6 @@ impl Validator<'_> {
     pub(super) fn semantics(&mut self, raw: &RawManifest) -> DependencyGraph {
         let empty = RawDefaults::default();
         let defaults = raw.defaults.as_ref().unwrap_or(&empty);
-        self.regexes(
-            Scope::Defaults,
-            defaults.fail_when_log.as_deref(),
-            defaults.ping.as_ref(),
-        );
         let no_tasks = RawTasks::default();
         let tasks = raw.tasks.as_ref().unwrap_or(&no_tasks);
         // Daemons and tasks share one namespace: node i of the graph below.
@@ -42,7 +34,6 @@ impl Validator<'_> {
         self.task_names_and_dependencies(tasks, &names, &first_node);
         for (name, daemon) in &raw.daemons.0 {
             let scope = Scope::Daemon(name);
-            self.regexes(scope, daemon.fail_when_log.as_deref(), daemon.ping.as_ref());
             let daemonize = daemon.daemonize.or(defaults.daemonize).unwrap_or(false);
             let has_pid_file = daemon.pid_file.is_some() || defaults.pid_file.is_some();
             let has_log_file = daemon.log_file.is_some() || defaults.log_file.is_some();
@@ -56,8 +47,7 @@ impl Validator<'_> {
                 self.push(
                     self.positions.key(&["daemons", name]),
                     (Some(name.clone()), None),
-                    "missing `pid_file`, required when `daemonize` is false (the start command daemonizes itself and writes it); set `pid_file`, or `daemonize: true` to let devup detach the command"
-                        .into(),
+                    checks::NEEDS_PID_FILE.into(),
                 );
             }
             let no_log_file = !daemonize
@@ -72,7 +62,7 @@ impl Validator<'_> {
                 self.push(
                     self.positions.key(&ping_scope.path(&["ping", "log"])),
                     scope.label("ping"),
-                    format!("`ping: log` {NEEDS_A_LOG_FILE}"),
+                    checks::needs_log_file("ping: log"),
                 );
             }
             let fail_scope = match daemon.fail_when_log {
@@ -85,7 +75,7 @@ impl Validator<'_> {
                 self.push(
                     self.positions.key(&fail_scope.path(&["fail_when_log"])),
                     scope.label("fail_when_log"),
-                    format!("`fail_when_log` {NEEDS_A_LOG_FILE}"),
+                    checks::needs_log_file("fail_when_log"),
                 );
             }
             for (i, dependency) in daemon.depends_on.iter().enumerate() {
@@ -177,21 +167,6 @@ impl Validator<'_> {
                     self.push(pos, label, message);
                 }
             }
-        }
-    }
-
-    fn regexes(&mut self, scope: Scope<'_>, fail_when_log: Option<&str>, ping: Option<&RawPing>) {
-        if let Some(regex) = fail_when_log
-            && let Err(message) = check_regex(regex)
-        {
-            let pos = self.positions.value(&scope.path(&["fail_when_log"]));
-            self.push(pos, scope.label("fail_when_log"), message);
-        }
-        if let Some(RawPing::Log(regex)) = ping
-            && let Err(message) = check_regex(regex)
-        {
-            let pos = self.positions.value(&scope.path(&["ping", "log"]));
-            self.push(pos, scope.label("ping"), message);
         }
     }
 }

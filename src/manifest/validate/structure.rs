@@ -1,14 +1,19 @@
 //! The first pass: every key known (else the nearest known one is
-//! suggested), every string interpolated, every value of the type its key
-//! takes. Keys in error are dropped from the cleaned file it returns.
+//! suggested), every string interpolated, and every value parsed into the
+//! type its key takes, once: what it returns is the typed manifest itself
+//! (regexes compiled, URLs parsed), not a file checked here to be parsed
+//! again. Keys in error are left out of it.
 
-use serde_yaml::{Mapping, Value};
+use serde_yaml::Value;
 
+use super::entries::Section;
 use super::values::{interpolate_value, key_string, kind, serde_message, unknown_key};
 use super::{Label, Scope, Validator};
+use crate::controller::checks;
 use crate::manifest::locate::Pos;
 use crate::manifest::raw::{
-    self, DAEMON_KEYS, RawCommand, RawEnv, RawManifest, RawPaths, SETTING_KEYS, TOP_KEYS, Version,
+    DAEMON_KEYS, RawCommand, RawDaemon, RawDaemons, RawDefaults, RawEnv, RawManifest, RawPaths,
+    RawSetting, SETTING_KEYS, TOP_KEYS, Version,
 };
 use crate::manifest::suggest::nearest;
 
@@ -38,7 +43,12 @@ impl Validator<'_> {
                 return None;
             }
         };
-        let mut clean = Mapping::new();
+        let mut version = None;
+        let mut env = None;
+        let mut env_file = None;
+        let mut defaults = None;
+        let mut tasks = None;
+        let mut daemons = None;
         let mut misspelt_daemons = false;
         for (key, value) in top {
             let Some(key) = key_string(&key) else {
@@ -54,163 +64,82 @@ impl Validator<'_> {
                 self.no_value(&[&key], label);
                 continue;
             }
-            let checked = match key.as_str() {
-                "version" => self.typed::<Version>(value, &[&key], label),
-                "env" => self
-                    .interpolated(value, &[&key], label.clone())
-                    .and_then(|value| self.typed::<RawEnv>(value, &[&key], label.clone()))
-                    .and_then(|value| self.env_names(value, &[&key], label)),
-                "env_file" => self
-                    .interpolated(value, &[&key], label.clone())
-                    .and_then(|value| self.typed::<RawPaths>(value, &[&key], label)),
-                "defaults" => self.defaults(value),
-                "tasks" => self.tasks(value),
-                "daemons" => self.daemons(value),
+            let path = [key.as_str()];
+            match key.as_str() {
+                "version" => version = self.typed::<Version>(value, &path, label),
+                "env" => {
+                    env = self
+                        .interpolated(value, &path, label.clone())
+                        .and_then(|value| self.env(value, &path, label.into()));
+                }
+                "env_file" => {
+                    env_file = self
+                        .interpolated(value, &path, label.clone())
+                        .and_then(|value| self.typed::<RawPaths>(value, &path, label));
+                }
+                "defaults" => defaults = self.defaults(value),
+                "tasks" => tasks = self.tasks(value),
+                "daemons" => daemons = self.daemons(value),
                 _ => {
                     if nearest(&key, TOP_KEYS) == Some("daemons") {
                         misspelt_daemons = true;
                     }
                     let message = unknown_key(&key, &TOP_KEYS);
                     self.push(self.positions.key(&[&key]), (None, None), message);
-                    None
                 }
-            };
-            if let Some(value) = checked {
-                clean.insert(Value::String(key), value);
             }
         }
         let daemons_reported = self
             .problems
             .iter()
             .any(|p| p.key.as_deref() == Some("daemons"));
-        if !clean.contains_key("daemons") && !daemons_reported && !misspelt_daemons {
+        if daemons.is_none() && !daemons_reported && !misspelt_daemons {
             self.push(
                 None,
                 (None, None),
                 "missing `daemons:`, the map of the daemons to start".into(),
             );
         }
-        match serde_yaml::from_value::<RawManifest>(Value::Mapping(clean)) {
-            Ok(raw) => Some(raw),
-            Err(error) => {
-                if self.problems.is_empty() {
-                    self.push(None, (None, None), error.to_string());
-                }
-                None
-            }
-        }
+        Some(RawManifest {
+            version,
+            env,
+            env_file,
+            defaults,
+            tasks,
+            daemons: daemons?,
+        })
     }
 
-    fn daemons(&mut self, value: Value) -> Option<Value> {
-        let label = (None, Some("daemons".to_string()));
-        let daemons = match value {
-            Value::Mapping(daemons) if !daemons.is_empty() => daemons,
-            Value::Mapping(_) | Value::Null => {
-                self.push(
-                    self.positions.key(&["daemons"]),
-                    label,
-                    "no daemons; add at least one under `daemons:`".into(),
-                );
-                return None;
-            }
-            other => {
-                self.push(
-                    self.positions.value(&["daemons"]),
-                    label,
-                    format!(
-                        "expected a map of daemon names to daemons, found {}",
-                        kind(&other)
-                    ),
-                );
-                return None;
-            }
-        };
-        let mut clean = Mapping::new();
-        for (name, daemon) in daemons {
-            let Some(name) = key_string(&name) else {
-                self.push(
-                    self.positions.key(&["daemons"]),
-                    label.clone(),
-                    format!("a daemon name must be a string, found {}", kind(&name)),
-                );
-                continue;
-            };
-            if !super::is_simple_name(&name) {
-                self.push(
-                    self.positions.key(&["daemons", &name]),
-                    (Some(name.clone()), None),
-                    "a daemon name may only contain letters, digits, `_`, `.` and `-`".into(),
-                );
-            }
-            let daemon = self.daemon(&name, daemon);
-            clean.insert(Value::String(name), Value::Mapping(daemon));
-        }
-        Some(Value::Mapping(clean))
+    fn daemons(&mut self, value: Value) -> Option<RawDaemons> {
+        self.entries(Section::Daemons, value, Self::daemon)
+            .map(RawDaemons)
     }
 
-    fn daemon(&mut self, name: &str, value: Value) -> Mapping {
+    fn daemon(&mut self, name: &str, value: Value) -> RawDaemon {
         let scope = Scope::Daemon(name);
-        let mut clean = Mapping::new();
-        let keys = match value {
-            Value::Mapping(keys) => keys,
-            other => {
-                let found = match other {
-                    Value::Null => "nothing".to_string(),
-                    _ => kind(&other),
-                };
-                self.push(
-                    self.positions.value(&["daemons", name]),
-                    (Some(name.to_string()), None),
-                    format!("expected a map of keys (at least `start`), found {found}"),
-                );
-                // Nothing else about this daemon is worth saying yet.
-                for key in ["start", "pid_file"] {
-                    self.reported.insert((Some(name.to_string()), key.into()));
+        let mut start = None;
+        let mut depends_on = Vec::new();
+        let mut settings = Vec::new();
+        let is_map = self.keys(
+            Section::Daemons,
+            name,
+            value,
+            &DAEMON_KEYS,
+            |this, key, value, path, label| match key {
+                "start" => start = this.typed::<RawCommand>(value, path, label),
+                "depends_on" => {
+                    depends_on = this
+                        .typed::<Vec<String>>(value, path, label)
+                        .unwrap_or_default();
                 }
-                Mapping::new()
-            }
-        };
-        for (key, value) in keys {
-            let Some(key) = key_string(&key) else {
-                self.push(
-                    self.positions.key(&["daemons", name]),
-                    (Some(name.to_string()), None),
-                    format!("a key must be a string, found {}", kind(&key)),
-                );
-                continue;
-            };
-            if !DAEMON_KEYS.contains(&key.as_str()) {
-                // A misspelt `start` or `pid_file` is not also missing.
-                if let Some(near) = nearest(&key, DAEMON_KEYS) {
-                    self.reported
-                        .insert((Some(name.to_string()), near.to_string()));
-                }
-                let message = unknown_key(&key, &DAEMON_KEYS);
-                self.push(
-                    self.positions.key(&["daemons", name, &key]),
-                    (Some(name.to_string()), None),
-                    message,
-                );
-                continue;
-            }
-            let label = scope.label(&key);
-            let path = scope.path(&[&key]);
-            if value.is_null() {
-                self.no_value(&path, label);
-                continue;
-            }
-            let checked =
-                self.interpolated(value, &path, label.clone())
-                    .and_then(|value| match key.as_str() {
-                        "start" => self.typed::<RawCommand>(value, &path, label),
-                        "depends_on" => self.typed::<Vec<String>>(value, &path, label),
-                        _ => self.setting(scope, &key, value),
-                    });
-            if let Some(value) = checked {
-                clean.insert(Value::String(key), value);
-            }
+                _ => settings.extend(this.setting(scope, key, value)),
+            },
+        );
+        if !is_map {
+            // Nothing else about this daemon is worth saying yet.
+            self.mark_reported(Section::Daemons.label(name, Some("pid_file")));
         }
-        if !clean.contains_key("start") {
+        let start = start.unwrap_or_else(|| {
             if !self.was_reported(scope, "start") {
                 self.push(
                     self.positions.key(&["daemons", name]),
@@ -220,12 +149,16 @@ impl Validator<'_> {
                 );
             }
             // A placeholder, so that the rest of the file is still checked.
-            clean.insert("start".into(), "true".into());
+            RawCommand::Shell("true".into())
+        });
+        let mut daemon = RawDaemon::new(start, depends_on);
+        for setting in settings {
+            daemon.set(setting);
         }
-        clean
+        daemon
     }
 
-    fn defaults(&mut self, value: Value) -> Option<Value> {
+    fn defaults(&mut self, value: Value) -> Option<RawDefaults> {
         let keys = match value {
             Value::Mapping(keys) => keys,
             other => {
@@ -237,7 +170,7 @@ impl Validator<'_> {
                 return None;
             }
         };
-        let mut clean = Mapping::new();
+        let mut defaults = RawDefaults::default();
         for (key, value) in keys {
             let Some(key) = key_string(&key) else {
                 self.push(
@@ -273,88 +206,76 @@ impl Validator<'_> {
                 self.no_value(&path, Scope::Defaults.label(&key));
                 continue;
             }
-            let checked = self
+            let setting = self
                 .interpolated(value, &path, Scope::Defaults.label(&key))
                 .and_then(|value| self.setting(Scope::Defaults, &key, value));
-            if let Some(value) = checked {
-                clean.insert(Value::String(key), value);
+            if let Some(setting) = setting {
+                defaults.set(setting);
             }
         }
-        Some(Value::Mapping(clean))
+        Some(defaults)
     }
 
-    /// Any per-daemon key but `start`/`depends_on`, already interpolated.
-    fn setting(&mut self, scope: Scope<'_>, key: &str, value: Value) -> Option<Value> {
+    /// Any per-daemon key but `start`/`depends_on`, already interpolated,
+    /// parsed.
+    fn setting(&mut self, scope: Scope<'_>, key: &str, value: Value) -> Option<RawSetting> {
         if key == "ping" {
-            return self.ping(scope, value);
+            return self.ping(scope, value).map(RawSetting::ping);
         }
-        let result = raw::check_setting(key, value.clone())?;
-        match result {
-            Ok(()) if key == "env" => self.env_names(value, &scope.path(&[key]), scope.label(key)),
-            Ok(()) if key == "inputs" => {
-                self.globs(value, &scope.path(&[key]), scope.label(key).into())
-            }
-            Ok(()) => Some(value),
+        let path = scope.path(&[key]);
+        let label: Label = scope.label(key).into();
+        match RawSetting::parse(key, value)? {
+            Ok(RawSetting::env(env)) => self
+                .env_names(&env, &path, label)
+                .then_some(RawSetting::env(env)),
+            Ok(RawSetting::inputs(inputs)) => self
+                .globs(&inputs, &path, label)
+                .then_some(RawSetting::inputs(inputs)),
+            Ok(setting) => Some(setting),
             Err(error) => {
-                let pos = self.positions.value(&scope.path(&[key]));
-                self.push(pos, scope.label(key), serde_message(&error));
+                self.push(self.positions.value(&path), label, serde_message(&error));
                 None
             }
         }
     }
 
-    /// An `env` map whose names are all valid variable names.
-    pub(super) fn env_names(
-        &mut self,
-        value: Value,
-        path: &[&str],
-        label: impl Into<Label>,
-    ) -> Option<Value> {
-        let label = label.into();
+    /// An `env` map (already interpolated) whose names are all variable
+    /// names.
+    pub(super) fn env(&mut self, value: Value, path: &[&str], label: Label) -> Option<RawEnv> {
+        let env = self.typed::<RawEnv>(value, path, label.clone())?;
+        self.env_names(&env, path, label).then_some(env)
+    }
+
+    /// Whether every name of `env` is a variable name (each one that is not
+    /// is reported, at its key).
+    fn env_names(&mut self, env: &RawEnv, path: &[&str], label: Label) -> bool {
         let mut valid = true;
-        for name in value.as_mapping().into_iter().flat_map(|map| map.keys()) {
-            let name = key_string(name).unwrap_or_default();
-            let ok = name
-                .chars()
-                .next()
-                .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-                && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
-            if !ok {
+        for name in env.0.keys() {
+            if let Err(message) = checks::env_name(name) {
                 let mut at = path.to_vec();
-                at.push(&name);
-                self.push(
-                    self.positions.key(&at),
-                    label.clone(),
-                    format!("`{name}` is not a variable name; use letters, digits and `_`, not starting with a digit"),
-                );
+                at.push(name);
+                self.push(self.positions.key(&at), label.clone(), message);
                 valid = false;
             }
         }
-        valid.then_some(value)
+        valid
     }
 
-    /// An `inputs` list whose patterns are all valid globs (else one would
-    /// silently count as a literal path), each error placed at its item.
-    pub(super) fn globs(&mut self, value: Value, path: &[&str], label: Label) -> Option<Value> {
+    /// Whether every pattern of an `inputs` list is a valid glob (each one
+    /// that is not is reported, at its item).
+    pub(super) fn globs(&mut self, patterns: &[String], path: &[&str], label: Label) -> bool {
         let mut valid = true;
-        for (index, pattern) in value.as_sequence().into_iter().flatten().enumerate() {
-            let Some(pattern) = pattern.as_str() else {
-                continue;
-            };
-            if let Err(error) = glob::Pattern::new(pattern) {
+        for (index, pattern) in patterns.iter().enumerate() {
+            if let Err(message) = checks::glob(pattern) {
                 let index = index.to_string();
                 let mut at = path.to_vec();
                 at.push(&index);
                 let pos = self.positions.value(&at).or(self.positions.value(path));
-                self.push(
-                    pos,
-                    label.clone(),
-                    format!("invalid glob `{pattern}`: {}", error.msg),
-                );
+                self.push(pos, label.clone(), message);
                 valid = false;
             }
         }
-        valid.then_some(value)
+        valid
     }
 
     pub(super) fn typed<T: serde::de::DeserializeOwned>(
@@ -362,9 +283,9 @@ impl Validator<'_> {
         value: Value,
         path: &[&str],
         label: impl Into<Label>,
-    ) -> Option<Value> {
-        match serde_yaml::from_value::<T>(value.clone()) {
-            Ok(_) => Some(value),
+    ) -> Option<T> {
+        match serde_yaml::from_value::<T>(value) {
+            Ok(typed) => Some(typed),
             Err(error) => {
                 self.push(self.positions.value(path), label, serde_message(&error));
                 None

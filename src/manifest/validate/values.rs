@@ -1,6 +1,5 @@
 //! Small helpers on YAML values and messages, shared by both passes.
 
-use regex::Regex;
 use serde_yaml::Value;
 
 use crate::manifest::interpolate::{Lookup, interpolate};
@@ -14,21 +13,6 @@ pub(super) fn serde_message(error: &serde_yaml::Error) -> String {
         .replace("a sequence", "a list")
         .replace("type: sequence", "type: list")
         .replace("a YAML mapping", "a map")
-}
-
-/// "invalid regex `(`: unclosed group".
-pub(super) fn check_regex(regex: &str) -> Result<(), String> {
-    Regex::new(regex).map(drop).map_err(|error| {
-        let reason = match &error {
-            regex::Error::Syntax(text) => text
-                .lines()
-                .find_map(|line| line.strip_prefix("error: "))
-                .unwrap_or(text)
-                .to_string(),
-            other => other.to_string(),
-        };
-        format!("invalid regex `{regex}`: {reason}")
-    })
 }
 
 /// "unknown key `pid_flie`, did you mean `pid_file`?", or the list of valid
