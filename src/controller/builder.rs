@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use regex::Regex;
 
-use super::{AbortSignal, CommandLine, DaemonController, Event, Ping, Signal, checks, defaults};
+use super::{AbortSignal, CommandLine, DaemonController, Event, Ping, Signal, checks, defaults, dotenv};
 use crate::error::{Error, Result};
 
 /// A `before_start` closure.
@@ -140,6 +140,7 @@ impl DaemonSpec {
             depends_on: spec.depends_on,
             dir: Some(spec.dir),
             env: spec.env,
+            env_files: Vec::new(),
             start_timeout: spec.start_timeout,
             start_abort_timeout: spec.start_abort_timeout,
             stop_timeout: spec.stop_timeout,
@@ -170,6 +171,8 @@ pub struct DaemonControllerBuilder {
     depends_on: Vec<String>,
     dir: Option<PathBuf>,
     env: BTreeMap<String, String>,
+    /// Read by `build()`, under `env`.
+    env_files: Vec<PathBuf>,
     start_timeout: Duration,
     start_abort_timeout: Duration,
     stop_timeout: Duration,
@@ -197,6 +200,7 @@ impl DaemonControllerBuilder {
             depends_on: Vec::new(),
             dir: None,
             env: BTreeMap::new(),
+            env_files: Vec::new(),
             start_timeout: defaults::START_TIMEOUT,
             start_abort_timeout: defaults::START_ABORT_TIMEOUT,
             stop_timeout: defaults::STOP_TIMEOUT,
@@ -319,6 +323,16 @@ impl DaemonControllerBuilder {
     {
         self.env
             .extend(vars.into_iter().map(|(k, v)| (k.into(), v.into())));
+        self
+    }
+
+    /// Adds a dotenv file (`KEY=VALUE` lines, as the manifest's
+    /// `env_file`; relative to `dir`) whose variables are added to the
+    /// daemon's environment, under those given to [`env`](Self::env) and
+    /// [`envs`](Self::envs); of several files, a later one wins. `build()`
+    /// reads it, and fails when it is missing or malformed.
+    pub fn env_file(mut self, path: impl Into<PathBuf>) -> Self {
+        self.env_files.push(path.into());
         self
     }
 
@@ -459,6 +473,9 @@ impl DaemonControllerBuilder {
             checks::glob(&pattern.to_string_lossy())
                 .map_err(|reason| config_error("inputs", reason))?;
         }
+        let mut env =
+            dotenv::load(&dir, &self.env_files).map_err(|reason| config_error("env_file", reason))?;
+        env.extend(self.env);
         let lock_file = match &self.lock_file {
             Some(path) => resolve(path),
             None => defaults::lock_file(&pid_file),
@@ -483,7 +500,7 @@ impl DaemonControllerBuilder {
             fail_when_log,
             depends_on: self.depends_on,
             dir,
-            env: self.env,
+            env,
             start_timeout: self.start_timeout,
             start_abort_timeout: self.start_abort_timeout,
             stop_timeout: self.stop_timeout,

@@ -29,6 +29,7 @@ mod connect;
 mod deadline;
 pub mod defaults;
 mod definition;
+pub(crate) mod dotenv;
 pub(crate) mod dial;
 mod event;
 mod excerpt;

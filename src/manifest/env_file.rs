@@ -8,10 +8,10 @@
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
-use super::dotenv;
 use super::locate::Positions;
 use super::raw::{RawManifest, RawPaths};
 use super::{ManifestError, Problem};
+use crate::controller::dotenv::{self, Unreadable};
 
 /// Variables.
 pub(crate) type Vars = BTreeMap<String, String>;
@@ -69,55 +69,29 @@ pub(crate) fn load(
 /// exist.
 pub(crate) fn dotenv_file(dir: &Path) -> Result<Vars, ManifestError> {
     let path = dir.join(".env");
-    match read(&path) {
+    match dotenv::read(&path) {
         Ok(text) => parse(&path, &text, Owner::Manifest),
         Err(Unreadable::Io(error)) if error.kind() == std::io::ErrorKind::NotFound => {
             Ok(Vars::new())
         }
-        Err(Unreadable::Io(error)) => Err(ManifestError::one(
+        Err(unreadable) => Err(ManifestError::one(
             &path,
-            Problem::new(format!("cannot read `.env`: {error}")),
+            not_utf8(&unreadable).unwrap_or_else(|| {
+                Problem::new(format!("cannot read `.env`: {}", unreadable.reason()))
+            }),
         )),
-        Err(Unreadable::NotAFile) => Err(ManifestError::one(
-            &path,
-            Problem::new(format!("cannot read `.env`: {NOT_A_FILE}")),
-        )),
-        Err(Unreadable::NotUtf8(problem)) => Err(ManifestError::one(&path, problem)),
     }
 }
 
-/// Why a dotenv file gave no text.
-enum Unreadable {
-    Io(std::io::Error),
-    /// A directory, a FIFO, a device: reading one could block or never end.
-    NotAFile,
-    /// Placed at the first byte that is not UTF-8.
-    NotUtf8(Problem),
-}
-
-const NOT_A_FILE: &str = "not a regular file";
-
-/// The text of the dotenv file at `path`, which must be a regular file (a
-/// FIFO or `/dev/zero` would hang the load) of UTF-8 text.
-fn read(path: &Path) -> Result<String, Unreadable> {
-    let metadata = std::fs::metadata(path).map_err(Unreadable::Io)?;
-    if !metadata.is_file() {
-        return Err(Unreadable::NotAFile);
-    }
-    let bytes = std::fs::read(path).map_err(Unreadable::Io)?;
-    String::from_utf8(bytes).map_err(|error| {
-        let valid = &error.as_bytes()[..error.utf8_error().valid_up_to()];
-        // Up to `valid_up_to` the bytes are UTF-8.
-        let valid = std::str::from_utf8(valid).unwrap_or_default();
-        let line_start = valid.rfind('\n').map_or(0, |i| i + 1);
-        let mut problem = Problem::new(format!(
-            "not UTF-8 text (byte 0x{:02x})",
-            error.as_bytes()[valid.len()]
-        ));
-        problem.line = Some(valid.matches('\n').count() + 1);
-        problem.column = Some(valid[line_start..].chars().count() + 1);
-        Unreadable::NotUtf8(problem)
-    })
+/// `Unreadable::NotUtf8` as a problem placed at that byte.
+fn not_utf8(unreadable: &Unreadable) -> Option<Problem> {
+    let Unreadable::NotUtf8 { line, column, .. } = unreadable else {
+        return None;
+    };
+    let mut problem = Problem::new(unreadable.reason());
+    problem.line = Some(*line);
+    problem.column = Some(*column);
+    Some(problem)
 }
 
 fn read_all(
@@ -131,21 +105,15 @@ fn read_all(
     let mut vars = Vars::new();
     for written in &paths.0 {
         let path = dir.join(written);
-        let text = read(&path).map_err(|error| {
-            let reason = match error {
-                Unreadable::Io(error) if error.kind() == std::io::ErrorKind::NotFound => {
-                    "no such file".to_string()
-                }
-                Unreadable::Io(error) => error.to_string(),
-                Unreadable::NotAFile => NOT_A_FILE.to_string(),
-                Unreadable::NotUtf8(problem) => {
-                    let problem = match owner {
-                        Owner::Manifest => problem,
-                        owner => owner.mark(problem).key("env_file"),
-                    };
-                    return ManifestError::one(&path, problem);
-                }
-            };
+        let text = dotenv::read(&path).map_err(|unreadable| {
+            if let Some(problem) = not_utf8(&unreadable) {
+                let problem = match owner {
+                    Owner::Manifest => problem,
+                    owner => owner.mark(problem).key("env_file"),
+                };
+                return ManifestError::one(&path, problem);
+            }
+            let reason = unreadable.reason();
             let problem = Problem::new(format!("cannot read env_file `{written}`: {reason}"))
                 .at(positions.value(at))
                 .key("env_file");

@@ -11,12 +11,11 @@
 //! JSON Schema), `duration.rs`, `interpolate.rs`, `locate.rs` (positions),
 //! `syntax.rs` (YAML syntax errors), `validate/` (every problem at once),
 //! `entry.rs` (a resolved daemon), `task_entry.rs` (a resolved task),
-//! `shared_files.rs` (files two daemons must not share), `dotenv.rs` and
-//! `env_file.rs` (`.env` and `env_file`),
+//! `shared_files.rs` (files two daemons must not share), `env_file.rs`
+//! (`.env` and `env_file`, read with the controller's dotenv reader),
 //! `error.rs` (the compiler-like rendering), `suggest.rs` (did you mean).
 
 mod discover;
-mod dotenv;
 mod duration;
 mod entry;
 mod env_file;

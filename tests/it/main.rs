@@ -14,6 +14,7 @@ mod waiting;
 
 // One concept a file.
 mod builder_checks;
+mod builder_env_file;
 mod cli_hints;
 mod common_flags;
 mod completions;

@@ -1,12 +1,15 @@
-//! The dotenv format of `env_file` and `.env` (SPEC §2): `KEY=VALUE`
+//! The dotenv files of `env_file` and `.env` (SPEC §2): reading one (a
+//! regular file of UTF-8 text), and its format: `KEY=VALUE`
 //! lines; blank lines and `#` comments skipped; an `export ` prefix
 //! allowed; a value single-quoted (taken as it is), double-quoted (`\n`,
 //! `\"` and `\\` escapes) or bare (trimmed, up to a ` #` comment). Nothing
 //! is interpolated. A line that is none of these is an error naming its
 //! line. (The dotenv crates expand `$VAR` inside values, which SPEC does
-//! not, so this is a small parser of its own.)
+//! not, so this is a small parser of its own.) The builder's `env_file`
+//! and the manifest's read them here; the manifest places its errors.
 
 use std::collections::BTreeMap;
+use std::path::Path;
 
 /// A malformed line: its number (1-based) and what is wrong.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -15,6 +18,82 @@ pub struct DotenvError {
     pub line: usize,
     /// What is wrong, for people.
     pub message: String,
+}
+
+/// Why a dotenv file gave no text.
+#[derive(Debug)]
+pub(crate) enum Unreadable {
+    /// It could not be read ("no such file" among them).
+    Io(std::io::Error),
+    /// A directory, a FIFO, a device: reading one could block or never end.
+    NotAFile,
+    /// It is not UTF-8 text: where its first byte that is not (1-based,
+    /// the column in characters), and that byte.
+    NotUtf8 {
+        /// The line.
+        line: usize,
+        /// The column.
+        column: usize,
+        /// The byte.
+        byte: u8,
+    },
+}
+
+impl Unreadable {
+    /// Why, for people: "no such file", "not a regular file", ...
+    pub(crate) fn reason(&self) -> String {
+        match self {
+            Unreadable::Io(error) if error.kind() == std::io::ErrorKind::NotFound => {
+                "no such file".to_string()
+            }
+            Unreadable::Io(error) => error.to_string(),
+            Unreadable::NotAFile => "not a regular file".to_string(),
+            Unreadable::NotUtf8 { byte, .. } => format!("not UTF-8 text (byte 0x{byte:02x})"),
+        }
+    }
+}
+
+/// The text of the dotenv file at `path`, which must be a regular file (a
+/// FIFO or `/dev/zero` would hang the reader) of UTF-8 text.
+pub(crate) fn read(path: &Path) -> Result<String, Unreadable> {
+    let metadata = std::fs::metadata(path).map_err(Unreadable::Io)?;
+    if !metadata.is_file() {
+        return Err(Unreadable::NotAFile);
+    }
+    let bytes = std::fs::read(path).map_err(Unreadable::Io)?;
+    String::from_utf8(bytes).map_err(|error| {
+        let valid = &error.as_bytes()[..error.utf8_error().valid_up_to()];
+        // Up to `valid_up_to` the bytes are UTF-8.
+        let valid = std::str::from_utf8(valid).unwrap_or_default();
+        let line_start = valid.rfind('\n').map_or(0, |i| i + 1);
+        Unreadable::NotUtf8 {
+            line: valid.matches('\n').count() + 1,
+            column: valid[line_start..].chars().count() + 1,
+            byte: error.as_bytes()[valid.len()],
+        }
+    })
+}
+
+/// The variables of the dotenv files at `paths` (relative ones against
+/// `dir`), in order, a later file winning; else why not, naming the file
+/// (as it was given) and, for a bad line, the line:
+/// "cannot read env_file `app.env`: no such file",
+/// "env_file `app.env`, line 3: expected KEY=VALUE, found `x`".
+pub(crate) fn load(dir: &Path, paths: &[std::path::PathBuf]) -> Result<BTreeMap<String, String>, String> {
+    let mut vars = BTreeMap::new();
+    for written in paths {
+        let shown = written.display();
+        let text = read(&dir.join(written)).map_err(|unreadable| match unreadable {
+            Unreadable::NotUtf8 { line, .. } => {
+                format!("env_file `{shown}`, line {line}: {}", unreadable.reason())
+            }
+            other => format!("cannot read env_file `{shown}`: {}", other.reason()),
+        })?;
+        let parsed = parse(&text)
+            .map_err(|error| format!("env_file `{shown}`, line {}: {}", error.line, error.message))?;
+        vars.extend(parsed);
+    }
+    Ok(vars)
 }
 
 /// Parses a dotenv file's text into its variables (a later line wins).
