@@ -10,7 +10,9 @@ use std::time::Duration;
 
 use regex::Regex;
 
-use super::{AbortSignal, CommandLine, DaemonController, Event, Ping, Signal, checks, defaults, dotenv};
+use super::{
+    AbortSignal, CommandLine, DaemonController, Event, Ping, Signal, checks, defaults, dotenv,
+};
 use crate::error::{Error, Result};
 
 /// A `before_start` closure.
@@ -473,8 +475,8 @@ impl DaemonControllerBuilder {
             checks::glob(&pattern.to_string_lossy())
                 .map_err(|reason| config_error("inputs", reason))?;
         }
-        let mut env =
-            dotenv::load(&dir, &self.env_files).map_err(|reason| config_error("env_file", reason))?;
+        let mut env = dotenv::load(&dir, &self.env_files)
+            .map_err(|reason| config_error("env_file", reason))?;
         env.extend(self.env);
         let lock_file = match &self.lock_file {
             Some(path) => resolve(path),

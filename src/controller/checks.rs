@@ -152,10 +152,7 @@ mod tests {
 
     #[test]
     fn a_regex_error_names_the_regex_and_the_reason_on_one_line() {
-        assert_eq!(
-            regex("(").unwrap_err(),
-            "invalid regex `(`: unclosed group"
-        );
+        assert_eq!(regex("(").unwrap_err(), "invalid regex `(`: unclosed group");
         assert_eq!(regex("ready .*").unwrap().as_str(), "ready .*");
     }
 
@@ -163,7 +160,11 @@ mod tests {
     fn commands_must_name_something_to_run() {
         assert_eq!(script("  "), Err("the command is empty"));
         assert_eq!(argv(&[]), Err("the command list is empty"));
-        assert!(argv(&[" ".into(), "x".into()]).unwrap_err().starts_with("an empty program"));
+        assert!(
+            argv(&[" ".into(), "x".into()])
+                .unwrap_err()
+                .starts_with("an empty program")
+        );
         assert_eq!(argv(&["x".into()]), Ok(()));
     }
 }

@@ -79,7 +79,10 @@ pub(crate) fn read(path: &Path) -> Result<String, Unreadable> {
 /// (as it was given) and, for a bad line, the line:
 /// "cannot read env_file `app.env`: no such file",
 /// "env_file `app.env`, line 3: expected KEY=VALUE, found `x`".
-pub(crate) fn load(dir: &Path, paths: &[std::path::PathBuf]) -> Result<BTreeMap<String, String>, String> {
+pub(crate) fn load(
+    dir: &Path,
+    paths: &[std::path::PathBuf],
+) -> Result<BTreeMap<String, String>, String> {
     let mut vars = BTreeMap::new();
     for written in paths {
         let shown = written.display();
@@ -89,8 +92,9 @@ pub(crate) fn load(dir: &Path, paths: &[std::path::PathBuf]) -> Result<BTreeMap<
             }
             other => format!("cannot read env_file `{shown}`: {}", other.reason()),
         })?;
-        let parsed = parse(&text)
-            .map_err(|error| format!("env_file `{shown}`, line {}: {}", error.line, error.message))?;
+        let parsed = parse(&text).map_err(|error| {
+            format!("env_file `{shown}`, line {}: {}", error.line, error.message)
+        })?;
         vars.extend(parsed);
     }
     Ok(vars)

@@ -373,7 +373,11 @@ impl fmt::Display for Error {
                 failure,
                 output,
             } => {
-                write!(f, "{task}: the task failed: {}", escape_control(&failure.to_string()))?;
+                write!(
+                    f,
+                    "{task}: the task failed: {}",
+                    escape_control(&failure.to_string())
+                )?;
                 write_excerpt(f, TaskFailure::OUTPUT_LABEL, output)
             }
             Error::StartTimeout {

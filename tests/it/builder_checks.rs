@@ -27,7 +27,10 @@ fn manifest_refusal(keys: &str) -> (String, String) {
     assert_eq!(error.problems.len(), 1, "{error}");
     let problem = &error.problems[0];
     assert_eq!(problem.daemon.as_deref(), Some("web"), "{error}");
-    (problem.key.clone().unwrap_or_default(), problem.message.clone())
+    (
+        problem.key.clone().unwrap_or_default(),
+        problem.message.clone(),
+    )
 }
 
 #[test]
@@ -93,7 +96,11 @@ fn the_builder_and_the_manifest_refuse_the_same_values_with_the_same_message() {
         // A missing `pid_file` is a problem of the daemon, not of a key it
         // wrote.
         let written = if key == "pid_file" { "" } else { key };
-        assert_eq!((built_key, manifest_key.as_str()), (key, written), "{reason}");
+        assert_eq!(
+            (built_key, manifest_key.as_str()),
+            (key, written),
+            "{reason}"
+        );
         assert_eq!(reason, message, "{key}");
     }
 }

@@ -21,7 +21,8 @@ fn env_file_variables_reach_the_daemon_under_its_own_env() {
         "# a later file wins\nexport B=later-file\nC='quoted #x'\n",
     )
     .unwrap();
-    let script = format!(": {tag}; echo \"$A|$B|$C|$D\" > seen.tmp; mv seen.tmp seen; exec sleep 60");
+    let script =
+        format!(": {tag}; echo \"$A|$B|$C|$D\" > seen.tmp; mv seen.tmp seen; exec sleep 60");
     let daemon = DaemonController::builder("envy")
         .dir(dir.path())
         .daemonize(true)
@@ -42,7 +43,12 @@ fn env_file_variables_reach_the_daemon_under_its_own_env() {
         .collect();
     assert_eq!(
         env,
-        [("A", "own"), ("B", "later-file"), ("C", "quoted #x"), ("D", "own")]
+        [
+            ("A", "own"),
+            ("B", "later-file"),
+            ("C", "quoted #x"),
+            ("D", "own")
+        ]
     );
     daemon.start().expect("the daemon starts");
     assert_eq!(

@@ -186,7 +186,9 @@ pub struct RawRegex(pub regex::Regex);
 impl<'de> Deserialize<'de> for RawRegex {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let text = String::deserialize(deserializer)?;
-        checks::regex(&text).map(RawRegex).map_err(de::Error::custom)
+        checks::regex(&text)
+            .map(RawRegex)
+            .map_err(de::Error::custom)
     }
 }
 

@@ -154,7 +154,11 @@ impl Validator<'_> {
                     self.mark_reported(section.label(name, Some(near)));
                 }
                 let message = unknown_key(&key, known);
-                self.push(self.positions.key(&path), section.label(name, None), message);
+                self.push(
+                    self.positions.key(&path),
+                    section.label(name, None),
+                    message,
+                );
                 continue;
             }
             let label = section.label(name, Some(&key));

@@ -30,10 +30,10 @@ use std::collections::HashSet;
 use serde_yaml::Value;
 
 use super::Problem;
-use crate::dependency_graph::DependencyGraph;
 use super::interpolate::Lookup;
 use super::locate::{Pos, Positions};
 use super::raw::RawManifest;
+use crate::dependency_graph::DependencyGraph;
 
 /// Checks `value` (the parsed file); returns the typed manifest and its
 /// checked dependency graph when it is valid, else every problem found, in

@@ -13,7 +13,8 @@ use crate::manifest::raw::{RawCommand, RawPaths, RawTask, RawTasks, TASK_KEYS};
 
 impl Validator<'_> {
     pub(super) fn tasks(&mut self, value: Value) -> Option<RawTasks> {
-        self.entries(Section::Tasks, value, Self::task).map(RawTasks)
+        self.entries(Section::Tasks, value, Self::task)
+            .map(RawTasks)
     }
 
     fn task(&mut self, name: &str, value: Value) -> RawTask {
