@@ -4,7 +4,9 @@
 //! terminals, and it never prints: progress goes to the observer as
 //! [`Event`]s.
 //!
-//! Files: `builder.rs` (configuration), `command.rs`, `ping.rs`,
+//! Files: `builder.rs` (configuration), `checks.rs` (the rules a daemon's
+//! values follow, shared with the manifest), `dotenv.rs` (reading
+//! `env_file`s), `command.rs`, `ping.rs`,
 //! `signal.rs`, `event.rs` (public values), `deadline.rs` (deadlines that
 //! cannot overflow, and the longest timeout); the machinery lives in the
 //! other files of this folder, one concept each: `lock.rs` (the lock),

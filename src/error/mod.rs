@@ -7,7 +7,8 @@
 //! A leaf of the crate: the controller returns these errors, and the
 //! manifest's own error ([`ManifestError`], in `manifest.rs` beside this
 //! file) is one of them, so both live below every layer that uses them and
-//! the imports point one way (controller → error, manifest → error).
+//! the imports point one way (controller → error, manifest → error). The
+//! kinds of a failed start are in `start.rs`, of a failed task in `task.rs`.
 
 pub mod manifest;
 pub mod start;
