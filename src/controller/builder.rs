@@ -397,7 +397,7 @@ impl DaemonControllerBuilder {
         let start = self
             .start
             .clone()
-            .ok_or_else(|| config_error("start", "a start command is required".into()))?;
+            .ok_or_else(|| config_error("start", checks::NEEDS_START.into()))?;
         let commands = std::iter::once(("start", &start))
             .chain(self.before_start.iter().filter_map(|before| match before {
                 BeforeStart::Command(command) => Some(("before_start", command)),

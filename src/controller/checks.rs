@@ -119,6 +119,10 @@ pub(crate) fn needs_log_file(what: &str) -> String {
     )
 }
 
+/// Why a daemon is refused without a start command.
+pub(crate) const NEEDS_START: &str =
+    "missing `start`, the command that starts the daemon (a string, or a list for an argv)";
+
 /// Why a daemon that daemonizes itself is refused without a pid file.
 pub(crate) const NEEDS_PID_FILE: &str = "missing `pid_file`, required when `daemonize` is false (the start command daemonizes itself and writes it); set `pid_file`, or `daemonize: true` to let devup detach the command";
 

@@ -18,10 +18,15 @@ fn builder_refusal(builder: DaemonControllerBuilder) -> (&'static str, String) {
     }
 }
 
-/// The one problem of a manifest of one daemon `web` with `keys`, as its
-/// key and message.
-fn manifest_refusal(keys: &str) -> (String, String) {
-    let text = format!("daemons:\n  web:\n    start: sleep 60\n{keys}");
+/// The one problem of a manifest of one daemon `web` with `keys` (and a
+/// `start`, unless it is `start` that is refused), as its key and message.
+fn manifest_refusal(refused: &str, keys: &str) -> (String, String) {
+    let start = if refused == "start" {
+        ""
+    } else {
+        "    start: sleep 60\n"
+    };
+    let text = format!("daemons:\n  web:\n{start}{keys}");
     let error = Manifest::parse_with_env(&text, Path::new("/app/daemons.yaml"), &|_| None)
         .expect_err("the manifest was accepted");
     assert_eq!(error.problems.len(), 1, "{error}");
@@ -44,6 +49,11 @@ fn the_builder_and_the_manifest_refuse_the_same_values_with_the_same_message() {
     let detached = || web().daemonize(true);
     let cases: Vec<(&str, DaemonControllerBuilder, &str)> = vec![
         ("pid_file", web(), ""),
+        (
+            "start",
+            DaemonController::builder("web").daemonize(true),
+            "    daemonize: true\n",
+        ),
         (
             "ping",
             detached().ping(Ping::tcp("127.0.0.1")),
@@ -92,10 +102,14 @@ fn the_builder_and_the_manifest_refuse_the_same_values_with_the_same_message() {
     ];
     for (key, builder, keys) in cases {
         let (built_key, reason) = builder_refusal(builder);
-        let (manifest_key, message) = manifest_refusal(keys);
-        // A missing `pid_file` is a problem of the daemon, not of a key it
-        // wrote.
-        let written = if key == "pid_file" { "" } else { key };
+        let (manifest_key, message) = manifest_refusal(key, keys);
+        // A missing `start` or `pid_file` is a problem of the daemon, not
+        // of a key it wrote.
+        let written = if ["start", "pid_file"].contains(&key) {
+            ""
+        } else {
+            key
+        };
         assert_eq!(
             (built_key, manifest_key.as_str()),
             (key, written),

@@ -59,6 +59,7 @@ fn the_builder_has_a_method_for_every_per_daemon_key() {
     let address = free_address();
     let marker = dir.join("before-start-fn-ran");
     let marker_in_fn = marker.clone();
+    std::fs::write(dir.join("every.env"), "FROM_FILE=yes\n").unwrap();
     let daemon = DaemonController::builder("every key")
         .start_command(fake_command(&tag, &["--listen", &address]))
         .daemonize(true)
@@ -79,12 +80,14 @@ fn the_builder_has_a_method_for_every_per_daemon_key() {
         .depends_on(["nothing"])
         .dir(dir.path())
         .env("EVERY", "key")
+        .env_file("every.env")
         .start_timeout(Duration::from_secs(20))
         .start_abort_timeout(Duration::from_secs(5))
         .stop_timeout(Duration::from_secs(20))
         .log_activity_timeout(Duration::from_secs(5))
         .build()
         .expect("every key builds");
+    assert_eq!(daemon.spec().env["FROM_FILE"], "yes");
     let started = daemon.start().expect("the daemon starts");
     assert_eq!(
         std::fs::read_to_string(dir.join("before.txt")).unwrap(),

@@ -144,8 +144,7 @@ impl Validator<'_> {
                 self.push(
                     self.positions.key(&["daemons", name]),
                     (Some(name.to_string()), None),
-                    "missing `start`, the command that starts the daemon (a string, or a list for an argv)"
-                        .into(),
+                    checks::NEEDS_START.into(),
                 );
             }
             // A placeholder, so that the rest of the file is still checked.
