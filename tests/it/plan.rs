@@ -143,3 +143,21 @@ fn a_manifest_changed_by_hand_is_checked_again() {
          /app/daemons.yaml: daemon `web`, key `depends_on`: dependency cycle: web -> api -> db -> web"
     );
 }
+
+#[test]
+fn a_loaded_manifest_hands_out_the_plan_its_validation_checked() {
+    let manifest =
+        Manifest::parse_with_env(STACK, Path::new("/app/daemons.yaml"), &|_| None).unwrap();
+    let handed = manifest.plan();
+    let built = Plan::new(&manifest).unwrap();
+    assert_eq!(handed.names(), built.names());
+    assert_eq!(handed.to_dot(), built.to_dot());
+    assert_eq!(
+        handed.start_order(&handed.up_set(&names(&["web"])).unwrap()),
+        ["db", "cache", "api", "web"]
+    );
+    assert_eq!(
+        handed.up_set(&names(&["wbe"])).unwrap_err().to_string(),
+        built.up_set(&names(&["wbe"])).unwrap_err().to_string()
+    );
+}
