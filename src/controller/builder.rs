@@ -365,7 +365,8 @@ impl DaemonControllerBuilder {
 
     /// Files (paths or globs; relative ones against `dir`) whose contents
     /// are part of the daemon's definition: when one changes, appears or
-    /// disappears, `devup` restarts the daemon.
+    /// disappears, `devup` restarts the daemon. `build()` refuses a
+    /// relative pattern that is not a valid glob.
     pub fn inputs<I, P>(mut self, patterns: I) -> Self
     where
         I: IntoIterator<Item = P>,
@@ -471,7 +472,11 @@ impl DaemonControllerBuilder {
         for name in self.env.keys() {
             checks::env_name(name).map_err(|reason| config_error("env", reason))?;
         }
-        for pattern in &self.inputs {
+        // A relative pattern is checked as it was written; an absolute one
+        // may hold a project directory with a `[` in it (a manifest's are
+        // all absolute, and checked as written by its validation), and
+        // counts as a literal path where it is no valid glob.
+        for pattern in self.inputs.iter().filter(|pattern| pattern.is_relative()) {
             checks::glob(&pattern.to_string_lossy())
                 .map_err(|reason| config_error("inputs", reason))?;
         }

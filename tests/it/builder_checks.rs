@@ -118,3 +118,15 @@ fn the_builder_and_the_manifest_refuse_the_same_values_with_the_same_message() {
         assert_eq!(reason, message, "{key}");
     }
 }
+
+#[test]
+fn a_manifest_in_a_directory_with_a_bracket_builds_its_daemons_inputs() {
+    // The resolved `inputs` are absolute, and `[1]` of the directory is no
+    // glob of theirs: only what the manifest wrote is checked as one.
+    let text = "daemons:\n  web:\n    start: sleep 60\n    daemonize: true\n    \
+                inputs: [\"conf/*.conf\"]\n";
+    let manifest =
+        Manifest::parse_with_env(text, Path::new("/srv/app[1/daemons.yaml"), &|_| None).unwrap();
+    let web = manifest.controller_builder("web").unwrap().build();
+    assert!(web.is_ok(), "{:?}", web.err());
+}
