@@ -7,16 +7,7 @@ use crate::common;
 use std::path::Path;
 
 use common::*;
-use devup::{DaemonController, DaemonControllerBuilder, Error, Manifest, Ping};
-
-/// The builder's reason and key for what it refuses.
-fn builder_refusal(builder: DaemonControllerBuilder) -> (&'static str, String) {
-    match builder.build() {
-        Err(Error::Config { key, reason, .. }) => (key, reason),
-        Err(other) => panic!("another error: {other}"),
-        Ok(_) => panic!("the builder accepted it"),
-    }
-}
+use devup::{DaemonController, DaemonControllerBuilder, Manifest, Ping};
 
 /// The one problem of a manifest of one daemon `web` with `keys` (and a
 /// `start`, unless it is `start` that is refused), as its key and message.
@@ -101,7 +92,7 @@ fn the_builder_and_the_manifest_refuse_the_same_values_with_the_same_message() {
         ),
     ];
     for (key, builder, keys) in cases {
-        let (built_key, reason) = builder_refusal(builder);
+        let (_, built_key, reason) = config_refusal(builder);
         let (manifest_key, message) = manifest_refusal(key, keys);
         // A missing `start` or `pid_file` is a problem of the daemon, not
         // of a key it wrote.

@@ -8,7 +8,7 @@ use crate::common;
 use std::time::Duration;
 
 use common::*;
-use devup::{DaemonController, Error, Ping};
+use devup::{DaemonController, Ping};
 
 #[test]
 fn env_file_variables_reach_the_daemon_under_its_own_env() {
@@ -59,18 +59,6 @@ fn env_file_variables_reach_the_daemon_under_its_own_env() {
     assert_nothing_running(&tag);
 }
 
-fn refusal(builder: devup::DaemonControllerBuilder) -> (String, &'static str, String) {
-    match builder.build() {
-        Err(Error::Config {
-            daemon,
-            key,
-            reason,
-        }) => (daemon, key, reason),
-        Err(other) => panic!("another error: {other}"),
-        Ok(_) => panic!("accepted"),
-    }
-}
-
 #[test]
 fn a_missing_or_malformed_env_file_is_refused_at_build_naming_the_file_and_line() {
     let dir = TempDir::new();
@@ -82,7 +70,7 @@ fn a_missing_or_malformed_env_file_is_refused_at_build_naming_the_file_and_line(
             .start_command("sleep 60")
     };
     assert_eq!(
-        refusal(builder().env_file("missing.env")),
+        config_refusal(builder().env_file("missing.env")),
         (
             "envy".to_string(),
             "env_file",
@@ -90,7 +78,7 @@ fn a_missing_or_malformed_env_file_is_refused_at_build_naming_the_file_and_line(
         )
     );
     assert_eq!(
-        refusal(builder().env_file("bad.env")),
+        config_refusal(builder().env_file("bad.env")),
         (
             "envy".to_string(),
             "env_file",
@@ -98,7 +86,7 @@ fn a_missing_or_malformed_env_file_is_refused_at_build_naming_the_file_and_line(
         )
     );
     assert_eq!(
-        refusal(builder().env_file(".")).2,
+        config_refusal(builder().env_file(".")).2,
         "cannot read env_file `.`: not a regular file"
     );
 }

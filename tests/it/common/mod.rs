@@ -270,6 +270,21 @@ pub fn start_failure_reason<T: std::fmt::Debug>(result: &devup::Result<T>) -> St
     }
 }
 
+/// What `build()` refuses: the daemon, the key and the reason of its
+/// `Error::Config`; anything else fails the test.
+#[track_caller]
+pub fn config_refusal(builder: devup::DaemonControllerBuilder) -> (String, &'static str, String) {
+    match builder.build() {
+        Err(devup::Error::Config {
+            daemon,
+            key,
+            reason,
+        }) => (daemon, key, reason),
+        Err(other) => panic!("expected a configuration error, got: {other}"),
+        Ok(_) => panic!("the builder accepted it"),
+    }
+}
+
 /// Asserts that `result` is the `Interrupted` error of the daemon "fake".
 #[track_caller]
 pub fn assert_interrupted<T: std::fmt::Debug>(result: devup::Result<T>) {
