@@ -215,11 +215,12 @@ fn every_command_devup_runs_gets_an_empty_signal_mask() {
     // devup blocks SIGINT/SIGTERM/SIGHUP to take them in one thread; a
     // command that inherited that mask, or a server it starts, could never
     // be stopped with SIGTERM. (grep reads its own mask: a shell reading
-    // /proc/$$ would see the one it sets around each fork.)
+    // /proc/$$ would see the one it sets around each fork.) The ping waits
+    // for start.mask, so the stop cannot kill the start before it wrote it.
     let project = Project::new(
         "daemons:\n  db:\n    daemonize: true\n    \
          before_start: \"grep ^SigBlk /proc/self/status > before_start.mask\"\n    \
-         ping: { command: \"grep ^SigBlk /proc/self/status > ping.mask\" }\n    \
+         ping: { command: \"grep ^SigBlk /proc/self/status > ping.mask && grep -q SigBlk start.mask\" }\n    \
          stop: \"grep ^SigBlk /proc/self/status > stop.mask; kill $(cat .devup/run/db.pid)\"\n    \
          start: \"grep ^SigBlk /proc/self/status > start.mask; exec '{fake}' --tag {tag}-daemon\"\n",
     );
