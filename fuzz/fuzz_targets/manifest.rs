@@ -151,8 +151,7 @@ fn build_everything(manifest: &Manifest, dir: &Path) {
     }
     for task in &manifest.tasks {
         if contained(&task.inputs) {
-            task.spec()
-                .changed_keys()
+            task.changed_keys()
                 .unwrap_or_else(|error| panic!("a loaded task does not build: {error}"));
         }
     }
