@@ -57,6 +57,13 @@ impl StartTree {
         })
     }
 
+    /// The helper's pid: a process whose parent it is cannot exit unseen
+    /// (the helper reaps it and reports its exit), so its pid is not reused
+    /// before that report.
+    pub(crate) fn helper(&self) -> u32 {
+        self.helper
+    }
+
     /// The report pipe, to poll on.
     pub(crate) fn fd(&self) -> RawFd {
         self.reports.as_raw_fd()
