@@ -7,14 +7,17 @@
 //! taken so far, a fiftieth after 0.5 s, 100 ms after 2.5 s), so readiness
 //! is noticed within a few milliseconds while a slow daemon costs little
 //! CPU. A wake-up re-runs the cheap checks (reports, log lines, pid file)
-//! at once, but the ping keeps its own schedule, reset only by a new pid:
+//! at once, reading only the sources that woke it ([`Wakes`]), but the
+//! ping keeps its own schedule, reset only by a new pid (or the start
+//! command's exit):
 //! a daemon that logs every request would otherwise be pinged once per log
 //! line it writes. A `command` ping in flight is killed when a report ends
 //! the start. It decides; it does not clean up (`start.rs` does).
 //!
-//! A small state machine: each turn reads the wake-up sources (the start
-//! tree's reports, the log's new lines, the notify socket, the abort
-//! signal), checks the pid file and advances the [`Phase`] it finds
+//! A small state machine: each turn reads the wake-up sources that woke it
+//! (the start tree's reports, the log's new lines, the notify socket, the
+//! abort signal), checks the pid file (or takes the last check again, see
+//! `seen_pid.rs`) and advances the [`Phase`] it finds
 //! (waiting for the pid file, then for the ping) or ends with a
 //! [`WaitEnd`]; then it sleeps on its [`Schedule`] until a source wakes it.
 //! What a ping needs while awaited is asked of the ping (`readiness.rs`);
@@ -355,8 +358,8 @@ impl StartWait<'_> {
     /// The wake-up sources that woke this turn, in order: the start tree's
     /// reports, the log's new lines (at every turn when no file event is
     /// sure to say there are some), the notify socket's datagram, the abort
-    /// signal. (The timer is the sleep's timeout; a file event also makes
-    /// the pid file worth checking, see `check`.)
+    /// signal. (The timer is the sleep's timeout; the pid file is looked at
+    /// in every turn, see `check`.)
     fn read_sources(&mut self, state: &mut WaitState, wakes: Wakes) -> Result<(), WaitEnd> {
         if wakes.has(Wake::Report) {
             self.read_reports(state)?;
