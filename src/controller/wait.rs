@@ -24,6 +24,7 @@
 //! `daemonize` is read once, as a [`Launch`].
 
 use std::fs::File;
+use std::os::fd::RawFd;
 use std::time::{Duration, Instant};
 
 use regex::Regex;
@@ -746,44 +747,22 @@ impl StartWait<'_> {
         }
     }
 
-    /// Sleeps up to `timeout`; what woke it: the report pipe, a file event,
-    /// a notify datagram, the abort signal, else the timeout.
+    /// Sleeps up to `timeout` on the report pipe, the file watch and the
+    /// notify socket; what woke it (`wake::sleep`). File events are drained
+    /// only when there are some.
     fn sleep(&self, watch: &FileWatch, timeout: Duration) -> Wakes {
-        let mut fds = Vec::with_capacity(3);
-        let mut sources = Vec::with_capacity(3);
-        if !self.tree.is_closed() {
-            fds.push(self.tree.fd());
-            sources.push(Wake::Report);
-        }
-        if let Some(fd) = watch.fd() {
-            fds.push(fd);
-            sources.push(Wake::FileEvent);
-        }
-        if let Some(notify) = self.notify {
-            fds.push(notify.fd());
-            sources.push(Wake::Notify);
-        }
-        // Rounded up: poll counts whole milliseconds, and a nap rounded down
-        // wakes just before the ping is due, to find nothing to do and nap
-        // again (one wasted wake-up per ping, measured as ~15 ms of CPU over
-        // a 10 s start).
-        let millis = timeout
-            .as_nanos()
-            .div_ceil(1_000_000)
-            .clamp(1, i32::MAX as u128) as i32;
-        let ready = crate::sys::poll::which_readable(&fds, millis);
-        let mut wakes = sources
-            .iter()
-            .enumerate()
-            .fold(Wakes::NONE, |wakes, (index, &source)| {
-                wakes.with_if(source, ready & 1 << index != 0)
-            });
+        let sources: Vec<(RawFd, Wake)> = [
+            (!self.tree.is_closed()).then(|| (self.tree.fd(), Wake::Report)),
+            watch.fd().map(|fd| (fd, Wake::FileEvent)),
+            self.notify.map(|notify| (notify.fd(), Wake::Notify)),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        let wakes = super::wake::sleep(&sources, self.abort, timeout);
         if wakes.has(Wake::FileEvent) {
-            // Drained only when there is something to drain; a wake-up for
-            // events that turn out to be gone is harmless.
             watch.drain();
         }
-        wakes = wakes.with_if(Wake::Abort, self.abort.is_aborted());
-        wakes.with_if(Wake::Timeout, !wakes.woken_early())
+        wakes
     }
 }
