@@ -18,6 +18,8 @@ use nix::sys::inotify::{AddWatchFlags, InitFlags, Inotify, WatchDescriptor};
 pub(crate) struct FileWatch {
     inotify: Option<Inotify>,
     watches: Vec<WatchDescriptor>,
+    /// Every directory asked for is watched.
+    complete: bool,
 }
 
 impl FileWatch {
@@ -27,6 +29,7 @@ impl FileWatch {
         let mut watch = FileWatch {
             inotify: None,
             watches: Vec::new(),
+            complete: false,
         };
         if files.is_empty() {
             return watch;
@@ -39,16 +42,24 @@ impl FileWatch {
             | AddWatchFlags::IN_CLOSE_WRITE
             | AddWatchFlags::IN_MOVED_TO
             | AddWatchFlags::IN_ATTRIB;
+        watch.complete = true;
         for file in files {
-            if let Some(dir) = file.parent()
-                && let Ok(descriptor) = inotify.add_watch(dir, flags)
-                && !watch.watches.contains(&descriptor)
-            {
-                watch.watches.push(descriptor);
+            match file.parent().map(|dir| inotify.add_watch(dir, flags)) {
+                Some(Ok(descriptor)) if !watch.watches.contains(&descriptor) => {
+                    watch.watches.push(descriptor)
+                }
+                Some(Ok(_)) => {}
+                _ => watch.complete = false,
             }
         }
         watch.inotify = Some(inotify);
         watch
+    }
+
+    /// True when the directory of every file asked for is watched, so a
+    /// change to any of them is sure to make the descriptor readable.
+    pub(crate) fn watches_all(&self) -> bool {
+        self.complete
     }
 
     /// The inotify descriptor, to poll on.

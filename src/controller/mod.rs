@@ -54,6 +54,7 @@ mod readiness;
 mod recipe;
 mod run_command;
 mod running;
+mod seen_pid;
 mod signal;
 mod spawn;
 mod start;
@@ -65,6 +66,7 @@ mod stop;
 mod task;
 mod up;
 mod wait;
+mod wake;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU8, Ordering};

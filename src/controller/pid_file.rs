@@ -8,7 +8,7 @@ use std::fs::{File, OpenOptions};
 use std::io::{ErrorKind, Read, Write};
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 /// The most bytes a pid file may hold; "4194304\n" and some white space fit.
 const MAX_LEN: u64 = 64;
@@ -48,6 +48,41 @@ fn shorten(text: &str) -> String {
         short.push_str("...");
     }
     short.escape_debug().to_string()
+}
+
+/// What the file system says of a pid file without opening it: which file
+/// it is (device, inode), its size, and when it was last changed. Two equal
+/// stamps mean the file was neither rewritten nor replaced in between.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Stamp {
+    dev: u64,
+    ino: u64,
+    len: u64,
+    mtime: (i64, i64),
+    ctime: (i64, i64),
+}
+
+impl Stamp {
+    /// When the file was last written.
+    pub(crate) fn modified(&self) -> SystemTime {
+        let (secs, nanos) = self.mtime;
+        let since_epoch = Duration::new(secs.max(0) as u64, nanos.clamp(0, 999_999_999) as u32);
+        SystemTime::UNIX_EPOCH + since_epoch
+    }
+}
+
+/// The stamp of the file at `path` (never followed through a symlink);
+/// `None` when there is none.
+pub(crate) fn stamp(path: &Path) -> Option<Stamp> {
+    use std::os::unix::fs::MetadataExt;
+    let meta = std::fs::symlink_metadata(path).ok()?;
+    Some(Stamp {
+        dev: meta.dev(),
+        ino: meta.ino(),
+        len: meta.len(),
+        mtime: (meta.mtime(), meta.mtime_nsec()),
+        ctime: (meta.ctime(), meta.ctime_nsec()),
+    })
 }
 
 /// Reads and validates the pid file at `path`.

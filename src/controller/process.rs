@@ -48,13 +48,19 @@ pub(crate) fn stat(pid: u32) -> Option<ProcStat> {
 fn parse_stat(text: &str) -> Option<ProcStat> {
     // The command name (field 2) is in parentheses and may itself hold
     // spaces and parentheses: the fields that follow start after the last ')'.
-    let rest = &text[text.rfind(')')? + 1..];
-    let fields: Vec<&str> = rest.split_whitespace().collect();
+    // Read in one pass, without collecting the fields: this runs on every
+    // check of a pid.
+    let mut fields = text[text.rfind(')')? + 1..].split_ascii_whitespace();
+    let state = *fields.next()?.as_bytes().first()?;
+    let ppid = fields.next()?.parse().ok()?;
+    let pgid = fields.next()?.parse().ok()?;
+    // Field 22 (start time) is the 17th after the process group (field 5).
+    let start_ticks = fields.nth(16)?.parse().ok()?;
     Some(ProcStat {
-        state: *fields.first()?.as_bytes().first()?,
-        ppid: fields.get(1)?.parse().ok()?,
-        pgid: fields.get(2)?.parse().ok()?,
-        start_ticks: fields.get(19)?.parse().ok()?,
+        state,
+        ppid,
+        pgid,
+        start_ticks,
     })
 }
 

@@ -57,6 +57,13 @@ impl StartTree {
         })
     }
 
+    /// The helper's pid: a process whose parent it is cannot exit unseen
+    /// (the helper reaps it and reports its exit), so its pid is not reused
+    /// before that report.
+    pub(crate) fn helper(&self) -> u32 {
+        self.helper
+    }
+
     /// The report pipe, to poll on.
     pub(crate) fn fd(&self) -> RawFd {
         self.reports.as_raw_fd()
@@ -114,9 +121,25 @@ impl StartTree {
     }
 
     /// Ends the helper after a successful start: the daemon and whatever
-    /// else still runs are adopted by init and live on.
+    /// else still runs are adopted by init and live on. The helper is sent
+    /// SIGKILL but not waited for: a killed process takes a scheduling
+    /// round to die, which is not the start's to wait for. A helper not yet
+    /// gone is reaped on a detached thread (or here, when no thread can be
+    /// made), so a host program keeps no zombie.
     pub(crate) fn release(mut self) {
-        self.end_helper();
+        self.reaped = true;
+        // H is our own unreaped child, so its pid cannot be anyone else's.
+        let _ = sys::signal::kill(self.helper as i32, libc::SIGKILL);
+        if sys::process::try_reap(self.helper) {
+            return;
+        }
+        let helper = self.helper;
+        let reaper = std::thread::Builder::new()
+            .name("devup-reap".into())
+            .spawn(move || sys::process::reap(helper));
+        if reaper.is_err() {
+            sys::process::reap(helper);
+        }
     }
 
     /// Ends every process of the tree: SIGTERM (SIGKILL at once when `abort`

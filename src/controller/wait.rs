@@ -7,20 +7,24 @@
 //! taken so far, a fiftieth after 0.5 s, 100 ms after 2.5 s), so readiness
 //! is noticed within a few milliseconds while a slow daemon costs little
 //! CPU. A wake-up re-runs the cheap checks (reports, log lines, pid file)
-//! at once, but the ping keeps its own schedule, reset only by a new pid:
+//! at once, reading only the sources that woke it ([`Wakes`]), but the
+//! ping keeps its own schedule, reset only by a new pid (or the start
+//! command's exit):
 //! a daemon that logs every request would otherwise be pinged once per log
 //! line it writes. A `command` ping in flight is killed when a report ends
 //! the start. It decides; it does not clean up (`start.rs` does).
 //!
-//! A small state machine: each turn reads the wake-up sources (the start
-//! tree's reports, the log's new lines, the notify socket, the abort
-//! signal), checks the pid file and advances the [`Phase`] it finds
+//! A small state machine: each turn reads the wake-up sources that woke it
+//! (the start tree's reports, the log's new lines, the notify socket, the
+//! abort signal), checks the pid file (or takes the last check again, see
+//! `seen_pid.rs`) and advances the [`Phase`] it finds
 //! (waiting for the pid file, then for the ping) or ends with a
 //! [`WaitEnd`]; then it sleeps on its [`Schedule`] until a source wakes it.
 //! What a ping needs while awaited is asked of the ping (`readiness.rs`);
 //! `daemonize` is read once, as a [`Launch`].
 
 use std::fs::File;
+use std::os::fd::RawFd;
 use std::time::{Duration, Instant};
 
 use regex::Regex;
@@ -31,7 +35,9 @@ use super::notify::NotifySocket;
 use super::output_file::is_success;
 use super::process;
 use super::running::{self, PidCheck};
+use super::seen_pid::SeenPid;
 use super::start_tree::{Report, StartTree};
+use super::wake::{Wake, Wakes};
 use super::{AbortSignal, CommandLine, DaemonSpec, Event, Ping, pid_file, ping_check};
 use crate::error::{ExitStatus, StartFailure, WaitingFor};
 
@@ -203,8 +209,8 @@ impl Schedule {
     }
 
     /// After a sleep: a wake-up polls again soon, a timeout less soon.
-    fn slept(&mut self, woken: bool, elapsed: Duration) {
-        self.interval = if woken {
+    fn slept(&mut self, wakes: Wakes, elapsed: Duration) {
+        self.interval = if wakes.woken_early() {
             self.min_interval
         } else {
             (self.interval * 2).min(max_interval(elapsed, self.min_interval))
@@ -221,6 +227,12 @@ struct WaitState {
     watch: FileWatch,
     /// The log's new lines, when a `log` ping or `fail_when_log` reads them.
     log: Option<LogFollower>,
+    /// True when a file event in the log's directory is sure to wake the
+    /// loop, so the log is read only after one (else at every turn).
+    log_watched: bool,
+    /// The last full check of a pid file the daemon writes itself, while a
+    /// turn may take it again (`seen_pid.rs`).
+    seen: Option<SeenPid>,
     /// The regex of a `log` ping.
     log_ping: Option<Regex>,
     progress: Progress,
@@ -248,8 +260,10 @@ impl StartWait<'_> {
     pub(crate) fn run(mut self) -> WaitEnd {
         let deadline = super::deadline::add(self.started, self.spec.start_timeout);
         let mut state = self.initial_state();
+        // The first turn reads every source; later ones what woke them.
+        let mut wakes = Wakes::ALL;
         loop {
-            let pending = match self.turn(&mut state, deadline) {
+            let pending = match self.turn(&mut state, wakes, deadline) {
                 Ok(pending) => pending,
                 Err(end) => return end,
             };
@@ -259,8 +273,8 @@ impl StartWait<'_> {
                 return WaitEnd::TimedOut(pending.waiting_for);
             }
             let nap = state.schedule.nap(pending.ping_due, now);
-            let woken = self.sleep(&state.watch, nap.min(deadline - now));
-            state.schedule.slept(woken, self.started.elapsed());
+            wakes = self.sleep(&state.watch, nap.min(deadline - now));
+            state.schedule.slept(wakes, self.started.elapsed());
         }
     }
 
@@ -287,6 +301,7 @@ impl StartWait<'_> {
             .collect::<Vec<_>>(),
         );
         let log = log_path.map(|path| LogFollower::new(path.to_path_buf(), self.log_offset));
+        let log_watched = log.is_some() && watch.watches_all();
         let min_interval = ping.map_or(Ping::MIN_INTERVAL, Ping::min_interval);
         WaitState {
             launch,
@@ -294,6 +309,8 @@ impl StartWait<'_> {
             schedule: Schedule::new(min_interval),
             watch,
             log,
+            log_watched,
+            seen: None,
             log_ping: ping.and_then(Ping::log_regex),
             progress: Progress::default(),
             told_ready: false,
@@ -304,10 +321,15 @@ impl StartWait<'_> {
         }
     }
 
-    /// One turn: the wake-up sources are read, the pid file checked, and the
-    /// phase it finds is advanced.
-    fn turn(&mut self, state: &mut WaitState, deadline: Instant) -> Result<Pending, WaitEnd> {
-        self.read_sources(state)?;
+    /// One turn: the wake-up sources that woke it are read, the pid file
+    /// checked, and the phase it finds is advanced.
+    fn turn(
+        &mut self,
+        state: &mut WaitState,
+        wakes: Wakes,
+        deadline: Instant,
+    ) -> Result<Pending, WaitEnd> {
+        self.read_sources(state, wakes)?;
         let now = Instant::now();
         // The start command's own report comes first: until it is in, the
         // pid file is not looked at, so that "spawned" is always said before
@@ -326,7 +348,7 @@ impl StartWait<'_> {
                 ping_due: None,
             });
         }
-        match self.check(state)? {
+        match self.check(state, wakes)? {
             PidCheck::Running { pid, start_ticks } => {
                 self.await_ping(state, pid, start_ticks, now, deadline)
             }
@@ -334,14 +356,49 @@ impl StartWait<'_> {
         }
     }
 
-    /// The wake-up sources, in order: the start tree's reports, the log's
-    /// new lines, the notify socket's datagram, the abort signal. (The
-    /// timer is the sleep's timeout; inotify only wakes the sleep, and the
-    /// pid file is checked at every turn.)
-    fn read_sources(&mut self, state: &mut WaitState) -> Result<(), WaitEnd> {
+    /// The wake-up sources that woke this turn, in order: the start tree's
+    /// reports, the log's new lines (at every turn when no file event is
+    /// sure to say there are some), the notify socket's datagram, the abort
+    /// signal. (The timer is the sleep's timeout; the pid file is looked at
+    /// in every turn, see `check`.)
+    fn read_sources(&mut self, state: &mut WaitState, wakes: Wakes) -> Result<(), WaitEnd> {
+        if wakes.has(Wake::Report) {
+            self.read_reports(state)?;
+        }
+        if wakes.has(Wake::FileEvent) || !state.log_watched {
+            self.read_log(state)?;
+        }
+        if wakes.has(Wake::Notify)
+            && let Some(notify) = self.notify
+        {
+            state.told_ready |= notify.received_ready();
+        }
+        if wakes.has(Wake::Abort) && self.abort.is_aborted() {
+            return Err(WaitEnd::Aborted);
+        }
+        Ok(())
+    }
+
+    /// The start tree's new reports. A start command that exits 0 while
+    /// the ping is awaited is an event too: many classic daemons exit their
+    /// foreground process only once they serve, so the ping is tried at
+    /// once rather than at its next turn.
+    fn read_reports(&mut self, state: &mut WaitState) -> Result<(), WaitEnd> {
+        let had_exited = state.progress.command_exited_at.is_some();
         if let Some(end) = self.take_reports(&mut state.progress) {
             return Err(end);
         }
+        if !had_exited
+            && state.progress.command_exited_at.is_some()
+            && matches!(state.phase, Phase::Ping { .. })
+        {
+            state.schedule.ping_now(Instant::now());
+        }
+        Ok(())
+    }
+
+    /// The log's new lines: `fail_when_log` and a `log` ping.
+    fn read_log(&mut self, state: &mut WaitState) -> Result<(), WaitEnd> {
         if let Some(log) = &mut state.log {
             let fail_when_log = self.spec.fail_when_log.as_ref();
             let log_ping = state.log_ping.as_ref();
@@ -365,28 +422,43 @@ impl StartWait<'_> {
             }
             state.told_ready |= matched;
         }
-        if let Some(notify) = self.notify {
-            state.told_ready |= notify.received_ready();
-        }
-        if self.abort.is_aborted() {
-            return Err(WaitEnd::Aborted);
-        }
         Ok(())
     }
 
     /// What the pid file says now. A supervised daemon seen running stays
     /// the process its pid names until the start tree reports its exit, so
     /// once seen, it is not checked again: only the ping is left to try.
-    fn check(&self, state: &WaitState) -> Result<PidCheck, WaitEnd> {
+    /// A daemon that writes its own pid file is taken again from the last
+    /// full check while `seen_pid.rs` allows it and no report came in.
+    fn check(&self, state: &mut WaitState, wakes: Wakes) -> Result<PidCheck, WaitEnd> {
         if let (Launch::Supervised, Phase::Ping { pid, start_ticks }) = (state.launch, state.phase)
         {
             return Ok(PidCheck::Running { pid, start_ticks });
         }
-        running::check(self.spec).map_err(|error| {
+        if !wakes.has(Wake::Report)
+            && let Some((pid, start_ticks)) =
+                state.seen.and_then(|seen| seen.again(&self.spec.pid_file))
+        {
+            return Ok(PidCheck::Running { pid, start_ticks });
+        }
+        self.check_in_full(state)
+    }
+
+    /// `running::check`, remembering a daemon found running (`seen_pid.rs`).
+    fn check_in_full(&self, state: &mut WaitState) -> Result<PidCheck, WaitEnd> {
+        let stamp = super::pid_file::stamp(&self.spec.pid_file);
+        let check = running::check(self.spec).map_err(|error| {
             WaitEnd::Failed(StartFailure::PidCheck {
                 message: error.to_string(),
             })
-        })
+        })?;
+        state.seen = match check {
+            PidCheck::Running { pid, start_ticks } if state.launch == Launch::Forking => {
+                SeenPid::remember(stamp, pid, start_ticks, self.tree.helper())
+            }
+            _ => None,
+        };
+        Ok(check)
     }
 
     /// The phase `Ping`: the pid file names the live process `pid`.
@@ -675,25 +747,22 @@ impl StartWait<'_> {
         }
     }
 
-    /// Sleeps up to `timeout`; true when woken by a report, a file event or
-    /// a notify datagram.
-    fn sleep(&self, watch: &FileWatch, timeout: Duration) -> bool {
-        let mut fds = Vec::with_capacity(3);
-        if !self.tree.is_closed() {
-            fds.push(self.tree.fd());
+    /// Sleeps up to `timeout` on the report pipe, the file watch and the
+    /// notify socket; what woke it (`wake::sleep`). File events are drained
+    /// only when there are some.
+    fn sleep(&self, watch: &FileWatch, timeout: Duration) -> Wakes {
+        let sources: Vec<(RawFd, Wake)> = [
+            (!self.tree.is_closed()).then(|| (self.tree.fd(), Wake::Report)),
+            watch.fd().map(|fd| (fd, Wake::FileEvent)),
+            self.notify.map(|notify| (notify.fd(), Wake::Notify)),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        let wakes = super::wake::sleep(&sources, self.abort, timeout);
+        if wakes.has(Wake::FileEvent) {
+            watch.drain();
         }
-        fds.extend(watch.fd());
-        fds.extend(self.notify.map(NotifySocket::fd));
-        // Rounded up: poll counts whole milliseconds, and a nap rounded down
-        // wakes just before the ping is due, to find nothing to do and nap
-        // again (one wasted wake-up per ping, measured as ~15 ms of CPU over
-        // a 10 s start).
-        let millis = timeout
-            .as_nanos()
-            .div_ceil(1_000_000)
-            .clamp(1, i32::MAX as u128) as i32;
-        let ready = crate::sys::poll::readable(&fds, millis);
-        let file_event = watch.drain();
-        ready > 0 || file_event
+        wakes
     }
 }

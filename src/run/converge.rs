@@ -89,9 +89,15 @@ fn changes_of(
         Some((Change { daemon, keys }, pid))
     };
     // Fingerprints read the inputs: one thread per CPU shares the work
-    // (a no-op devup does nothing else before its starts).
+    // (a no-op devup does nothing else before its starts), in chunks of at
+    // least `MIN_CHUNK` daemons. A set that small is done here, without
+    // asking how many CPUs there are (a read of the cgroup's CPU quota).
+    const MIN_CHUNK: usize = 8;
+    if set.len() <= MIN_CHUNK {
+        return Ok(set.iter().filter_map(change).collect());
+    }
     let threads = std::thread::available_parallelism().map_or(1, usize::from);
-    let chunk = set.len().div_ceil(threads).max(8);
+    let chunk = set.len().div_ceil(threads).max(MIN_CHUNK);
     if set.len() <= chunk {
         return Ok(set.iter().filter_map(change).collect());
     }

@@ -31,31 +31,18 @@ where
                 .collect()
         })
         .collect();
+    if let ([name], [waits]) = (names, &waits[..]) {
+        // One daemon: nothing runs beside it, so no thread is spawned (and
+        // none joined) for it.
+        return vec![run_one(&board, name, waits, &work, &skip)];
+    }
     std::thread::scope(|scope| {
         let handles: Vec<_> = names
             .iter()
             .zip(&waits)
             .map(|(name, waits)| {
                 let (board, work, skip) = (&board, &work, &skip);
-                scope.spawn(move || {
-                    // Should `work` panic, the guard still marks the daemon
-                    // done (as failed), so no other thread waits forever.
-                    let mut guard = FinishGuard {
-                        board,
-                        name,
-                        cause: Some(Skip::DependencyFailed(name.clone())),
-                    };
-                    let blocked = board.wait_for(waits);
-                    let (outcome, cause) = match blocked {
-                        Some(cause) => {
-                            let outcome = skip(name, waits, &cause);
-                            (outcome, Some(cause))
-                        }
-                        None => work(name),
-                    };
-                    guard.cause = cause;
-                    outcome
-                })
+                scope.spawn(move || run_one(board, name, waits, work, skip))
             })
             .collect();
         handles
@@ -66,6 +53,31 @@ where
             })
             .collect()
     })
+}
+
+/// One daemon's turn: once everything of `waits` is done, its work, or its
+/// skip when one of those blocks it.
+fn run_one<O, W, S>(board: &Board, name: &String, waits: &[String], work: &W, skip: &S) -> O
+where
+    W: Fn(&str) -> (O, Option<Skip>),
+    S: Fn(&str, &[String], &Skip) -> O,
+{
+    // Should `work` panic, the guard still marks the daemon done (as
+    // failed), so no other thread waits forever.
+    let mut guard = FinishGuard {
+        board,
+        name,
+        cause: Some(Skip::DependencyFailed(name.clone())),
+    };
+    let (outcome, cause) = match board.wait_for(waits) {
+        Some(cause) => {
+            let outcome = skip(name, waits, &cause);
+            (outcome, Some(cause))
+        }
+        None => work(name),
+    };
+    guard.cause = cause;
+    outcome
 }
 
 /// Marks its daemon done, with `cause`, when dropped.

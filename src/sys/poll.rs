@@ -10,6 +10,13 @@ use nix::poll::{PollFd, PollFlags, PollTimeout};
 /// and 0 when the wait was interrupted (EINTR) or failed: every caller
 /// checks again what it waits for, so a wake-up for nothing is harmless.
 pub(crate) fn readable(fds: &[RawFd], millis: i32) -> usize {
+    which_readable(fds, millis).count_ones() as usize
+}
+
+/// Like [`readable`], but says which: bit `i` is set when `fds[i]` is
+/// readable or hung up (at most the first 32 descriptors are looked at).
+pub(crate) fn which_readable(fds: &[RawFd], millis: i32) -> u32 {
+    let fds = &fds[..fds.len().min(32)];
     let mut polls: Vec<PollFd<'_>> = fds
         .iter()
         .map(|&fd| {
@@ -23,12 +30,19 @@ pub(crate) fn readable(fds: &[RawFd], millis: i32) -> usize {
         })
         .collect();
     let timeout = PollTimeout::try_from(millis.max(0)).unwrap_or(PollTimeout::MAX);
-    nix::poll::poll(&mut polls, timeout).map_or(0, |ready| ready.max(0) as usize)
+    if !matches!(nix::poll::poll(&mut polls, timeout), Ok(1..)) {
+        return 0;
+    }
+    polls
+        .iter()
+        .enumerate()
+        .filter(|(_, poll)| poll.any().unwrap_or(true))
+        .fold(0, |set, (index, _)| set | 1 << index)
 }
 
 #[cfg(test)]
 mod tests {
-    use super::readable;
+    use super::{readable, which_readable};
     use crate::sys::fd::pipe_cloexec;
     use std::io::Write;
     use std::os::fd::AsRawFd;
@@ -44,5 +58,8 @@ mod tests {
         drop(other_write);
         let both = [read_end.as_raw_fd(), other_read.as_raw_fd()];
         assert_eq!(readable(&both, 0), 2);
+        let (quiet, _quiet_writer) = pipe_cloexec().unwrap();
+        let three = [quiet.as_raw_fd(), read_end.as_raw_fd()];
+        assert_eq!(which_readable(&three, 0), 0b10);
     }
 }

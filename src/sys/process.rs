@@ -48,6 +48,20 @@ pub(crate) fn effective_uid() -> u32 {
 
 /// Reaps the child `pid`, waiting for it, retried on EINTR; other errors
 /// (no such child) end the wait.
+/// Reaps the child `pid` if it has already ended, without waiting; true
+/// when it was reaped (or is no child of ours to reap).
+pub(crate) fn try_reap(pid: u32) -> bool {
+    let mut status = 0;
+    loop {
+        // SAFETY: waitpid writes the status into the integer we own.
+        match unsafe { libc::waitpid(pid as libc::pid_t, &mut status, libc::WNOHANG) } {
+            0 => return false,
+            -1 if std::io::Error::last_os_error().raw_os_error() == Some(libc::EINTR) => {}
+            _ => return true,
+        }
+    }
+}
+
 pub(crate) fn reap(pid: u32) {
     let mut status = 0;
     // SAFETY: waitpid writes the status into the integer we own.

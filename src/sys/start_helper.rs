@@ -180,33 +180,35 @@ unsafe fn helper_main(start: &ExecImage, reports: RawFd, parent: libc::pid_t) ->
         let mut default_action: libc::sigaction = std::mem::zeroed();
         default_action.sa_sigaction = libc::SIG_DFL;
         libc::sigaction(libc::SIGCHLD, &default_action, std::ptr::null_mut());
-        // G's end of this pipe is close-on-exec: H's read returns when G
-        // has executed the start command (or died trying), so SPAWNED never
-        // names a process that is still a copy of devup. Without it, a
+        // G is made the way posix_spawn makes a child: it shares H's memory
+        // (CLONE_VM, so no copy of devup's page tables is made, nor torn
+        // down again by G's execve) and H is suspended until G has executed
+        // the start command or died trying (CLONE_VFORK). So SPAWNED never
+        // names a process that is still a copy of devup: without that, a
         // `daemonize: true` daemon without a ping, whose readiness is "its
         // pid is alive", could be declared ready before its execve failed.
-        let mut exec_sync = [-1 as libc::c_int; 2];
-        let synced = libc::pipe2(exec_sync.as_mut_ptr(), libc::O_CLOEXEC) == 0;
-        let child = libc::fork();
-        if child == 0 {
-            if synced {
-                libc::close(exec_sync[0]);
-            }
-            start_command_main(start, reports, &default_action);
-        }
-        if synced {
-            libc::close(exec_sync[1]);
-        }
+        // G runs on a stack of its own, carved from H's frame, which H does
+        // not touch while it is suspended.
+        let mut stack = GStack([0; G_STACK_SIZE]);
+        let mut args = GArgs {
+            start,
+            reports,
+            default_action: &default_action,
+        };
+        let top = stack
+            .0
+            .as_mut_ptr()
+            .add(G_STACK_SIZE)
+            .cast::<libc::c_void>();
+        let child = libc::clone(
+            start_command_entry,
+            top,
+            libc::CLONE_VM | libc::CLONE_VFORK | libc::SIGCHLD,
+            (&raw mut args).cast(),
+        );
         if child < 0 {
             report(reports, Record::FORK_FAILED, 0, errno());
             libc::_exit(1);
-        }
-        if synced {
-            let mut byte = 0u8;
-            while libc::read(exec_sync[0], (&raw mut byte).cast(), 1) < 0 && errno() == libc::EINTR
-            {
-            }
-            libc::close(exec_sync[0]);
         }
         report(reports, Record::SPAWNED, child, 0);
         loop {
@@ -222,11 +224,39 @@ unsafe fn helper_main(start: &ExecImage, reports: RawFd, parent: libc::pid_t) ->
     }
 }
 
+/// The size of G's stack until its execve: G's frames are small (no
+/// allocation, a few syscalls), and the page of guard H's own stack has
+/// below is never reached.
+const G_STACK_SIZE: usize = 64 * 1024;
+
+/// G's stack, aligned as the ABI wants a stack pointer to be.
+#[repr(C, align(16))]
+struct GStack([u8; G_STACK_SIZE]);
+
+/// What G is given, on H's stack (H is suspended while G uses it).
+struct GArgs<'a> {
+    start: &'a ExecImage,
+    reports: RawFd,
+    default_action: &'a libc::sigaction,
+}
+
+/// The entry of G under `clone`: its argument is H's [`GArgs`].
+extern "C" fn start_command_entry(args: *mut libc::c_void) -> libc::c_int {
+    // SAFETY: `args` points to the `GArgs` H passed to clone, alive while H
+    // is suspended (CLONE_VFORK); G only reads it.
+    let args = unsafe { &*args.cast::<GArgs<'_>>() };
+    // SAFETY: G runs only async-signal-safe syscalls on H's prepared data,
+    // and ends in execve or _exit (see `start_command_main`).
+    unsafe { start_command_main(args.start, args.reports, args.default_action) }
+}
+
 /// The start command G: its own session for `daemonize: true`, default
 /// signal dispositions and an empty mask, stdio, directory, execve.
 ///
 /// # Safety
-/// As `helper_main`.
+/// As `helper_main`; besides, G shares H's memory until its execve
+/// (CLONE_VM), so it writes nothing but its own stack and this thread's
+/// errno (H's, unread by H until G is gone or has executed).
 unsafe fn start_command_main(
     start: &ExecImage,
     reports: RawFd,

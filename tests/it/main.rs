@@ -87,3 +87,4 @@ mod tasks;
 mod terminal_output;
 mod up;
 mod wait;
+mod wait_wakes;
