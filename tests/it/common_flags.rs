@@ -1,9 +1,9 @@
 //! SPEC §4, common flags: `-f, --file PATH`, `-q, --quiet`, `--help` and
 //! `--version` are taken by every command.
 
-use crate::support;
+use crate::harness;
 
-use support::{Project, recorders};
+use harness::{Project, recorders};
 
 const COMMANDS: [&[&str]; 11] = [
     &[],
@@ -25,19 +25,29 @@ fn every_command_takes_help_and_version() {
     for command in COMMANDS {
         let mut help: Vec<&str> = command.to_vec();
         help.insert(help.len().min(1), "--help");
-        project.devup(&help).succeeds().stdout_has("Usage:");
+        project
+            .devup(&help)
+            .status(0)
+            .stdout_includes("Usage:")
+            .run();
         let mut version: Vec<&str> = command.iter().take(1).copied().collect();
         version.push("--version");
         project
             .devup(&version)
-            .succeeds()
-            .stdout_has(env!("CARGO_PKG_VERSION"));
+            .status(0)
+            .stdout_includes(env!("CARGO_PKG_VERSION"))
+            .run();
     }
-    project.devdown(["--help"]).succeeds().stdout_has("Usage:");
+    project
+        .devdown(["--help"])
+        .status(0)
+        .stdout_includes("Usage:")
+        .run();
     project
         .devdown(["--version"])
-        .succeeds()
-        .stdout_has(env!("CARGO_PKG_VERSION"));
+        .status(0)
+        .stdout_includes(env!("CARGO_PKG_VERSION"))
+        .run();
 }
 
 #[test]
@@ -45,12 +55,14 @@ fn schema_and_completions_take_the_common_flags() {
     let project = Project::new(&recorders(&[("db", &[])]));
     project
         .devup(["schema", "-q", "-f", "daemons.yaml"])
-        .succeeds()
-        .stdout_has("\"daemons\"");
+        .status(0)
+        .stdout_includes("\"daemons\"")
+        .run();
     project
         .devup(["completions", "--quiet", "--file", "daemons.yaml", "bash"])
-        .succeeds()
-        .stdout_has("devup");
+        .status(0)
+        .stdout_includes("devup")
+        .run();
 }
 
 #[test]
@@ -59,8 +71,9 @@ fn completions_exist_for_the_usual_shells() {
     for shell in ["bash", "zsh", "fish", "elvish", "powershell"] {
         project
             .devup(["completions", shell])
-            .succeeds()
-            .stdout_has("devup");
+            .status(0)
+            .stdout_includes("devup")
+            .run();
     }
-    project.devup(["completions", "tcsh-nope"]).exits(2);
+    project.devup(["completions", "tcsh-nope"]).status(2).run();
 }

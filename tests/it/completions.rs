@@ -1,24 +1,15 @@
 //! `devup completions SHELL`: a script that asks devup at each TAB, so
 //! daemon names are offered (`devup logs <TAB>`); `schema` and
 //! `completions` do not list the `-f` they have no use for.
-use crate::support;
+use crate::harness;
 
-use support::{Project, devup_bin, recorders};
+use harness::{Project, devup_bin, recorders};
 
 /// What bash's completion offers for `words` (the last one being
 /// completed), with devup's script sourced; `None` (after a skip notice)
 /// when bash is not installed.
 fn bash_offers(project: &Project, words: &[&str]) -> Option<Vec<String>> {
-    let found = std::process::Command::new("bash")
-        .arg("--version")
-        .output()
-        .is_ok_and(|output| output.status.success());
-    if !found {
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "bash is required in CI"
-        );
-        eprintln!("skipped: bash is not installed");
+    if !harness::programs::installed("bash") {
         return None;
     }
     let bin_dir = devup_bin().parent().unwrap().to_path_buf();
@@ -73,12 +64,14 @@ fn the_completion_protocol_answers_with_names_and_subcommands() {
     let outcome = project
         .devup(["--", "devup", "restart", "re"])
         .env("COMPLETE", "fish")
-        .succeeds();
+        .status(0)
+        .run();
     assert_eq!(outcome.stdout, "redis\n");
     let outcome = project
         .devup(["--", "devup", "sta"])
         .env("COMPLETE", "fish")
-        .succeeds();
+        .status(0)
+        .run();
     assert!(
         outcome
             .stdout
@@ -92,7 +85,8 @@ fn the_completion_protocol_answers_with_names_and_subcommands() {
         .devup(["--", "devup", "logs", ""])
         .env("COMPLETE", "fish")
         .current_dir(&elsewhere)
-        .succeeds();
+        .status(0)
+        .run();
     assert!(!outcome.stdout.contains("redis"), "{}", outcome.stdout);
 }
 
@@ -100,7 +94,7 @@ fn the_completion_protocol_answers_with_names_and_subcommands() {
 fn every_shell_gets_a_script_for_devup_and_devdown() {
     let project = Project::new(&recorders(&[("db", &[])]));
     for shell in ["bash", "zsh", "fish", "elvish", "powershell"] {
-        let outcome = project.devup(["completions", shell]).succeeds();
+        let outcome = project.devup(["completions", shell]).status(0).run();
         assert!(
             outcome.stdout.contains("COMPLETE"),
             "{shell}: {}",
@@ -118,14 +112,18 @@ fn every_shell_gets_a_script_for_devup_and_devdown() {
 fn schema_and_completions_help_list_no_manifest_flag() {
     let project = Project::new(&recorders(&[("db", &[])]));
     assert_eq!(
-        project.devup(["schema", "--help"]).succeeds().stdout,
+        project.devup(["schema", "--help"]).status(0).run().stdout,
         "Print the JSON Schema of the manifest\n\n\
          Usage: devup schema\n\n\
          Options:\n  \
          -h, --help     Print help\n  \
          -V, --version  Print version\n"
     );
-    let help = project.devup(["completions", "--help"]).succeeds().stdout;
+    let help = project
+        .devup(["completions", "--help"])
+        .status(0)
+        .run()
+        .stdout;
     assert!(!help.contains("--file") && !help.contains("-q"), "{help}");
     assert!(help.contains("Usage: devup completions <SHELL>"), "{help}");
 }

@@ -1,9 +1,9 @@
 //! `devup` after `git pull` (SPEC §6): a running daemon whose definition
 //! changed is restarted, with its running dependents around it; a change
 //! outside the definition restarts nothing; `--no-restart` only reports.
-use crate::support;
+use crate::harness;
 
-use support::{Project, recorder, recorders};
+use harness::{Project, recorder, recorders};
 
 /// A recorder daemon with `extra` lines (indented 4) added to its keys.
 fn recorder_with(name: &str, depends_on: &[&str], extra: &str) -> String {
@@ -20,7 +20,7 @@ fn pid_of(project: &Project, name: &str) -> String {
 #[test]
 fn a_changed_start_restarts_the_daemon_and_its_running_dependents() {
     let project = Project::new(&recorders(&[("db", &[]), ("web", &["db"]), ("mail", &[])]));
-    project.devup(["up"]).succeeds();
+    project.devup(["up"]).status(0).run();
     let mail = pid_of(&project, "mail");
     let manifest = project.read("daemons.yaml").replacen(
         "echo start db >> events.log",
@@ -30,9 +30,10 @@ fn a_changed_start_restarts_the_daemon_and_its_running_dependents() {
     project.write("daemons.yaml", &manifest);
     project
         .devup(["up"])
-        .succeeds()
-        .stderr_has("db: changed (start), restarting\n")
-        .stderr_has("mail: already running");
+        .status(0)
+        .stderr_includes("db: changed (start), restarting\n")
+        .stderr_includes("mail: already running")
+        .run();
     assert_eq!(
         project.events()[3..],
         ["stop web", "stop db", "start db", "start web"]
@@ -41,15 +42,16 @@ fn a_changed_start_restarts_the_daemon_and_its_running_dependents() {
     // Converged: the next `devup` changes nothing.
     project
         .devup(["up"])
-        .succeeds()
-        .stderr_lacks("changed")
-        .stderr_has("up: 3 already running");
+        .status(0)
+        .stderr_excludes("changed")
+        .stderr_includes("up: 3 already running")
+        .run();
 }
 
 #[test]
 fn naming_a_daemon_restarts_its_dependents_outside_the_set_too() {
     let project = Project::new(&recorders(&[("db", &[]), ("web", &["db"])]));
-    project.devup(["up"]).succeeds();
+    project.devup(["up"]).status(0).run();
     let manifest =
         project
             .read("daemons.yaml")
@@ -57,9 +59,10 @@ fn naming_a_daemon_restarts_its_dependents_outside_the_set_too() {
     project.write("daemons.yaml", &manifest);
     project
         .devup(["db"])
-        .succeeds()
-        .stderr_has("db: changed (start), restarting\n")
-        .stderr_has("web: ready in");
+        .status(0)
+        .stderr_includes("db: changed (start), restarting\n")
+        .stderr_includes("web: ready in")
+        .run();
     assert_eq!(
         project.events()[2..],
         ["stop web", "stop db", "start db", "start web"]
@@ -86,7 +89,7 @@ fn every_key_of_the_definition_restarts_when_it_changes() {
         let project = Project::new(&format!("daemons:\n{}", recorder_with("db", &[], before)));
         std::fs::create_dir_all(project.path("sub")).unwrap();
         project.write("conf/a.conf", "a\n");
-        project.devup(["up"]).succeeds();
+        project.devup(["up"]).status(0).run();
         let old: u32 = pid_of(&project, "db").parse().unwrap();
         let new_pid_file = if *key == "pid_file" {
             "moved.pid"
@@ -99,30 +102,32 @@ fn every_key_of_the_definition_restarts_when_it_changes() {
         );
         let outcome = project
             .devup(["up"])
-            .succeeds()
-            .stderr_has(&format!("db: changed ({key}), restarting\n"))
-            .stderr_has("db: ready in");
+            .status(0)
+            .stderr_includes(&format!("db: changed ({key}), restarting\n"))
+            .stderr_includes("db: ready in")
+            .run();
         // The old process is gone (found through the recorded state even
         // when the pid file moved), the new one runs.
         assert!(
-            !support::is_alive(old),
+            !harness::is_alive(old),
             "{key}: the old db is gone\n{}",
             outcome.stderr
         );
         let new: u32 = project.read(new_pid_file).trim().parse().unwrap();
-        assert!(support::is_alive(new), "{key}: the new db runs");
+        assert!(harness::is_alive(new), "{key}: the new db runs");
         project
             .devup(["up"])
-            .succeeds()
-            .stderr_has("db: already running")
-            .stderr_lacks("changed");
+            .status(0)
+            .stderr_includes("db: already running")
+            .stderr_excludes("changed")
+            .run();
     }
 }
 
 #[test]
 fn keys_outside_the_definition_comments_and_key_order_restart_nothing() {
     let project = Project::new(&recorders(&[("db", &[]), ("web", &["db"])]));
-    project.devup(["up"]).succeeds();
+    project.devup(["up"]).status(0).run();
     // Timeouts, fail_when_log, stop, stop_signal, depends_on, lock_file,
     // a ping change (log ping stays a log ping), comments, key order.
     let manifest = "# a comment\ndaemons:\n".to_string()
@@ -136,9 +141,10 @@ fn keys_outside_the_definition_comments_and_key_order_restart_nothing() {
     project.write("daemons.yaml", &manifest);
     project
         .devup(["up"])
-        .succeeds()
-        .stderr_lacks("changed")
-        .stderr_has("up: 2 already running");
+        .status(0)
+        .stderr_excludes("changed")
+        .stderr_includes("up: 2 already running")
+        .run();
     assert_eq!(project.events(), ["start db", "start web"]);
 }
 
@@ -149,14 +155,15 @@ fn inputs_edited_added_and_removed_restart_the_daemon() {
         recorder_with("db", &[], "    inputs: [conf/*.conf, extra.txt]\n")
     ));
     project.write("conf/a.conf", "one\n");
-    project.devup(["up"]).succeeds();
+    project.devup(["up"]).status(0).run();
     let restarted = |what: &str| {
         project
             .devup(["up"])
-            .succeeds()
-            .stderr_has("db: changed (inputs), restarting\n")
-            .stderr_has("db: ready in");
-        let again = project.devup(["up"]).succeeds();
+            .status(0)
+            .stderr_includes("db: changed (inputs), restarting\n")
+            .stderr_includes("db: ready in")
+            .run();
+        let again = project.devup(["up"]).status(0).run();
         assert!(!again.stderr.contains("changed"), "{what}: converged");
     };
     project.write("conf/a.conf", "two\n");
@@ -169,25 +176,31 @@ fn inputs_edited_added_and_removed_restart_the_daemon() {
     restarted("removed");
     // A file the glob does not match changes nothing.
     project.write("conf/notes.txt", "x\n");
-    project.devup(["up"]).succeeds().stderr_lacks("changed");
+    project
+        .devup(["up"])
+        .status(0)
+        .stderr_excludes("changed")
+        .run();
 }
 
 #[test]
 fn no_restart_reports_the_change_and_leaves_the_daemon_running() {
     let project = Project::new(&recorders(&[("db", &[])]));
-    project.devup(["up"]).succeeds();
+    project.devup(["up"]).status(0).run();
     let pid = pid_of(&project, "db");
     let manifest = project.read("daemons.yaml") + "    env: { A: \"1\" }\n";
     project.write("daemons.yaml", &manifest);
     project
         .devup(["--no-restart"])
-        .succeeds()
-        .stderr_has("db: changed (env), left running (--no-restart)\n")
-        .stderr_has("db: already running");
+        .status(0)
+        .stderr_includes("db: changed (env), left running (--no-restart)\n")
+        .stderr_includes("db: already running")
+        .run();
     project
         .devup(["up", "--no-restart"])
-        .succeeds()
-        .stderr_has("db: changed (env), left running (--no-restart)\n");
+        .status(0)
+        .stderr_includes("db: changed (env), left running (--no-restart)\n")
+        .run();
     assert_eq!(pid_of(&project, "db"), pid);
     assert_eq!(project.events(), ["start db"]);
 }
@@ -195,7 +208,7 @@ fn no_restart_reports_the_change_and_leaves_the_daemon_running() {
 #[test]
 fn a_daemon_without_a_recorded_definition_is_left_alone() {
     let project = Project::new(&recorders(&[("db", &[])]));
-    project.devup(["up"]).succeeds();
+    project.devup(["up"]).status(0).run();
     // As an older devup wrote it: identity only, no definition.
     let state_path = ".devup/state/db.state";
     let mut state: serde_json::Value = serde_json::from_str(&project.read(state_path)).unwrap();
@@ -207,16 +220,17 @@ fn a_daemon_without_a_recorded_definition_is_left_alone() {
     project.write("daemons.yaml", &manifest);
     project
         .devup(["up"])
-        .succeeds()
-        .stderr_lacks("changed")
-        .stderr_has("db: already running");
+        .status(0)
+        .stderr_excludes("changed")
+        .stderr_includes("db: already running")
+        .run();
     assert_eq!(project.events(), ["start db"]);
 }
 
 #[test]
 fn a_state_file_of_a_newer_version_is_not_trusted() {
     let project = Project::new(&recorders(&[("db", &[])]));
-    project.devup(["up"]).succeeds();
+    project.devup(["up"]).status(0).run();
     let state_path = ".devup/state/db.state";
     let mut state: serde_json::Value = serde_json::from_str(&project.read(state_path)).unwrap();
     state["version"] = 99.into();
@@ -226,25 +240,26 @@ fn a_state_file_of_a_newer_version_is_not_trusted() {
     let state_file = project.path(state_path).display().to_string();
     project
         .devup(["up"])
-        .succeeds()
-        .stderr_has(&format!(
+        .status(0)
+        .stderr_includes(&format!(
             "warning: {state_file}: not trusted, left alone (it is of version 99, newer than this devup's 2)\n"
         ))
-        .stderr_lacks("changed");
+        .stderr_excludes("changed")
+        .run();
     assert_eq!(project.events(), ["start db"]);
 }
 
 #[test]
 fn status_shows_a_changed_daemon() {
     let project = Project::new(&recorders(&[("db", &[]), ("web", &["db"])]));
-    project.devup(["up"]).succeeds();
+    project.devup(["up"]).status(0).run();
     let manifest = project.read("daemons.yaml").replacen(
         "echo start db >> events.log",
         "echo start db >> events.log; : v2",
         1,
     );
     project.write("daemons.yaml", &(manifest + "    env: { A: \"1\" }\n"));
-    let json = project.devup(["status", "--json"]).succeeds().json();
+    let json = project.devup(["status", "--json"]).status(0).run().json();
     let field = |i: usize, key: &str| json[i][key].clone();
     assert_eq!(field(0, "name"), "db");
     assert_eq!(field(0, "changed"), true);
@@ -254,30 +269,33 @@ fn status_shows_a_changed_daemon() {
     assert_eq!(field(1, "orphan"), false);
     project
         .devup(["status"])
-        .succeeds()
-        .stdout_has("changed (start)\n")
-        .stdout_has("changed (env)\n");
+        .status(0)
+        .stdout_includes("changed (start)\n")
+        .stdout_includes("changed (env)\n")
+        .run();
 }
 
 #[test]
 fn a_moved_pid_file_under_no_restart_is_not_started_twice() {
     let project = Project::new(&recorders(&[("db", &[])]));
-    project.devup(["up"]).succeeds();
+    project.devup(["up"]).status(0).run();
     let pid = pid_of(&project, "db");
     let manifest = project.read("daemons.yaml") + "    pid_file: moved.pid\n";
     project.write("daemons.yaml", &manifest);
     project
         .devup(["--no-restart"])
-        .succeeds()
-        .stderr_has("db: changed (pid_file), left running (--no-restart)\n")
-        .stderr_has(&format!("db: already running (pid {pid})"));
+        .status(0)
+        .stderr_includes("db: changed (pid_file), left running (--no-restart)\n")
+        .stderr_includes(&format!("db: already running (pid {pid})"))
+        .run();
     assert_eq!(project.events(), ["start db"]);
     // devdown finds it through its record, too.
     project
         .devdown::<[&str; 0], &str>([])
-        .succeeds()
-        .stderr_has("db: stopped in");
-    assert!(!support::is_alive(pid.parse().unwrap()));
+        .status(0)
+        .stderr_includes("db: stopped in")
+        .run();
+    assert!(!harness::is_alive(pid.parse().unwrap()));
 }
 
 #[test]
@@ -286,15 +304,15 @@ fn a_bad_inputs_glob_is_a_manifest_error() {
         Project::new(&(recorders(&[("db", &[])]) + "    inputs: [ok.txt, \"conf/[x\"]\n"));
     let file = project.manifest().display().to_string();
     let line = project.read("daemons.yaml").lines().count();
-    project.devup(["check"]).exits(2).stderr_has(&format!(
+    project.devup(["check"]).status(2).stderr_includes(&format!(
         "{file}:{line}:22: daemon `db`, key `inputs`: invalid glob `conf/[x`: invalid range pattern"
-    ));
+    )).run();
 }
 
 #[test]
 fn check_shows_what_devup_would_restart_and_the_orphans() {
     let project = Project::new(&recorders(&[("db", &[]), ("web", &["db"]), ("old", &[])]));
-    project.devup(["up"]).succeeds();
+    project.devup(["up"]).status(0).run();
     let old = pid_of(&project, "old");
     let manifest = recorders(&[("db", &[]), ("web", &["db"])]).replacen(
         "echo start db >> events.log",
@@ -302,10 +320,10 @@ fn check_shows_what_devup_would_restart_and_the_orphans() {
         1,
     );
     project.write("daemons.yaml", &manifest);
-    project.devup(["check"]).succeeds().stdout_has(&format!(
+    project.devup(["check"]).status(0).stdout_includes(&format!(
         "devup would restart:\n  db: changed (start)\n  web: runs and depends on a changed daemon\n\
              orphans (devup --remove-orphans or devdown stops them):\n  old (pid {old})\n"
-    ));
+    )).run();
     // A dry run: nothing was touched (old and db start in parallel).
     let mut events = project.events();
     events.sort();

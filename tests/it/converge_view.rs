@@ -2,11 +2,11 @@
 //! the stops, the starts, and one summary that counts the restarts, in
 //! plain output and in `--json`. Times and pids vary: they are replaced by
 //! `T` and `N` before whole outputs are compared.
-use crate::support;
+use crate::harness;
 
+use harness::{Project, recorders};
 use regex::Regex;
 use serde_json::Value;
-use support::{Project, recorders};
 
 /// `text` with every duration as `T` and every pid as `N`.
 fn normalized(text: &str) -> String {
@@ -19,7 +19,7 @@ fn normalized(text: &str) -> String {
 /// `db` and `web` after it, both running; then `db`'s start changes.
 fn changed_db() -> Project {
     let project = Project::new(&recorders(&[("db", &[]), ("web", &["db"])]));
-    project.devup(["up"]).succeeds();
+    project.devup(["up"]).status(0).run();
     let manifest = project.read("daemons.yaml").replacen(
         "echo start db >> events.log",
         "echo start db >> events.log; : v2",
@@ -32,7 +32,7 @@ fn changed_db() -> Project {
 #[test]
 fn a_converge_is_one_story_with_one_summary() {
     let project = changed_db();
-    let outcome = project.devup(["up"]).succeeds();
+    let outcome = project.devup(["up"]).status(0).run();
     assert_eq!(
         normalized(&outcome.stderr),
         "db: changed (start), restarting\n\
@@ -57,7 +57,7 @@ fn a_converge_is_one_story_with_one_summary() {
 #[test]
 fn a_converge_in_json_ends_each_daemon_once_and_counts_the_restarts() {
     let project = changed_db();
-    let outcome = project.devup(["up", "--json"]).succeeds();
+    let outcome = project.devup(["up", "--json"]).status(0).run();
     let lines: Vec<Value> = outcome
         .stdout
         .lines()
@@ -114,12 +114,12 @@ fn a_failed_stop_counts_as_failed_in_the_one_summary() {
         "daemons:\n  db:\n    daemonize: true\n    start: \": {tag}; exec sleep 600\"\n    \
          stop: \"exit 3\"\n    stop_timeout: 1s\n",
     );
-    project.devup(["up"]).succeeds();
+    project.devup(["up"]).status(0).run();
     let manifest = project
         .read("daemons.yaml")
         .replacen("sleep 600", "sleep 601", 1);
     project.write("daemons.yaml", &manifest);
-    let outcome = project.devup(["up"]).exits(1);
+    let outcome = project.devup(["up"]).status(1).run();
     assert_eq!(
         normalized(&outcome.stderr),
         "db: changed (start), restarting\n\

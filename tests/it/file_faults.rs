@@ -11,16 +11,15 @@
 
 #![allow(clippy::result_large_err)] // thread results carry devup::Error
 
-use crate::common;
-use crate::support;
+use crate::harness;
 
 use std::os::unix::fs::{FileTypeExt, PermissionsExt, symlink};
 use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
-use common::*;
-use support::Project;
+use crate::harness::*;
+use harness::Project;
 
 fn mode(path: &Path) -> u32 {
     std::fs::metadata(path).unwrap().permissions().mode() & 0o7777
@@ -45,14 +44,7 @@ fn can_unshare_mounts() -> bool {
         .args(["--mount", "--propagation", "private", "true"])
         .status()
         .is_ok_and(|status| status.success());
-    if !ok {
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "unshare --mount is not permitted, and CI=true"
-        );
-        eprintln!("skipped: unshare --mount is not permitted here");
-    }
-    ok
+    harness::skip_unless(ok, "unshare --mount is not permitted here")
 }
 
 /// Runs `script` with `sh` in a private mount namespace in `dir`, `$DEVUP`
@@ -88,9 +80,9 @@ fn missing_pid_log_and_lock_directories_are_created() {
     assert!(dir.join("run/a/b/fake.pid").is_file());
     assert!(dir.join("log/c/fake.log").is_file());
     assert!(dir.join("locks/d/fake.lock").is_file());
-    assert_eq!(processes_tagged(&tag), vec![started.pid]);
+    assert_eq!(procs::tagged(&tag), vec![started.pid]);
     daemon.stop().unwrap();
-    assert_none_left(&tag, 30);
+    assert_none_left(&tag);
 }
 
 #[test]
@@ -112,7 +104,7 @@ fn a_file_where_a_directory_is_expected_is_an_error_naming_the_path() {
             message.contains(&dir.join("blocker").display().to_string()),
             "{key}: the message does not name the path: {message}"
         );
-        assert_none_left(&tag, 30);
+        assert_none_left(&tag);
     }
 }
 
@@ -204,7 +196,7 @@ fn a_lock_file_on_a_read_only_directory_still_locks_or_is_a_clear_error() {
     );
     assert_eq!(code, Some(0), "{stderr}");
     assert!(stderr.contains("fake: ready"), "{stderr}");
-    assert_none_left(project.tag(), 30);
+    assert_none_left(project.tag());
 }
 
 #[test]
@@ -248,7 +240,7 @@ fn a_log_file_that_is_a_fifo_never_hangs_a_start() {
                 .file_type()
                 .is_fifo()
         );
-        assert_none_left(&tag, 30);
+        assert_none_left(&tag);
     }
 }
 
@@ -262,7 +254,7 @@ fn dev_null_as_the_log_file_works_and_stays_a_device() {
         .build()
         .unwrap();
     let started = daemon.start().unwrap();
-    assert_eq!(processes_tagged(&tag), vec![started.pid]);
+    assert_eq!(procs::tagged(&tag), vec![started.pid]);
     daemon.stop().unwrap();
     let meta = std::fs::symlink_metadata("/dev/null").unwrap();
     assert!(meta.file_type().is_char_device(), "/dev/null was replaced");
@@ -294,7 +286,7 @@ fn a_log_rotated_during_the_start_is_followed_to_the_new_file() {
         .build()
         .unwrap();
     let start = std::thread::spawn(move || daemon.start().map(|_| daemon));
-    wait_until("the daemon logs", 30, || {
+    wait_until("the daemon logs", || {
         std::fs::read_to_string(dir.join("fake.log")).is_ok_and(|log| log.contains("starting"))
     });
     std::fs::rename(dir.join("fake.log"), dir.join("fake.log.1")).unwrap();
@@ -306,7 +298,7 @@ fn a_log_rotated_during_the_start_is_followed_to_the_new_file() {
         .unwrap()
         .expect("the start sees READY in the new log");
     daemon.stop().unwrap();
-    assert_none_left(&tag, 30);
+    assert_none_left(&tag);
 }
 
 #[test]
@@ -346,7 +338,7 @@ fn a_full_disk_for_devup_files_is_a_clear_error_and_leaves_nothing_running() {
             stderr.contains(&project.path(".devup/").display().to_string()),
             "{case}: the message names no file: {stderr}"
         );
-        assert_none_left(project.tag(), 30);
+        assert_none_left(project.tag());
     }
 }
 
@@ -384,7 +376,7 @@ fn symlinks_planted_at_devup_files_are_never_followed() {
             "{planted}: written through"
         );
         assert_eq!(mode(&victim), 0o640, "{planted}: the victim's mode changed");
-        assert_none_left(&tag, 30);
+        assert_none_left(&tag);
     }
 }
 
@@ -414,7 +406,7 @@ fn files_devup_creates_get_their_modes_whatever_the_umask() {
         let actual = mode(&project.path(dir));
         assert_eq!(actual & 0o002, 0, "{dir} is world-writable: {actual:o}");
     }
-    project.devdown([] as [&str; 0]).succeeds();
+    project.devdown([] as [&str; 0]).status(0).run();
 }
 
 #[test]
@@ -436,7 +428,7 @@ fn existing_files_keep_their_modes() {
         std::fs::Permissions::from_mode(0o400),
     )
     .unwrap();
-    project.devup(["up"]).succeeds();
+    project.devup(["up"]).status(0).run();
     assert_eq!(mode(&project.path(".devup/log/fake.log")), 0o640);
     assert_eq!(mode(&project.path(".devup/run/fake.pid.lock")), 0o400);
     assert!(
@@ -444,5 +436,5 @@ fn existing_files_keep_their_modes() {
             .read(".devup/log/fake.log")
             .starts_with("old line\n")
     );
-    project.devdown([] as [&str; 0]).succeeds();
+    project.devdown([] as [&str; 0]).status(0).run();
 }

@@ -4,13 +4,11 @@
 //! `PID PID`, `0xHEX`, full-width digits...); after `status` and `stop` it
 //! must still run, unsignalled, and every such file is reported stale.
 
-use crate::common;
-
 use std::os::unix::fs::symlink;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use common::*;
+use crate::harness::*;
 use devup::{DaemonController, DaemonState, Error, Event};
 
 /// A live process that no pid file may get signalled: any stop signal would

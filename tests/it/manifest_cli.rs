@@ -4,9 +4,9 @@
 //! key but `start` and `depends_on`; relative paths are relative to the
 //! manifest; `${VAR}`, `${VAR:-default}`, `$$` and a bare `$NAME`.
 
-use crate::support;
+use crate::harness;
 
-use support::Project;
+use harness::Project;
 
 /// `(what, manifest, text the message must contain)`.
 const ERRORS: &[(&str, &str, &[&str])] = &[
@@ -136,7 +136,7 @@ fn every_kind_of_manifest_error_exits_2_before_anything_runs() {
             &["exec", "--", "true"],
         ] {
             let code = if command == ["down"] { 0 } else { 2 };
-            let outcome = project.devup(command).exits(code);
+            let outcome = project.devup(command).status(code).run();
             let file = project.manifest().display().to_string();
             assert!(
                 outcome.stderr.contains(&file),
@@ -153,7 +153,7 @@ fn every_kind_of_manifest_error_exits_2_before_anything_runs() {
                 );
             }
         }
-        project.devdown(["-q"]).exits(0);
+        project.devdown(["-q"]).status(0).run();
         assert!(!project.path("ran").exists(), "{what}: something ran");
     }
 }
@@ -168,13 +168,17 @@ fn defaults_take_every_per_daemon_key_but_start_and_depends_on() {
          stop_timeout: 1m\n  log_activity_timeout: 5\n\
          daemons:\n  web:\n    start: echo \"$FROM_DEFAULTS\" > env.txt; exec sleep 100 # {tag}\n",
     );
-    project.devup(["up"]).succeeds().stderr_has("web: ready");
+    project
+        .devup(["up"])
+        .status(0)
+        .stderr_includes("web: ready")
+        .run();
     assert_eq!(project.read("before.txt"), "before\n");
     assert_eq!(project.read("env.txt"), "yes\n");
     assert!(project.path("run/all.pid").exists());
     assert!(project.path("run/all.lock").exists());
     assert!(project.path("log/all.log").exists());
-    project.devup(["down"]).succeeds();
+    project.devup(["down"]).status(0).run();
     assert!(!project.path("run/all.pid").exists());
 }
 
@@ -190,7 +194,8 @@ fn relative_paths_are_relative_to_the_manifest_not_the_current_directory() {
     project
         .devup(["-f", "../daemons.yaml", "up"])
         .current_dir(project.path("elsewhere"))
-        .succeeds();
+        .status(0)
+        .run();
     assert!(project.path("run/web.pid").exists());
     assert!(project.path("log/web.log").exists());
     assert_eq!(
@@ -201,8 +206,9 @@ fn relative_paths_are_relative_to_the_manifest_not_the_current_directory() {
     project
         .devup(["status", "-f", &manifest])
         .current_dir(project.path("elsewhere"))
-        .succeeds()
-        .stdout_has("running");
+        .status(0)
+        .stdout_includes("running")
+        .run();
 }
 
 #[test]
@@ -212,7 +218,11 @@ fn braced_variables_are_interpolated_and_bare_ones_left_for_the_shell() {
          start: echo \"${SPEC_SET} ${SPEC_UNSET:-fallback} $$HOME-literal $FROM_MANIFEST\" > out.txt; exec sleep 100 # {tag}\n    \
          ping: { command: [test, -s, out.txt] }\n",
     );
-    project.devup(["up"]).env("SPEC_SET", "given").succeeds();
+    project
+        .devup(["up"])
+        .env("SPEC_SET", "given")
+        .status(0)
+        .run();
     assert_eq!(
         project.read("out.txt"),
         format!(
@@ -222,7 +232,11 @@ fn braced_variables_are_interpolated_and_bare_ones_left_for_the_shell() {
     );
     // With the same environment: the cleanup's devdown, without SPEC_SET,
     // cannot load the manifest, and `exec sleep` dropped the tag.
-    project.devup(["down"]).env("SPEC_SET", "given").succeeds();
+    project
+        .devup(["down"])
+        .env("SPEC_SET", "given")
+        .status(0)
+        .run();
 }
 
 #[test]
@@ -232,7 +246,7 @@ fn a_start_list_is_an_argv_without_a_shell() {
          start: [sh, -c, 'printf \"%s\\n\" \"$0\" > out.txt; exec sleep 100', '$(not a shell) {tag}']\n    \
          ping: { command: [test, -s, out.txt] }\n",
     );
-    project.devup(["up"]).succeeds();
+    project.devup(["up"]).status(0).run();
     assert_eq!(
         project.read("out.txt").trim(),
         format!("$(not a shell) {}", project.tag())
@@ -266,12 +280,14 @@ fn the_example_of_the_contract_is_valid_and_ordered() {
     let project = Project::new(SPEC_EXAMPLE);
     project
         .devup(["check"])
-        .succeeds()
-        .stdout_has("valid, 2 daemons")
-        .stdout_has("  1. redis\n  2. search (after redis)\n");
+        .status(0)
+        .stdout_includes("valid, 2 daemons")
+        .stdout_includes("  1. redis\n  2. search (after redis)\n")
+        .run();
     project
         .devup(["graph"])
-        .succeeds()
-        .stdout_has("digraph")
-        .stdout_has("\"search\" -> \"redis\"");
+        .status(0)
+        .stdout_includes("digraph")
+        .stdout_includes("\"search\" -> \"redis\"")
+        .run();
 }

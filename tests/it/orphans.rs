@@ -2,9 +2,9 @@
 //! longer in the manifest, found from the state directory alone: warned on
 //! every up, stopped by `--remove-orphans`, by `devdown` without names, and
 //! by naming them; and stopping with a manifest that cannot be loaded.
-use crate::support;
+use crate::harness;
 
-use support::{Project, is_alive, recorders};
+use harness::{Project, is_alive, recorders};
 
 fn pid_of(project: &Project, name: &str) -> u32 {
     project
@@ -22,7 +22,7 @@ fn with_orphan() -> (Project, u32) {
         ("web", &["db"]),
         ("old", &["db"]),
     ]));
-    project.devup(["up"]).succeeds();
+    project.devup(["up"]).status(0).run();
     let old = pid_of(&project, "old");
     project.write("daemons.yaml", &recorders(&[("db", &[]), ("web", &["db"])]));
     (project, old)
@@ -41,9 +41,10 @@ fn every_up_warns_about_an_orphan_and_leaves_it_running() {
     for _ in 0..2 {
         project
             .devup(["up"])
-            .succeeds()
-            .stderr_has(&orphan_warning(old))
-            .stderr_has("up: 2 already running");
+            .status(0)
+            .stderr_includes(&orphan_warning(old))
+            .stderr_includes("up: 2 already running")
+            .run();
     }
     assert!(is_alive(old));
 }
@@ -53,15 +54,20 @@ fn remove_orphans_stops_it_before_the_starts() {
     let (project, old) = with_orphan();
     project
         .devup(["up", "--remove-orphans"])
-        .succeeds()
-        .stderr_has(&format!(
+        .status(0)
+        .stderr_includes(&format!(
             "warning: old: orphan (pid {old}), no longer in the manifest; \
              stopping it (--remove-orphans)\n"
         ))
-        .stderr_has("old: stopped in");
+        .stderr_includes("old: stopped in")
+        .run();
     assert!(!is_alive(old));
     assert_eq!(project.events()[3..], ["stop old"]);
-    project.devup(["up"]).succeeds().stderr_lacks("orphan");
+    project
+        .devup(["up"])
+        .status(0)
+        .stderr_excludes("orphan")
+        .run();
 }
 
 #[test]
@@ -69,9 +75,10 @@ fn devdown_without_names_stops_orphans_dependents_first() {
     let (project, old) = with_orphan();
     project
         .devdown::<[&str; 0], &str>([])
-        .succeeds()
-        .stderr_has("old: stopped in")
-        .stderr_has("down: 3 stopped in");
+        .status(0)
+        .stderr_includes("old: stopped in")
+        .stderr_includes("down: 3 stopped in")
+        .run();
     assert!(!is_alive(old));
     let stops = &project.events()[3..];
     let at = |name: &str| {
@@ -88,19 +95,20 @@ fn naming_an_orphan_stops_only_it() {
     let db = pid_of(&project, "db");
     project
         .devup(["down", "old"])
-        .succeeds()
-        .stderr_has("old: stopped in")
-        .stderr_has("down: 1 stopped in");
+        .status(0)
+        .stderr_includes("old: stopped in")
+        .stderr_includes("down: 1 stopped in")
+        .run();
     assert!(!is_alive(old));
     assert!(is_alive(db));
     // A name that is neither in the manifest nor an orphan is still an error.
-    project.devdown(["nosuch"]).exits(2);
+    project.devdown(["nosuch"]).status(2).run();
 }
 
 #[test]
 fn devdown_with_a_broken_manifest_stops_what_was_recorded() {
     let project = Project::new(&recorders(&[("db", &[]), ("web", &["db"])]));
-    project.devup(["up"]).succeeds();
+    project.devup(["up"]).status(0).run();
     let (db, web) = (pid_of(&project, "db"), pid_of(&project, "web"));
     // A merge conflict left in the file.
     let conflicted = format!("<<<<<<< HEAD\n{}", project.read("daemons.yaml"));
@@ -108,12 +116,13 @@ fn devdown_with_a_broken_manifest_stops_what_was_recorded() {
     let manifest = project.manifest().display().to_string();
     let outcome = project
         .devdown::<[&str; 0], &str>([])
-        .succeeds()
-        .stderr_has(&format!(
+        .status(0)
+        .stderr_includes(&format!(
             "warning: the manifest cannot be loaded; stopping what devup started from {} as recorded\n{manifest}:",
             project.dir().display()
         ))
-        .stderr_has("down: 2 stopped in");
+        .stderr_includes("down: 2 stopped in")
+        .run();
     assert!(!is_alive(db) && !is_alive(web), "{}", outcome.stderr);
     assert_eq!(project.events()[2..], ["stop web", "stop db"]);
 }
@@ -127,13 +136,14 @@ fn devdown_with_an_unset_variable_uses_the_recorded_stop_recipe() {
          start: \"trap 'exit 0' TERM; : {tag}; while :; do sleep 1 & wait $!; done\"\n    \
          stop: echo \"stopped $MARK\" > stopped.txt; kill $(cat .devup/run/db.pid)\n",
     );
-    project.devup(["up"]).env("MARK", "m-42").succeeds();
+    project.devup(["up"]).env("MARK", "m-42").status(0).run();
     let db = pid_of(&project, "db");
     project
         .devdown::<[&str; 0], &str>([])
-        .succeeds()
-        .stderr_has("environment variable `MARK` is not set")
-        .stderr_has("db: stopped in");
+        .status(0)
+        .stderr_includes("environment variable `MARK` is not set")
+        .stderr_includes("db: stopped in")
+        .run();
     assert!(!is_alive(db));
     assert_eq!(project.read("stopped.txt"), "stopped m-42\n");
 }
@@ -144,18 +154,19 @@ fn a_recorded_stop_that_fails_exits_1() {
         "daemons:\n  db:\n    daemonize: true\n    start: \"sleep 600 # {tag}\"\n    \
          stop: exit 4\n    stop_timeout: 200ms\n",
     );
-    project.devup(["up"]).succeeds();
+    project.devup(["up"]).status(0).run();
     project.write("daemons.yaml", "daemons: [\n");
     project
         .devdown::<[&str; 0], &str>([])
-        .exits(1)
-        .stderr_has("db: failed");
+        .status(1)
+        .stderr_includes("db: failed")
+        .run();
 }
 
 #[test]
 fn status_lists_orphans() {
     let (project, old) = with_orphan();
-    let json = project.devup(["status", "--json"]).succeeds().json();
+    let json = project.devup(["status", "--json"]).status(0).run().json();
     let rows = json.as_array().unwrap();
     assert_eq!(rows.len(), 3, "{json}");
     assert_eq!(rows[2]["name"], "old");
@@ -165,10 +176,15 @@ fn status_lists_orphans() {
     assert_eq!(rows[0]["orphan"], false);
     project
         .devup(["status"])
-        .succeeds()
-        .stdout_has("orphan (no longer in the manifest)\n");
+        .status(0)
+        .stdout_includes("orphan (no longer in the manifest)\n")
+        .run();
     // Naming daemons shows only those.
-    let json = project.devup(["status", "--json", "db"]).succeeds().json();
+    let json = project
+        .devup(["status", "--json", "db"])
+        .status(0)
+        .run()
+        .json();
     assert_eq!(json.as_array().unwrap().len(), 1);
 }
 
@@ -179,20 +195,10 @@ fn a_renamed_daemon_takes_its_place_with_remove_orphans() {
          start: [python3, -m, http.server, \"{port1}\", --bind, 127.0.0.1]\n    \
          ping: { tcp: \"127.0.0.1:{port1}\" }\n",
     );
-    if std::process::Command::new("python3")
-        .arg("--version")
-        .output()
-        .is_err()
-    {
-        assert_ne!(
-            std::env::var("CI").as_deref(),
-            Ok("true"),
-            "python3 is needed in CI"
-        );
-        eprintln!("skipped: python3 is not installed");
+    if !harness::programs::installed("python3") {
         return;
     }
-    project.devup(["up"]).succeeds();
+    project.devup(["up"]).status(0).run();
     let old = pid_of(&project, "db");
     let renamed = project
         .read("daemons.yaml")
@@ -201,14 +207,16 @@ fn a_renamed_daemon_takes_its_place_with_remove_orphans() {
     // Without --remove-orphans the old one still holds the port.
     project
         .devup(["up"])
-        .exits(1)
-        .stderr_has(&format!("warning: db: orphan (pid {old})"))
-        .stderr_has("already in use");
+        .status(1)
+        .stderr_includes(&format!("warning: db: orphan (pid {old})"))
+        .stderr_includes("already in use")
+        .run();
     project
         .devup(["up", "--remove-orphans"])
-        .succeeds()
-        .stderr_has("db: stopped in")
-        .stderr_has("postgres: ready in");
+        .status(0)
+        .stderr_includes("db: stopped in")
+        .stderr_includes("postgres: ready in")
+        .run();
     assert!(!is_alive(old));
 }
 
@@ -219,10 +227,11 @@ fn devdown_remove_orphans_with_names_stops_the_orphans_too() {
     let web = pid_of(&project, "web");
     project
         .devdown(["--remove-orphans", "web"])
-        .succeeds()
-        .stderr_has("old: stopped in")
-        .stderr_has("web: stopped in")
-        .stderr_has("down: 2 stopped in");
+        .status(0)
+        .stderr_includes("old: stopped in")
+        .stderr_includes("web: stopped in")
+        .stderr_includes("down: 2 stopped in")
+        .run();
     assert!(!is_alive(old) && !is_alive(web));
     assert!(is_alive(db));
 }

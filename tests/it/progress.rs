@@ -3,10 +3,10 @@
 //! before_start share of `ready in`, and plain lines in the order things
 //! happened. Times and pids vary: they are replaced by `T` and `N` before
 //! whole outputs are compared.
-use crate::support;
+use crate::harness;
 
+use harness::Project;
 use regex::Regex;
-use support::Project;
 
 /// `text` with every duration as `T` and every pid as `N`.
 fn normalized(text: &str) -> String {
@@ -98,11 +98,11 @@ fn screen(bytes: &str) -> String {
 }
 
 /// Runs `shell` (which may call `$DEVUP`) on a pseudo-terminal of
-/// `COLUMNS` columns (see [`support::on_terminal`]): what it wrote, or
+/// `COLUMNS` columns (see [`harness::on_terminal`]): what it wrote, or
 /// `None` when `script` is not installed.
 fn on_terminal(project: &Project, shell: &str) -> Option<String> {
     let shell = format!("stty cols {COLUMNS} rows 40; {shell}");
-    let output = support::on_terminal(project.dir(), &shell, &[])?;
+    let output = harness::on_terminal(project.dir(), &shell, &[])?;
     Some(String::from_utf8_lossy(&output.stdout).into_owned())
 }
 
@@ -127,7 +127,7 @@ fn a_terminal_is_left_with_one_final_line_per_daemon() {
 #[test]
 fn a_converge_leaves_the_stops_then_the_starts_and_one_summary() {
     let project = Project::new(WITH_BEFORE_START);
-    project.devup(["up"]).succeeds();
+    project.devup(["up"]).status(0).run();
     let manifest = project
         .read("daemons.yaml")
         .replacen("exec sleep 600", "exec sleep 602", 1);
@@ -149,7 +149,7 @@ fn a_converge_leaves_the_stops_then_the_starts_and_one_summary() {
 #[test]
 fn ready_counts_from_the_daemons_turn_including_before_start() {
     let project = Project::new(WITH_BEFORE_START);
-    let outcome = project.devup(["db"]).succeeds();
+    let outcome = project.devup(["db"]).status(0).run();
     let line = outcome
         .stderr
         .lines()
@@ -200,7 +200,7 @@ fn plain_lines_say_spawned_before_waiting_and_name_the_forked_daemon() {
          start: \"sh -c ': {tag}; exec sleep 600' & echo $! > app.pid\"\n    \
          ping: { command: \"true\" }\n",
     );
-    let outcome = project.devup(["app"]).succeeds();
+    let outcome = project.devup(["app"]).status(0).run();
     let lines: Vec<&str> = outcome.stderr.lines().collect();
     let at = |prefix: &str| lines.iter().position(|line| line.starts_with(prefix));
     let spawned = at("app: spawned (pid ").expect("a spawned line");
@@ -226,8 +226,8 @@ fn plain_lines_say_spawned_before_waiting_and_name_the_forked_daemon() {
 #[test]
 fn an_already_running_daemon_does_not_say_starting() {
     let project = Project::new(WITH_BEFORE_START);
-    project.devup(["db"]).succeeds();
-    let outcome = project.devup(["db"]).succeeds();
+    project.devup(["db"]).status(0).run();
+    let outcome = project.devup(["db"]).status(0).run();
     assert_eq!(
         normalized(&outcome.stderr),
         "db: already running (pid N)\nup: 1 already running in T\n"

@@ -2,9 +2,9 @@
 //! everything, of a dependency, of a dependent. Restarts of one daemon are
 //! serialized, so each succeeds (exit 0), one instance of each daemon runs
 //! at the end, and a dependent is younger than the daemon it depends on.
-use crate::support;
+use crate::harness;
 
-use support::Project;
+use harness::Project;
 
 fn manifest() -> String {
     let daemon = |name: &str, port: &str, deps: &str| {
@@ -31,7 +31,7 @@ fn start_ticks(project: &Project, name: &str) -> u64 {
 #[test]
 fn sixteen_concurrent_restarts_each_succeed_and_dependents_end_younger() {
     let project = Project::new(&manifest());
-    project.devup(["up"]).succeeds();
+    project.devup(["up"]).status(0).run();
     let runs: Vec<_> = (0..16)
         .map(|i| {
             let args: &[&str] = match i % 3 {
@@ -64,5 +64,5 @@ fn sixteen_concurrent_restarts_each_succeed_and_dependents_end_younger() {
         start_ticks(&project, "web") > start_ticks(&project, "db"),
         "web is older than the db it depends on"
     );
-    project.devdown([] as [&str; 0]).succeeds();
+    project.devdown([] as [&str; 0]).status(0).run();
 }

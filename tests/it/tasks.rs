@@ -2,9 +2,9 @@
 //! never succeeded here or their definition changed; `restart TASK` forces
 //! them; a failure or a timeout skips what depends on them and shows the
 //! output; `check` and `graph` show them; `devdown` ignores them.
-use crate::support;
+use crate::harness;
 
-use support::{Project, is_alive, recorder};
+use harness::{Project, is_alive, recorder};
 
 /// `db` (a recorder), the task `migrate` after it (appending to
 /// `migrate.log`), and `web` after the task.
@@ -27,37 +27,39 @@ fn a_task_runs_once_then_is_up_to_date() {
     project.write("db/1.sql", "create\n");
     project
         .devup(["up"])
-        .succeeds()
-        .stderr_has("migrate: ran in ")
-        .stderr_has("web: ready in")
-        .stderr_has("up: 2 ready, 1 task ran in");
+        .status(0)
+        .stderr_includes("migrate: ran in ")
+        .stderr_includes("web: ready in")
+        .stderr_includes("up: 2 ready, 1 task ran in")
+        .run();
     assert_eq!(runs(&project), 1);
     // It ran after db was ready, and web started after it.
     assert_eq!(project.events(), ["start db", "start web"]);
     project
         .devup(["up"])
-        .succeeds()
-        .stderr_has("migrate: up to date\n")
-        .stderr_has("up: 2 already running, 1 task up to date in");
+        .status(0)
+        .stderr_includes("migrate: up to date\n")
+        .stderr_includes("up: 2 already running, 1 task up to date in")
+        .run();
     assert_eq!(runs(&project), 1);
 }
 
 #[test]
 fn the_json_summary_counts_tasks_apart_from_daemons() {
     let project = project_with_task("");
-    let summary = |outcome: support::Outcome| {
+    let summary = |outcome: harness::Outcome| {
         let last = outcome.stdout.lines().last().expect("a summary line");
         let mut summary: serde_json::Value = serde_json::from_str(last).expect("JSON");
         summary.as_object_mut().unwrap().remove("elapsed_ms");
         summary
     };
     assert_eq!(
-        summary(project.devup(["up", "--json"]).succeeds()),
+        summary(project.devup(["up", "--json"]).status(0).run()),
         serde_json::json!({"event": "summary", "action": "up", "ready": 2,
             "already_running": 0, "tasks_ran": 1, "failed": 0, "skipped": 0})
     );
     assert_eq!(
-        summary(project.devup(["up", "--json"]).succeeds()),
+        summary(project.devup(["up", "--json"]).status(0).run()),
         serde_json::json!({"event": "summary", "action": "up", "ready": 0,
             "already_running": 2, "tasks_up_to_date": 1, "failed": 0, "skipped": 0})
     );
@@ -67,16 +69,18 @@ fn the_json_summary_counts_tasks_apart_from_daemons() {
 fn a_changed_definition_runs_it_again() {
     let project = project_with_task("    inputs: [db/*.sql]\n");
     project.write("db/1.sql", "create\n");
-    project.devup(["up"]).succeeds();
+    project.devup(["up"]).status(0).run();
     project.write("db/2.sql", "alter\n");
     project
         .devup(["check"])
-        .succeeds()
-        .stdout_has("devup would run:\n  migrate: changed (inputs)\n");
+        .status(0)
+        .stdout_includes("devup would run:\n  migrate: changed (inputs)\n")
+        .run();
     project
         .devup(["up"])
-        .succeeds()
-        .stderr_has("migrate: ran in ");
+        .status(0)
+        .stderr_includes("migrate: ran in ")
+        .run();
     assert_eq!(runs(&project), 2);
     // Its environment is part of it too.
     let manifest = project.read("daemons.yaml").replace(
@@ -86,19 +90,21 @@ fn a_changed_definition_runs_it_again() {
     project.write("daemons.yaml", &manifest);
     project
         .devup(["up"])
-        .succeeds()
-        .stderr_has("migrate: ran in ");
+        .status(0)
+        .stderr_includes("migrate: ran in ")
+        .run();
     assert_eq!(runs(&project), 3);
 }
 
 #[test]
 fn restart_of_a_task_always_runs_it() {
     let project = project_with_task("");
-    project.devup(["up"]).succeeds();
+    project.devup(["up"]).status(0).run();
     project
         .devup(["restart", "migrate"])
-        .succeeds()
-        .stderr_has("migrate: ran in ");
+        .status(0)
+        .stderr_includes("migrate: ran in ")
+        .run();
     assert_eq!(runs(&project), 2);
 }
 
@@ -112,17 +118,19 @@ fn a_failed_task_skips_its_dependents_and_shows_its_output() {
     ));
     project
         .devup(["up"])
-        .exits(1)
-        .stderr_has("migrate: failed after")
-        .stderr_has("the task exited with status 3")
-        .stderr_has("no database here")
-        .stderr_has("web: skipped (migrate failed)")
-        .stderr_has("mail: ready in");
+        .status(1)
+        .stderr_includes("migrate: failed after")
+        .stderr_includes("the task exited with status 3")
+        .stderr_includes("no database here")
+        .stderr_includes("web: skipped (migrate failed)")
+        .stderr_includes("mail: ready in")
+        .run();
     // A failure is not a success: the next devup runs it again.
     project
         .devup(["up"])
-        .exits(1)
-        .stderr_has("the task exited with status 3");
+        .status(1)
+        .stderr_includes("the task exited with status 3")
+        .run();
 }
 
 #[test]
@@ -134,10 +142,11 @@ fn a_task_past_its_timeout_is_killed_with_everything_it_started() {
     ));
     project
         .devup(["up"])
-        .exits(1)
-        .stderr_has("slow: failed after")
-        .stderr_has("the task to finish")
-        .stderr_has("web: skipped (slow failed)");
+        .status(1)
+        .stderr_includes("slow: failed after")
+        .stderr_includes("the task to finish")
+        .stderr_includes("web: skipped (slow failed)")
+        .run();
     let child: u32 = project.read("child.pid").trim().parse().unwrap();
     assert!(!is_alive(child), "the task's background child was killed");
     assert!(project.processes_with(project.tag()).is_empty());
@@ -148,25 +157,29 @@ fn check_and_graph_show_tasks_and_devdown_ignores_them() {
     let project = project_with_task("");
     project
         .devup(["check"])
-        .succeeds()
-        .stdout_has("valid, 2 daemons, 1 task\nstart order:\n  1. db\n  2. migrate (task, after db)\n  3. web (after migrate)\n")
-        .stdout_has("devup would run:\n  migrate: never succeeded here\n");
+        .status(0)
+        .stdout_includes("valid, 2 daemons, 1 task\nstart order:\n  1. db\n  2. migrate (task, after db)\n  3. web (after migrate)\n")
+        .stdout_includes("devup would run:\n  migrate: never succeeded here\n")
+        .run();
     project
         .devup(["graph"])
-        .succeeds()
-        .stdout_has("\"web\" -> \"migrate\";\n  \"migrate\" -> \"db\";\n");
-    project.devup(["up"]).succeeds();
-    let status = project.devup(["status"]).succeeds();
+        .status(0)
+        .stdout_includes("\"web\" -> \"migrate\";\n  \"migrate\" -> \"db\";\n")
+        .run();
+    project.devup(["up"]).status(0).run();
+    let status = project.devup(["status"]).status(0).run();
     assert!(!status.stdout.contains("migrate"), "{}", status.stdout);
     project
         .devdown::<[&str; 0], &str>([])
-        .succeeds()
-        .stderr_lacks("migrate")
-        .stderr_has("down: 2 stopped in");
+        .status(0)
+        .stderr_excludes("migrate")
+        .stderr_includes("down: 2 stopped in")
+        .run();
     project
         .devup(["down", "migrate"])
-        .succeeds()
-        .stderr_lacks("migrate:");
+        .status(0)
+        .stderr_excludes("migrate:")
+        .run();
 }
 
 #[test]
@@ -178,13 +191,14 @@ fn a_task_name_must_not_be_a_daemon_s() {
     let file = project.manifest().display().to_string();
     project
         .devup(["check"])
-        .exits(2)
-        .stderr_has(&format!(
+        .status(2)
+        .stderr_includes(&format!(
             "{file}:2:3: task `db`: `db` is the name of a daemon too; daemons and tasks share one namespace"
         ))
-        .stderr_has(&format!(
+        .stderr_includes(&format!(
             "{file}:5:5: task `setup`: unknown key `runn`, did you mean `run`?"
-        ));
+        ))
+        .run();
 }
 
 #[test]
@@ -194,10 +208,11 @@ fn a_task_whose_dir_is_missing_fails_saying_so() {
     );
     project
         .devup(["up"])
-        .exits(1)
-        .stderr_has(&format!(
+        .status(1)
+        .stderr_includes(&format!(
             "cannot change to the directory {}: No such file or directory",
             project.path("nowhere").display()
         ))
-        .stderr_has("web: skipped (build failed)");
+        .stderr_includes("web: skipped (build failed)")
+        .run();
 }

@@ -2,14 +2,14 @@
 //! colours; `NO_COLOR` removes the colours, `CI` switches to plain lines.
 //! The terminal is a pseudo-terminal made by `script(1)`.
 
-use crate::support;
+use crate::harness;
 
-use support::{Project, recorders};
+use harness::{Project, recorders};
 
-/// `devup ARGS` on a pseudo-terminal (see [`support::on_terminal`]) with
+/// `devup ARGS` on a pseudo-terminal (see [`harness::on_terminal`]) with
 /// `env` set: what it wrote; `None` when `script` is not installed.
 fn on_terminal(project: &Project, args: &str, env: &[(&str, &str)]) -> Option<String> {
-    let output = support::on_terminal(project.dir(), &format!("\"$DEVUP\" {args}"), env)?;
+    let output = harness::on_terminal(project.dir(), &format!("\"$DEVUP\" {args}"), env)?;
     assert!(output.status.success(), "{output:?}");
     Some(String::from_utf8_lossy(&output.stdout).into_owned())
 }
