@@ -50,7 +50,7 @@ fn a_misspelt_command_gets_the_command_unless_a_daemon_is_spelt_like_it() {
     project
         .devup(["stauts"])
         .status(2)
-        .stderr_includes("unknown daemon `stauts`, did you mean `stats`?")
+        .stderr("error: {dir}/daemons.yaml: unknown daemon `stauts`, did you mean `stats`?\n")
         .run();
     assert!(project.events().is_empty(), "nothing was started");
 }
@@ -61,13 +61,21 @@ fn a_daemon_called_like_a_command_word_is_still_a_daemon() {
     project
         .devup(["start"])
         .status(0)
-        .stderr_includes("start: ready in")
+        .stderr(
+            "\
+start: starting
+start: spawned (pid {pid})
+start: waiting for ping (pid {pid})
+start: ready in {time} (pid {pid})
+up: 1 ready in {time}
+",
+        )
         .run();
     // An unknown name that is no command word keeps the nearest-name hint.
     project
         .devup(["strat"])
         .status(2)
-        .stderr_includes("unknown daemon `strat`, did you mean `start`?")
+        .stderr("error: {dir}/daemons.yaml: unknown daemon `strat`, did you mean `start`?\n")
         .run();
 }
 

@@ -62,9 +62,21 @@ fn status_help_names_every_json_field() {
     project
         .devup(["status", "--help"])
         .status(0)
-        .stdout_includes(
-            "--json         Print a JSON array of {name, state, pid, uptime_secs, changed, orphan}",
-        )
+        .stdout("\
+Show each daemon's state, pid and uptime (exit 0 when all run, else 3)
+
+Usage: devup status [OPTIONS] [NAME]...
+
+Arguments:
+  [NAME]...  The daemons to show (all when none are named)
+
+Options:
+  -f, --file <PATH>  The manifest (default: $DEVUP_FILE, else the nearest daemons.yaml or daemons.yml in this directory or a parent)
+  -q, --quiet        Print nothing but errors
+      --json         Print a JSON array of {name, state, pid, uptime_secs, changed, orphan}
+  -h, --help         Print help
+  -V, --version      Print version
+")
         .run();
 }
 
@@ -115,7 +127,17 @@ fn changed_keys_come_in_the_order_of_the_definition() {
     let outcome = project
         .devup(["up", "--json"])
         .status(0)
-        .stderr_includes("redis: changed (start, env, inputs), restarting\n")
+        .stderr(
+            "\
+redis: changed (start, env, inputs), restarting
+redis: stopping (pid {pid})
+redis: stopped in {time} (pid {pid})
+redis: starting
+redis: spawned (pid {pid})
+redis: ready in {time} (pid {pid})
+up: 1 restarted in {time}
+",
+        )
         .run();
     let changed: Vec<serde_json::Value> = outcome
         .stdout
@@ -152,7 +174,16 @@ fn a_changed_task_names_run_not_start() {
     project
         .devup(["check"])
         .status(0)
-        .stdout_includes("devup would run:\n  migrate: changed (run, env)\n")
+        .stdout(
+            "\
+{dir}/daemons.yaml: valid, 1 daemon, 1 task
+start order:
+  1. migrate (task)
+  2. web (after migrate)
+devup would run:
+  migrate: changed (run, env)
+",
+        )
         .run();
 }
 

@@ -34,9 +34,21 @@ fn a_devup_killed_after_the_stops_leaves_the_next_one_to_finish() {
     project
         .devup(["up"])
         .status(0)
-        .stderr_excludes("changed")
-        .stderr_includes("db: ready in")
-        .stderr_includes("web: ready in")
+        .stderr(
+            "\
+web: waiting for db
+db: starting
+db: before_start: touch in_before_start; while [ ! -e go ]; do sleep 0.01; done
+db: spawned (pid {pid})
+db: waiting for ping (pid {pid})
+db: ready in {time} (before_start {time}, pid {pid})
+web: starting
+web: spawned (pid {pid})
+web: waiting for ping (pid {pid})
+web: ready in {time} (pid {pid})
+up: 2 ready in {time}
+",
+        )
         .run();
     assert_eq!(
         project.events()[2..],
@@ -45,7 +57,14 @@ fn a_devup_killed_after_the_stops_leaves_the_next_one_to_finish() {
     project
         .devup(["up"])
         .status(0)
-        .stderr_includes("up: 2 already running")
+        .stderr(
+            "\
+web: waiting for db
+db: already running (pid {pid})
+web: already running (pid {pid})
+up: 2 already running in {time}
+",
+        )
         .run();
 }
 
@@ -70,7 +89,13 @@ fn two_converging_devups_restart_each_daemon_once() {
     project
         .devup(["up"])
         .status(0)
-        .stderr_excludes("changed")
-        .stderr_includes("up: 2 already running")
+        .stderr(
+            "\
+web: waiting for db
+db: already running (pid {pid})
+web: already running (pid {pid})
+up: 2 already running in {time}
+",
+        )
         .run();
 }

@@ -48,7 +48,13 @@ fn status_reports_the_daemons_pid_not_a_wrapping_shell() {
     project
         .devup(["down"])
         .status(0)
-        .stderr_includes("web: stopped in")
+        .stderr(
+            "\
+web: stopping (pid {pid})
+web: stopped in {time} (pid {pid})
+down: 1 stopped in {time}
+",
+        )
         .run();
     assert!(project.processes_with(project.tag()).is_empty());
 }

@@ -22,19 +22,37 @@ fn dash_f_before_the_command_wins_over_devup_file() {
         .devup(["-f", "named.yaml", "check"])
         .env("DEVUP_FILE", &env)
         .status(0)
-        .stdout_includes("1. named")
+        .stdout(
+            "\
+{dir}/named.yaml: valid, 1 daemon
+start order:
+  1. named
+",
+        )
         .run();
     project
         .devup(["--file", "named.yaml", "check"])
         .env("DEVUP_FILE", &env)
         .status(0)
-        .stdout_includes("1. named")
+        .stdout(
+            "\
+{dir}/named.yaml: valid, 1 daemon
+start order:
+  1. named
+",
+        )
         .run();
     project
         .devup(["check", "-f", "named.yaml"])
         .env("DEVUP_FILE", &env)
         .status(0)
-        .stdout_includes("1. named")
+        .stdout(
+            "\
+{dir}/named.yaml: valid, 1 daemon
+start order:
+  1. named
+",
+        )
         .run();
 }
 
@@ -46,7 +64,13 @@ fn devup_file_wins_over_the_nearest_manifest() {
         .devup(["check"])
         .env("DEVUP_FILE", project.path("env.yaml"))
         .status(0)
-        .stdout_includes("1. fromenv")
+        .stdout(
+            "\
+{dir}/env.yaml: valid, 1 daemon
+start order:
+  1. fromenv
+",
+        )
         .run();
 }
 
@@ -57,8 +81,7 @@ fn a_missing_devup_file_is_named_as_such() {
         .devup(["check"])
         .env("DEVUP_FILE", project.path("missing.yaml"))
         .status(2)
-        .stderr_includes("missing.yaml")
-        .stderr_includes("$DEVUP_FILE")
+        .stderr("error: {dir}/missing.yaml: no such file (the manifest named by $DEVUP_FILE)\n")
         .run();
 }
 
@@ -71,13 +94,25 @@ fn daemons_yaml_comes_before_daemons_yml_and_parents_are_searched() {
         .devup(["check"])
         .current_dir(project.path("sub/deep"))
         .status(0)
-        .stdout_includes("1. yaml")
+        .stdout(
+            "\
+{dir}/daemons.yaml: valid, 1 daemon
+start order:
+  1. yaml
+",
+        )
         .run();
     std::fs::remove_file(project.manifest()).unwrap();
     project
         .devup(["check"])
         .current_dir(project.path("sub/deep"))
         .status(0)
-        .stdout_includes("1. yml")
+        .stdout(
+            "\
+{dir}/daemons.yml: valid, 1 daemon
+start order:
+  1. yml
+",
+        )
         .run();
 }

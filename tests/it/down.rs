@@ -16,8 +16,19 @@ fn stops_dependents_before_what_they_depend_on() {
     project
         .devup(["down"])
         .status(0)
-        .stderr_includes("db: stopped in")
-        .stderr_includes("down: 3 stopped in")
+        .stderr(
+            "\
+app: waiting for web
+db: waiting for app
+web: stopping (pid {pid})
+web: stopped in {time} (pid {pid})
+app: stopping (pid {pid})
+app: stopped in {time} (pid {pid})
+db: stopping (pid {pid})
+db: stopped in {time} (pid {pid})
+down: 3 stopped in {time}
+",
+        )
         .run();
     let events = project.events();
     assert_eq!(events[3..], ["stop web", "stop app", "stop db"]);
@@ -33,7 +44,7 @@ fn stopping_a_daemon_stops_its_running_dependents_first_and_nothing_else() {
     project
         .devup(["status", "mail"])
         .status(0)
-        .stdout_includes("running")
+        .stdout("mail  running         {pid}  {time}\n")
         .run();
 }
 
@@ -44,13 +55,27 @@ fn devdown_is_devup_down() {
     project
         .devdown::<[&str; 0], &str>([])
         .status(0)
-        .stderr_includes("web: stopped in")
+        .stderr(
+            "\
+db: waiting for web
+web: stopping (pid {pid})
+web: stopped in {time} (pid {pid})
+db: stopping (pid {pid})
+db: stopped in {time} (pid {pid})
+down: 2 stopped in {time}
+",
+        )
         .run();
     assert_eq!(project.events()[2..], ["stop web", "stop db"]);
     project
         .devdown(["web"])
         .status(0)
-        .stderr_includes("web: not running")
+        .stderr(
+            "\
+web: not running
+down: 1 not running in {time}
+",
+        )
         .run();
 }
 
@@ -60,7 +85,12 @@ fn daemons_not_running_are_a_success() {
     project
         .devup(["down"])
         .status(0)
-        .stderr_includes("db: not running")
+        .stderr(
+            "\
+db: not running
+down: 1 not running in {time}
+",
+        )
         .run();
 }
 
@@ -77,9 +107,23 @@ fn a_failed_stop_exits_1_and_leaves_what_it_depends_on_running() {
     project
         .devup(["down"])
         .status(1)
-        .stderr_includes("db: skipped (web failed to stop)")
-        .stderr_includes("mail: stopped in")
-        .stderr_includes("web refuses")
+        // Daemons started or stopped in parallel: their lines interleave.
+        .stderr_any_order(
+            "\
+db: waiting for web
+mail: stopping (pid {pid})
+web: stopping (pid {pid})
+mail: stopped in {time} (pid {pid})
+web: killing (pid {pid}): stop timeout passed
+web: failed after {time}
+db: skipped (web failed to stop)
+down: 1 stopped, 1 failed, 1 skipped in {time}
+
+error: web: could not stop: the stop command `echo web refuses; exit 4` exited with status 4
+output of the stop command:
+  web refuses
+",
+        )
         .run();
     assert_eq!(project.events()[2..], ["stop mail"]);
     project.devup(["status", "db"]).status(0).run();

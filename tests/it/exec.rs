@@ -35,7 +35,12 @@ fn runs_the_command_with_the_daemons_up_then_stops_them() {
     project
         .devup(["exec", "--", "sh", "-c", "cat events.log; exit 7"])
         .status(7)
-        .stdout_includes("start db\nstart web\n")
+        .stdout(
+            "\
+start db
+start web
+",
+        )
         .run();
     assert_eq!(
         project.events(),
@@ -62,7 +67,27 @@ fn does_not_run_the_command_when_up_fails_and_exits_1() {
     project
         .devup(["exec", "--", "touch", "ran"])
         .status(1)
-        .stderr_includes("error: broken: could not start")
+        // db and broken start in parallel: their lines interleave; broken
+        // may fail before its wait for the pid file is reported.
+        .stderr_any_order(
+            "\
+broken: starting
+broken: spawned (pid {pid})
+{maybe}broken: waiting for pid file
+db: starting
+db: spawned (pid {pid})
+broken: aborting: the start command exited with status 1
+broken: failed after {time}
+db: waiting for ping (pid {pid})
+db: ready in {time} (pid {pid})
+up: 1 ready, 1 failed in {time}
+
+error: broken: could not start: the start command exited with status 1
+db: stopping (pid {pid})
+db: stopped in {time} (pid {pid})
+down: 1 stopped in {time}
+",
+        )
         .run();
     assert!(!project.path("ran").exists(), "CMD must not run");
     assert_eq!(project.events(), ["start db", "stop db"]);
@@ -84,7 +109,19 @@ fn a_command_that_does_not_exist_exits_127_and_the_daemons_are_stopped() {
     project
         .devup(["exec", "--", "no-such-program-devup-test"])
         .status(127)
-        .stderr_includes("no-such-program-devup-test")
+        .stderr(
+            "\
+db: starting
+db: spawned (pid {pid})
+db: waiting for ping (pid {pid})
+db: ready in {time} (pid {pid})
+up: 1 ready in {time}
+error: could not run `no-such-program-devup-test`: No such file or directory (os error 2)
+db: stopping (pid {pid})
+db: stopped in {time} (pid {pid})
+down: 1 stopped in {time}
+",
+        )
         .run();
     assert_eq!(project.events(), ["start db", "stop db"]);
 }

@@ -19,7 +19,7 @@ fn exec_exits_with_the_commands_code_and_stops_only_what_it_started() {
     project
         .devup(["status", "db"])
         .status(0)
-        .stdout_includes("running")
+        .stdout("db  running         {pid}  {time}\n")
         .run();
 }
 
@@ -32,7 +32,21 @@ fn exec_exits_1_without_running_the_command_when_up_fails() {
     project
         .devup(["exec", "--", "touch", "cmd-ran"])
         .status(1)
-        .stderr_includes("broken: could not start")
+        // The daemon may exit before its wait for the ping is reported.
+        .stderr(
+            "\
+broken: starting
+broken: spawned (pid {pid})
+{maybe}broken: waiting for ping (pid {pid})
+broken: aborting: the daemon exited with status 3 before it was ready
+broken: failed after {time}
+up: 1 failed in {time}
+
+error: broken: could not start: the daemon exited with status 3 before it was ready
+log during this start ({dir}/.devup/log/broken.log):
+  no
+",
+        )
         .run();
     assert!(!project.path("cmd-ran").exists());
 }

@@ -470,7 +470,9 @@ fn naming_a_daemon_exports_it_and_what_it_depends_on() {
     );
     export(&project, &["nope", "-o", "units"])
         .status(2)
-        .stderr_includes("unknown daemon `nope`")
+        .stderr(
+            "error: {dir}/daemons.yaml: unknown daemon `nope`; the daemons are db, app, other\n",
+        )
         .run();
 }
 
@@ -497,7 +499,7 @@ fn bad_project_names_are_refused() {
     let project = Project::new("daemons:\n  app:\n    daemonize: true\n    start: \"sleep 600\"\n");
     export(&project, &["-o", "units", "--project", "My App"])
         .status(2)
-        .stderr_includes("the project name `My App` must be made of a-z, 0-9 and `-`")
+        .stderr("error: the project name `My App` must be made of a-z, 0-9 and `-` (it becomes part of unit names)\n")
         .run();
 }
 

@@ -14,11 +14,19 @@ fn a_failing_before_start_shows_its_own_output_and_stops_the_list() {
     project
         .devup(["up"])
         .status(1)
-        .stderr_includes(
-            "web: could not start: before_start `echo it-broke; exit 3` exited with status 3",
+        .stderr(
+            "\
+web: starting
+web: before_start: echo one >> steps.txt
+web: before_start: echo it-broke; exit 3
+web: failed after {time}
+up: 1 failed in {time}
+
+error: web: could not start: before_start `echo it-broke; exit 3` exited with status 3
+output of before_start:
+  it-broke
+",
         )
-        .stderr_includes("output of before_start:\n  it-broke")
-        .stderr_excludes("output of the start command")
         .run();
     assert_eq!(project.read("steps.txt"), "one\n");
     assert!(project.processes_with(project.tag()).is_empty());
@@ -32,10 +40,22 @@ fn a_start_command_that_fails_shows_the_start_commands_output() {
     project
         .devup(["up"])
         .status(1)
-        .stderr_includes("web: could not start:")
-        .stderr_includes("status 4")
-        .stderr_includes("output of the start command:\n  ")
-        .stderr_includes("is broken")
+        // The start command may fail before the wait for the pid file is
+        // reported.
+        .stderr(
+            "\
+web: starting
+web: spawned (pid {pid})
+{maybe}web: waiting for pid file
+web: aborting: the start command exited with status 4
+web: failed after {time}
+up: 1 failed in {time}
+
+error: web: could not start: the start command exited with status 4
+output of the start command:
+  {tag} is broken
+",
+        )
         .run();
 }
 
@@ -54,9 +74,14 @@ fn a_daemonized_start_that_cannot_run_fails() {
         project
             .devup(["up"])
             .status(1)
-            .stderr_includes("missing: could not start")
-            .stderr_includes("cannot run `/nonexistent/prog`")
-            .stderr_excludes("ready in")
+            .stderr("\
+missing: starting
+missing: aborting: cannot run `/nonexistent/prog`: No such file or directory (os error 2)
+missing: failed after {time}
+up: 1 failed in {time}
+
+error: missing: could not start: cannot run `/nonexistent/prog`: No such file or directory (os error 2)
+")
             .run();
     }
 }

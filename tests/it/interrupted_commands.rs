@@ -57,7 +57,16 @@ fn a_process_forked_by_a_sigterm_trap_during_the_cleanup_is_ended_too() {
     project
         .devup(["up"])
         .status(0)
-        .stderr_includes("web: ready")
+        .stderr(
+            "\
+web: starting
+web: spawned (pid {pid})
+web: waiting for pid file
+web: waiting for ping (pid {pid}, the daemon the start command forked)
+web: ready in {time} (pid {pid})
+up: 1 ready in {time}
+",
+        )
         .run();
     assert_eq!(count(&project, "web-leftover"), 0, "the leftover survived");
     assert_eq!(count(&project, "web-daemon"), 1);

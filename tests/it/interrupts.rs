@@ -34,9 +34,23 @@ fn interrupt_during_start(signal: Signal, group: bool) -> (Project, harness::Out
 #[test]
 fn ctrl_c_aborts_the_start_in_progress_and_leaves_ready_daemons_running() {
     let (project, outcome) = interrupt_during_start(Signal::SIGINT, true);
-    let outcome = outcome
-        .status(130)
-        .stderr_includes("slow: start interrupted");
+    let outcome = outcome.status(130).stderr(
+        "\
+slow: waiting for db
+db: starting
+db: spawned (pid {pid})
+db: waiting for ping (pid {pid})
+db: ready in {time} (pid {pid})
+slow: starting
+slow: spawned (pid {pid})
+slow: waiting for ping (pid {pid})
+slow: aborting: interrupted
+slow: failed after {time}
+up: 1 ready, 1 failed in {time}
+
+error: slow: start interrupted; the start was aborted
+",
+    );
     assert!(
         outcome.stderr.contains("db: ready in"),
         "{}",
@@ -48,7 +62,7 @@ fn ctrl_c_aborts_the_start_in_progress_and_leaves_ready_daemons_running() {
     project
         .devup(["status", "slow"])
         .status(3)
-        .stdout_includes("stopped")
+        .stdout("slow  stopped             -  -\n")
         .run();
 }
 

@@ -98,7 +98,12 @@ fn plain_devup_makes_an_ephemeral_daemon_persistent() {
     project
         .devup(["db"])
         .status(0)
-        .stderr_includes("db: already running")
+        .stderr(
+            "\
+db: already running (pid {pid})
+up: 1 already running in {time}
+",
+        )
         .run();
     assert_eq!(lease_status(&project, "db"), ("running".into(), 1, false));
     assert_eq!(status_note(&project, "db"), "1 lease");

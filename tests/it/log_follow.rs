@@ -25,7 +25,15 @@ fn a_ready_line_after_64_mb_of_log_is_noticed() {
     project
         .devup(["up"])
         .status(0)
-        .stderr_includes("chatty: ready in")
+        .stderr(
+            "\
+chatty: starting
+chatty: spawned (pid {pid})
+chatty: waiting for ping (pid {pid})
+chatty: ready in {time} (pid {pid})
+up: 1 ready in {time}
+",
+        )
         .run();
     assert_eq!(
         std::fs::metadata(project.path(".devup/log/chatty.log"))

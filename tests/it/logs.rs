@@ -59,7 +59,7 @@ fn dash_n_counts_per_daemon_and_names_choose_the_logs() {
     project
         .devup(["logs", "quiet", "db"])
         .status(2)
-        .stderr_includes("quiet: no log_file in")
+        .stderr("error: quiet: no log_file in {dir}/daemons.yaml (set `log_file`, or `daemonize: true` for the default)\n")
         .run();
 }
 

@@ -171,7 +171,16 @@ fn defaults_take_every_per_daemon_key_but_start_and_depends_on() {
     project
         .devup(["up"])
         .status(0)
-        .stderr_includes("web: ready")
+        .stderr(
+            "\
+web: starting
+web: before_start: echo before > before.txt
+web: spawned (pid {pid})
+web: waiting for ping (pid {pid})
+web: ready in {time} (before_start {time}, pid {pid})
+up: 1 ready in {time}
+",
+        )
         .run();
     assert_eq!(project.read("before.txt"), "before\n");
     assert_eq!(project.read("env.txt"), "yes\n");
@@ -207,7 +216,7 @@ fn relative_paths_are_relative_to_the_manifest_not_the_current_directory() {
         .devup(["status", "-f", &manifest])
         .current_dir(project.path("elsewhere"))
         .status(0)
-        .stdout_includes("running")
+        .stdout("web  running  {pid}  {time}  changed (dir, pid_file, log_file)\n")
         .run();
 }
 
@@ -281,13 +290,26 @@ fn the_example_of_the_contract_is_valid_and_ordered() {
     project
         .devup(["check"])
         .status(0)
-        .stdout_includes("valid, 2 daemons")
-        .stdout_includes("  1. redis\n  2. search (after redis)\n")
+        .stdout(
+            "\
+{dir}/daemons.yaml: valid, 2 daemons
+start order:
+  1. redis
+  2. search (after redis)
+",
+        )
         .run();
     project
         .devup(["graph"])
         .status(0)
-        .stdout_includes("digraph")
-        .stdout_includes("\"search\" -> \"redis\"")
+        .stdout(
+            "\
+digraph devup {
+  \"search\";
+  \"redis\";
+  \"search\" -> \"redis\";
+}
+",
+        )
         .run();
 }

@@ -93,7 +93,14 @@ fn a_pid_file_overwritten_to_name_an_older_process_does_not_outvote_the_state() 
     project
         .devup(["up"])
         .status(0)
-        .stderr_includes("fake: ready")
+        .stderr(
+            "\
+fake: starting
+fake: spawned (pid {pid})
+fake: ready in {time} (pid {pid})
+up: 1 ready in {time}
+",
+        )
         .run();
     let daemon = pid_in(&project, "run/fake.pid");
     std::fs::write(
@@ -109,7 +116,12 @@ fn a_pid_file_overwritten_to_name_an_older_process_does_not_outvote_the_state() 
     project
         .devup(["up"])
         .status(0)
-        .stderr_includes("fake: already running")
+        .stderr(
+            "\
+fake: already running (pid {pid})
+up: 1 already running in {time}
+",
+        )
         .run();
     project.devdown(["fake"]).status(0).run();
     bystander.assert_alive("devdown");
@@ -123,7 +135,14 @@ fn a_pid_file_directory_replaced_by_a_symlink_does_not_outvote_the_state() {
     project
         .devup(["up"])
         .status(0)
-        .stderr_includes("fake: ready")
+        .stderr(
+            "\
+fake: starting
+fake: spawned (pid {pid})
+fake: ready in {time} (pid {pid})
+up: 1 ready in {time}
+",
+        )
         .run();
     let daemon = pid_in(&project, "run/fake.pid");
     std::fs::rename(project.path("run"), project.path("run.moved")).unwrap();
@@ -154,7 +173,14 @@ fn a_pid_file_naming_a_process_older_than_the_recorded_daemon_is_stale() {
     project
         .devup(["up"])
         .status(0)
-        .stderr_includes("fake: ready")
+        .stderr(
+            "\
+fake: starting
+fake: spawned (pid {pid})
+fake: ready in {time} (pid {pid})
+up: 1 ready in {time}
+",
+        )
         .run();
     let daemon = pid_in(&project, "run/fake.pid");
     nix::sys::signal::kill(

@@ -72,7 +72,7 @@ fn a_failing_stop_command_gets_stop_timeout_then_the_daemon_gets_sigkill() {
     project
         .devup(["status"])
         .status(3)
-        .stdout_includes("stopped")
+        .stdout("fake  stopped             -  -\n")
         .run();
 }
 

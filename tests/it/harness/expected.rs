@@ -3,7 +3,11 @@
 //! `{tag}`, `{fake}`, `{port1}`, ... — see [`Context`]) stand for exactly
 //! that value, and three wildcards stand for what no test can know:
 //! `{time}` a duration as devup prints it (`12ms`, `1.5s`, `2m03s`),
-//! `{pid}` a number, `{any}` any text within one line. A mismatch shows a
+//! `{pid}` a number, `{any}` any text within one line; two or more
+//! spaces next to a wildcard stand for a table's padding, however wide,
+//! and a line that starts with `{maybe}` may be missing (a progress line
+//! that races a daemon's exit: say why where it is used).
+//! A mismatch shows a
 //! line diff against the actual output with the same values turned back
 //! into placeholders, and that output as a literal to paste.
 
@@ -58,8 +62,20 @@ impl Context {
                 .find(|(placeholder, _)| tail.starts_with(placeholder));
             match wildcard {
                 Some((placeholder, regex)) => {
+                    // A table pads its columns to the widest value: two or
+                    // more spaces next to a wildcard stand for any padding.
+                    if literal.ends_with("  ") {
+                        let kept = literal.trim_end_matches(' ');
+                        pattern.truncate(pattern.len() - regex::escape(literal).len());
+                        pattern.push_str(&regex::escape(kept));
+                        pattern.push_str(" +");
+                    }
                     pattern.push_str(regex);
                     rest = &tail[placeholder.len()..];
+                    if rest.starts_with("  ") {
+                        rest = rest.trim_start_matches(' ');
+                        pattern.push_str(" +");
+                    }
                 }
                 None => {
                     pattern.push_str(r"\{");
@@ -71,9 +87,21 @@ impl Context {
         pattern
     }
 
+    /// The regex source of `expected`, line by line: a line that starts
+    /// with `{maybe}` may be missing.
+    fn lines_pattern(&self, expected: &str) -> String {
+        expected
+            .split_inclusive('\n')
+            .map(|line| match line.strip_prefix(MAYBE) {
+                Some(line) => format!("(?:{})?", self.pattern(line)),
+                None => self.pattern(line),
+            })
+            .collect()
+    }
+
     /// True when the whole of `actual` is `expected`.
     pub fn matches_whole(&self, expected: &str, actual: &str) -> bool {
-        whole(&self.pattern(expected)).is_match(actual)
+        whole(&self.lines_pattern(expected)).is_match(actual)
     }
 
     /// True when `expected` occurs somewhere in `actual`.
@@ -88,11 +116,16 @@ impl Context {
     pub fn matches_lines_in_any_order(&self, expected: &str, actual: &str) -> bool {
         let mut left: Vec<&str> = actual.split_inclusive('\n').collect();
         for line in expected.split_inclusive('\n') {
+            let (optional, line) = match line.strip_prefix(MAYBE) {
+                Some(line) => (true, line),
+                None => (false, line),
+            };
             let line = whole(&self.pattern(line));
             match left.iter().position(|actual| line.is_match(actual)) {
                 Some(at) => {
                     left.remove(at);
                 }
+                None if optional => {}
                 None => return false,
             }
         }
@@ -116,7 +149,7 @@ impl Context {
         }
         let patterns: Vec<Regex> = expected
             .iter()
-            .map(|line| whole(&self.pattern(line)))
+            .map(|line| whole(&self.pattern(line.strip_prefix(MAYBE).unwrap_or(line))))
             .collect();
         let same = |e: usize, a: usize| patterns[e].is_match(actual[a]);
         // Longest common subsequence, from the end.
@@ -157,6 +190,11 @@ impl Context {
         out
     }
 }
+
+/// What starts a line that may be missing: a progress line whose
+/// printing races the daemon's exit ("waiting for pid file" when the start
+/// command fails at once).
+const MAYBE: &str = "{maybe}";
 
 /// The wildcards and the regex each stands for.
 const WILDCARDS: [(&str, &str); 3] = [

@@ -102,7 +102,9 @@ impl Outcome {
         }
     }
 
-    /// Checks one expectation, failing the test at the line that stated it.
+    /// Checks one expectation, failing the test at the caller's line (and
+    /// naming the line that stated it).
+    #[track_caller]
     pub(super) fn check(&self, expected: &Expected) {
         if let Some(failure) = self.failure(&expected.what) {
             if super::record::recorded(expected, self) {

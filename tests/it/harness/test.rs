@@ -103,8 +103,8 @@ impl Test {
     }
 
     /// `{NAME}` stands for `value` in this run's expected texts.
-    pub fn placeholder(mut self, name: &str, value: impl Into<String>) -> Test {
-        self.context.set(name, value);
+    pub fn placeholder(mut self, name: &str, value: impl ToString) -> Test {
+        self.context.set(name, value.to_string());
         self
     }
 
