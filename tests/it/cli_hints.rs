@@ -85,17 +85,16 @@ fn a_foreground_server_without_daemonize_is_told_to_set_it() {
         "daemons:\n  web:\n    pid_file: web.pid\n    start_timeout: 500ms\n    \
          start: \"sleep 600; : {tag}\"\n",
     );
-    let outcome = project.devup(["web"]).status(1).run();
-    let pid_file = project.path("web.pid").display().to_string();
-    assert!(
-        outcome.stderr.contains(&format!(
-            "error: web: not ready after 500ms (still waiting for a valid pid file at {pid_file}; \
-             the start command is still running in the foreground: if it does not daemonize \
-             itself, set `daemonize: true`); the start was aborted"
-        )),
-        "{}",
-        outcome.stderr
-    );
+    project.devup(["web"]).status(1).stderr("\
+web: starting
+web: spawned (pid {pid})
+web: waiting for pid file
+web: aborting: start_timeout passed
+web: failed after {time}
+up: 1 failed in {time}
+
+error: web: not ready after {time} (still waiting for a valid pid file at {dir}/web.pid; the start command is still running in the foreground: if it does not daemonize itself, set `daemonize: true`); the start was aborted
+").run();
     assert!(project.processes_with(project.tag()).is_empty());
 }
 

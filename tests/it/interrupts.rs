@@ -34,7 +34,7 @@ fn interrupt_during_start(signal: Signal, group: bool) -> (Project, harness::Out
 #[test]
 fn ctrl_c_aborts_the_start_in_progress_and_leaves_ready_daemons_running() {
     let (project, outcome) = interrupt_during_start(Signal::SIGINT, true);
-    let outcome = outcome.status(130).stderr(
+    outcome.status(130).stderr(
         "\
 slow: waiting for db
 db: starting
@@ -50,11 +50,6 @@ up: 1 ready, 1 failed in {time}
 
 error: slow: start interrupted; the start was aborted
 ",
-    );
-    assert!(
-        outcome.stderr.contains("db: ready in"),
-        "{}",
-        outcome.stderr
     );
     let survivors = project.processes_with(&format!("{}-slow", project.tag()));
     assert!(survivors.is_empty(), "left running: {survivors:?}");

@@ -232,8 +232,11 @@ fn sphinx_after_a_crash_removes_the_empty_pid_file_and_starts() {
     let pid_file = example.dir().join(".devup/sphinx/searchd.pid");
     fs::create_dir_all(pid_file.parent().unwrap()).expect("creating .devup/sphinx");
     fs::write(&pid_file, "").expect("writing an empty pid file");
-    let run = example.devup(&[]).status(0).run();
-    assert!(run.stderr.contains("stale"), "{}", run.stderr);
+    example
+        .devup(&[])
+        .status(0)
+        .stderr_includes("search: removed stale pid file {dir}/.devup/sphinx/searchd.pid")
+        .run();
     assert!(probe::mysql_greeting(port).starts_with("2."));
     let pids = example.assert_running(&["search"]);
     example.down_and_assert_gone(&pids, &[port]);

@@ -246,30 +246,29 @@ fn a_pid_file_naming_a_process_of_another_user_is_not_the_daemon() {
             .env_remove("CI")
             .output()
             .unwrap();
-        (
-            output.status.code(),
-            String::from_utf8_lossy(&output.stdout).into_owned(),
-            String::from_utf8_lossy(&output.stderr).into_owned(),
-        )
+        project.outcome(output)
     };
 
-    let (code, stdout, stderr) = run(&devup, &["status", "--json"]);
-    assert_eq!(code, Some(3), "{stdout}{stderr}");
-    let json: serde_json::Value = serde_json::from_str(&stdout).expect("status --json");
-    assert_eq!(json[0]["state"], "stale", "{stdout}{stderr}");
+    let status = run(&devup, &["status", "--json"]).status(3);
+    assert_eq!(status.json()[0]["state"], "stale", "{}", status.stdout);
 
-    let (code, _, stderr) = run(&devup, &["up"]);
-    assert_eq!(code, Some(0), "{stderr}");
-    assert!(
-        stderr.contains("belongs to a process of another user"),
-        "the stale pid file is not reported: {stderr}"
-    );
-    assert!(stderr.contains("fake: ready"), "{stderr}");
+    run(&devup, &["up"]).status(0).stderr("\
+fake: removed stale pid file {dir}/.devup/run/fake.pid (pid {pid} belongs to a process of another user, which devup cannot signal)
+fake: starting
+fake: spawned (pid {pid})
+fake: ready in {time} (pid {pid})
+up: 1 ready in {time}
+");
     let daemon = pid_in(&project, ".devup/run/fake.pid");
     assert_ne!(daemon, foreign);
 
-    let (code, _, stderr) = run(&devdown, &[]);
-    assert_eq!(code, Some(0), "{stderr}");
+    run(&devdown, &[]).status(0).stderr(
+        "\
+fake: stopping (pid {pid})
+fake: stopped in {time} (pid {pid})
+down: 1 stopped in {time}
+",
+    );
     assert!(!is_alive(daemon), "the daemon {daemon} still runs");
     if let Some(bystander) = &mut bystander {
         bystander.assert_alive("devdown");

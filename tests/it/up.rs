@@ -172,7 +172,7 @@ up: 1 ready, 1 already running in {time}
 #[test]
 fn output_without_a_terminal_is_plain_lines_without_escape_codes() {
     let project = Project::new(&recorders(&[("db", &[]), ("web", &["db"])]));
-    let outcome = project
+    project
         .devup(["up"])
         .status(0)
         .stderr(
@@ -189,9 +189,9 @@ web: ready in {time} (pid {pid})
 up: 2 ready in {time}
 ",
         )
+        // People's output goes to stderr, without colours.
+        .stdout("")
         .run();
-    assert!(!outcome.stderr.contains('\x1b'), "{:?}", outcome.stderr);
-    assert!(outcome.stdout.is_empty(), "people's output goes to stderr");
 }
 
 #[test]
@@ -201,7 +201,7 @@ fn quiet_prints_nothing_on_success_and_only_the_error_on_failure() {
          bad:\n    pid_file: bad.pid\n    start: echo it broke; exit 1\n",
     );
     project.devup(["-q", "ok"]).status(0).stderr("").run();
-    let outcome = project
+    project
         .devup(["up", "-q"])
         .status(1)
         .stderr(
@@ -212,7 +212,6 @@ output of the start command:
 ",
         )
         .run();
-    assert!(!outcome.stderr.contains("already running"));
 }
 
 #[test]

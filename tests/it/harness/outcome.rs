@@ -79,6 +79,17 @@ impl std::fmt::Debug for Outcome {
 }
 
 impl Outcome {
+    /// The outcome of `output`, checked with `context`'s placeholders.
+    pub(super) fn new(output: std::process::Output, context: Context) -> Outcome {
+        Outcome {
+            code: output.status.code(),
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+            context,
+            project: None,
+        }
+    }
+
     /// The project a [`Test::new`](super::Test::new) made.
     pub fn project(&self) -> &Project {
         self.project

@@ -15,7 +15,7 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::expected::Context;
-use super::{TempDir, Test, procs, programs};
+use super::{Outcome, TempDir, Test, procs, programs};
 
 /// A temp dir holding a manifest; cleaned up (daemons stopped, processes
 /// killed, files removed) when dropped.
@@ -157,6 +157,13 @@ impl Project {
         S: AsRef<OsStr>,
     {
         Test::in_dir(programs::devdown_bin(), self.dir(), self.context()).args(args)
+    }
+
+    /// What a run of devup made some other way (under `unshare`, as
+    /// another user) did, as an [`Outcome`] to check with the project's
+    /// placeholders.
+    pub fn outcome(&self, output: std::process::Output) -> Outcome {
+        Outcome::new(output, self.context())
     }
 
     /// The live processes whose command line contains `marker`.
