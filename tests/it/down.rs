@@ -3,7 +3,7 @@
 
 use crate::harness;
 
-use harness::{Project, recorders};
+use harness::{Project, Test, recorders};
 
 #[test]
 fn stops_dependents_before_what_they_depend_on() {
@@ -81,9 +81,9 @@ down: 1 not running in {time}
 
 #[test]
 fn daemons_not_running_are_a_success() {
-    let project = Project::new(&recorders(&[("db", &[])]));
-    project
-        .devup(["down"])
+    Test::new()
+        .manifest(&recorders(&[("db", &[])]))
+        .args(["down"])
         .status(0)
         .stderr(
             "\

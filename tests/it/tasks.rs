@@ -4,7 +4,7 @@
 //! output; `check` and `graph` show them; `devdown` ignores them.
 use crate::harness;
 
-use harness::{Project, is_alive, recorder};
+use harness::{Project, Test, is_alive, recorder};
 
 /// `db` (a recorder), the task `migrate` after it (appending to
 /// `migrate.log`), and `web` after the task.
@@ -323,12 +323,12 @@ down: 2 stopped in {time}
 
 #[test]
 fn a_task_name_must_not_be_a_daemon_s() {
-    let project = Project::new(&format!(
+    Test::new()
+        .manifest(&format!(
         "tasks:\n  db:\n    run: \"true\"\n  setup:\n    runn: x\ndaemons:\n{}",
         recorder("db", &[])
-    ));
-    project
-        .devup(["check"])
+    ))
+        .args(["check"])
         .status(2)
         .stderr("\
 error: {dir}/daemons.yaml:2:3: task `db`: `db` is the name of a daemon too; daemons and tasks share one namespace
@@ -339,11 +339,11 @@ error: {dir}/daemons.yaml:2:3: task `db`: `db` is the name of a daemon too; daem
 
 #[test]
 fn a_task_whose_dir_is_missing_fails_saying_so() {
-    let project = Project::new(
+    Test::new()
+        .manifest(
         "tasks:\n  build:\n    run: \"true\"\n    dir: nowhere\ndaemons:\n  web:\n    daemonize: true\n    start: \"sleep 60 # {tag}\"\n    depends_on: [build]\n",
-    );
-    project
-        .devup(["up"])
+    )
+        .args(["up"])
         .status(1)
         .stderr("\
 web: waiting for build

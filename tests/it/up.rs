@@ -3,7 +3,7 @@
 
 use crate::harness;
 
-use harness::{Project, recorder, recorders};
+use harness::{Project, Test, recorder, recorders};
 
 #[test]
 fn starts_every_daemon_after_what_it_depends_on() {
@@ -80,9 +80,9 @@ fn starts_independent_daemons_in_parallel() {
         waits_for("right", "left"),
         recorder("top", &["left", "right"])
     );
-    let project = Project::new(&manifest);
-    project
-        .devup(["up"])
+    Test::new()
+        .manifest(&manifest)
+        .args(["up"])
         .status(0)
         // Daemons started or stopped in parallel: their lines interleave.
         .stderr_any_order(
@@ -171,9 +171,9 @@ up: 1 ready, 1 already running in {time}
 
 #[test]
 fn output_without_a_terminal_is_plain_lines_without_escape_codes() {
-    let project = Project::new(&recorders(&[("db", &[]), ("web", &["db"])]));
-    project
-        .devup(["up"])
+    Test::new()
+        .manifest(&recorders(&[("db", &[]), ("web", &["db"])]))
+        .args(["up"])
         .status(0)
         .stderr(
             "\

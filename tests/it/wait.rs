@@ -6,7 +6,7 @@ use crate::harness;
 
 use std::fs::File;
 
-use harness::Project;
+use harness::{Project, Test};
 
 /// A daemon that listens on `{port1}` (the fake daemon, in the foreground).
 const LISTENER: &str = "daemons:\n  web:\n    daemonize: true\n    \
@@ -75,9 +75,9 @@ fn status_pid_any(project: &Project, name: &str) -> u64 {
 
 #[test]
 fn the_default_timeout_is_the_daemons_start_timeout() {
-    let project = Project::new(&format!("{LISTENER}    start_timeout: 300ms\n"));
-    project
-        .devup(["wait"])
+    Test::new()
+        .manifest(&format!("{LISTENER}    start_timeout: 300ms\n"))
+        .args(["wait"])
         .status(1)
         .stderr(
             "error: web: not ready after 300ms: not running (no pid file at {dir}/.devup/run/web.pid)\n",
