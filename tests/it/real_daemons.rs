@@ -3,7 +3,10 @@
 //! its own protocol → `status --json` says running → down → nothing is
 //! listening and no process is left. Broken configurations fail `devup`
 //! with exit 1 and the daemon's own error line. A daemon that is not
-//! installed skips its test with a notice, except under `CI=true`.
+//! installed skips its test with a notice, except under `CI=true`. devup's
+//! output is checked in part (`stderr_includes`): it quotes the daemons'
+//! own messages, whose versions, timestamps and pids differ by machine and
+//! by run.
 
 use crate::harness;
 
