@@ -7,15 +7,6 @@ use std::time::Duration;
 use crate::harness::*;
 use devup::{DaemonController, Error, Ping};
 
-/// (pgid, sid) of a process.
-fn group_and_session(pid: u32) -> (u32, u32) {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
-    let fields: Vec<&str> = stat[stat.rfind(')').unwrap() + 1..]
-        .split_whitespace()
-        .collect();
-    (fields[2].parse().unwrap(), fields[3].parse().unwrap())
-}
-
 #[test]
 fn a_foreground_command_is_detached_with_default_pid_and_log_files() {
     let dir = TempDir::new();
@@ -37,7 +28,10 @@ fn a_foreground_command_is_detached_with_default_pid_and_log_files() {
     let started = daemon.start().unwrap();
     let pid_text = std::fs::read_to_string(dir.join(".devup/run/web.pid")).unwrap();
     assert_eq!(pid_text, format!("{}\n", started.pid));
-    assert_eq!(group_and_session(started.pid), (started.pid, started.pid));
+    assert_eq!(
+        procs::group_and_session(started.pid),
+        (started.pid, started.pid)
+    );
     wait_until("the output reaches the log", || {
         std::fs::read_to_string(dir.join(".devup/log/web.log"))
             .unwrap()
@@ -68,7 +62,7 @@ fn the_stop_signal_goes_to_the_whole_process_group() {
     let started = daemon.start().unwrap();
     wait_until("both processes run", || procs::tagged(&tag).len() == 2);
     for pid in procs::tagged(&tag) {
-        assert_eq!(group_and_session(pid).0, started.pid);
+        assert_eq!(procs::group_and_session(pid).0, started.pid);
     }
     daemon.stop().unwrap();
     // The background member got SIGTERM with its leader (without the group

@@ -5,14 +5,6 @@ use crate::harness;
 
 use harness::Project;
 
-/// The program name of `pid` (`/proc/PID/comm`).
-fn program(pid: u64) -> String {
-    std::fs::read_to_string(format!("/proc/{pid}/comm"))
-        .unwrap_or_default()
-        .trim()
-        .to_string()
-}
-
 /// The pid `devup status --json` reports for `daemon`.
 fn status_pid(project: &Project, daemon: &str) -> u64 {
     let outcome = project.devup(["status", "--json", daemon]).status(0).run();
@@ -42,7 +34,7 @@ fn status_reports_the_daemons_pid_not_a_wrapping_shell() {
     // A `python3` on PATH may itself be a script that execs the real one
     // (pyenv's shims do): the pid stays, the program becomes python.
     harness::wait_until("the recorded process runs python", || {
-        program(pid).starts_with("python3")
+        harness::procs::comm(pid as u32).starts_with("python3")
     });
     assert_eq!(project.processes_with(project.tag()), [pid as u32]);
     project
@@ -64,5 +56,8 @@ fn a_command_with_shell_syntax_runs_as_written() {
     let project =
         Project::new("daemons:\n  web:\n    daemonize: true\n    start: \": {tag}; sleep 600\"\n");
     project.devup(["web"]).status(0).run();
-    assert_eq!(program(status_pid(&project, "web")), "sh");
+    assert_eq!(
+        harness::procs::comm(status_pid(&project, "web") as u32),
+        "sh"
+    );
 }

@@ -39,11 +39,8 @@ impl Sentinel {
             self.child.try_wait().unwrap().is_none(),
             "{case}: the sentinel was killed"
         );
-        let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.pid())).unwrap();
-        let state = stat[stat.rfind(')').unwrap() + 1..]
-            .split_whitespace()
-            .next();
-        assert_ne!(state, Some("T"), "{case}: the sentinel was stopped");
+        let state = procs::state(self.pid());
+        assert_ne!(state, Some('T'), "{case}: the sentinel was stopped");
     }
 }
 

@@ -26,11 +26,7 @@ fn errors(stderr: &str) -> &str {
 /// A process's command line as `ps -o args` shows it (python3 may be a
 /// shim that re-executes itself under its full path).
 fn command_line(pid: impl std::fmt::Display) -> String {
-    let raw = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap();
-    String::from_utf8(raw)
-        .unwrap()
-        .trim_end_matches('\0')
-        .replace('\0', " ")
+    harness::procs::command_line(pid.to_string().parse().expect("a pid"))
 }
 
 fn listens(port: u16) -> bool {

@@ -23,9 +23,7 @@ fn manifest() -> String {
 /// The start time (clock ticks since boot) of the daemon's process.
 fn start_ticks(project: &Project, name: &str) -> u64 {
     let pid = project.read(&format!(".devup/run/{name}.pid"));
-    let stat = std::fs::read_to_string(format!("/proc/{}/stat", pid.trim())).unwrap();
-    let rest = &stat[stat.rfind(')').unwrap() + 1..];
-    rest.split_whitespace().nth(19).unwrap().parse().unwrap()
+    harness::procs::start_ticks(pid.trim().parse().expect("a pid"))
 }
 
 #[test]

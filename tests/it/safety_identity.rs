@@ -37,12 +37,7 @@ impl Bystander {
     /// start times count clock ticks (10 ms), and two processes started
     /// within one tick cannot be told apart by age.
     fn wait_a_tick(&self) {
-        let ticks_of = |stat: &str| -> u64 {
-            let after = &stat[stat.rfind(')').expect("a stat line") + 2..];
-            after.split_whitespace().nth(19).unwrap().parse().unwrap()
-        };
-        let started =
-            ticks_of(&std::fs::read_to_string(format!("/proc/{}/stat", self.pid())).unwrap());
+        let started = harness::procs::start_ticks(self.pid());
         harness::wait_until("a clock tick since the bystander started", || {
             now_ticks() > started + 1
         });
@@ -313,21 +308,10 @@ fn nobody_owns(project: &Project) -> (std::path::PathBuf, std::path::PathBuf) {
 /// A live process (pid above 1) owned by another user than this one.
 fn process_of_another_user() -> Option<u32> {
     let me = nix::unistd::geteuid().as_raw();
-    std::fs::read_dir("/proc")
-        .ok()?
-        .flatten()
-        .find_map(|entry| {
-            let pid: u32 = entry.file_name().to_str()?.parse().ok()?;
-            let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-            let uid: u32 = status
-                .lines()
-                .find_map(|line| line.strip_prefix("Uid:"))?
-                .split_whitespace()
-                .nth(1)?
-                .parse()
-                .ok()?;
-            (pid > 1 && uid != me && is_alive(pid)).then_some(pid)
-        })
+    harness::procs::live()
+        .into_iter()
+        .map(|process| process.pid)
+        .find(|&pid| pid > 1 && harness::procs::uid(pid).is_some_and(|uid| uid != me))
 }
 
 /// Clock ticks since boot now (`/proc/uptime`, at 100 ticks a second).

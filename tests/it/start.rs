@@ -74,13 +74,6 @@ fn a_start_leaves_the_host_process_as_it_was() {
         "the subreaper flag was set on the host process"
     );
     // The daemon is not the host's child: it was adopted by init.
-    let stat = std::fs::read_to_string(format!("/proc/{}/stat", started.pid)).unwrap();
-    let ppid: u32 = stat[stat.rfind(')').unwrap() + 1..]
-        .split_whitespace()
-        .nth(1)
-        .unwrap()
-        .parse()
-        .unwrap();
-    assert_ne!(ppid, std::process::id());
+    assert_ne!(procs::parent(started.pid), std::process::id());
     daemon.stop().unwrap();
 }

@@ -28,11 +28,7 @@ fn a_sigstopped_daemon_is_killed_after_stop_timeout() {
     let pid = pid_of(&project, ".devup/run/fake.pid");
     kill(Pid::from_raw(pid as i32), Signal::SIGSTOP).unwrap();
     wait_until("the daemon is stopped", || {
-        std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| {
-            stat[stat.rfind(')').unwrap() + 1..]
-                .trim_start()
-                .starts_with('T')
-        })
+        harness::procs::state(pid) == Some('T')
     });
     project.devdown([] as [&str; 0]).status(0).run();
     assert!(daemons(&project).is_empty());

@@ -18,7 +18,8 @@ pub struct Process {
 }
 
 impl Process {
-    fn cmdline(&self) -> String {
+    /// Its arguments joined by spaces.
+    pub fn cmdline(&self) -> String {
         let joined: Vec<String> = self
             .args
             .iter()
@@ -86,13 +87,7 @@ fn pids(filter: impl Fn(&Process) -> bool) -> Vec<u32> {
 
 /// True when `pid` runs and is not a zombie.
 pub fn is_alive(pid: u32) -> bool {
-    // The state follows the parenthesised command name, which may itself
-    // contain spaces and parentheses: take what follows the last ')'.
-    std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| {
-        stat.rsplit_once(')')
-            .and_then(|(_, rest)| rest.split_whitespace().next())
-            .is_some_and(|state| state != "Z" && state != "X")
-    })
+    state(pid).is_some_and(|state| state != 'Z' && state != 'X')
 }
 
 /// The process' name (`/proc/PID/comm`), empty when it is gone.
@@ -102,17 +97,70 @@ pub fn comm(pid: u32) -> String {
         .unwrap_or_default()
 }
 
-/// When the process started, in clock ticks since boot (`/proc/PID/stat`
-/// field 22).
+/// Field `n` (numbered as in proc(5): 3 is the state) of `/proc/PID/stat`;
+/// `None` when the process is gone.
+pub fn stat_field(pid: u32, n: usize) -> Option<String> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The command name (field 2) may hold spaces and parentheses: the
+    // fields that follow start after the last ')'.
+    let (_, rest) = stat.rsplit_once(')')?;
+    rest.split_whitespace().nth(n - 3).map(String::from)
+}
+
+#[track_caller]
+fn number_field(pid: u32, n: usize, what: &str) -> u32 {
+    stat_field(pid, n)
+        .and_then(|value| value.parse().ok())
+        .unwrap_or_else(|| panic!("no {what} of pid {pid} in /proc/{pid}/stat"))
+}
+
+/// The process' state letter (`R`, `S`, `T` stopped, `Z` zombie, ...).
+pub fn state(pid: u32) -> Option<char> {
+    stat_field(pid, 3)?.chars().next()
+}
+
+/// The process' parent.
+#[track_caller]
+pub fn parent(pid: u32) -> u32 {
+    number_field(pid, 4, "parent")
+}
+
+/// The process' group and session.
+#[track_caller]
+pub fn group_and_session(pid: u32) -> (u32, u32) {
+    (
+        number_field(pid, 5, "process group"),
+        number_field(pid, 6, "session"),
+    )
+}
+
+/// When the process started, in clock ticks since boot (field 22).
+#[track_caller]
 pub fn start_ticks(pid: u32) -> u64 {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat"))
-        .unwrap_or_else(|error| panic!("reading /proc/{pid}/stat: {error}"));
-    let (_, rest) = stat.rsplit_once(')').expect("a stat line");
-    // After ')': field 3 (state) is the first; field 22 is the twentieth.
-    rest.split_whitespace()
-        .nth(19)
+    stat_field(pid, 22)
         .and_then(|ticks| ticks.parse().ok())
-        .expect("a start time")
+        .unwrap_or_else(|| panic!("no start time of pid {pid}"))
+}
+
+/// The process' effective user id (`/proc/PID/status`).
+pub fn uid(pid: u32) -> Option<u32> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("Uid:"))?
+        .split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()
+}
+
+/// The process' command line, its arguments joined by spaces as `ps -o
+/// args` shows it; empty when it is gone.
+pub fn command_line(pid: u32) -> String {
+    let raw = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+    String::from_utf8_lossy(&raw)
+        .trim_end_matches('\0')
+        .replace('\0', " ")
 }
 
 /// SIGKILLs every pid of `pids` (test cleanup).
