@@ -10,18 +10,11 @@ fn recorder_with(name: &str, depends_on: &[&str], extra: &str) -> String {
     format!("{}{extra}", recorder(name, depends_on))
 }
 
-fn pid_of(project: &Project, name: &str) -> String {
-    project
-        .read(&format!(".devup/run/{name}.pid"))
-        .trim()
-        .to_string()
-}
-
 #[test]
 fn a_changed_start_restarts_the_daemon_and_its_running_dependents() {
     let project = Project::new(&recorders(&[("db", &[]), ("web", &["db"]), ("mail", &[])]));
     project.devup(["up"]).status(0).run();
-    let mail = pid_of(&project, "mail");
+    let mail = project.pid("mail");
     let manifest = project.read("daemons.yaml").replacen(
         "echo start db >> events.log",
         "echo start db >> events.log; : v2",
@@ -58,7 +51,7 @@ up: 2 restarted, 1 already running in {time}
         project.events()[3..],
         ["stop web", "stop db", "start db", "start web"]
     );
-    assert_eq!(pid_of(&project, "mail"), mail, "mail was not touched");
+    assert_eq!(project.pid("mail"), mail, "mail was not touched");
     // Converged: the next `devup` changes nothing.
     project
         .devup(["up"])
@@ -136,7 +129,7 @@ fn every_key_of_the_definition_restarts_when_it_changes() {
         std::fs::create_dir_all(project.path("sub")).unwrap();
         project.write("conf/a.conf", "a\n");
         project.devup(["up"]).status(0).run();
-        let old: u32 = pid_of(&project, "db").parse().unwrap();
+        let old = project.pid("db");
         let new_pid_file = if *key == "pid_file" {
             "moved.pid"
         } else {
@@ -278,7 +271,7 @@ up: 1 already running in {time}
 fn no_restart_reports_the_change_and_leaves_the_daemon_running() {
     let project = Project::new(&recorders(&[("db", &[])]));
     project.devup(["up"]).status(0).run();
-    let pid = pid_of(&project, "db");
+    let pid = project.pid("db");
     let manifest = project.read("daemons.yaml") + "    env: { A: \"1\" }\n";
     project.write("daemons.yaml", &manifest);
     project
@@ -303,7 +296,7 @@ up: 1 already running in {time}
 ",
         )
         .run();
-    assert_eq!(pid_of(&project, "db"), pid);
+    assert_eq!(project.pid("db"), pid);
     assert_eq!(project.events(), ["start db"]);
 }
 
@@ -389,7 +382,7 @@ web  running         {pid}  {time}  changed (env)
 fn a_moved_pid_file_under_no_restart_is_not_started_twice() {
     let project = Project::new(&recorders(&[("db", &[])]));
     project.devup(["up"]).status(0).run();
-    let pid = pid_of(&project, "db");
+    let pid = project.pid("db");
     let manifest = project.read("daemons.yaml") + "    pid_file: moved.pid\n";
     project.write("daemons.yaml", &manifest);
     project
@@ -416,7 +409,7 @@ down: 1 stopped in {time}
 ",
         )
         .run();
-    assert!(!harness::is_alive(pid.parse().unwrap()));
+    assert!(!harness::is_alive(pid));
 }
 
 #[test]
@@ -430,7 +423,7 @@ fn a_bad_inputs_glob_is_a_manifest_error() {
 fn check_shows_what_devup_would_restart_and_the_orphans() {
     let project = Project::new(&recorders(&[("db", &[]), ("web", &["db"]), ("old", &[])]));
     project.devup(["up"]).status(0).run();
-    let old = pid_of(&project, "old");
+    let old = project.pid("old");
     let manifest = recorders(&[("db", &[]), ("web", &["db"])]).replacen(
         "echo start db >> events.log",
         "echo start db >> events.log; : v2",

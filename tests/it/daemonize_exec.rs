@@ -5,14 +5,6 @@ use crate::harness;
 
 use harness::Project;
 
-/// The pid `devup status --json` reports for `daemon`.
-fn status_pid(project: &Project, daemon: &str) -> u64 {
-    let outcome = project.devup(["status", "--json", daemon]).status(0).run();
-    outcome.json()[0]["pid"]
-        .as_u64()
-        .unwrap_or_else(|| panic!("no pid in {}", outcome.stdout))
-}
-
 fn python_available() -> bool {
     harness::programs::installed("python3")
 }
@@ -30,11 +22,11 @@ fn status_reports_the_daemons_pid_not_a_wrapping_shell() {
         "import time\nwhile True:\n    time.sleep(1)\n",
     );
     project.devup(["web"]).status(0).run();
-    let pid = status_pid(&project, "web");
+    let pid = project.status_pid("web");
     // A `python3` on PATH may itself be a script that execs the real one
     // (pyenv's shims do): the pid stays, the program becomes python.
     harness::wait_until("the recorded process runs python", || {
-        harness::procs::comm(pid as u32).starts_with("python3")
+        harness::procs::comm(pid).starts_with("python3")
     });
     assert_eq!(project.processes_with(project.tag()), [pid as u32]);
     project
@@ -56,8 +48,5 @@ fn a_command_with_shell_syntax_runs_as_written() {
     let project =
         Project::new("daemons:\n  web:\n    daemonize: true\n    start: \": {tag}; sleep 600\"\n");
     project.devup(["web"]).status(0).run();
-    assert_eq!(
-        harness::procs::comm(status_pid(&project, "web") as u32),
-        "sh"
-    );
+    assert_eq!(harness::procs::comm(project.status_pid("web")), "sh");
 }

@@ -25,22 +25,11 @@ fn mode(path: &Path) -> u32 {
     std::fs::metadata(path).unwrap().permissions().mode() & 0o7777
 }
 
-/// The `unshare` options that let us create namespaces: none as root; as
-/// an unprivileged user, a user namespace mapping us to root, so the same
-/// mounts and `/proc` writes work on the same files.
-fn unshare_user_args() -> &'static [&'static str] {
-    if nix::unistd::geteuid().is_root() {
-        &[]
-    } else {
-        &["--user", "--map-root-user"]
-    }
-}
-
 /// True when `unshare --mount` works here; false (after a notice) when not,
 /// which fails the test under `CI=true`.
 fn can_unshare_mounts() -> bool {
     let ok = Command::new("unshare")
-        .args(unshare_user_args())
+        .args(harness::programs::unshare_user_args())
         .args(["--mount", "--propagation", "private", "true"])
         .status()
         .is_ok_and(|status| status.success());
@@ -51,7 +40,7 @@ fn can_unshare_mounts() -> bool {
 /// and `$DEVDOWN` naming the binaries, in the project's directory.
 fn in_mount_namespace(project: &Project, script: &str) -> Outcome {
     let output = Command::new("unshare")
-        .args(unshare_user_args())
+        .args(harness::programs::unshare_user_args())
         .args(["--mount", "--propagation", "private", "sh", "-ec", script])
         .current_dir(project.dir())
         .env("DEVUP", env!("CARGO_BIN_EXE_devup"))

@@ -6,14 +6,6 @@ use crate::harness;
 
 use harness::{Project, is_alive, recorders};
 
-fn pid_of(project: &Project, name: &str) -> u32 {
-    project
-        .read(&format!(".devup/run/{name}.pid"))
-        .trim()
-        .parse()
-        .unwrap_or_else(|_| panic!("no pid file for {name}"))
-}
-
 /// A project running `db`, `web` (on db) and `old`, then `old` removed
 /// from its manifest.
 fn with_orphan() -> (Project, u32) {
@@ -23,7 +15,7 @@ fn with_orphan() -> (Project, u32) {
         ("old", &["db"]),
     ]));
     project.devup(["up"]).status(0).run();
-    let old = pid_of(&project, "old");
+    let old = project.pid("old");
     project.write("daemons.yaml", &recorders(&[("db", &[]), ("web", &["db"])]));
     (project, old)
 }
@@ -117,7 +109,7 @@ down: 3 stopped in {time}
 #[test]
 fn naming_an_orphan_stops_only_it() {
     let (project, old) = with_orphan();
-    let db = pid_of(&project, "db");
+    let db = project.pid("db");
     project
         .devup(["down", "old"])
         .placeholder("old", old)
@@ -140,7 +132,7 @@ down: 1 stopped in {time}
 fn devdown_with_a_broken_manifest_stops_what_was_recorded() {
     let project = Project::new(&recorders(&[("db", &[]), ("web", &["db"])]));
     project.devup(["up"]).status(0).run();
-    let (db, web) = (pid_of(&project, "db"), pid_of(&project, "web"));
+    let (db, web) = (project.pid("db"), project.pid("web"));
     // A merge conflict left in the file.
     let conflicted = format!("<<<<<<< HEAD\n{}", project.read("daemons.yaml"));
     project.write("daemons.yaml", &conflicted);
@@ -174,7 +166,7 @@ fn devdown_with_an_unset_variable_uses_the_recorded_stop_recipe() {
          stop: echo \"stopped $MARK\" > stopped.txt; kill $(cat .devup/run/db.pid)\n",
     );
     project.devup(["up"]).env("MARK", "m-42").status(0).run();
-    let db = pid_of(&project, "db");
+    let db = project.pid("db");
     project
         .devdown::<[&str; 0], &str>([])
         .status(0)
@@ -256,7 +248,7 @@ fn a_renamed_daemon_takes_its_place_with_remove_orphans() {
         return;
     }
     project.devup(["up"]).status(0).run();
-    let old = pid_of(&project, "db");
+    let old = project.pid("db");
     let renamed = project
         .read("daemons.yaml")
         .replace("  db:\n", "  postgres:\n");
@@ -297,8 +289,8 @@ up: 1 ready in {time}
 #[test]
 fn devdown_remove_orphans_with_names_stops_the_orphans_too() {
     let (project, old) = with_orphan();
-    let db = pid_of(&project, "db");
-    let web = pid_of(&project, "web");
+    let db = project.pid("db");
+    let web = project.pid("web");
     project
         .devdown(["--remove-orphans", "web"])
         .status(0)

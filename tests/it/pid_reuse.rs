@@ -34,20 +34,9 @@ cat status.json
 if kill -0 "$intruder" 2>/dev/null; then echo "intruder alive"; else echo "intruder dead"; fi
 "#;
 
-/// The `unshare` options that let us create namespaces: none as root; as
-/// an unprivileged user, a user namespace mapping us to root, in which
-/// `ns_last_pid` is writable too.
-fn unshare_user_args() -> &'static [&'static str] {
-    if nix::unistd::geteuid().is_root() {
-        &[]
-    } else {
-        &["--user", "--map-root-user"]
-    }
-}
-
 fn unshare_works() -> bool {
     let ok = Command::new("unshare")
-        .args(unshare_user_args())
+        .args(harness::programs::unshare_user_args())
         .args(["--pid", "--fork", "--mount-proc", "true"])
         .status()
         .is_ok_and(|status| status.success());
@@ -65,7 +54,7 @@ fn reuse(touch: bool) {
         "daemons:\n  fake:\n    daemonize: true\n    start: [\"{fake}\", --tag, \"{tag}\"]\n",
     );
     let output = Command::new("unshare")
-        .args(unshare_user_args())
+        .args(harness::programs::unshare_user_args())
         .args(["--pid", "--fork", "--mount-proc", "sh", "-c", SCRIPT])
         .current_dir(project.dir())
         .env("DEVUP", env!("CARGO_BIN_EXE_devup"))

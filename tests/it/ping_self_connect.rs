@@ -18,12 +18,7 @@ use harness::Project;
 
 /// The `unshare` options for a network namespace of our own.
 fn unshare_args() -> Vec<&'static str> {
-    let mut args = Vec::new();
-    if !nix::unistd::geteuid().is_root() {
-        args.extend(["--user", "--map-root-user"]);
-    }
-    args.push("--net");
-    args
+    [harness::programs::unshare_user_args(), &["--net"]].concat()
 }
 
 /// The shell prelude inside the namespace: loopback up, and an ephemeral

@@ -66,10 +66,6 @@ fn fake(pid_file: &str) -> String {
     )
 }
 
-fn pid_in(project: &Project, path: &str) -> u32 {
-    project.read(path).trim().parse().expect("a pid")
-}
-
 /// `status --json`'s state and pid for the one daemon.
 fn state_and_pid(project: &Project) -> (String, Option<u64>) {
     let outcome = project.devup(["status", "--json"]).run();
@@ -97,7 +93,7 @@ up: 1 ready in {time}
 ",
         )
         .run();
-    let daemon = pid_in(&project, "run/fake.pid");
+    let daemon = project.pid_in("run/fake.pid");
     std::fs::write(
         project.path("run/fake.pid"),
         format!("{}\n", bystander.pid()),
@@ -139,7 +135,7 @@ up: 1 ready in {time}
 ",
         )
         .run();
-    let daemon = pid_in(&project, "run/fake.pid");
+    let daemon = project.pid_in("run/fake.pid");
     std::fs::rename(project.path("run"), project.path("run.moved")).unwrap();
     std::fs::create_dir(project.path("elsewhere")).unwrap();
     std::fs::write(
@@ -177,7 +173,7 @@ up: 1 ready in {time}
 ",
         )
         .run();
-    let daemon = pid_in(&project, "run/fake.pid");
+    let daemon = project.pid_in("run/fake.pid");
     nix::sys::signal::kill(
         nix::unistd::Pid::from_raw(daemon as i32),
         nix::sys::signal::Signal::SIGKILL,
@@ -254,7 +250,7 @@ fake: spawned (pid {pid})
 fake: ready in {time} (pid {pid})
 up: 1 ready in {time}
 ");
-    let daemon = pid_in(&project, ".devup/run/fake.pid");
+    let daemon = project.pid_in(".devup/run/fake.pid");
     assert_ne!(daemon, foreign);
 
     run(&devdown, &[]).status(0).stderr(

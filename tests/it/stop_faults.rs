@@ -14,10 +14,6 @@ fn daemons(project: &Project) -> Vec<u32> {
     project.processes_with(&format!("{}-daemon", project.tag()))
 }
 
-fn pid_of(project: &Project, file: &str) -> u32 {
-    project.read(file).trim().parse().expect("a pid")
-}
-
 #[test]
 fn a_sigstopped_daemon_is_killed_after_stop_timeout() {
     let project = Project::new(
@@ -25,7 +21,7 @@ fn a_sigstopped_daemon_is_killed_after_stop_timeout() {
          start: [\"{fake}\", --tag, \"{tag}-daemon\"]\n",
     );
     project.devup(["up"]).status(0).run();
-    let pid = pid_of(&project, ".devup/run/fake.pid");
+    let pid = project.pid_in(".devup/run/fake.pid");
     kill(Pid::from_raw(pid as i32), Signal::SIGSTOP).unwrap();
     wait_until("the daemon is stopped", || {
         harness::procs::state(pid) == Some('T')
@@ -81,7 +77,7 @@ fn a_dependency_that_dies_while_its_dependent_starts_is_reported() {
     );
     let running = project.devup(["up"]).spawn();
     wait_until("app is spawned", || project.path("app.spawned").exists());
-    let db = pid_of(&project, ".devup/run/db.pid");
+    let db = project.pid_in(".devup/run/db.pid");
     kill(Pid::from_raw(db as i32), Signal::SIGKILL).unwrap();
     wait_until("db is gone", || !harness::is_alive(db));
     project.write("go", "");

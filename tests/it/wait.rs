@@ -17,16 +17,11 @@ const LISTENER: &str = "daemons:\n  web:\n    daemonize: true\n    \
 const FLAKY: &str = "daemons:\n  flaky:\n    daemonize: true\n    \
     start: \": {tag}; exec sleep 600\"\n    ping: { command: \"test -e healthy\" }\n";
 
-fn status_pid(project: &Project, name: &str) -> u64 {
-    let status = project.devup(["status", "--json", name]).status(0).run();
-    status.json()[0]["pid"].as_u64().expect("a pid")
-}
-
 #[test]
 fn a_running_daemon_whose_ping_answers_is_ready_at_once() {
     let project = Project::new(LISTENER);
     project.devup(["-q", "up"]).status(0).run();
-    let pid = status_pid(&project, "web");
+    let pid = project.status_pid("web");
     project
         .devup(["wait", "web"])
         .status(0)
@@ -57,7 +52,7 @@ fn a_ping_that_does_not_answer_is_named() {
     project.write("healthy", "");
     project.devup(["-q", "up"]).status(0).run();
     std::fs::remove_file(project.path("healthy")).unwrap();
-    let pid = status_pid_any(&project, "flaky");
+    let pid = project.status_pid("flaky");
     project
         .devup(["wait", "flaky", "--timeout", "300ms"])
         .status(1)
@@ -65,12 +60,6 @@ fn a_ping_that_does_not_answer_is_named() {
         .stderr(&format!(
             "error: flaky: not ready after 300ms: running (pid {pid}), but its ping (command `test -e healthy`) does not answer; its last attempt: exited with status 1\n"
         ));
-}
-
-/// `status` exits 3 when a daemon is unresponsive; its pid is there anyway.
-fn status_pid_any(project: &Project, name: &str) -> u64 {
-    let status = project.devup(["status", "--json", name]).run();
-    status.json()[0]["pid"].as_u64().expect("a pid")
 }
 
 #[test]
@@ -91,7 +80,7 @@ fn wait_returns_once_someone_else_has_started_the_daemon() {
     let waiting = project.devup(["wait", "--timeout", "30s"]).spawn();
     project.devup(["-q", "up"]).status(0).run();
     let outcome = waiting.finish().status(0);
-    let pid = status_pid(&project, "web");
+    let pid = project.status_pid("web");
     assert_eq!(outcome.stderr, format!("web: ready (pid {pid})\n"));
 }
 

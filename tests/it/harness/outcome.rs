@@ -68,6 +68,18 @@ pub struct Outcome {
     pub(super) project: Option<Project>,
 }
 
+/// Asserts that `actual` is `expected` whole (see `expected.rs`), with a
+/// line diff when it is not.
+#[track_caller]
+pub fn assert_text(context: &Context, what: &str, actual: &str, expected: &str) {
+    assert!(
+        context.matches_whole(expected, actual),
+        "unexpected {what} (- expected, + actual):\n{}\n--- actual {what}, as a literal:\n{:?}",
+        context.diff(expected, actual),
+        context.normalise(actual)
+    );
+}
+
 impl std::fmt::Debug for Outcome {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Outcome")

@@ -113,6 +113,17 @@ pub fn require(test: &str, programs: &[&str]) -> bool {
     )
 }
 
+/// The `unshare` options that let a test create namespaces: none as root;
+/// as an unprivileged user, a user namespace mapping it to root, so that
+/// mounts, `/proc` writes and `ns_last_pid` work on the same files.
+pub fn unshare_user_args() -> &'static [&'static str] {
+    if nix::unistd::geteuid().is_root() {
+        &[]
+    } else {
+        &["--user", "--map-root-user"]
+    }
+}
+
 /// The program's path: in `PATH`, or (PostgreSQL's server binaries on
 /// Debian, which `pg.sh` puts on its own `PATH`) in
 /// `/usr/lib/postgresql/*/bin`. The clients (`pg_isready`, `psql`) must be

@@ -136,6 +136,30 @@ impl Project {
         std::fs::read_to_string(self.path(path)).unwrap_or_default()
     }
 
+    /// The pid in the pid file `path` of the project.
+    #[track_caller]
+    pub fn pid_in(&self, path: &str) -> u32 {
+        let text = self.read(path);
+        text.trim()
+            .parse()
+            .unwrap_or_else(|_| panic!("no pid in {path}: {text:?}"))
+    }
+
+    /// The pid of the daemon `name` in its default pid file,
+    /// `.devup/run/NAME.pid`.
+    #[track_caller]
+    pub fn pid(&self, name: &str) -> u32 {
+        self.pid_in(&format!(".devup/run/{name}.pid"))
+    }
+
+    /// The pid `devup status --json NAME` reports (whatever its exit code).
+    #[track_caller]
+    pub fn status_pid(&self, name: &str) -> u32 {
+        let status = self.devup(["status", "--json", name]).run();
+        let pid = status.json()[0]["pid"].as_u64();
+        pid.unwrap_or_else(|| panic!("no pid of {name} in {}", status.stdout)) as u32
+    }
+
     /// The lines of `events.log` (see [`recorder`]).
     pub fn events(&self) -> Vec<String> {
         self.read("events.log").lines().map(String::from).collect()
@@ -164,6 +188,13 @@ impl Project {
     /// placeholders.
     pub fn outcome(&self, output: std::process::Output) -> Outcome {
         Outcome::new(output, self.context())
+    }
+
+    /// Asserts that `actual` (a screen, a line: text no run returned) is
+    /// `expected` whole, with the project's placeholders.
+    #[track_caller]
+    pub fn assert_text(&self, what: &str, actual: &str, expected: &str) {
+        super::outcome::assert_text(&self.context(), what, actual, expected);
     }
 
     /// The live processes whose command line contains `marker`.
