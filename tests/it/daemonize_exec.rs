@@ -28,7 +28,7 @@ fn status_reports_the_daemons_pid_not_a_wrapping_shell() {
     harness::wait_until("the recorded process runs python", || {
         harness::procs::comm(pid).starts_with("python3")
     });
-    assert_eq!(project.processes_with(project.tag()), [pid as u32]);
+    assert_eq!(project.processes_with(project.tag()), [pid]);
     project
         .devup(["down"])
         .status(0)
