@@ -46,27 +46,12 @@ fn every_command_takes_help_and_version() {
             .stderr("")
             .run();
     }
+    // Partial: the whole of devdown's help is checked by inspect_commands.
     project
         .devdown(["--help"])
         .status(0)
-        .stdout("\
-Stop a project's local daemons (the same as `devup down`).
-
-Usage: devdown [OPTIONS] [NAME]...
-
-Arguments:
-  [NAME]...  The daemons to stop, after every running daemon that depends on them (all when none are named)
-
-Options:
-  -f, --file <PATH>     The manifest (default: $DEVUP_FILE, else the nearest daemons.yaml or daemons.yml in this directory or a parent)
-  -q, --quiet           Print nothing but errors
-      --json            Also print one JSON object per line on stdout for every change of a daemon's state, and a summary line last
-      --remove-orphans  Stop orphans too (daemons devup started from this directory that are no longer in the manifest), even when daemons are named
-  -h, --help            Print help
-  -V, --version         Print version
-
-Exit codes: 0 all stopped, 1 a daemon failed to stop, 2 usage or manifest error, 128+N interrupted by signal N.
-")
+        .stdout_includes("\nUsage: devdown [OPTIONS] [NAME]...\n")
+        .stderr("")
         .run();
     project
         .devdown(["--version"])

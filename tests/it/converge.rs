@@ -15,12 +15,11 @@ fn a_changed_start_restarts_the_daemon_and_its_running_dependents() {
     let project = Project::new(&recorders(&[("db", &[]), ("web", &["db"]), ("mail", &[])]));
     project.devup(["up"]).status(0).run();
     let mail = project.pid("mail");
-    let manifest = project.read("daemons.yaml").replacen(
+    project.edit(
+        "daemons.yaml",
         "echo start db >> events.log",
         "echo start db >> events.log; : v2",
-        1,
     );
-    project.write("daemons.yaml", &manifest);
     project
         .devup(["up"])
         .status(0)

@@ -11,12 +11,7 @@ use nix::sys::signal::Signal;
 fn changed_and_blocking() -> Project {
     let project = Project::new(&recorders(&[("db", &[]), ("web", &["db"])]));
     project.devup(["up"]).status(0).run();
-    let manifest = project.read("daemons.yaml").replacen(
-        "  db:\n",
-        "  db:\n    before_start: \"touch in_before_start; while [ ! -e go ]; do sleep 0.01; done\"\n",
-        1,
-    );
-    project.write("daemons.yaml", &manifest);
+    project.edit("daemons.yaml", "  db:\n", "  db:\n    before_start: \"touch in_before_start; while [ ! -e go ]; do sleep 0.01; done\"\n");
     project
 }
 
@@ -72,12 +67,11 @@ up: 2 already running in {time}
 fn two_converging_devups_restart_each_daemon_once() {
     let project = Project::new(&recorders(&[("db", &[]), ("web", &["db"])]));
     project.devup(["up"]).status(0).run();
-    let manifest = project.read("daemons.yaml").replacen(
+    project.edit(
+        "daemons.yaml",
         "echo start db >> events.log",
         "echo start db >> events.log; : v2",
-        1,
     );
-    project.write("daemons.yaml", &manifest);
     let first = project.devup(["up"]).spawn();
     let second = project.devup(["up"]).spawn();
     first.finish().status(0);

@@ -10,12 +10,11 @@ use serde_json::Value;
 fn changed_db() -> Project {
     let project = Project::new(&recorders(&[("db", &[]), ("web", &["db"])]));
     project.devup(["up"]).status(0).run();
-    let manifest = project.read("daemons.yaml").replacen(
+    project.edit(
+        "daemons.yaml",
         "echo start db >> events.log",
         "echo start db >> events.log; : v2",
-        1,
     );
-    project.write("daemons.yaml", &manifest);
     project
 }
 
@@ -107,10 +106,7 @@ fn a_failed_stop_counts_as_failed_in_the_one_summary() {
          stop: \"exit 3\"\n    stop_timeout: 1s\n",
     );
     project.devup(["up"]).status(0).run();
-    let manifest = project
-        .read("daemons.yaml")
-        .replacen("sleep 600", "sleep 601", 1);
-    project.write("daemons.yaml", &manifest);
+    project.edit("daemons.yaml", "sleep 600", "sleep 601");
     project
         .devup(["up"])
         .status(1)

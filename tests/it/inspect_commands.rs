@@ -80,7 +80,7 @@ fn usage_errors_exit_2() {
     project
         .devup(["--version"])
         .status(0)
-        .stdout("devup 0.1.0\n")
+        .stdout(&format!("devup {}\n", env!("CARGO_PKG_VERSION")))
         .run();
     project
         .devdown(["--help"])

@@ -120,10 +120,7 @@ fn a_terminal_is_left_with_one_final_line_per_daemon() {
 fn a_converge_leaves_the_stops_then_the_starts_and_one_summary() {
     let project = Project::new(WITH_BEFORE_START);
     project.devup(["up"]).status(0).run();
-    let manifest = project
-        .read("daemons.yaml")
-        .replacen("exec sleep 600", "exec sleep 602", 1);
-    project.write("daemons.yaml", &manifest);
+    project.edit("daemons.yaml", "exec sleep 600", "exec sleep 602");
     let Some(output) = on_terminal(&project, "\"$DEVUP\"") else {
         return;
     };

@@ -70,6 +70,15 @@ impl Project {
         std::fs::write(&path, self.expand(text)).expect("writing a project file");
     }
 
+    /// Replaces the first `from` in the project's file `path` by `to`
+    /// (placeholders replaced); fails the test when `from` is not there.
+    #[track_caller]
+    pub fn edit(&self, path: &str, from: &str, to: &str) {
+        let text = self.read(path);
+        assert!(text.contains(from), "{path} has no {from:?}:\n{text}");
+        self.write(path, &text.replacen(from, to, 1));
+    }
+
     fn expand(&self, text: &str) -> String {
         let mut text = text
             .replace("{fake}", &programs::fake_daemon().display().to_string())
