@@ -26,6 +26,7 @@ mod env_files;
 mod exec;
 mod exec_exit_codes;
 mod exec_signals;
+mod expected_output;
 mod export_systemd;
 mod failure_reports;
 mod file_faults;

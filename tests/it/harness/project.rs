@@ -124,17 +124,6 @@ impl Project {
         &self.tag
     }
 
-    /// The port `{portN}` stood for in the file written last with it.
-    pub fn port(&self, n: usize) -> u16 {
-        let key = format!("{{port{n}}}");
-        let ports = self.ports.lock().unwrap();
-        ports
-            .iter()
-            .find(|(known, _)| *known == key)
-            .map(|(_, port)| *port)
-            .unwrap_or_else(|| panic!("no file of the project used {key}"))
-    }
-
     /// `path` in the project.
     pub fn path(&self, path: &str) -> PathBuf {
         self.dir.join(path)

@@ -154,16 +154,6 @@ impl Test {
         ))
     }
 
-    /// Its stdout must be the lines of `text` in any order.
-    #[track_caller]
-    pub fn stdout_any_order(self, text: &str) -> Test {
-        self.expect(Expectation::Output(
-            Stream::Stdout,
-            Extent::AnyOrder,
-            text.into(),
-        ))
-    }
-
     /// Its stderr must include `text`: a partial check, only for output
     /// that is not the same from run to run; say why where it is used.
     #[track_caller]
@@ -182,16 +172,6 @@ impl Test {
         self.expect(Expectation::Output(
             Stream::Stdout,
             Extent::Includes,
-            text.into(),
-        ))
-    }
-
-    /// Its stderr must not include `text`.
-    #[track_caller]
-    pub fn stderr_excludes(self, text: &str) -> Test {
-        self.expect(Expectation::Output(
-            Stream::Stderr,
-            Extent::Excludes,
             text.into(),
         ))
     }
