@@ -2,11 +2,11 @@
 //! the same reason, in the same words (the manifest adds the file, the line
 //! and the daemon); each rule is one function of the controller.
 
-use crate::common;
+use crate::harness;
 
 use std::path::Path;
 
-use common::*;
+use harness::*;
 use devup::{DaemonController, DaemonControllerBuilder, Manifest, Ping};
 
 /// The one problem of a manifest of one daemon `web` with `keys` (and a

@@ -3,11 +3,11 @@
 //! relative to the daemon's `dir`, a later file winning, all of them under
 //! the variables given to `env`; a missing or malformed file is refused.
 
-use crate::common;
+use crate::harness;
 
 use std::time::Duration;
 
-use common::*;
+use harness::*;
 use devup::{DaemonController, Ping};
 
 #[test]

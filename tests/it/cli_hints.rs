@@ -1,9 +1,9 @@
 //! What devup says when a person probably meant something else: another
 //! tool's command words (`devup stop`, `ps`, `start`), and a foreground
 //! server whose `daemonize: true` was forgotten.
-use crate::support;
+use crate::harness;
 
-use support::{Project, recorders};
+use harness::{Project, recorders};
 
 #[test]
 fn other_tools_command_words_get_the_devup_command() {
@@ -16,7 +16,7 @@ fn other_tools_command_words_get_the_devup_command() {
         (&["kill", "redis"], "devup down redis"),
         (&["tail", "redis"], "devup logs redis"),
     ] {
-        let outcome = project.devup(args).exits(2);
+        let outcome = project.devup(args).status(2).run();
         assert_eq!(
             outcome.stderr,
             format!(
@@ -37,7 +37,7 @@ fn a_misspelt_command_gets_the_command_unless_a_daemon_is_spelt_like_it() {
         (&["dwon", "redis"], "devup down redis"),
         (&["restrat"], "devup restart"),
     ] {
-        let outcome = project.devup(args).exits(2);
+        let outcome = project.devup(args).status(2).run();
         assert_eq!(
             outcome.stderr,
             format!(
@@ -49,8 +49,9 @@ fn a_misspelt_command_gets_the_command_unless_a_daemon_is_spelt_like_it() {
     // A daemon spelt like the word is the likelier meaning.
     project
         .devup(["stauts"])
-        .exits(2)
-        .stderr_has("unknown daemon `stauts`, did you mean `stats`?");
+        .status(2)
+        .stderr("error: {dir}/daemons.yaml: unknown daemon `stauts`, did you mean `stats`?\n")
+        .run();
     assert!(project.events().is_empty(), "nothing was started");
 }
 
@@ -59,13 +60,23 @@ fn a_daemon_called_like_a_command_word_is_still_a_daemon() {
     let project = Project::new(&recorders(&[("start", &[])]));
     project
         .devup(["start"])
-        .succeeds()
-        .stderr_has("start: ready in");
+        .status(0)
+        .stderr(
+            "\
+start: starting
+start: spawned (pid {pid})
+start: waiting for ping (pid {pid})
+start: ready in {time} (pid {pid})
+up: 1 ready in {time}
+",
+        )
+        .run();
     // An unknown name that is no command word keeps the nearest-name hint.
     project
         .devup(["strat"])
-        .exits(2)
-        .stderr_has("unknown daemon `strat`, did you mean `start`?");
+        .status(2)
+        .stderr("error: {dir}/daemons.yaml: unknown daemon `strat`, did you mean `start`?\n")
+        .run();
 }
 
 #[test]
@@ -74,24 +85,23 @@ fn a_foreground_server_without_daemonize_is_told_to_set_it() {
         "daemons:\n  web:\n    pid_file: web.pid\n    start_timeout: 500ms\n    \
          start: \"sleep 600; : {tag}\"\n",
     );
-    let outcome = project.devup(["web"]).exits(1);
-    let pid_file = project.path("web.pid").display().to_string();
-    assert!(
-        outcome.stderr.contains(&format!(
-            "error: web: not ready after 500ms (still waiting for a valid pid file at {pid_file}; \
-             the start command is still running in the foreground: if it does not daemonize \
-             itself, set `daemonize: true`); the start was aborted"
-        )),
-        "{}",
-        outcome.stderr
-    );
+    project.devup(["web"]).status(1).stderr("\
+web: starting
+web: spawned (pid {pid})
+web: waiting for pid file
+web: aborting: start_timeout passed
+web: failed after {time}
+up: 1 failed in {time}
+
+error: web: not ready after {time} (still waiting for a valid pid file at {dir}/web.pid; the start command is still running in the foreground: if it does not daemonize itself, set `daemonize: true`); the start was aborted
+").run();
     assert!(project.processes_with(project.tag()).is_empty());
 }
 
 #[test]
 fn exec_without_the_double_dash_says_where_the_command_goes() {
     let project = Project::new(&recorders(&[("redis", &[])]));
-    let outcome = project.devup(["exec", "redis", "true"]).exits(2);
+    let outcome = project.devup(["exec", "redis", "true"]).status(2).run();
     assert_eq!(
         outcome.stderr,
         "error: the following required arguments were not provided:\n  <CMD>...\n\n  \
@@ -104,7 +114,7 @@ fn exec_without_the_double_dash_says_where_the_command_goes() {
 #[test]
 fn logs_dash_f_with_a_manifest_says_it_is_follow_not_file() {
     let project = Project::with_file("stack.yaml", &recorders(&[("redis", &[])]));
-    let outcome = project.devup(["logs", "-f", "stack.yaml"]).exits(2);
+    let outcome = project.devup(["logs", "-f", "stack.yaml"]).status(2).run();
     assert_eq!(
         outcome.stderr,
         "error: `stack.yaml` is not a daemon: in `devup logs`, `-f` is --follow; \

@@ -1,12 +1,10 @@
 //! `connect(f)` starts the daemon when the connection is refused, and
 //! `status()` tells running, unresponsive, stopped and stale apart.
 
-use crate::common;
-
 use std::net::TcpStream;
 use std::time::Duration;
 
-use common::*;
+use crate::harness::*;
 use devup::{DaemonController, DaemonState, Error, Ping};
 
 /// `daemon.connect` to `address` over TCP; the stream and how many times
@@ -36,7 +34,7 @@ fn connect_starts_the_daemon_when_the_connection_is_refused() {
     // Running: one attempt, nothing started.
     let (_, attempts) = connect_counting(&daemon, &address);
     assert_eq!(attempts, 1);
-    assert_eq!(processes_tagged(&tag).len(), 1);
+    assert_eq!(procs::tagged(&tag).len(), 1);
     daemon.stop().unwrap();
 }
 

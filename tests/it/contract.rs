@@ -1,9 +1,9 @@
 //! SPEC checks from a reader's eyes: one test per promise of
 //! `/work/shared/SPEC.md` that the product had drifted from, each asserting
 //! the whole output the sentence fixes.
-use crate::support;
+use crate::harness;
 
-use support::Project;
+use harness::Project;
 
 /// §9: "one unit per daemon or task of the set": a task gets its
 /// `Type=oneshot` service, the target wants it, and a daemon that depends
@@ -19,7 +19,7 @@ fn export_systemd_writes_a_unit_for_each_task() {
         .devup(["export", "systemd", "-o", "units", "--project", "p"])
         .env("PATH", "/usr/bin:/bin")
         .run()
-        .exits(0);
+        .status(0);
     let units = project.path("units");
     assert_eq!(
         outcome.stdout,
@@ -58,10 +58,26 @@ fn export_systemd_writes_a_unit_for_each_task() {
 /// `changed` and `orphan`; its help names them all.
 #[test]
 fn status_help_names_every_json_field() {
-    let project = Project::new(&support::recorders(&[("db", &[])]));
-    project.devup(["status", "--help"]).succeeds().stdout_has(
-        "--json         Print a JSON array of {name, state, pid, uptime_secs, changed, orphan}",
-    );
+    let project = Project::new(&harness::recorders(&[("db", &[])]));
+    project
+        .devup(["status", "--help"])
+        .status(0)
+        .stdout("\
+Show each daemon's state, pid and uptime (exit 0 when all run, else 3)
+
+Usage: devup status [OPTIONS] [NAME]...
+
+Arguments:
+  [NAME]...  The daemons to show (all when none are named)
+
+Options:
+  -f, --file <PATH>  The manifest (default: $DEVUP_FILE, else the nearest daemons.yaml or daemons.yml in this directory or a parent)
+  -q, --quiet        Print nothing but errors
+      --json         Print a JSON array of {name, state, pid, uptime_secs, changed, orphan}
+  -h, --help         Print help
+  -V, --version      Print version
+")
+        .run();
 }
 
 /// §2: a manifest error names the file, line and column, the daemon and
@@ -105,13 +121,24 @@ fn changed_keys_come_in_the_order_of_the_definition() {
     };
     let project = Project::new(&manifest("6380", "1"));
     project.write("redis.conf", "port 6380\n");
-    project.devup(["up"]).succeeds();
+    project.devup(["up"]).status(0).run();
     project.write("daemons.yaml", &manifest("6381", "2"));
     project.write("redis.conf", "port 6381\n");
     let outcome = project
         .devup(["up", "--json"])
-        .succeeds()
-        .stderr_has("redis: changed (start, env, inputs), restarting\n");
+        .status(0)
+        .stderr(
+            "\
+redis: changed (start, env, inputs), restarting
+redis: stopping (pid {pid})
+redis: stopped in {time} (pid {pid})
+redis: starting
+redis: spawned (pid {pid})
+redis: ready in {time} (pid {pid})
+up: 1 restarted in {time}
+",
+        )
+        .run();
     let changed: Vec<serde_json::Value> = outcome
         .stdout
         .lines()
@@ -142,12 +169,22 @@ fn a_changed_task_names_run_not_start() {
         )
     };
     let project = Project::new(&manifest("one"));
-    project.devup(["up"]).succeeds();
+    project.devup(["up"]).status(0).run();
     project.write("daemons.yaml", &manifest("two"));
     project
         .devup(["check"])
-        .succeeds()
-        .stdout_has("devup would run:\n  migrate: changed (run, env)\n");
+        .status(0)
+        .stdout(
+            "\
+{dir}/daemons.yaml: valid, 1 daemon, 1 task
+start order:
+  1. migrate (task)
+  2. web (after migrate)
+devup would run:
+  migrate: changed (run, env)
+",
+        )
+        .run();
 }
 
 /// §2: an out-of-range duration is a manifest error naming the line, the

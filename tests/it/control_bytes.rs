@@ -2,9 +2,9 @@
 //! characters) are escaped when devup prints them in a failure message, so
 //! a log cannot move the cursor, retitle the terminal or hide lines. The
 //! log itself keeps them.
-use crate::support;
+use crate::harness;
 
-use support::Project;
+use harness::Project;
 
 /// Retitles the terminal, returns the carriage, clears the line: on a
 /// terminal, "booting" would vanish behind "hidden".
@@ -34,7 +34,7 @@ fn log_lines_in_a_failure_are_escaped() {
          start: |\n      : {{tag}}\n      printf '{NASTY}\\n'\n      exit 3\n"
     ));
     // Before: the bytes were copied raw into stderr.
-    let outcome = project.devup(["up"]).exits(1);
+    let outcome = project.devup(["up"]).status(1).run();
     assert_no_control_bytes(&outcome.stderr);
     assert_eq!(
         errors(&outcome.stderr),
@@ -61,7 +61,7 @@ fn a_fail_when_log_line_and_the_start_commands_output_are_escaped() {
          printf 'output {NASTY}\\n'\n      \
          (printf 'FATAL {NASTY}\\n' >> web.log; sleep 600) &\n      echo $! > web.pid\n"
     ));
-    let outcome = project.devup(["up"]).exits(1);
+    let outcome = project.devup(["up"]).status(1).run();
     assert_no_control_bytes(&outcome.stderr);
     assert_eq!(
         errors(&outcome.stderr),

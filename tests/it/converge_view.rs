@@ -1,63 +1,54 @@
 //! A converging `devup` reads as one run: the changed notice,
 //! the stops, the starts, and one summary that counts the restarts, in
-//! plain output and in `--json`. Times and pids vary: they are replaced by
-//! `T` and `N` before whole outputs are compared.
-use crate::support;
+//! plain output and in `--json`, compared whole.
+use crate::harness;
 
-use regex::Regex;
+use harness::{Project, recorders};
 use serde_json::Value;
-use support::{Project, recorders};
-
-/// `text` with every duration as `T` and every pid as `N`.
-fn normalized(text: &str) -> String {
-    let times = Regex::new(r"\d+(\.\d+)?(ms|s)\b").unwrap();
-    let pids = Regex::new(r"pid \d+").unwrap();
-    pids.replace_all(&times.replace_all(text, "T"), "pid N")
-        .into_owned()
-}
 
 /// `db` and `web` after it, both running; then `db`'s start changes.
 fn changed_db() -> Project {
     let project = Project::new(&recorders(&[("db", &[]), ("web", &["db"])]));
-    project.devup(["up"]).succeeds();
-    let manifest = project.read("daemons.yaml").replacen(
+    project.devup(["up"]).status(0).run();
+    project.edit(
+        "daemons.yaml",
         "echo start db >> events.log",
         "echo start db >> events.log; : v2",
-        1,
     );
-    project.write("daemons.yaml", &manifest);
     project
 }
 
 #[test]
 fn a_converge_is_one_story_with_one_summary() {
     let project = changed_db();
-    let outcome = project.devup(["up"]).succeeds();
-    assert_eq!(
-        normalized(&outcome.stderr),
-        "db: changed (start), restarting\n\
+    project
+        .devup(["up"])
+        .status(0)
+        .stderr(
+            "db: changed (start), restarting\n\
          db: waiting for web\n\
-         web: stopping (pid N)\n\
-         web: stopped in T (pid N)\n\
-         db: stopping (pid N)\n\
-         db: stopped in T (pid N)\n\
+         web: stopping (pid {pid})\n\
+         web: stopped in {time} (pid {pid})\n\
+         db: stopping (pid {pid})\n\
+         db: stopped in {time} (pid {pid})\n\
          web: waiting for db\n\
          db: starting\n\
-         db: spawned (pid N)\n\
-         db: waiting for ping (pid N)\n\
-         db: ready in T (pid N)\n\
+         db: spawned (pid {pid})\n\
+         db: waiting for ping (pid {pid})\n\
+         db: ready in {time} (pid {pid})\n\
          web: starting\n\
-         web: spawned (pid N)\n\
-         web: waiting for ping (pid N)\n\
-         web: ready in T (pid N)\n\
-         up: 2 restarted in T\n"
-    );
+         web: spawned (pid {pid})\n\
+         web: waiting for ping (pid {pid})\n\
+         web: ready in {time} (pid {pid})\n\
+         up: 2 restarted in {time}\n",
+        )
+        .run();
 }
 
 #[test]
 fn a_converge_in_json_ends_each_daemon_once_and_counts_the_restarts() {
     let project = changed_db();
-    let outcome = project.devup(["up", "--json"]).succeeds();
+    let outcome = project.devup(["up", "--json"]).status(0).run();
     let lines: Vec<Value> = outcome
         .stdout
         .lines()
@@ -114,23 +105,22 @@ fn a_failed_stop_counts_as_failed_in_the_one_summary() {
         "daemons:\n  db:\n    daemonize: true\n    start: \": {tag}; exec sleep 600\"\n    \
          stop: \"exit 3\"\n    stop_timeout: 1s\n",
     );
-    project.devup(["up"]).succeeds();
-    let manifest = project
-        .read("daemons.yaml")
-        .replacen("sleep 600", "sleep 601", 1);
-    project.write("daemons.yaml", &manifest);
-    let outcome = project.devup(["up"]).exits(1);
-    assert_eq!(
-        normalized(&outcome.stderr),
-        "db: changed (start), restarting\n\
-         db: stopping (pid N)\n\
-         db: killing (pid N): stop timeout passed\n\
-         db: failed after T\n\
+    project.devup(["up"]).status(0).run();
+    project.edit("daemons.yaml", "sleep 600", "sleep 601");
+    project
+        .devup(["up"])
+        .status(1)
+        .stderr(
+            "db: changed (start), restarting\n\
+         db: stopping (pid {pid})\n\
+         db: killing (pid {pid}): stop timeout passed\n\
+         db: failed after {time}\n\
          db: starting\n\
-         db: spawned (pid N)\n\
-         db: ready in T (pid N)\n\
-         up: 1 ready, 1 failed in T\n\
+         db: spawned (pid {pid})\n\
+         db: ready in {time} (pid {pid})\n\
+         up: 1 ready, 1 failed in {time}\n\
          \n\
-         error: db: could not stop: the stop command `exit 3` exited with status 3\n"
-    );
+         error: db: could not stop: the stop command `exit 3` exited with status 3\n",
+        )
+        .run();
 }

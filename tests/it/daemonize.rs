@@ -2,21 +2,10 @@
 //! session and process group, writes its pid file, appends its output to
 //! the log file (default paths under `.devup/`), and stops the whole group.
 
-use crate::common;
-
 use std::time::Duration;
 
-use common::*;
+use crate::harness::*;
 use devup::{DaemonController, Error, Ping};
-
-/// (pgid, sid) of a process.
-fn group_and_session(pid: u32) -> (u32, u32) {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
-    let fields: Vec<&str> = stat[stat.rfind(')').unwrap() + 1..]
-        .split_whitespace()
-        .collect();
-    (fields[2].parse().unwrap(), fields[3].parse().unwrap())
-}
 
 #[test]
 fn a_foreground_command_is_detached_with_default_pid_and_log_files() {
@@ -39,8 +28,11 @@ fn a_foreground_command_is_detached_with_default_pid_and_log_files() {
     let started = daemon.start().unwrap();
     let pid_text = std::fs::read_to_string(dir.join(".devup/run/web.pid")).unwrap();
     assert_eq!(pid_text, format!("{}\n", started.pid));
-    assert_eq!(group_and_session(started.pid), (started.pid, started.pid));
-    wait_until("the output reaches the log", 10, || {
+    assert_eq!(
+        procs::group_and_session(started.pid),
+        (started.pid, started.pid)
+    );
+    wait_until("the output reaches the log", || {
         std::fs::read_to_string(dir.join(".devup/log/web.log"))
             .unwrap()
             .contains("hello from web")
@@ -68,11 +60,9 @@ fn the_stop_signal_goes_to_the_whole_process_group() {
         .build()
         .unwrap();
     let started = daemon.start().unwrap();
-    wait_until("both processes run", 10, || {
-        processes_tagged(&tag).len() == 2
-    });
-    for pid in processes_tagged(&tag) {
-        assert_eq!(group_and_session(pid).0, started.pid);
+    wait_until("both processes run", || procs::tagged(&tag).len() == 2);
+    for pid in procs::tagged(&tag) {
+        assert_eq!(procs::group_and_session(pid).0, started.pid);
     }
     daemon.stop().unwrap();
     // The background member got SIGTERM with its leader (without the group

@@ -1,39 +1,12 @@
 //! A `daemonize: true` string start command that is one simple command is
 //! run as `exec COMMAND` by its shell, so the process devup records (and
 //! `status` shows, and stops) is the daemon itself, not `/bin/sh -c`.
-use crate::support;
+use crate::harness;
 
-use support::Project;
-
-/// The program name of `pid` (`/proc/PID/comm`).
-fn program(pid: u64) -> String {
-    std::fs::read_to_string(format!("/proc/{pid}/comm"))
-        .unwrap_or_default()
-        .trim()
-        .to_string()
-}
-
-/// The pid `devup status --json` reports for `daemon`.
-fn status_pid(project: &Project, daemon: &str) -> u64 {
-    let outcome = project.devup(["status", "--json", daemon]).succeeds();
-    outcome.json()[0]["pid"]
-        .as_u64()
-        .unwrap_or_else(|| panic!("no pid in {}", outcome.stdout))
-}
+use harness::Project;
 
 fn python_available() -> bool {
-    let found = std::process::Command::new("python3")
-        .arg("--version")
-        .output()
-        .is_ok_and(|output| output.status.success());
-    if !found {
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "python3 is required in CI"
-        );
-        eprintln!("skipped: python3 is not installed");
-    }
-    found
+    harness::programs::installed("python3")
 }
 
 #[test]
@@ -48,18 +21,25 @@ fn status_reports_the_daemons_pid_not_a_wrapping_shell() {
         "app/web.py",
         "import time\nwhile True:\n    time.sleep(1)\n",
     );
-    project.devup(["web"]).succeeds();
-    let pid = status_pid(&project, "web");
+    project.devup(["web"]).status(0).run();
+    let pid = project.status_pid("web");
     // A `python3` on PATH may itself be a script that execs the real one
     // (pyenv's shims do): the pid stays, the program becomes python.
-    support::wait_until("the recorded process runs python", || {
-        program(pid).starts_with("python3")
+    harness::wait_until("the recorded process runs python", || {
+        harness::procs::comm(pid).starts_with("python3")
     });
-    assert_eq!(project.processes_with(project.tag()), [pid as u32]);
+    assert_eq!(project.processes_with(project.tag()), [pid]);
     project
         .devup(["down"])
-        .succeeds()
-        .stderr_has("web: stopped in");
+        .status(0)
+        .stderr(
+            "\
+web: stopping (pid {pid})
+web: stopped in {time} (pid {pid})
+down: 1 stopped in {time}
+",
+        )
+        .run();
     assert!(project.processes_with(project.tag()).is_empty());
 }
 
@@ -67,6 +47,6 @@ fn status_reports_the_daemons_pid_not_a_wrapping_shell() {
 fn a_command_with_shell_syntax_runs_as_written() {
     let project =
         Project::new("daemons:\n  web:\n    daemonize: true\n    start: \": {tag}; sleep 600\"\n");
-    project.devup(["web"]).succeeds();
-    assert_eq!(program(status_pid(&project, "web")), "sh");
+    project.devup(["web"]).status(0).run();
+    assert_eq!(harness::procs::comm(project.status_pid("web")), "sh");
 }

@@ -2,9 +2,9 @@
 //! `daemons.yaml` or `daemons.yml` in the current directory or any parent;
 //! relative paths in the manifest are relative to its own directory.
 
-use crate::support;
+use crate::harness;
 
-use support::Project;
+use harness::Project;
 
 const ONE: &str = "daemons:\n  {name}: { start: \"sleep 100\", daemonize: true }\n";
 
@@ -21,18 +21,39 @@ fn dash_f_before_the_command_wins_over_devup_file() {
     project
         .devup(["-f", "named.yaml", "check"])
         .env("DEVUP_FILE", &env)
-        .succeeds()
-        .stdout_has("1. named");
+        .status(0)
+        .stdout(
+            "\
+{dir}/named.yaml: valid, 1 daemon
+start order:
+  1. named
+",
+        )
+        .run();
     project
         .devup(["--file", "named.yaml", "check"])
         .env("DEVUP_FILE", &env)
-        .succeeds()
-        .stdout_has("1. named");
+        .status(0)
+        .stdout(
+            "\
+{dir}/named.yaml: valid, 1 daemon
+start order:
+  1. named
+",
+        )
+        .run();
     project
         .devup(["check", "-f", "named.yaml"])
         .env("DEVUP_FILE", &env)
-        .succeeds()
-        .stdout_has("1. named");
+        .status(0)
+        .stdout(
+            "\
+{dir}/named.yaml: valid, 1 daemon
+start order:
+  1. named
+",
+        )
+        .run();
 }
 
 #[test]
@@ -42,8 +63,15 @@ fn devup_file_wins_over_the_nearest_manifest() {
     project
         .devup(["check"])
         .env("DEVUP_FILE", project.path("env.yaml"))
-        .succeeds()
-        .stdout_has("1. fromenv");
+        .status(0)
+        .stdout(
+            "\
+{dir}/env.yaml: valid, 1 daemon
+start order:
+  1. fromenv
+",
+        )
+        .run();
 }
 
 #[test]
@@ -52,9 +80,9 @@ fn a_missing_devup_file_is_named_as_such() {
     project
         .devup(["check"])
         .env("DEVUP_FILE", project.path("missing.yaml"))
-        .exits(2)
-        .stderr_has("missing.yaml")
-        .stderr_has("$DEVUP_FILE");
+        .status(2)
+        .stderr("error: {dir}/missing.yaml: no such file (the manifest named by $DEVUP_FILE)\n")
+        .run();
 }
 
 #[test]
@@ -65,12 +93,26 @@ fn daemons_yaml_comes_before_daemons_yml_and_parents_are_searched() {
     project
         .devup(["check"])
         .current_dir(project.path("sub/deep"))
-        .succeeds()
-        .stdout_has("1. yaml");
+        .status(0)
+        .stdout(
+            "\
+{dir}/daemons.yaml: valid, 1 daemon
+start order:
+  1. yaml
+",
+        )
+        .run();
     std::fs::remove_file(project.manifest()).unwrap();
     project
         .devup(["check"])
         .current_dir(project.path("sub/deep"))
-        .succeeds()
-        .stdout_has("1. yml");
+        .status(0)
+        .stdout(
+            "\
+{dir}/daemons.yml: valid, 1 daemon
+start order:
+  1. yml
+",
+        )
+        .run();
 }

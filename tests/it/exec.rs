@@ -2,10 +2,10 @@
 //! this call started are stopped afterwards, even when CMD fails or devup
 //! is interrupted.
 
-use crate::support;
+use crate::harness;
 
+use harness::{Project, Running, recorders, wait_until};
 use nix::sys::signal::Signal;
-use support::{Project, Running, recorders, wait_until};
 
 /// `devup exec -- sh -c LOOP` with a command (marked `TAG-cmd`) that runs
 /// until a signal ends it, once the command runs.
@@ -34,8 +34,14 @@ fn runs_the_command_with_the_daemons_up_then_stops_them() {
     let project = Project::new(&recorders(&[("db", &[]), ("web", &["db"])]));
     project
         .devup(["exec", "--", "sh", "-c", "cat events.log; exit 7"])
-        .exits(7)
-        .stdout_has("start db\nstart web\n");
+        .status(7)
+        .stdout(
+            "\
+start db
+start web
+",
+        )
+        .run();
     assert_eq!(
         project.events(),
         ["start db", "start web", "stop web", "stop db"]
@@ -45,10 +51,10 @@ fn runs_the_command_with_the_daemons_up_then_stops_them() {
 #[test]
 fn leaves_the_daemons_that_were_already_running() {
     let project = Project::new(&recorders(&[("db", &[]), ("web", &["db"])]));
-    project.devup(["db"]).succeeds();
-    project.devup(["exec", "web", "--", "true"]).succeeds();
+    project.devup(["db"]).status(0).run();
+    project.devup(["exec", "web", "--", "true"]).status(0).run();
     assert_eq!(project.events(), ["start db", "start web", "stop web"]);
-    project.devup(["status", "db"]).succeeds();
+    project.devup(["status", "db"]).status(0).run();
 }
 
 #[test]
@@ -60,8 +66,29 @@ fn does_not_run_the_command_when_up_fails_and_exits_1() {
     let project = Project::new(&manifest);
     project
         .devup(["exec", "--", "touch", "ran"])
-        .exits(1)
-        .stderr_has("error: broken: could not start");
+        .status(1)
+        // db and broken start in parallel: their lines interleave; broken
+        // may fail before its wait for the pid file is reported.
+        .stderr_any_order(
+            "\
+broken: starting
+broken: spawned (pid {pid})
+{maybe}broken: waiting for pid file
+db: starting
+db: spawned (pid {pid})
+broken: aborting: the start command exited with status 1
+broken: failed after {time}
+db: waiting for ping (pid {pid})
+db: ready in {time} (pid {pid})
+up: 1 ready, 1 failed in {time}
+
+error: broken: could not start: the start command exited with status 1
+db: stopping (pid {pid})
+db: stopped in {time} (pid {pid})
+down: 1 stopped in {time}
+",
+        )
+        .run();
     assert!(!project.path("ran").exists(), "CMD must not run");
     assert_eq!(project.events(), ["start db", "stop db"]);
 }
@@ -71,7 +98,8 @@ fn a_command_killed_by_a_signal_gives_128_plus_the_signal() {
     let project = Project::new(&recorders(&[("db", &[])]));
     project
         .devup(["exec", "--", "sh", "-c", "kill -TERM $$"])
-        .exits(143);
+        .status(143)
+        .run();
     assert_eq!(project.events(), ["start db", "stop db"]);
 }
 
@@ -80,8 +108,21 @@ fn a_command_that_does_not_exist_exits_127_and_the_daemons_are_stopped() {
     let project = Project::new(&recorders(&[("db", &[])]));
     project
         .devup(["exec", "--", "no-such-program-devup-test"])
-        .exits(127)
-        .stderr_has("no-such-program-devup-test");
+        .status(127)
+        .stderr(
+            "\
+db: starting
+db: spawned (pid {pid})
+db: waiting for ping (pid {pid})
+db: ready in {time} (pid {pid})
+up: 1 ready in {time}
+error: could not run `no-such-program-devup-test`: No such file or directory (os error 2)
+db: stopping (pid {pid})
+db: stopped in {time} (pid {pid})
+down: 1 stopped in {time}
+",
+        )
+        .run();
     assert_eq!(project.events(), ["start db", "stop db"]);
 }
 
@@ -90,7 +131,8 @@ fn the_command_gets_no_blocked_signals() {
     let project = Project::new(&recorders(&[("db", &[])]));
     let outcome = project
         .devup(["exec", "--", "grep", "^SigBlk", "/proc/self/status"])
-        .succeeds();
+        .status(0)
+        .run();
     let mask = outcome.stdout.split_whitespace().nth(1).expect("a mask");
     assert!(mask.chars().all(|c| c == '0'), "blocked: {mask}");
 }
@@ -100,7 +142,7 @@ fn sigterm_is_forwarded_to_the_command_and_the_daemons_are_stopped() {
     let project = Project::new(&recorders(&[("db", &[])]));
     let running = exec_a_looping_command(&project);
     running.signal(Signal::SIGTERM);
-    running.finish().exits(143);
+    running.finish().status(143);
     assert_command_gone(&project);
     assert_eq!(project.events(), ["start db", "stop db"]);
 }
@@ -110,7 +152,7 @@ fn ctrl_c_while_the_command_runs_stops_the_daemons_and_exits_130() {
     let project = Project::new(&recorders(&[("db", &[])]));
     let running = exec_a_looping_command(&project);
     running.signal_group(Signal::SIGINT);
-    running.finish().exits(130);
+    running.finish().status(130);
     assert_command_gone(&project);
     assert_eq!(project.events(), ["start db", "stop db"]);
 }
@@ -127,7 +169,7 @@ fn ctrl_c_during_up_stops_what_this_call_started_and_does_not_run_the_command() 
     let running = project.devup(["exec", "--", "touch", "ran"]).spawn();
     wait_until("slow is spawned", || project.path("slow.spawned").exists());
     running.signal_group(Signal::SIGINT);
-    running.finish().exits(130);
+    running.finish().status(130);
     assert!(!project.path("ran").exists(), "CMD must not run");
     assert_eq!(project.events(), ["start db", "stop db"]);
     assert!(

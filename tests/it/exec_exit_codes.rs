@@ -2,23 +2,25 @@
 //! run; only the daemons this call started are stopped; and, like any
 //! command, 128 + the signal when devup itself is interrupted.
 
-use crate::support;
+use crate::harness;
 
+use harness::{Project, recorders, wait_until};
 use nix::sys::signal::Signal;
-use support::{Project, recorders, wait_until};
 
 #[test]
 fn exec_exits_with_the_commands_code_and_stops_only_what_it_started() {
     let project = Project::new(&recorders(&[("db", &[]), ("web", &["db"])]));
-    project.devup(["up", "db"]).succeeds();
+    project.devup(["up", "db"]).status(0).run();
     project
         .devup(["exec", "web", "--", "sh", "-c", "exit 7"])
-        .exits(7);
+        .status(7)
+        .run();
     assert_eq!(project.events(), ["start db", "start web", "stop web"]);
     project
         .devup(["status", "db"])
-        .succeeds()
-        .stdout_has("running");
+        .status(0)
+        .stdout("db  running         {pid}  {time}\n")
+        .run();
 }
 
 #[test]
@@ -29,8 +31,23 @@ fn exec_exits_1_without_running_the_command_when_up_fails() {
     );
     project
         .devup(["exec", "--", "touch", "cmd-ran"])
-        .exits(1)
-        .stderr_has("broken: could not start");
+        .status(1)
+        // The daemon may exit before its wait for the ping is reported.
+        .stderr(
+            "\
+broken: starting
+broken: spawned (pid {pid})
+{maybe}broken: waiting for ping (pid {pid})
+broken: aborting: the daemon exited with status 3 before it was ready
+broken: failed after {time}
+up: 1 failed in {time}
+
+error: broken: could not start: the daemon exited with status 3 before it was ready
+log during this start ({dir}/.devup/log/broken.log):
+  no
+",
+        )
+        .run();
     assert!(!project.path("cmd-ran").exists());
 }
 
@@ -44,6 +61,6 @@ fn an_interrupted_exec_exits_128_plus_the_signal_even_when_the_command_exits_0()
     let running = project.devup(["exec", "--", "sh", "-c", &script]).spawn();
     wait_until("the command runs", || project.path("cmd.started").exists());
     running.signal(Signal::SIGTERM);
-    running.finish().exits(143);
+    running.finish().status(143);
     assert_eq!(project.events(), ["start db", "stop db"]);
 }

@@ -4,15 +4,15 @@
 //! CMD does not outlive a SIGKILLed devup. On a terminal (a pseudo-terminal
 //! made by `script(1)`), Ctrl-C reaches CMD once too, from the terminal.
 
-use crate::dispositions;
-use crate::support;
+use crate::harness;
+use crate::harness::dispositions;
 
 use std::io::Write;
 use std::process::Stdio;
 use std::time::Instant;
 
+use harness::{DEADLINE, Project, devup_bin, recorders, wait_until};
 use nix::sys::signal::Signal;
-use support::{DEADLINE, Project, devup_bin, recorders, wait_until};
 
 /// A CMD that appends the name of every SIGINT/SIGTERM it gets to
 /// `signals.log` and exits 0 on SIGHUP.
@@ -43,7 +43,7 @@ fn a_signal_to_the_whole_process_group_reaches_the_command_once() {
     // Sent to devup alone: forwarded, and CMD exits. Any duplicate of the
     // signals before was delivered before this one.
     running.signal(Signal::SIGHUP);
-    running.finish().exits(130);
+    running.finish().status(130);
     assert_eq!(project.read("signals.log"), "INT\nTERM\n");
     assert_eq!(project.events(), ["start db", "stop db"]);
 }
@@ -66,16 +66,7 @@ fn the_command_dies_with_a_sigkilled_devup() {
 
 #[test]
 fn ctrl_c_on_a_terminal_reaches_the_command_once() {
-    let available = std::process::Command::new("script")
-        .arg("--version")
-        .output()
-        .is_ok_and(|output| output.status.success());
-    if !available {
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "script(1) is required in CI"
-        );
-        eprintln!("skipped: script(1) is not installed");
+    if !harness::programs::installed("script") {
         return;
     }
     let project = Project::new(&recorders(&[("db", &[])]));

@@ -3,12 +3,12 @@
 //! every file; and one test per complaint foreman's and honcho's users
 //! filed against their exporters (the rest of that checklist runs under a
 //! real systemd in `tests/systemd_units.rs`).
-use crate::support;
+use crate::harness;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use support::{Outcome, Project, devup_bin};
+use harness::{Project, Test, devup_bin};
 
 /// Every mapped key: a self-detaching daemon (`Type=forking`) with
 /// `before_start` (a string and a list), `stop`, `dir`, `stop_timeout` and
@@ -47,12 +47,11 @@ fn project() -> Project {
 }
 
 /// `devup export systemd ARGS` in the project, with a fixed PATH.
-fn export(project: &Project, args: &[&str]) -> Outcome {
+fn export(project: &Project, args: &[&str]) -> Test {
     project
         .devup(["export", "systemd"])
         .args(args)
         .env("PATH", "/usr/bin:/bin")
-        .run()
 }
 
 fn header(project: &Project) -> String {
@@ -65,7 +64,9 @@ fn header(project: &Project) -> String {
 #[test]
 fn every_key_maps_as_spec_9_says() {
     let project = project();
-    let outcome = export(&project, &["-o", "units", "--project", "demo"]).exits(0);
+    let outcome = export(&project, &["-o", "units", "--project", "demo"])
+        .status(0)
+        .run();
     let dir = project.dir().display().to_string();
     let units = project.path("units");
     assert_eq!(
@@ -184,17 +185,7 @@ WantedBy=multi-user.target
 /// Whether `systemd-analyze` is here; a skip notice otherwise (a failure
 /// under `CI=true`).
 fn have_systemd_analyze() -> bool {
-    if Command::new("systemd-analyze")
-        .arg("--version")
-        .output()
-        .is_ok()
-    {
-        return true;
-    }
-    let notice = "skipped: systemd-analyze is not installed (package systemd)";
-    assert!(std::env::var("CI").as_deref() != Ok("true"), "{notice}");
-    eprintln!("{notice}");
-    false
+    harness::programs::installed("systemd-analyze")
 }
 
 /// `systemd-analyze verify` of every file in `dir`: exit 0 and not a word
@@ -226,7 +217,7 @@ fn systemd_analyze_verify_accepts_every_generated_file() {
     }
     let project = project();
     // The programs of list commands must exist for verify: `sleep` does.
-    export(&project, &["-o", "units"]).exits(0);
+    export(&project, &["-o", "units"]).status(0).run();
     verify(&project.path("units"));
 }
 
@@ -260,7 +251,8 @@ fn systemd_analyze_verify_accepts_the_examples_stack() {
             .devup(["export", "systemd", "-o"])
             .args([&output])
             .current_dir(&dir)
-            .exits(0);
+            .status(0)
+            .run();
         verify(&output);
     }
 }
@@ -273,7 +265,9 @@ fn a_newline_in_a_value_cannot_break_the_unit() {
         "daemons:\n  app:\n    daemonize: true\n    start: \"printf 'a\\nExecStart=/bin/false'\"\n    \
          env:\n      MULTI: \"one\\nExecStart=/bin/false\"\n",
     );
-    export(&project, &["-o", "units", "--project", "p"]).exits(0);
+    export(&project, &["-o", "units", "--project", "p"])
+        .status(0)
+        .run();
     let unit = project.read("units/devup-p-app.service");
     assert!(
         unit.contains("\nEnvironment='MULTI=one\\nExecStart=/bin/false'\n"),
@@ -296,7 +290,9 @@ fn percent_is_escaped_in_commands_environment_and_paths() {
         "daemons:\n  app:\n    start: \"date +%s > out\"\n    pid_file: \"run/100%.pid\"\n    \
          env:\n      FORMAT: \"%H:%M\"\n",
     );
-    export(&project, &["-o", "units", "--project", "p"]).exits(0);
+    export(&project, &["-o", "units", "--project", "p"])
+        .status(0)
+        .run();
     let unit = project.read("units/devup-p-app.service");
     let dir = project.dir().display();
     assert!(
@@ -318,13 +314,15 @@ fn percent_is_escaped_in_commands_environment_and_paths() {
 /// without `After=` gives no order: every `Requires=` has its `After=`.
 #[test]
 fn the_target_wants_every_service_and_every_requires_has_its_after() {
-    let project = Project::new(&support::recorders(&[
+    let project = Project::new(&harness::recorders(&[
         ("db", &[]),
         ("cache", &[]),
         ("app", &["db", "cache"]),
         ("web", &["app"]),
     ]));
-    export(&project, &["-o", "units", "--project", "p"]).exits(0);
+    export(&project, &["-o", "units", "--project", "p"])
+        .status(0)
+        .run();
     let target = project.read("units/devup-p.target");
     for name in ["db", "cache", "app", "web"] {
         assert!(
@@ -370,7 +368,9 @@ fn every_kind_of_ping_keeps_readiness_in_the_start_job() {
          n:\n    daemonize: true\n    start: \"sleep 600\"\n    ping: { notify: true }\n  \
          none:\n    daemonize: true\n    start: \"sleep 600\"\n",
     );
-    let outcome = export(&project, &["-o", "units", "--project", "p"]).exits(0);
+    let outcome = export(&project, &["-o", "units", "--project", "p"])
+        .status(0)
+        .run();
     let wait = format!(
         "\nExecStartPost={} wait -q -f {}",
         devup_bin().display(),
@@ -404,7 +404,7 @@ fn the_default_project_is_the_directory_name_reduced_and_user_units_want_default
         .to_string_lossy()
         .to_lowercase()
         .replace('_', "-");
-    export(&project, &["-o", "units", "--user"]).exits(0);
+    export(&project, &["-o", "units", "--user"]).status(0).run();
     let target = project.read(&format!("units/devup-{expected}.target"));
     assert!(
         target.ends_with("\n[Install]\nWantedBy=default.target\n"),
@@ -421,7 +421,9 @@ fn the_default_project_is_the_directory_name_reduced_and_user_units_want_default
 fn a_file_devup_did_not_write_is_kept_unless_forced() {
     let project = Project::new("daemons:\n  app:\n    daemonize: true\n    start: \"sleep 600\"\n");
     project.write("units/devup-p.target", "[Unit]\nDescription=mine\n");
-    let outcome = export(&project, &["-o", "units", "--project", "p"]).exits(2);
+    let outcome = export(&project, &["-o", "units", "--project", "p"])
+        .status(2)
+        .run();
     assert_eq!(
         outcome.stderr,
         format!(
@@ -434,24 +436,30 @@ fn a_file_devup_did_not_write_is_kept_unless_forced() {
         "[Unit]\nDescription=mine\n"
     );
     assert!(!project.path("units/devup-p-app.service").exists());
-    export(&project, &["-o", "units", "--project", "p", "--force"]).exits(0);
+    export(&project, &["-o", "units", "--project", "p", "--force"])
+        .status(0)
+        .run();
     assert!(
         project
             .read("units/devup-p.target")
             .starts_with("# Generated by `devup export systemd`")
     );
     // Its own files it replaces without being asked.
-    export(&project, &["-o", "units", "--project", "p"]).exits(0);
+    export(&project, &["-o", "units", "--project", "p"])
+        .status(0)
+        .run();
 }
 
 #[test]
 fn naming_a_daemon_exports_it_and_what_it_depends_on() {
-    let project = Project::new(&support::recorders(&[
+    let project = Project::new(&harness::recorders(&[
         ("db", &[]),
         ("app", &["db"]),
         ("other", &[]),
     ]));
-    let outcome = export(&project, &["app", "-o", "units", "--project", "p"]).exits(0);
+    let outcome = export(&project, &["app", "-o", "units", "--project", "p"])
+        .status(0)
+        .run();
     let units = project.path("units");
     assert_eq!(
         outcome.stdout,
@@ -461,8 +469,11 @@ fn naming_a_daemon_exports_it_and_what_it_depends_on() {
         )
     );
     export(&project, &["nope", "-o", "units"])
-        .exits(2)
-        .stderr_has("unknown daemon `nope`");
+        .status(2)
+        .stderr(
+            "error: {dir}/daemons.yaml: unknown daemon `nope`; the daemons are db, app, other\n",
+        )
+        .run();
 }
 
 #[test]
@@ -470,7 +481,9 @@ fn a_list_program_not_on_path_is_an_error_naming_daemon_and_key() {
     let project = Project::new(
         "daemons:\n  app:\n    daemonize: true\n    start: [no-such-program-devup, x]\n",
     );
-    let outcome = export(&project, &["-o", "units", "--project", "p"]).exits(2);
+    let outcome = export(&project, &["-o", "units", "--project", "p"])
+        .status(2)
+        .run();
     assert_eq!(
         outcome.stderr,
         format!(
@@ -485,8 +498,9 @@ fn a_list_program_not_on_path_is_an_error_naming_daemon_and_key() {
 fn bad_project_names_are_refused() {
     let project = Project::new("daemons:\n  app:\n    daemonize: true\n    start: \"sleep 600\"\n");
     export(&project, &["-o", "units", "--project", "My App"])
-        .exits(2)
-        .stderr_has("the project name `My App` must be made of a-z, 0-9 and `-`");
+        .status(2)
+        .stderr("error: the project name `My App` must be made of a-z, 0-9 and `-` (it becomes part of unit names)\n")
+        .run();
 }
 
 /// `devup wait` under systemd loads the manifest as it was exported: the
@@ -500,7 +514,8 @@ fn interpolated_variables_are_handed_to_devup_wait() {
     project
         .devup(["export", "systemd", "-o", "units", "--project", "p"])
         .env("APP_PORT", "7123")
-        .exits(0);
+        .status(0)
+        .run();
     let unit = project.read("units/devup-p-app.service");
     assert!(
         unit.contains(&format!(
@@ -517,7 +532,9 @@ fn a_task_is_a_oneshot_unit_that_its_dependents_require_and_verify_accepts() {
     let project = Project::new(
         "tasks:\n  migrate:\n    run: [\"true\"]\n    timeout: 2m\n    inputs: [migrations/*.sql]\ndaemons:\n  web:\n    start: [sleep, \"600\"]\n    daemonize: true\n    depends_on: [migrate]\n",
     );
-    let outcome = export(&project, &["-o", "units", "--project", "p"]).exits(0);
+    let outcome = export(&project, &["-o", "units", "--project", "p"])
+        .status(0)
+        .run();
     let units = project.path("units");
     assert_eq!(
         outcome.stdout,

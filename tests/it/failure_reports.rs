@@ -1,9 +1,9 @@
 //! SPEC §3, what a failed start reports: the daemon's name, the reason and
 //! the output of the command at fault, and exit 1 from `devup`.
 
-use crate::support;
+use crate::harness;
 
-use support::Project;
+use harness::Project;
 
 #[test]
 fn a_failing_before_start_shows_its_own_output_and_stops_the_list() {
@@ -13,12 +13,21 @@ fn a_failing_before_start_shows_its_own_output_and_stops_the_list() {
     );
     project
         .devup(["up"])
-        .exits(1)
-        .stderr_has(
-            "web: could not start: before_start `echo it-broke; exit 3` exited with status 3",
+        .status(1)
+        .stderr(
+            "\
+web: starting
+web: before_start: echo one >> steps.txt
+web: before_start: echo it-broke; exit 3
+web: failed after {time}
+up: 1 failed in {time}
+
+error: web: could not start: before_start `echo it-broke; exit 3` exited with status 3
+output of before_start:
+  it-broke
+",
         )
-        .stderr_has("output of before_start:\n  it-broke")
-        .stderr_lacks("output of the start command");
+        .run();
     assert_eq!(project.read("steps.txt"), "one\n");
     assert!(project.processes_with(project.tag()).is_empty());
 }
@@ -30,11 +39,24 @@ fn a_start_command_that_fails_shows_the_start_commands_output() {
     );
     project
         .devup(["up"])
-        .exits(1)
-        .stderr_has("web: could not start:")
-        .stderr_has("status 4")
-        .stderr_has("output of the start command:\n  ")
-        .stderr_has("is broken");
+        .status(1)
+        // The start command may fail before the wait for the pid file is
+        // reported.
+        .stderr(
+            "\
+web: starting
+web: spawned (pid {pid})
+{maybe}web: waiting for pid file
+web: aborting: the start command exited with status 4
+web: failed after {time}
+up: 1 failed in {time}
+
+error: web: could not start: the start command exited with status 4
+output of the start command:
+  {tag} is broken
+",
+        )
+        .run();
 }
 
 /// A `daemonize: true` start command that cannot even be run is a failed
@@ -51,9 +73,15 @@ fn a_daemonized_start_that_cannot_run_fails() {
     for _ in 0..20 {
         project
             .devup(["up"])
-            .exits(1)
-            .stderr_has("missing: could not start")
-            .stderr_has("cannot run `/nonexistent/prog`")
-            .stderr_lacks("ready in");
+            .status(1)
+            .stderr("\
+missing: starting
+missing: aborting: cannot run `/nonexistent/prog`: No such file or directory (os error 2)
+missing: failed after {time}
+up: 1 failed in {time}
+
+error: missing: could not start: cannot run `/nonexistent/prog`: No such file or directory (os error 2)
+")
+            .run();
     }
 }

@@ -4,13 +4,11 @@
 //! `PID PID`, `0xHEX`, full-width digits...); after `status` and `stop` it
 //! must still run, unsignalled, and every such file is reported stale.
 
-use crate::common;
-
 use std::os::unix::fs::symlink;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use common::*;
+use crate::harness::*;
 use devup::{DaemonController, DaemonState, Error, Event};
 
 /// A live process that no pid file may get signalled: any stop signal would
@@ -41,11 +39,8 @@ impl Sentinel {
             self.child.try_wait().unwrap().is_none(),
             "{case}: the sentinel was killed"
         );
-        let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.pid())).unwrap();
-        let state = stat[stat.rfind(')').unwrap() + 1..]
-            .split_whitespace()
-            .next();
-        assert_ne!(state, Some("T"), "{case}: the sentinel was stopped");
+        let state = procs::state(self.pid());
+        assert_ne!(state, Some('T'), "{case}: the sentinel was stopped");
     }
 }
 

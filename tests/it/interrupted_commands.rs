@@ -4,12 +4,12 @@
 //! trap during the cleanup is ended too; and whatever the moment of the
 //! SIGKILL (into `devup`, `devdown` or `restart`), the next `devup` exits 0
 //! with exactly one instance of each daemon, and `devdown` leaves nothing.
-use crate::support;
+use crate::harness;
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use harness::{Project, wait_until};
 use nix::sys::signal::Signal;
-use support::{Project, wait_until};
 
 /// A daemon that daemonizes itself (`daemonize: false`): its start command,
 /// while `wait_for` runs, and forks a `NAME-leftover` fake daemon
@@ -54,10 +54,23 @@ fn a_process_forked_by_a_sigterm_trap_during_the_cleanup_is_ended_too() {
 
     // The cleanup's SIGTERM makes the old start command fork a leftover
     // carrying its token; the rescan finds and ends it.
-    project.devup(["up"]).succeeds().stderr_has("web: ready");
+    project
+        .devup(["up"])
+        .status(0)
+        .stderr(
+            "\
+web: starting
+web: spawned (pid {pid})
+web: waiting for pid file
+web: waiting for ping (pid {pid}, the daemon the start command forked)
+web: ready in {time} (pid {pid})
+up: 1 ready in {time}
+",
+        )
+        .run();
     assert_eq!(count(&project, "web-leftover"), 0, "the leftover survived");
     assert_eq!(count(&project, "web-daemon"), 1);
-    project.devdown([] as [&str; 0]).succeeds();
+    project.devdown([] as [&str; 0]).status(0).run();
     assert!(project.processes_with(project.tag()).is_empty());
 }
 
@@ -104,9 +117,9 @@ fn after_a_sigkill_at_any_moment_the_next_devup_converges_and_devdown_leaves_not
         let offset = Duration::from_millis(rng.next(401));
         let context = format!("round {round}: {command} killed after {offset:?} (seed {seed})");
         if command == "up" {
-            project.devdown([] as [&str; 0]).succeeds();
+            project.devdown([] as [&str; 0]).status(0).run();
         } else {
-            project.devup(["up"]).succeeds();
+            project.devup(["up"]).status(0).run();
         }
         let victim = project.devup([command]).spawn();
         // The chaos offset itself: when the SIGKILL lands is the point.
@@ -132,7 +145,7 @@ fn after_a_sigkill_at_any_moment_the_next_devup_converges_and_devdown_leaves_not
             );
         }
     }
-    project.devdown([] as [&str; 0]).succeeds();
+    project.devdown([] as [&str; 0]).status(0).run();
     assert!(
         project.processes_with(project.tag()).is_empty(),
         "devdown left processes behind"

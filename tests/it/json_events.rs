@@ -2,10 +2,10 @@
 //! for every change of a daemon's state, every daemon of the set ending
 //! with exactly one terminal event, a summary line last; the lines for
 //! people go on to stderr as usual.
-use crate::support;
+use crate::harness;
 
+use harness::{Outcome, Project, recorder, recorders};
 use serde_json::Value;
-use support::{Outcome, Project, recorder, recorders};
 
 /// The JSON lines of stdout (every line must be an object).
 #[track_caller]
@@ -59,8 +59,8 @@ fn failing_manifest() -> String {
 #[test]
 fn up_ends_every_daemon_with_exactly_one_terminal_event_and_a_summary() {
     let project = Project::new(&failing_manifest());
-    project.devup(["db"]).succeeds();
-    let outcome = project.devup(["up", "--json"]).exits(1);
+    project.devup(["db"]).status(0).run();
+    let outcome = project.devup(["up", "--json"]).status(1).run();
     let lines = lines(&outcome);
     let ends = ends(&lines, &["db", "web", "bad", "after"], UP_ENDS);
     assert_eq!(ends[0]["event"], "already_running");
@@ -89,15 +89,37 @@ fn up_ends_every_daemon_with_exactly_one_terminal_event_and_a_summary() {
     );
     // People's lines still go to stderr, and nothing else to stdout.
     let outcome = outcome
-        .stderr_has("web: ready in")
-        .stderr_has("up: 1 ready, 1 already running, 1 failed, 1 skipped in");
+        // web and bad start in parallel: their lines interleave; bad may
+        // fail before its wait for the pid file is reported.
+        .stderr_any_order(
+            "\
+web: waiting for db
+after: waiting for bad
+db: already running (pid {pid})
+bad: starting
+bad: spawned (pid {pid})
+{maybe}bad: waiting for pid file
+bad: aborting: the start command exited with status 1
+bad: failed after {time}
+after: skipped (bad failed)
+web: starting
+web: spawned (pid {pid})
+web: waiting for ping (pid {pid})
+web: ready in {time} (pid {pid})
+up: 1 ready, 1 already running, 1 failed, 1 skipped in {time}
+
+error: bad: could not start: the start command exited with status 1
+output of the start command:
+  it broke
+",
+        );
     assert!(!outcome.stdout.contains("ready in"), "{}", outcome.stdout);
 }
 
 #[test]
 fn a_failure_carries_the_whole_error_message() {
     let project = Project::new(&failing_manifest());
-    let outcome = project.devup(["--json", "bad"]).exits(1);
+    let outcome = project.devup(["--json", "bad"]).status(1).run();
     let lines = lines(&outcome);
     let failed = &ends(&lines, &["bad"], UP_ENDS)[0];
     let error = failed["error"].as_str().expect("an error string");
@@ -122,8 +144,8 @@ fn a_failure_carries_the_whole_error_message() {
 #[test]
 fn down_and_devdown_end_every_daemon_with_stopped_or_not_running() {
     let project = Project::new(&recorders(&[("db", &[]), ("web", &["db"]), ("mail", &[])]));
-    project.devup(["db", "web"]).succeeds();
-    let outcome = project.devup(["down", "--json"]).succeeds();
+    project.devup(["db", "web"]).status(0).run();
+    let outcome = project.devup(["down", "--json"]).status(0).run();
     let lines = lines(&outcome);
     let ends = ends(&lines, &["db", "web", "mail"], DOWN_ENDS);
     assert_eq!(ends[0]["event"], "stopped");
@@ -151,7 +173,7 @@ fn down_and_devdown_end_every_daemon_with_stopped_or_not_running() {
             &Value::from(1)
         ),
     );
-    let outcome = project.devdown(["--json"]).succeeds();
+    let outcome = project.devdown(["--json"]).status(0).run();
     let lines = self::lines(&outcome);
     for end in self::ends(&lines, &["db", "web", "mail"], DOWN_ENDS) {
         assert_eq!(end["event"], "not_running", "{end}");
@@ -161,8 +183,8 @@ fn down_and_devdown_end_every_daemon_with_stopped_or_not_running() {
 #[test]
 fn restart_reports_the_stops_then_the_starts_and_ends_with_the_up_summary() {
     let project = Project::new(&recorders(&[("db", &[])]));
-    project.devup(["db"]).succeeds();
-    let outcome = project.devup(["restart", "--json", "db"]).succeeds();
+    project.devup(["db"]).status(0).run();
+    let outcome = project.devup(["restart", "--json", "db"]).status(0).run();
     let lines = lines(&outcome);
     let events: Vec<&str> = lines
         .iter()
@@ -182,7 +204,8 @@ fn exec_reports_the_starts_and_the_stops_around_the_command() {
     let project = Project::new(&format!("daemons:\n{}", recorder("db", &[])));
     let outcome = project
         .devup(["exec", "--json", "--", "echo", "the command ran"])
-        .succeeds();
+        .status(0)
+        .run();
     let stdout: Vec<&str> = outcome.stdout.lines().collect();
     let at = stdout
         .iter()

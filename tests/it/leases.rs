@@ -3,10 +3,10 @@
 //! (persistent); a SIGKILLed exec loses its lease and the next one out (or
 //! `devdown`) cleans up; `DEVUP_KEEP=1` stops nothing; `status` shows the
 //! lease count and whether a daemon is ephemeral.
-use crate::support;
+use crate::harness;
 
+use harness::{Project, Running, recorders, wait_until};
 use nix::sys::signal::Signal;
-use support::{Project, Running, recorders, wait_until};
 
 /// `devup exec NAMES -- CMD` whose CMD (marked `TAG-cmd-ID`) writes
 /// `ID.started` and runs until the test writes `ID.go`; returned once CMD
@@ -29,7 +29,7 @@ fn exec_holding(project: &Project, names: &[&str], id: &str) -> Running {
 /// Lets the CMD of [`exec_holding`] `id` end, and waits for its devup.
 fn let_go(project: &Project, id: &str, running: Running) {
     project.write(&format!("{id}.go"), "");
-    running.finish().exits(0);
+    running.finish().status(0);
 }
 
 /// `status --json` of `name`: (state, leases, ephemeral).
@@ -97,8 +97,14 @@ fn plain_devup_makes_an_ephemeral_daemon_persistent() {
     let exec = exec_holding(&project, &[], "exec");
     project
         .devup(["db"])
-        .succeeds()
-        .stderr_has("db: already running");
+        .status(0)
+        .stderr(
+            "\
+db: already running (pid {pid})
+up: 1 already running in {time}
+",
+        )
+        .run();
     assert_eq!(lease_status(&project, "db"), ("running".into(), 1, false));
     assert_eq!(status_note(&project, "db"), "1 lease");
     let_go(&project, "exec", exec);
@@ -114,8 +120,8 @@ fn plain_devup_makes_an_ephemeral_daemon_persistent() {
 #[test]
 fn a_daemon_started_by_plain_devup_is_never_stopped_by_an_exec() {
     let project = Project::new(&recorders(&[("db", &[])]));
-    project.devup(["db"]).succeeds();
-    project.devup(["exec", "--", "true"]).succeeds();
+    project.devup(["db"]).status(0).run();
+    project.devup(["exec", "--", "true"]).status(0).run();
     assert_eq!(project.events(), ["start db"]);
     assert_eq!(lease_status(&project, "db"), ("running".into(), 0, false));
 }
@@ -135,7 +141,7 @@ fn a_sigkilled_exec_loses_its_lease_and_the_next_exec_out_stops_the_daemon() {
     assert_eq!(lease_status(&project, "db"), ("running".into(), 0, true));
     assert_eq!(status_note(&project, "db"), "ephemeral, no lease");
 
-    project.devup(["exec", "--", "true"]).succeeds();
+    project.devup(["exec", "--", "true"]).status(0).run();
     assert_eq!(project.events(), ["start db", "stop db"]);
     assert!(
         project
@@ -150,7 +156,7 @@ fn devdown_stops_the_daemon_a_sigkilled_exec_left() {
     let exec = exec_holding(&project, &[], "killed");
     exec.signal(Signal::SIGKILL);
     exec.finish();
-    project.devdown(Vec::<&str>::new()).succeeds();
+    project.devdown(Vec::<&str>::new()).status(0).run();
     assert_eq!(project.events(), ["start db", "stop db"]);
 }
 
@@ -160,11 +166,12 @@ fn devup_keep_stops_nothing() {
     project
         .devup(["exec", "--", "true"])
         .env("DEVUP_KEEP", "1")
-        .succeeds();
+        .status(0)
+        .run();
     assert_eq!(project.events(), ["start db"]);
     assert_eq!(lease_status(&project, "db"), ("running".into(), 0, true));
     // Still ephemeral: the next exec out stops it.
-    project.devup(["exec", "--", "true"]).succeeds();
+    project.devup(["exec", "--", "true"]).status(0).run();
     assert_eq!(project.events(), ["start db", "stop db"]);
 }
 
@@ -185,11 +192,11 @@ fn an_exec_arriving_while_the_last_one_stops_the_daemon_waits_and_starts_it_agai
     let second = project.devup(["exec", "--", "cat", "events.log"]).spawn();
     // The second exec waits for the stop; let the stop end.
     project.write("stop.go", "");
-    first.finish().exits(0);
+    first.finish().status(0);
     second
         .finish()
-        .exits(0)
-        .stdout_is("start db\nstopping db\nstop db\nstart db\n");
+        .status(0)
+        .stdout("start db\nstopping db\nstop db\nstart db\n");
     assert_eq!(
         project.events(),
         [

@@ -3,11 +3,11 @@
 //! command. Every command sees its daemons up, with the same pid,
 //! throughout; each daemon is started once per busy period (its starts and
 //! stops alternate); after the last exec nothing runs.
-use crate::support;
+use crate::harness;
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use support::{Project, recorders};
+use harness::{Project, recorders};
 
 /// The sets the execs ask for, and the daemons each brings up (with what
 /// they depend on).
@@ -107,7 +107,7 @@ fn sixteen_concurrent_execs_with_overlapping_sets_each_see_their_daemons_up_thro
             "nothing of {daemon} runs after the last exec"
         );
     }
-    let status = project.devup(["status", "--json"]).exits(3);
+    let status = project.devup(["status", "--json"]).status(3).run();
     for row in status.json().as_array().expect("an array") {
         assert_eq!(row["state"], "stopped", "{row}");
         assert_eq!(row["leases"], 0, "{row}");

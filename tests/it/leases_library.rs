@@ -1,9 +1,9 @@
 //! SPEC §7 at the controller level: `lease`, `up_ephemeral`, `release`,
 //! `leases` and `is_ephemeral` on one daemon of a manifest.
-use crate::support;
+use crate::harness;
 
 use devup::{DaemonController, Manifest, UpOutcome};
-use support::{Project, recorders};
+use harness::{Project, recorders};
 
 fn controller(project: &Project, name: &str) -> DaemonController {
     let manifest = Manifest::load(project.manifest()).expect("a valid manifest");

@@ -2,12 +2,10 @@
 //! a builder method for every per-daemon key of the manifest; the typed
 //! errors; the manifest layer (`Manifest::load`, the plan, `up`, `down`).
 
-use crate::common;
-
 use std::sync::Arc;
 use std::time::Duration;
 
-use common::*;
+use crate::harness::*;
 use devup::{DaemonController, Ping};
 
 /// The contract's example, with the start command replaced by the fake
@@ -41,7 +39,7 @@ fn the_example(dir: &TempDir, tag: &str) -> Result<(), devup::Error> {
     apache.stop()?;
     assert!(!apache.is_running());
     assert_eq!(apache.pid(), None);
-    wait_until("the daemon is gone", 30, || !is_alive(pid));
+    wait_until("the daemon is gone", || !is_alive(pid));
     Ok(())
 }
 
@@ -106,7 +104,7 @@ fn the_builder_has_a_method_for_every_per_daemon_key() {
     assert!(!is_alive(started.pid), "restart stopped the first process");
     assert_eq!(daemon.pid(), Some(restarted.pid));
     daemon.stop().expect("the stop command stops it");
-    wait_until("the daemon is gone", 30, || !is_alive(restarted.pid));
+    wait_until("the daemon is gone", || !is_alive(restarted.pid));
     assert!(!dir.join("run/every.pid").exists());
 }
 
@@ -135,7 +133,7 @@ fn a_custom_ping_decides_readiness() {
         .build()
         .unwrap();
     let writer = std::thread::spawn(move || {
-        wait_until("the daemon has a pid file", 30, || dir_has_pid_file(&flag));
+        wait_until("the daemon has a pid file", || dir_has_pid_file(&flag));
         std::fs::write(&flag, "yes").unwrap();
     });
     daemon.start().expect("ready once the custom ping says so");

@@ -1,9 +1,9 @@
 //! Following a log during a start (`ping: log`, `fail_when_log`) keeps up
 //! with what the daemon writes: a ready line after 64 MB of log is noticed
 //! as soon as it is written, not 256 KiB per wake-up later.
-use crate::support;
+use crate::harness;
 
-use support::Project;
+use harness::Project;
 
 #[test]
 fn a_ready_line_after_64_mb_of_log_is_noticed() {
@@ -24,8 +24,17 @@ fn a_ready_line_after_64_mb_of_log_is_noticed() {
     );
     project
         .devup(["up"])
-        .succeeds()
-        .stderr_has("chatty: ready in");
+        .status(0)
+        .stderr(
+            "\
+chatty: starting
+chatty: spawned (pid {pid})
+chatty: waiting for ping (pid {pid})
+chatty: ready in {time} (pid {pid})
+up: 1 ready in {time}
+",
+        )
+        .run();
     assert_eq!(
         std::fs::metadata(project.path(".devup/log/chatty.log"))
             .unwrap()

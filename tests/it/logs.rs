@@ -2,12 +2,12 @@
 //! none are named, lines prefixed `name | ` padded to one width when there
 //! are several, `-n` per daemon, `-f` following all of them interleaved as
 //! written and across a rotation.
-use crate::support;
+use crate::harness;
 
 use std::io::{BufRead, BufReader, Write};
 
+use harness::Project;
 use nix::sys::signal::Signal;
-use support::Project;
 
 /// Two daemons that log two lines each, then `ready`, and a third without
 /// a log file.
@@ -26,42 +26,57 @@ fn project() -> Project {
 #[test]
 fn without_names_every_log_is_printed_with_padded_prefixes() {
     let project = project();
-    project.devup(["up", "db", "search"]).succeeds();
-    project.devup(["logs"]).succeeds().stdout_is(
-        "db     | db one\n\
+    project.devup(["up", "db", "search"]).status(0).run();
+    project
+        .devup(["logs"])
+        .status(0)
+        .stdout(
+            "db     | db one\n\
          db     | db two\n\
          db     | ready\n\
          search | search one\n\
          search | search two\n\
          search | ready\n",
-    );
+        )
+        .run();
 }
 
 #[test]
 fn dash_n_counts_per_daemon_and_names_choose_the_logs() {
     let project = project();
-    project.devup(["up", "db", "search"]).succeeds();
+    project.devup(["up", "db", "search"]).status(0).run();
     project
         .devup(["logs", "-n", "2", "search", "db"])
-        .succeeds()
-        .stdout_is("db     | db two\ndb     | ready\nsearch | search two\nsearch | ready\n");
+        .status(0)
+        .stdout("db     | db two\ndb     | ready\nsearch | search two\nsearch | ready\n")
+        .run();
     // One daemon: its lines as they are.
     project
         .devup(["logs", "-n", "1", "search"])
-        .succeeds()
-        .stdout_is("ready\n");
+        .status(0)
+        .stdout("ready\n")
+        .run();
     project
         .devup(["logs", "quiet", "db"])
-        .exits(2)
-        .stderr_has("quiet: no log_file in");
+        .status(2)
+        .stderr("error: quiet: no log_file in {dir}/daemons.yaml (set `log_file`, or `daemonize: true` for the default)\n")
+        .run();
 }
 
 #[test]
 fn no_colour_without_a_terminal_even_without_no_color() {
     let project = project();
-    project.devup(["up", "db", "search"]).succeeds();
-    let outcome = project.devup(["logs", "-n", "1"]).succeeds();
-    assert!(!outcome.stdout.contains('\x1b'), "{:?}", outcome.stdout);
+    project.devup(["up", "db", "search"]).status(0).run();
+    project
+        .devup(["logs", "-n", "1"])
+        .status(0)
+        .stdout(
+            "\
+db     | ready
+search | ready
+",
+        )
+        .run();
 }
 
 #[test]
@@ -105,13 +120,13 @@ fn follow_interleaves_the_logs_as_written_and_survives_a_rotation() {
     project.write("app.log", "app after rotation\n");
     assert_eq!(next_line(), "app    | app after rotation\n");
     running.signal(Signal::SIGTERM);
-    running.finish().exits(143);
+    running.finish().status(143);
 }
 
-/// `devup ARGS` on a pseudo-terminal (see [`support::on_terminal`]) with
+/// `devup ARGS` on a pseudo-terminal (see [`harness::on_terminal`]) with
 /// `env` set: what it wrote; `None` when `script` is not installed.
 fn on_terminal(project: &Project, args: &str, env: &[(&str, &str)]) -> Option<String> {
-    let output = support::on_terminal(project.dir(), &format!("\"$DEVUP\" {args}"), env)?;
+    let output = harness::on_terminal(project.dir(), &format!("\"$DEVUP\" {args}"), env)?;
     assert!(output.status.success(), "{output:?}");
     Some(String::from_utf8_lossy(&output.stdout).into_owned())
 }
@@ -119,7 +134,7 @@ fn on_terminal(project: &Project, args: &str, env: &[(&str, &str)]) -> Option<St
 #[test]
 fn on_a_terminal_each_daemon_gets_its_colour_unless_no_color() {
     let project = project();
-    project.devup(["up", "db", "search"]).succeeds();
+    project.devup(["up", "db", "search"]).status(0).run();
     let Some(screen) = on_terminal(&project, "logs -n 1", &[]) else {
         return;
     };

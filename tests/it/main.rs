@@ -1,16 +1,12 @@
-//! The integration tests: one test binary over real processes. The harness
-//! modules (`support`, `common`, `real_support`, `ports`, `dispositions`) serve
-//! every test file; each other module holds the tests of one concept.
+//! The integration tests: one test binary over real processes. The one
+//! harness (`harness/`) serves every test file, and `sdbox/` boots a
+//! systemd for the systemd tests; each other module holds the tests of one
+//! concept.
 #![allow(clippy::result_large_err)]
 
 // The harness.
-mod common;
-mod dispositions;
-mod ports;
-mod real_support;
+mod harness;
 mod sdbox;
-mod support;
-mod waiting;
 
 // One concept a file.
 mod builder_checks;
@@ -32,6 +28,7 @@ mod env_files;
 mod exec;
 mod exec_exit_codes;
 mod exec_signals;
+mod expected_output;
 mod export_systemd;
 mod failure_reports;
 mod file_faults;

@@ -3,14 +3,14 @@
 //! a process `status` called stopped; an empty program (`start: [""]`, in
 //! `before_start`, `stop` or a `command` ping) failed only at start. Both
 //! are manifest errors now (exit 2, with positions), and builder errors.
-use crate::support;
+use crate::harness;
 
 use std::path::Path;
 use std::time::Duration;
 
 use devup::manifest::Manifest;
 use devup::{DaemonController, Error, Ping};
-use support::Project;
+use harness::Project;
 
 fn errors(text: &str) -> String {
     let env = |_: &str| None;
@@ -72,7 +72,7 @@ fn up_and_down_refuse_a_huge_timeout_before_running_anything() {
          {manifest}:5:19: daemon `fake`, key `stop_timeout`: invalid duration `99999999999s`: {TOO_LONG}\n"
     );
     for args in [&["check"][..], &["up"], &["down", "fake"]] {
-        let outcome = project.devup(args).exits(2);
+        let outcome = project.devup(args).status(2).run();
         assert_eq!(outcome.stderr, expected, "{args:?}");
     }
     assert!(project.processes_with(project.tag()).is_empty());
@@ -157,7 +157,7 @@ fn devup_check_refuses_an_empty_program_and_up_starts_nothing() {
     let manifest = project.manifest().display().to_string();
     let expected = format!("error: {manifest}:4:12: daemon `fake`, key `start`: {EMPTY_PROGRAM}\n");
     for args in ["check", "up"] {
-        let outcome = project.devup([args]).exits(2);
+        let outcome = project.devup([args]).status(2).run();
         assert_eq!(outcome.stderr, expected, "{args}");
     }
     assert!(project.processes_with(project.tag()).is_empty());

@@ -1,12 +1,12 @@
 //! Two daemons sharing a pid file, lock file, state file, or a log file
 //! that devup writes is a manifest error: exit 2, both
 //! names, the positions of both keys. Asserted as whole messages.
-use crate::support;
+use crate::harness;
 
 use std::path::Path;
 
 use devup::manifest::Manifest;
-use support::Project;
+use harness::Project;
 
 fn errors(text: &str) -> String {
     let env = |_: &str| None;
@@ -142,12 +142,11 @@ fn devup_check_refuses_a_shared_pid_file_with_exit_2_and_down_stops_nothing() {
         "{manifest}:8:15: daemon `b`, key `pid_file`: `run/x.pid` is also daemon `a`'s `pid_file` (line 4, column 15); {TAIL}\n"
     );
     for args in [vec!["check"], vec!["up"], vec!["down", "b"]] {
-        let outcome = project.devup(&args).exits(2);
-        assert!(
-            outcome.stderr.contains(&expected),
-            "{args:?}: expected\n{expected}got\n{}",
-            outcome.stderr
-        );
+        project
+            .devup(&args)
+            .status(2)
+            .stderr(&format!("error: {expected}"))
+            .run();
     }
     assert!(project.processes_with(project.tag()).is_empty());
 }

@@ -2,17 +2,9 @@
 //! longer in the manifest, found from the state directory alone: warned on
 //! every up, stopped by `--remove-orphans`, by `devdown` without names, and
 //! by naming them; and stopping with a manifest that cannot be loaded.
-use crate::support;
+use crate::harness;
 
-use support::{Project, is_alive, recorders};
-
-fn pid_of(project: &Project, name: &str) -> u32 {
-    project
-        .read(&format!(".devup/run/{name}.pid"))
-        .trim()
-        .parse()
-        .unwrap_or_else(|_| panic!("no pid file for {name}"))
-}
+use harness::{Project, is_alive, recorders};
 
 /// A project running `db`, `web` (on db) and `old`, then `old` removed
 /// from its manifest.
@@ -22,17 +14,10 @@ fn with_orphan() -> (Project, u32) {
         ("web", &["db"]),
         ("old", &["db"]),
     ]));
-    project.devup(["up"]).succeeds();
-    let old = pid_of(&project, "old");
+    project.devup(["up"]).status(0).run();
+    let old = project.pid("old");
     project.write("daemons.yaml", &recorders(&[("db", &[]), ("web", &["db"])]));
     (project, old)
-}
-
-fn orphan_warning(pid: u32) -> String {
-    format!(
-        "warning: old: orphan (pid {pid}), no longer in the manifest; \
-         stop it with --remove-orphans or devdown\n"
-    )
 }
 
 #[test]
@@ -41,9 +26,16 @@ fn every_up_warns_about_an_orphan_and_leaves_it_running() {
     for _ in 0..2 {
         project
             .devup(["up"])
-            .succeeds()
-            .stderr_has(&orphan_warning(old))
-            .stderr_has("up: 2 already running");
+            .placeholder("old", old)
+            .status(0)
+            .stderr("\
+warning: old: orphan (pid {old}), no longer in the manifest; stop it with --remove-orphans or devdown
+web: waiting for db
+db: already running (pid {pid})
+web: already running (pid {pid})
+up: 2 already running in {time}
+")
+            .run();
     }
     assert!(is_alive(old));
 }
@@ -53,15 +45,35 @@ fn remove_orphans_stops_it_before_the_starts() {
     let (project, old) = with_orphan();
     project
         .devup(["up", "--remove-orphans"])
-        .succeeds()
-        .stderr_has(&format!(
-            "warning: old: orphan (pid {old}), no longer in the manifest; \
-             stopping it (--remove-orphans)\n"
-        ))
-        .stderr_has("old: stopped in");
+        .placeholder("old", old)
+        .status(0)
+        .stderr(
+            "\
+warning: old: orphan (pid {old}), no longer in the manifest; stopping it (--remove-orphans)
+old: stopping (pid {old})
+old: stopped in {time} (pid {old})
+down: 1 stopped in {time}
+web: waiting for db
+db: already running (pid {pid})
+web: already running (pid {pid})
+up: 2 already running in {time}
+",
+        )
+        .run();
     assert!(!is_alive(old));
     assert_eq!(project.events()[3..], ["stop old"]);
-    project.devup(["up"]).succeeds().stderr_lacks("orphan");
+    project
+        .devup(["up"])
+        .status(0)
+        .stderr(
+            "\
+web: waiting for db
+db: already running (pid {pid})
+web: already running (pid {pid})
+up: 2 already running in {time}
+",
+        )
+        .run();
 }
 
 #[test]
@@ -69,9 +81,21 @@ fn devdown_without_names_stops_orphans_dependents_first() {
     let (project, old) = with_orphan();
     project
         .devdown::<[&str; 0], &str>([])
-        .succeeds()
-        .stderr_has("old: stopped in")
-        .stderr_has("down: 3 stopped in");
+        .status(0)
+        // Daemons started or stopped in parallel: their lines interleave.
+        .stderr_any_order(
+            "\
+db: waiting for old, web
+old: stopping (pid {pid})
+web: stopping (pid {pid})
+old: stopped in {time} (pid {pid})
+web: stopped in {time} (pid {pid})
+db: stopping (pid {pid})
+db: stopped in {time} (pid {pid})
+down: 3 stopped in {time}
+",
+        )
+        .run();
     assert!(!is_alive(old));
     let stops = &project.events()[3..];
     let at = |name: &str| {
@@ -85,35 +109,49 @@ fn devdown_without_names_stops_orphans_dependents_first() {
 #[test]
 fn naming_an_orphan_stops_only_it() {
     let (project, old) = with_orphan();
-    let db = pid_of(&project, "db");
+    let db = project.pid("db");
     project
         .devup(["down", "old"])
-        .succeeds()
-        .stderr_has("old: stopped in")
-        .stderr_has("down: 1 stopped in");
+        .placeholder("old", old)
+        .status(0)
+        .stderr(
+            "\
+old: stopping (pid {old})
+old: stopped in {time} (pid {old})
+down: 1 stopped in {time}
+",
+        )
+        .run();
     assert!(!is_alive(old));
     assert!(is_alive(db));
     // A name that is neither in the manifest nor an orphan is still an error.
-    project.devdown(["nosuch"]).exits(2);
+    project.devdown(["nosuch"]).status(2).run();
 }
 
 #[test]
 fn devdown_with_a_broken_manifest_stops_what_was_recorded() {
     let project = Project::new(&recorders(&[("db", &[]), ("web", &["db"])]));
-    project.devup(["up"]).succeeds();
-    let (db, web) = (pid_of(&project, "db"), pid_of(&project, "web"));
+    project.devup(["up"]).status(0).run();
+    let (db, web) = (project.pid("db"), project.pid("web"));
     // A merge conflict left in the file.
     let conflicted = format!("<<<<<<< HEAD\n{}", project.read("daemons.yaml"));
     project.write("daemons.yaml", &conflicted);
-    let manifest = project.manifest().display().to_string();
     let outcome = project
         .devdown::<[&str; 0], &str>([])
-        .succeeds()
-        .stderr_has(&format!(
-            "warning: the manifest cannot be loaded; stopping what devup started from {} as recorded\n{manifest}:",
-            project.dir().display()
-        ))
-        .stderr_has("down: 2 stopped in");
+        .status(0)
+        .stderr(
+            "\
+warning: the manifest cannot be loaded; stopping what devup started from {dir} as recorded
+{dir}/daemons.yaml:2:8: invalid YAML: mapping values are not allowed in this context
+db: waiting for web
+web: stopping (pid {pid})
+web: stopped in {time} (pid {pid})
+db: stopping (pid {pid})
+db: stopped in {time} (pid {pid})
+down: 2 stopped in {time}
+",
+        )
+        .run();
     assert!(!is_alive(db) && !is_alive(web), "{}", outcome.stderr);
     assert_eq!(project.events()[2..], ["stop web", "stop db"]);
 }
@@ -127,13 +165,19 @@ fn devdown_with_an_unset_variable_uses_the_recorded_stop_recipe() {
          start: \"trap 'exit 0' TERM; : {tag}; while :; do sleep 1 & wait $!; done\"\n    \
          stop: echo \"stopped $MARK\" > stopped.txt; kill $(cat .devup/run/db.pid)\n",
     );
-    project.devup(["up"]).env("MARK", "m-42").succeeds();
-    let db = pid_of(&project, "db");
+    project.devup(["up"]).env("MARK", "m-42").status(0).run();
+    let db = project.pid("db");
     project
         .devdown::<[&str; 0], &str>([])
-        .succeeds()
-        .stderr_has("environment variable `MARK` is not set")
-        .stderr_has("db: stopped in");
+        .status(0)
+        .stderr("\
+warning: the manifest cannot be loaded; stopping what devup started from {dir} as recorded
+{dir}/daemons.yaml:4:18: daemon `db`, key `env`: environment variable `MARK` is not set; set it, or give a default with `${MARK:-default}`
+db: stopping (pid {pid})
+db: stopped in {time} (pid {pid})
+down: 1 stopped in {time}
+")
+        .run();
     assert!(!is_alive(db));
     assert_eq!(project.read("stopped.txt"), "stopped m-42\n");
 }
@@ -144,18 +188,30 @@ fn a_recorded_stop_that_fails_exits_1() {
         "daemons:\n  db:\n    daemonize: true\n    start: \"sleep 600 # {tag}\"\n    \
          stop: exit 4\n    stop_timeout: 200ms\n",
     );
-    project.devup(["up"]).succeeds();
+    project.devup(["up"]).status(0).run();
     project.write("daemons.yaml", "daemons: [\n");
     project
         .devdown::<[&str; 0], &str>([])
-        .exits(1)
-        .stderr_has("db: failed");
+        .status(1)
+        .stderr(
+            "\
+warning: the manifest cannot be loaded; stopping what devup started from {dir} as recorded
+{dir}/daemons.yaml:2:1: invalid YAML: did not find expected node content, while parsing a flow node
+db: stopping (pid {pid})
+db: killing (pid {pid}): stop timeout passed
+db: failed after {time}
+down: 1 failed in {time}
+
+error: db: could not stop: the stop command `exit 4` exited with status 4
+",
+        )
+        .run();
 }
 
 #[test]
 fn status_lists_orphans() {
     let (project, old) = with_orphan();
-    let json = project.devup(["status", "--json"]).succeeds().json();
+    let json = project.devup(["status", "--json"]).status(0).run().json();
     let rows = json.as_array().unwrap();
     assert_eq!(rows.len(), 3, "{json}");
     assert_eq!(rows[2]["name"], "old");
@@ -165,10 +221,19 @@ fn status_lists_orphans() {
     assert_eq!(rows[0]["orphan"], false);
     project
         .devup(["status"])
-        .succeeds()
-        .stdout_has("orphan (no longer in the manifest)\n");
+        .status(0)
+        .stdout(
+            "db   running  {pid}  {time}\n\
+             web  running  {pid}  {time}\n\
+             old  running  {pid}  {time}  orphan (no longer in the manifest)\n",
+        )
+        .run();
     // Naming daemons shows only those.
-    let json = project.devup(["status", "--json", "db"]).succeeds().json();
+    let json = project
+        .devup(["status", "--json", "db"])
+        .status(0)
+        .run()
+        .json();
     assert_eq!(json.as_array().unwrap().len(), 1);
 }
 
@@ -179,21 +244,11 @@ fn a_renamed_daemon_takes_its_place_with_remove_orphans() {
          start: [python3, -m, http.server, \"{port1}\", --bind, 127.0.0.1]\n    \
          ping: { tcp: \"127.0.0.1:{port1}\" }\n",
     );
-    if std::process::Command::new("python3")
-        .arg("--version")
-        .output()
-        .is_err()
-    {
-        assert_ne!(
-            std::env::var("CI").as_deref(),
-            Ok("true"),
-            "python3 is needed in CI"
-        );
-        eprintln!("skipped: python3 is not installed");
+    if !harness::programs::installed("python3") {
         return;
     }
-    project.devup(["up"]).succeeds();
-    let old = pid_of(&project, "db");
+    project.devup(["up"]).status(0).run();
+    let old = project.pid("db");
     let renamed = project
         .read("daemons.yaml")
         .replace("  db:\n", "  postgres:\n");
@@ -201,28 +256,55 @@ fn a_renamed_daemon_takes_its_place_with_remove_orphans() {
     // Without --remove-orphans the old one still holds the port.
     project
         .devup(["up"])
-        .exits(1)
-        .stderr_has(&format!("warning: db: orphan (pid {old})"))
-        .stderr_has("already in use");
+        .status(1)
+        .stderr("\
+warning: db: orphan (pid {pid}), no longer in the manifest; stop it with --remove-orphans or devdown
+postgres: starting
+postgres: failed after {time}
+up: 1 failed in {time}
+
+error: postgres: could not start: 127.0.0.1:{port1} is already in use by another process: pid {pid} ({any}python3 -m http.server {port1} --bind 127.0.0.1), the daemon `db` that devup started in this project; stop it with `devup down db`, or `kill {pid}` when `db` is no longer in the manifest
+")
+        .run();
     project
         .devup(["up", "--remove-orphans"])
-        .succeeds()
-        .stderr_has("db: stopped in")
-        .stderr_has("postgres: ready in");
+        .status(0)
+        .stderr(
+            "\
+warning: db: orphan (pid {pid}), no longer in the manifest; stopping it (--remove-orphans)
+db: stopping (pid {pid})
+db: stopped in {time} (pid {pid})
+down: 1 stopped in {time}
+postgres: starting
+postgres: spawned (pid {pid})
+postgres: waiting for ping (pid {pid})
+postgres: ready in {time} (pid {pid})
+up: 1 ready in {time}
+",
+        )
+        .run();
     assert!(!is_alive(old));
 }
 
 #[test]
 fn devdown_remove_orphans_with_names_stops_the_orphans_too() {
     let (project, old) = with_orphan();
-    let db = pid_of(&project, "db");
-    let web = pid_of(&project, "web");
+    let db = project.pid("db");
+    let web = project.pid("web");
     project
         .devdown(["--remove-orphans", "web"])
-        .succeeds()
-        .stderr_has("old: stopped in")
-        .stderr_has("web: stopped in")
-        .stderr_has("down: 2 stopped in");
+        .status(0)
+        // Daemons started or stopped in parallel: their lines interleave.
+        .stderr_any_order(
+            "\
+old: stopping (pid {pid})
+web: stopping (pid {pid})
+web: stopped in {time} (pid {pid})
+old: stopped in {time} (pid {pid})
+down: 2 stopped in {time}
+",
+        )
+        .run();
     assert!(!is_alive(old) && !is_alive(web));
     assert!(is_alive(db));
 }

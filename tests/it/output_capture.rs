@@ -3,9 +3,9 @@
 //! in bounded memory however long it is, and written to a file anyone can
 //! see (`.devup/state/NAME.output`), which the daemon keeps as its stdout
 //! after the start: never an unlinked temp file that fills the disk unseen.
-use crate::support;
+use crate::harness;
 
-use support::Project;
+use harness::Project;
 
 /// The error messages at the end of a run's stderr.
 fn errors(stderr: &str) -> &str {
@@ -23,7 +23,7 @@ fn a_failed_start_shows_the_first_and_last_lines_of_its_output() {
         "daemons:\n  web:\n    pid_file: web.pid\n    start: \": {tag}; seq 1 100; exit 1\"\n",
     );
     // Before: only the last 30 lines (71 to 100).
-    let outcome = project.devup(["up"]).exits(1);
+    let outcome = project.devup(["up"]).status(1).run();
     assert_eq!(
         errors(&outcome.stderr),
         format!(
@@ -42,7 +42,7 @@ fn a_long_output_is_shown_by_its_ends() {
     let project = Project::new(
         "daemons:\n  web:\n    pid_file: web.pid\n    start: \": {tag}; seq 1 2000000; exit 1\"\n",
     );
-    let outcome = project.devup(["up"]).exits(1);
+    let outcome = project.devup(["up"]).status(1).run();
     assert_eq!(
         errors(&outcome.stderr),
         format!(
@@ -64,7 +64,7 @@ fn the_daemon_keeps_a_visible_file_as_its_stdout() {
          head -c 20000000 /dev/zero | tr '\\0' x\n      \
          (while :; do sleep 1; done) &\n      echo $! > web.pid\n",
     );
-    project.devup(["up"]).succeeds();
+    project.devup(["up"]).status(0).run();
     let pid = project.read("web.pid").trim().to_string();
     let output = project.path(".devup/state/web.output");
     // Before: "/tmp/#1234 (deleted)", held until the daemon exits.
@@ -73,6 +73,6 @@ fn the_daemon_keeps_a_visible_file_as_its_stdout() {
         output
     );
     assert_eq!(std::fs::metadata(&output).unwrap().len(), 20_000_000);
-    project.devdown(["-q"]).succeeds();
+    project.devdown(["-q"]).status(0).run();
     assert!(project.processes_with(project.tag()).is_empty());
 }

@@ -2,13 +2,11 @@
 //! pids reused by another process are stale; stale pid files are removed and
 //! reported, and their pids are never signalled.
 
-use crate::common;
-
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, SystemTime};
 
-use common::*;
+use crate::harness::*;
 use devup::{DaemonController, DaemonState, Event};
 
 fn daemon(dir: &TempDir, tag: &str, events: &Events) -> DaemonController {
@@ -103,7 +101,7 @@ fn corrupt_pid_files_are_stale_removed_and_never_signalled() {
     // And a start over a corrupt pid file removes it and starts.
     std::fs::write(dir.join("fake.pid"), "garbage").unwrap();
     let started = daemon.start().unwrap();
-    assert_eq!(processes_tagged(&tag), vec![started.pid]);
+    assert_eq!(procs::tagged(&tag), vec![started.pid]);
     daemon.stop().unwrap();
 }
 
@@ -144,7 +142,7 @@ fn a_dead_pid_and_a_zombie_are_stale() {
     // Not waited for: it stays a zombie, which runs no code.
     let mut zombie = Command::new("true").spawn().unwrap();
     let zombie_pid = zombie.id();
-    wait_until("the child is a zombie", 10, || !is_alive(zombie_pid));
+    wait_until("the child is a zombie", || !is_alive(zombie_pid));
     assert!(std::path::Path::new(&format!("/proc/{zombie_pid}")).exists());
     write_pid_file(&dir, zombie_pid);
     assert_stale_and_not_signalled(&daemon);

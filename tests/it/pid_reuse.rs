@@ -7,11 +7,11 @@
 //! when it was touched after it (then only the state file's start time
 //! tells them apart). Everything in the namespace dies with its init.
 
-use crate::support;
+use crate::harness;
 
 use std::process::Command;
 
-use support::Project;
+use harness::Project;
 
 /// The script run as the namespace's init. It prints `daemon PID`,
 /// `intruder PID`, then the outputs of status and devdown, then whether the
@@ -34,31 +34,16 @@ cat status.json
 if kill -0 "$intruder" 2>/dev/null; then echo "intruder alive"; else echo "intruder dead"; fi
 "#;
 
-/// The `unshare` options that let us create namespaces: none as root; as
-/// an unprivileged user, a user namespace mapping us to root, in which
-/// `ns_last_pid` is writable too.
-fn unshare_user_args() -> &'static [&'static str] {
-    if nix::unistd::geteuid().is_root() {
-        &[]
-    } else {
-        &["--user", "--map-root-user"]
-    }
-}
-
 fn unshare_works() -> bool {
     let ok = Command::new("unshare")
-        .args(unshare_user_args())
+        .args(harness::programs::unshare_user_args())
         .args(["--pid", "--fork", "--mount-proc", "true"])
         .status()
         .is_ok_and(|status| status.success());
-    if !ok {
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "unshare --pid is not permitted, and CI=true"
-        );
-        eprintln!("skipped: unshare --pid --fork --mount-proc is not permitted here");
-    }
-    ok
+    harness::skip_unless(
+        ok,
+        "unshare --pid --fork --mount-proc is not permitted here",
+    )
 }
 
 fn reuse(touch: bool) {
@@ -69,7 +54,7 @@ fn reuse(touch: bool) {
         "daemons:\n  fake:\n    daemonize: true\n    start: [\"{fake}\", --tag, \"{tag}\"]\n",
     );
     let output = Command::new("unshare")
-        .args(unshare_user_args())
+        .args(harness::programs::unshare_user_args())
         .args(["--pid", "--fork", "--mount-proc", "sh", "-c", SCRIPT])
         .current_dir(project.dir())
         .env("DEVUP", env!("CARGO_BIN_EXE_devup"))

@@ -6,10 +6,10 @@
 //! has its own deadline inside the start's, so a server that trickles a
 //! byte at a time, or never answers, cannot hold a start past its timeout,
 //! and Ctrl-C interrupts a ping in flight.
-use crate::support;
+use crate::harness;
 
+use harness::{Project, wait_until};
 use nix::sys::signal::Signal;
-use support::{Project, wait_until};
 
 /// The error messages at the end of a run's stderr.
 fn errors(stderr: &str) -> &str {
@@ -71,7 +71,7 @@ fn a_command_ping_that_is_not_found_fails_at_once_with_its_output() {
         "daemons:\n  cache:\n    daemonize: true\n    start: \": {tag}; exec sleep 600\"\n    \
          ping: { command: \"redis-klient -p 21379 ping\" }\n",
     );
-    let outcome = project.devup(["up"]).spawn().finish().exits(1);
+    let outcome = project.devup(["up"]).spawn().finish().status(1);
     assert_eq!(
         errors(&outcome.stderr),
         "error: cache: could not start: the ping (command `redis-klient -p 21379 ping`) \
@@ -90,7 +90,7 @@ fn a_command_ping_that_is_not_executable_fails_at_once() {
          ping: { command: [./check] }\n",
     );
     project.write("check", "#!/bin/sh\nexit 0\n");
-    let outcome = project.devup(["up"]).spawn().finish().exits(1);
+    let outcome = project.devup(["up"]).spawn().finish().status(1);
     assert_eq!(
         errors(&outcome.stderr),
         "error: cache: could not start: the ping (command `./check`) could not be run: \
@@ -108,7 +108,7 @@ fn a_shell_ping_of_a_file_that_is_not_executable_exits_126_at_once() {
          ping: { command: \"./check --quick\" }\n",
     );
     project.write("check", "#!/bin/sh\nexit 0\n");
-    let outcome = project.devup(["up"]).spawn().finish().exits(1);
+    let outcome = project.devup(["up"]).spawn().finish().status(1);
     assert_eq!(
         errors(&outcome.stderr),
         "error: cache: could not start: the ping (command `./check --quick`) exited with \
@@ -124,7 +124,7 @@ fn a_timed_out_command_ping_shows_its_exit_status_and_last_output_lines() {
     let project = sleeper_with_ping(
         "{ command: \"echo starting; echo loading; echo not yet; echo >&2 still loading; exit 1\" }",
     );
-    let outcome = project.devup(["up"]).spawn().finish().exits(1);
+    let outcome = project.devup(["up"]).spawn().finish().status(1);
     assert_eq!(
         errors(&outcome.stderr),
         "error: web: not ready after 1.0s (still waiting for the ping (command `echo starting; \
@@ -139,7 +139,7 @@ fn a_timed_out_command_ping_shows_its_exit_status_and_last_output_lines() {
 #[test]
 fn a_timed_out_tcp_ping_says_connection_refused() {
     let project = sleeper_with_ping("{ tcp: \"127.0.0.1:{port1}\" }");
-    let outcome = project.devup(["up"]).spawn().finish().exits(1);
+    let outcome = project.devup(["up"]).spawn().finish().status(1);
     let port = between(&outcome.stderr, "127.0.0.1:", ')');
     assert_eq!(
         errors(&outcome.stderr),
@@ -160,7 +160,7 @@ fn a_timed_out_http_ping_shows_the_status_and_a_line_of_the_body() {
          pending migrations: run migrate\\nmore\\n')\n        c.close()",
         "    start_timeout: 3s\n",
     );
-    let outcome = project.devup(["up"]).spawn().finish().exits(1);
+    let outcome = project.devup(["up"]).spawn().finish().status(1);
     let url = between(&outcome.stderr, "(http ", ')');
     assert_eq!(
         errors(&outcome.stderr),
@@ -182,7 +182,7 @@ fn an_http_server_that_trickles_bytes_cannot_hold_the_start_past_its_timeout() {
     // after 30 s. (Timeouts of seconds: python's start-up under load must
     // not turn the last attempt into `connection refused`.)
     let project = python_server(TRICKLE, "    start_timeout: 5s\n");
-    let outcome = project.devup(["up"]).spawn().finish().exits(1);
+    let outcome = project.devup(["up"]).spawn().finish().status(1);
     let url = between(&outcome.stderr, "(http ", ')');
     assert_eq!(
         errors(&outcome.stderr),
@@ -200,7 +200,7 @@ fn an_http_server_that_trickles_bytes_cannot_hold_the_start_past_its_timeout() {
 #[test]
 fn an_http_server_that_never_answers_says_so() {
     let project = python_server(SILENT, "    start_timeout: 5s\n");
-    let outcome = project.devup(["up"]).spawn().finish().exits(1);
+    let outcome = project.devup(["up"]).spawn().finish().status(1);
     let url = between(&outcome.stderr, "(http ", ')');
     assert_eq!(
         errors(&outcome.stderr),
@@ -226,7 +226,7 @@ fn ctrl_c_interrupts_an_http_ping_in_flight() {
         project.path("connected").exists()
     });
     running.signal(Signal::SIGINT);
-    let outcome = running.finish().exits(130);
+    let outcome = running.finish().status(130);
     assert_eq!(
         errors(&outcome.stderr),
         "error: web: start interrupted; the start was aborted\n",
@@ -245,7 +245,7 @@ fn a_timed_out_start_shows_the_start_commands_output_under_its_own_title() {
          start: \"echo booting; sh -c ': {tag}; exec sleep 600' & echo $! > web.pid\"\n    \
          start_timeout: 1s\n    ping: { tcp: \"127.0.0.1:{port1}\" }\n",
     );
-    let outcome = project.devup(["up"]).spawn().finish().exits(1);
+    let outcome = project.devup(["up"]).spawn().finish().status(1);
     let port = between(&outcome.stderr, "127.0.0.1:", ')');
     assert_eq!(
         errors(&outcome.stderr),

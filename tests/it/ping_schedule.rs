@@ -3,8 +3,6 @@
 //! at once, and a `command` ping in flight is cut short when the daemon
 //! dies meanwhile.
 
-use crate::common;
-
 use std::io::{Read, Write};
 use std::net::TcpListener;
 use std::path::PathBuf;
@@ -12,7 +10,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use common::*;
+use crate::harness::*;
 use devup::{Error, Ping};
 
 /// Serves HTTP 404 on a free loopback port once `pid_file` exists (before,
@@ -25,7 +23,7 @@ fn logging_404_server(pid_file: PathBuf, log: PathBuf) -> (String, Arc<AtomicUsi
     let counter = count.clone();
     let bind = address.clone();
     std::thread::spawn(move || {
-        wait_until("the daemon writes its pid file", 30, || pid_file.exists());
+        wait_until("the daemon writes its pid file", || pid_file.exists());
         let listener = TcpListener::bind(&bind).expect("binding the ping's address");
         for stream in listener.incoming() {
             let Ok(mut stream) = stream else { continue };
@@ -73,7 +71,7 @@ fn a_log_line_per_request_does_not_make_the_http_ping_storm() {
     let made = requests.load(Ordering::SeqCst);
     assert!(made > 0, "the ping was never tried");
     assert!(made < 1000, "{made} pings in a 2 s start: the ping storms");
-    assert_none_left(&tag, 10);
+    assert_none_left(&tag);
 }
 
 #[test]
@@ -115,12 +113,12 @@ fn a_command_ping_in_flight_is_cut_short_when_the_daemon_dies() {
         reason,
         "the daemon exited with status 1 before it was ready"
     );
-    assert_none_left(&ping_tag, 10);
+    assert_none_left(&ping_tag);
     assert!(
         !dir.join("ran-on").exists(),
         "the command ping ran on after the daemon's exit was reported"
     );
-    assert_none_left(&tag, 10);
+    assert_none_left(&tag);
 }
 
 #[test]
@@ -153,10 +151,10 @@ fn a_command_ping_in_flight_is_cut_short_by_the_abort_signal() {
     });
     assert_interrupted(daemon.start());
     aborter.join().unwrap();
-    assert_none_left(&ping_tag, 10);
+    assert_none_left(&ping_tag);
     assert!(
         !dir.join("ran-on").exists(),
         "the command ping ran on after the start was aborted"
     );
-    assert_none_left(&tag, 10);
+    assert_none_left(&tag);
 }

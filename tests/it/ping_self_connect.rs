@@ -9,21 +9,16 @@
 //! ephemeral range is the single port 40000: every connect to
 //! 127.0.0.1:40000 then has 40000 as its source, and connects to itself.
 
-use crate::dispositions;
-use crate::support;
+use crate::harness;
+use crate::harness::dispositions;
 
 use std::process::Command;
 
-use support::Project;
+use harness::Project;
 
 /// The `unshare` options for a network namespace of our own.
 fn unshare_args() -> Vec<&'static str> {
-    let mut args = Vec::new();
-    if !nix::unistd::geteuid().is_root() {
-        args.extend(["--user", "--map-root-user"]);
-    }
-    args.push("--net");
-    args
+    [harness::programs::unshare_user_args(), &["--net"]].concat()
 }
 
 /// The shell prelude inside the namespace: loopback up, and an ephemeral
@@ -40,14 +35,7 @@ fn can_unshare_net() -> bool {
         .args(["sh", "-ec", PRELUDE])
         .status()
         .is_ok_and(|status| status.success());
-    if !ok {
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "unshare --net (with ip) is not permitted, and CI=true"
-        );
-        eprintln!("skipped: unshare --net is not permitted here");
-    }
-    ok
+    harness::skip_unless(ok, "unshare --net (with ip) is not permitted here")
 }
 
 /// Runs `script` in the namespace, in the project dir, with `$DEVUP` and
@@ -58,8 +46,8 @@ fn in_net_namespace(project: &Project, script: &str) -> (Option<i32>, String, St
         .args(unshare_args())
         .args(["sh", "-c", &format!("{PRELUDE}{script}")])
         .current_dir(project.dir())
-        .env("DEVUP", support::devup_bin())
-        .env("DEVDOWN", support::devdown_bin())
+        .env("DEVUP", harness::devup_bin())
+        .env("DEVDOWN", harness::devdown_bin())
         .env_remove("DEVUP_FILE")
         .env_remove("CI")
         .env_remove("NO_COLOR")

@@ -1,13 +1,11 @@
 //! Every kind of ping decides readiness, and a foreign process already
 //! holding the ping's address is never mistaken for the daemon.
 
-use crate::common;
-
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use common::*;
+use crate::harness::*;
 use devup::{Error, Ping};
 
 fn expect_timeout(result: devup::Result<devup::Started>) -> String {
@@ -30,7 +28,7 @@ fn unix_ping() {
     daemon.start().unwrap();
     std::os::unix::net::UnixStream::connect(&socket).expect("listening once start returns");
     daemon.stop().unwrap();
-    assert_none_left(&tag, 10);
+    assert_none_left(&tag);
 }
 
 #[test]
@@ -88,7 +86,7 @@ fn a_hung_command_ping_cannot_stall_the_start() {
     expect_timeout(daemon.start());
     assert_nothing_running(&tag);
     assert!(
-        processes_tagged(&ping_tag).is_empty(),
+        procs::tagged(&ping_tag).is_empty(),
         "the hung ping command was left running"
     );
 }
@@ -133,7 +131,7 @@ fn log_ping_only_counts_lines_of_this_start() {
     let started = daemon.start().unwrap();
     let log = std::fs::read_to_string(dir.join("fake.log")).unwrap();
     assert!(log.ends_with("accepting connections on port 1\n"), "{log}");
-    assert_eq!(processes_tagged(&tag), vec![started.pid]);
+    assert_eq!(procs::tagged(&tag), vec![started.pid]);
     daemon.stop().unwrap();
 }
 
@@ -229,10 +227,7 @@ fn a_foreign_listener_on_the_address_fails_the_start_at_once() {
                 own_command_line()
             )
         );
-        assert!(
-            processes_tagged(&tag).is_empty(),
-            "the start command was run"
-        );
+        assert!(procs::tagged(&tag).is_empty(), "the start command was run");
     }
     accept.join().unwrap();
     drop(held);

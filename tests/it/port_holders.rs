@@ -2,12 +2,12 @@
 //! and command), says when it is a daemon devup started in this very
 //! project (the old instance of a renamed daemon), and what to do.
 
-use crate::dispositions;
-use crate::support;
+use crate::harness;
+use crate::harness::dispositions;
 
 use std::process::{Command, Stdio};
 
-use support::{Project, wait_until};
+use harness::{Project, wait_until};
 
 /// A Python program that listens on the port given as its first argument.
 const HOLDER: &str = "import socket, sys, time\n\
@@ -26,11 +26,7 @@ fn errors(stderr: &str) -> &str {
 /// A process's command line as `ps -o args` shows it (python3 may be a
 /// shim that re-executes itself under its full path).
 fn command_line(pid: impl std::fmt::Display) -> String {
-    let raw = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap();
-    String::from_utf8(raw)
-        .unwrap()
-        .trim_end_matches('\0')
-        .replace('\0', " ")
+    harness::procs::command_line(pid.to_string().parse().expect("a pid"))
 }
 
 fn listens(port: u16) -> bool {
@@ -47,7 +43,7 @@ fn listener_daemon(name: &str, port: u16) -> String {
 
 #[test]
 fn a_foreign_holder_is_named_with_its_pid_and_command() {
-    let port = support::free_port();
+    let port = harness::free_port();
     let project = Project::new(&format!("daemons:\n{}", listener_daemon("cache", port)));
     project.write("holder.py", HOLDER);
     dispositions::reset();
@@ -60,7 +56,7 @@ fn a_foreign_holder_is_named_with_its_pid_and_command() {
     wait_until("the foreign process listens", || listens(port));
     // Before: "127.0.0.1:PORT is already in use by another process", full
     // stop.
-    let outcome = project.devup(["up"]).exits(1);
+    let outcome = project.devup(["up"]).status(1).run();
     assert!(command_line(foreign.id()).ends_with(&format!("holder.py {port} {}", project.tag())));
     assert_eq!(
         errors(&outcome.stderr),
@@ -79,10 +75,10 @@ fn a_foreign_holder_is_named_with_its_pid_and_command() {
 
 #[test]
 fn the_old_instance_of_a_renamed_daemon_is_named_as_such() {
-    let port = support::free_port();
+    let port = harness::free_port();
     let project = Project::new(&format!("daemons:\n{}", listener_daemon("old-cache", port)));
     project.write("holder.py", HOLDER);
-    project.devup(["up", "-q"]).succeeds();
+    project.devup(["up", "-q"]).status(0).run();
     let pid = project.read(".devup/run/old-cache.pid").trim().to_string();
     // The daemon is renamed in the manifest; the old instance still runs.
     project.write(
@@ -90,7 +86,7 @@ fn the_old_instance_of_a_renamed_daemon_is_named_as_such() {
         &format!("daemons:\n{}", listener_daemon("cache", port)),
     );
     // Before: "127.0.0.1:PORT is already in use by another process".
-    let outcome = project.devup(["up", "cache"]).exits(1);
+    let outcome = project.devup(["up", "cache"]).status(1).run();
     assert_eq!(
         errors(&outcome.stderr),
         format!(

@@ -3,9 +3,9 @@
 //! daemon's dependencies run at the end, nothing runs twice, and each
 //! command's exit code tells the truth about what it did (see
 //! docs/internals/races.md for the locking that makes it so).
-use crate::support;
+use crate::harness;
 
-use support::Project;
+use harness::Project;
 
 const NAMES: [&str; 3] = ["db", "cache", "web"];
 
@@ -43,7 +43,7 @@ fn devup_and_devdown_racing_end_in_dependency_order_with_truthful_exit_codes() {
     for round in 0..10 {
         // From all stopped and from all running, alternately.
         if round % 2 == 1 {
-            project.devup(["up"]).succeeds();
+            project.devup(["up"]).status(0).run();
         }
         let up = project.devup(["up"]).spawn();
         let down = project.devdown([] as [&str; 0]).spawn();
@@ -88,7 +88,7 @@ fn devup_and_devdown_racing_end_in_dependency_order_with_truthful_exit_codes() {
             (Some(1), Some(1)) => {}
             _ => panic!("{context}\nan unexpected exit code"),
         }
-        project.devdown([] as [&str; 0]).succeeds();
+        project.devdown([] as [&str; 0]).status(0).run();
         assert!(running(&project).is_empty());
     }
 }

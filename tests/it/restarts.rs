@@ -2,9 +2,9 @@
 //! everything, of a dependency, of a dependent. Restarts of one daemon are
 //! serialized, so each succeeds (exit 0), one instance of each daemon runs
 //! at the end, and a dependent is younger than the daemon it depends on.
-use crate::support;
+use crate::harness;
 
-use support::Project;
+use harness::Project;
 
 fn manifest() -> String {
     let daemon = |name: &str, port: &str, deps: &str| {
@@ -23,15 +23,13 @@ fn manifest() -> String {
 /// The start time (clock ticks since boot) of the daemon's process.
 fn start_ticks(project: &Project, name: &str) -> u64 {
     let pid = project.read(&format!(".devup/run/{name}.pid"));
-    let stat = std::fs::read_to_string(format!("/proc/{}/stat", pid.trim())).unwrap();
-    let rest = &stat[stat.rfind(')').unwrap() + 1..];
-    rest.split_whitespace().nth(19).unwrap().parse().unwrap()
+    harness::procs::start_ticks(pid.trim().parse().expect("a pid"))
 }
 
 #[test]
 fn sixteen_concurrent_restarts_each_succeed_and_dependents_end_younger() {
     let project = Project::new(&manifest());
-    project.devup(["up"]).succeeds();
+    project.devup(["up"]).status(0).run();
     let runs: Vec<_> = (0..16)
         .map(|i| {
             let args: &[&str] = match i % 3 {
@@ -64,5 +62,5 @@ fn sixteen_concurrent_restarts_each_succeed_and_dependents_end_younger() {
         start_ticks(&project, "web") > start_ticks(&project, "db"),
         "web is older than the db it depends on"
     );
-    project.devdown([] as [&str; 0]).succeeds();
+    project.devdown([] as [&str; 0]).status(0).run();
 }

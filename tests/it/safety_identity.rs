@@ -5,13 +5,13 @@
 //! process of another user. The state decides; an unrelated process is
 //! never signalled, and the real daemon is the one stopped.
 
-use crate::dispositions;
-use crate::support;
+use crate::harness;
+use crate::harness::dispositions;
 
 use std::os::unix::fs::{PermissionsExt, symlink};
 use std::process::{Child, Command};
 
-use support::{Project, is_alive};
+use harness::{Project, is_alive};
 
 /// A `sleep` that is not the daemon, started before the daemon (so older
 /// than its pid file); killed when dropped.
@@ -37,13 +37,8 @@ impl Bystander {
     /// start times count clock ticks (10 ms), and two processes started
     /// within one tick cannot be told apart by age.
     fn wait_a_tick(&self) {
-        let ticks_of = |stat: &str| -> u64 {
-            let after = &stat[stat.rfind(')').expect("a stat line") + 2..];
-            after.split_whitespace().nth(19).unwrap().parse().unwrap()
-        };
-        let started =
-            ticks_of(&std::fs::read_to_string(format!("/proc/{}/stat", self.pid())).unwrap());
-        support::wait_until("a clock tick since the bystander started", || {
+        let started = harness::procs::start_ticks(self.pid());
+        harness::wait_until("a clock tick since the bystander started", || {
             now_ticks() > started + 1
         });
     }
@@ -71,10 +66,6 @@ fn fake(pid_file: &str) -> String {
     )
 }
 
-fn pid_in(project: &Project, path: &str) -> u32 {
-    project.read(path).trim().parse().expect("a pid")
-}
-
 /// `status --json`'s state and pid for the one daemon.
 fn state_and_pid(project: &Project) -> (String, Option<u64>) {
     let outcome = project.devup(["status", "--json"]).run();
@@ -90,8 +81,19 @@ fn state_and_pid(project: &Project) -> (String, Option<u64>) {
 fn a_pid_file_overwritten_to_name_an_older_process_does_not_outvote_the_state() {
     let project = Project::new(&fake("run/fake.pid"));
     let mut bystander = Bystander::spawn(project.tag());
-    project.devup(["up"]).succeeds().stderr_has("fake: ready");
-    let daemon = pid_in(&project, "run/fake.pid");
+    project
+        .devup(["up"])
+        .status(0)
+        .stderr(
+            "\
+fake: starting
+fake: spawned (pid {pid})
+fake: ready in {time} (pid {pid})
+up: 1 ready in {time}
+",
+        )
+        .run();
+    let daemon = project.pid_in("run/fake.pid");
     std::fs::write(
         project.path("run/fake.pid"),
         format!("{}\n", bystander.pid()),
@@ -104,9 +106,15 @@ fn a_pid_file_overwritten_to_name_an_older_process_does_not_outvote_the_state() 
     );
     project
         .devup(["up"])
-        .succeeds()
-        .stderr_has("fake: already running");
-    project.devdown(["fake"]).succeeds();
+        .status(0)
+        .stderr(
+            "\
+fake: already running (pid {pid})
+up: 1 already running in {time}
+",
+        )
+        .run();
+    project.devdown(["fake"]).status(0).run();
     bystander.assert_alive("devdown");
     assert!(!is_alive(daemon), "the real daemon {daemon} still runs");
 }
@@ -115,8 +123,19 @@ fn a_pid_file_overwritten_to_name_an_older_process_does_not_outvote_the_state() 
 fn a_pid_file_directory_replaced_by_a_symlink_does_not_outvote_the_state() {
     let project = Project::new(&fake("run/fake.pid"));
     let mut bystander = Bystander::spawn(project.tag());
-    project.devup(["up"]).succeeds().stderr_has("fake: ready");
-    let daemon = pid_in(&project, "run/fake.pid");
+    project
+        .devup(["up"])
+        .status(0)
+        .stderr(
+            "\
+fake: starting
+fake: spawned (pid {pid})
+fake: ready in {time} (pid {pid})
+up: 1 ready in {time}
+",
+        )
+        .run();
+    let daemon = project.pid_in("run/fake.pid");
     std::fs::rename(project.path("run"), project.path("run.moved")).unwrap();
     std::fs::create_dir(project.path("elsewhere")).unwrap();
     std::fs::write(
@@ -130,7 +149,7 @@ fn a_pid_file_directory_replaced_by_a_symlink_does_not_outvote_the_state() {
         state_and_pid(&project),
         ("running".to_string(), Some(daemon as u64))
     );
-    project.devdown([] as [&str; 0]).succeeds();
+    project.devdown([] as [&str; 0]).status(0).run();
     bystander.assert_alive("devdown");
     assert!(!is_alive(daemon), "the real daemon {daemon} still runs");
 }
@@ -142,14 +161,25 @@ fn a_pid_file_naming_a_process_older_than_the_recorded_daemon_is_stale() {
     let project = Project::new(&fake("run/fake.pid"));
     let mut bystander = Bystander::spawn(project.tag());
     bystander.wait_a_tick();
-    project.devup(["up"]).succeeds().stderr_has("fake: ready");
-    let daemon = pid_in(&project, "run/fake.pid");
+    project
+        .devup(["up"])
+        .status(0)
+        .stderr(
+            "\
+fake: starting
+fake: spawned (pid {pid})
+fake: ready in {time} (pid {pid})
+up: 1 ready in {time}
+",
+        )
+        .run();
+    let daemon = project.pid_in("run/fake.pid");
     nix::sys::signal::kill(
         nix::unistd::Pid::from_raw(daemon as i32),
         nix::sys::signal::Signal::SIGKILL,
     )
     .unwrap();
-    support::wait_until("the daemon is gone", || !is_alive(daemon));
+    harness::wait_until("the daemon is gone", || !is_alive(daemon));
     std::fs::write(
         project.path("run/fake.pid"),
         format!("{}\n", bystander.pid()),
@@ -157,7 +187,7 @@ fn a_pid_file_naming_a_process_older_than_the_recorded_daemon_is_stale() {
     .unwrap();
 
     assert_eq!(state_and_pid(&project), ("stale".to_string(), None));
-    project.devdown([] as [&str; 0]).succeeds();
+    project.devdown([] as [&str; 0]).status(0).run();
     bystander.assert_alive("devdown");
     assert!(
         !project.path("run/fake.pid").exists(),
@@ -179,11 +209,7 @@ fn a_pid_file_naming_a_process_of_another_user_is_not_the_daemon() {
         None => match process_of_another_user() {
             Some(pid) => pid,
             None => {
-                assert!(
-                    std::env::var("CI").as_deref() != Ok("true"),
-                    "no process of another user to test with, and CI=true"
-                );
-                eprintln!("skipped: no process of another user found");
+                harness::skip_unless(false, "no process of another user found");
                 return;
             }
         },
@@ -192,7 +218,7 @@ fn a_pid_file_naming_a_process_of_another_user_is_not_the_daemon() {
     let (devup, devdown) = if root {
         nobody_owns(&project)
     } else {
-        (support::devup_bin(), support::devdown_bin())
+        (harness::devup_bin(), harness::devdown_bin())
     };
     let run = |program: &std::path::Path, args: &[&str]| {
         let mut command = if root {
@@ -211,30 +237,29 @@ fn a_pid_file_naming_a_process_of_another_user_is_not_the_daemon() {
             .env_remove("CI")
             .output()
             .unwrap();
-        (
-            output.status.code(),
-            String::from_utf8_lossy(&output.stdout).into_owned(),
-            String::from_utf8_lossy(&output.stderr).into_owned(),
-        )
+        project.outcome(output)
     };
 
-    let (code, stdout, stderr) = run(&devup, &["status", "--json"]);
-    assert_eq!(code, Some(3), "{stdout}{stderr}");
-    let json: serde_json::Value = serde_json::from_str(&stdout).expect("status --json");
-    assert_eq!(json[0]["state"], "stale", "{stdout}{stderr}");
+    let status = run(&devup, &["status", "--json"]).status(3);
+    assert_eq!(status.json()[0]["state"], "stale", "{}", status.stdout);
 
-    let (code, _, stderr) = run(&devup, &["up"]);
-    assert_eq!(code, Some(0), "{stderr}");
-    assert!(
-        stderr.contains("belongs to a process of another user"),
-        "the stale pid file is not reported: {stderr}"
-    );
-    assert!(stderr.contains("fake: ready"), "{stderr}");
-    let daemon = pid_in(&project, ".devup/run/fake.pid");
+    run(&devup, &["up"]).status(0).stderr("\
+fake: removed stale pid file {dir}/.devup/run/fake.pid (pid {pid} belongs to a process of another user, which devup cannot signal)
+fake: starting
+fake: spawned (pid {pid})
+fake: ready in {time} (pid {pid})
+up: 1 ready in {time}
+");
+    let daemon = project.pid_in(".devup/run/fake.pid");
     assert_ne!(daemon, foreign);
 
-    let (code, _, stderr) = run(&devdown, &[]);
-    assert_eq!(code, Some(0), "{stderr}");
+    run(&devdown, &[]).status(0).stderr(
+        "\
+fake: stopping (pid {pid})
+fake: stopped in {time} (pid {pid})
+down: 1 stopped in {time}
+",
+    );
     assert!(!is_alive(daemon), "the daemon {daemon} still runs");
     if let Some(bystander) = &mut bystander {
         bystander.assert_alive("devdown");
@@ -261,7 +286,7 @@ fn nobody_owns(project: &Project) -> (std::path::PathBuf, std::path::PathBuf) {
         std::fs::set_permissions(&to, std::fs::Permissions::from_mode(0o755)).unwrap();
         to
     };
-    let fake_copy = copy(support::fake_daemon(), "fake-daemon-copy");
+    let fake_copy = copy(harness::fake_daemon(), "fake-daemon-copy");
     project.write(
         "daemons.yaml",
         &fake(".devup/run/fake.pid").replace("{fake}", &fake_copy.display().to_string()),
@@ -271,29 +296,18 @@ fn nobody_owns(project: &Project) -> (std::path::PathBuf, std::path::PathBuf) {
         .arg(project.manifest())
         .status();
     (
-        copy(support::devup_bin(), "devup-copy"),
-        copy(support::devdown_bin(), "devdown-copy"),
+        copy(harness::devup_bin(), "devup-copy"),
+        copy(harness::devdown_bin(), "devdown-copy"),
     )
 }
 
 /// A live process (pid above 1) owned by another user than this one.
 fn process_of_another_user() -> Option<u32> {
     let me = nix::unistd::geteuid().as_raw();
-    std::fs::read_dir("/proc")
-        .ok()?
-        .flatten()
-        .find_map(|entry| {
-            let pid: u32 = entry.file_name().to_str()?.parse().ok()?;
-            let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-            let uid: u32 = status
-                .lines()
-                .find_map(|line| line.strip_prefix("Uid:"))?
-                .split_whitespace()
-                .nth(1)?
-                .parse()
-                .ok()?;
-            (pid > 1 && uid != me && is_alive(pid)).then_some(pid)
-        })
+    harness::procs::live()
+        .into_iter()
+        .map(|process| process.pid)
+        .find(|&pid| pid > 1 && harness::procs::uid(pid).is_some_and(|uid| uid != me))
 }
 
 /// Clock ticks since boot now (`/proc/uptime`, at 100 ticks a second).

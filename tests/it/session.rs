@@ -8,15 +8,15 @@
 //! The processes are this test binary run again (`child_process`, which
 //! does nothing unless `DEVUP_SESSION_CHILD` names a manifest).
 
-use crate::dispositions;
-use crate::support;
+use crate::harness;
+use crate::harness::dispositions;
 
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::{Barrier, OnceLock};
 
 use devup::Session;
-use support::{Project, recorders, wait_until};
+use harness::{Project, recorders, wait_until};
 
 /// The test that a child process runs: up a session on the manifest
 /// `DEVUP_SESSION_CHILD`, write `ID.started` (after checking the daemons
@@ -178,7 +178,7 @@ fn a_session_whose_start_fails_returns_the_error_and_leaves_nothing_running() {
 #[test]
 fn a_session_never_stops_a_persistent_daemon() {
     let project = Project::new(&recorders(&[("db", &[])]));
-    project.devup(["db"]).succeeds();
+    project.devup(["db"]).status(0).run();
     Session::up(project.manifest(), &[])
         .expect("up")
         .end()

@@ -8,10 +8,10 @@
 //! signal, by design: it is bounded by `stop_timeout`, so the test uses a
 //! short one.)
 
-use crate::support;
+use crate::harness;
 
+use harness::{Project, wait_until};
 use nix::sys::signal::Signal;
-use support::{Project, wait_until};
 
 /// The live processes of the fake daemon, found by their tag.
 fn daemons(project: &Project) -> Vec<u32> {
@@ -33,7 +33,7 @@ fn sigkill_while_before_start_holds_the_lock_then_up_recovers() {
     });
     running.signal(Signal::SIGKILL);
     running.finish();
-    project.devup(["up"]).spawn().finish().exits(0);
+    project.devup(["up"]).spawn().finish().status(0);
     assert_eq!(daemons(&project).len(), 1, "{:?}", daemons(&project));
     // The before_start of the killed devup is not left running either.
     let left = project.processes_with(&format!("{}-bs", project.tag()));
@@ -41,7 +41,7 @@ fn sigkill_while_before_start_holds_the_lock_then_up_recovers() {
         left.is_empty(),
         "the killed start's before_start runs: {left:?}"
     );
-    project.devdown([] as [&str; 0]).succeeds();
+    project.devdown([] as [&str; 0]).status(0).run();
     assert!(daemons(&project).is_empty());
 }
 
@@ -58,11 +58,11 @@ fn sigkill_while_waiting_for_the_pid_file_then_up_starts_it_once() {
     running.signal(Signal::SIGKILL);
     running.finish();
     project.write("second", "");
-    project.devup(["up"]).spawn().finish().exits(0);
+    project.devup(["up"]).spawn().finish().status(0);
     let left = daemons(&project);
     assert_eq!(left.len(), 1, "the daemon runs twice: {left:?}");
     assert_eq!(project.read("fake.pid").trim(), left[0].to_string());
-    project.devdown([] as [&str; 0]).succeeds();
+    project.devdown([] as [&str; 0]).status(0).run();
     assert!(daemons(&project).is_empty());
 }
 
@@ -80,11 +80,11 @@ fn sigkill_while_waiting_for_the_ping_then_up_recovers() {
     running.signal(Signal::SIGKILL);
     running.finish();
     project.write("pingable", "");
-    project.devup(["up"]).spawn().finish().exits(0);
+    project.devup(["up"]).spawn().finish().status(0);
     let left = daemons(&project);
     assert_eq!(left.len(), 1, "the daemon runs twice: {left:?}");
-    project.devup(["status"]).succeeds();
-    project.devdown([] as [&str; 0]).succeeds();
+    project.devup(["status"]).status(0).run();
+    project.devdown([] as [&str; 0]).status(0).run();
     assert!(daemons(&project).is_empty());
     assert!(!project.path(".devup/run/fake.pid").exists());
     assert!(!project.path(".devup/state/fake.state").exists());
@@ -97,7 +97,7 @@ fn sigkill_during_stop_then_devdown_recovers() {
          stop: \"if [ -e second ]; then kill $(cat .devup/run/fake.pid); else touch stopping; exec '{fake}' --tag {tag}-stop --hang; fi\"\n    \
          start: [\"{fake}\", --tag, \"{tag}-daemon\"]\n",
     );
-    project.devup(["up"]).succeeds();
+    project.devup(["up"]).status(0).run();
     let running = project.devdown([] as [&str; 0]).spawn();
     wait_until("the stop command runs", || {
         project.path("stopping").exists()
@@ -106,11 +106,15 @@ fn sigkill_during_stop_then_devdown_recovers() {
     running.finish();
     assert_eq!(daemons(&project).len(), 1);
     project.write("second", "");
-    project.devdown([] as [&str; 0]).spawn().finish().exits(0);
+    project.devdown([] as [&str; 0]).spawn().finish().status(0);
     assert!(daemons(&project).is_empty());
     assert!(!project.path(".devup/run/fake.pid").exists());
     assert!(!project.path(".devup/state/fake.state").exists());
-    project.devup(["status"]).exits(3).stdout_has("stopped");
+    project
+        .devup(["status"])
+        .status(3)
+        .stdout("fake  stopped             -  -\n")
+        .run();
     // The stop command the killed devdown left is gone too.
     let left = project.processes_with(&format!("{}-stop", project.tag()));
     assert!(left.is_empty(), "the killed stop's command runs: {left:?}");
@@ -149,8 +153,8 @@ fn sigint_sigterm_sighup_mid_start_exit_128_plus_and_leave_nothing_half_started(
             "{signal}: stale pid file"
         );
         // The ready dependency stays, tracked.
-        project.devup(["status", "db"]).succeeds();
-        project.devdown([] as [&str; 0]).succeeds();
+        project.devup(["status", "db"]).status(0).run();
+        project.devdown([] as [&str; 0]).status(0).run();
         let left = project.processes_with(project.tag());
         assert!(left.is_empty(), "{signal}: orphaned: {left:?}");
     }
@@ -168,7 +172,7 @@ fn sigint_sigterm_sighup_mid_stop_exit_128_plus_and_orphan_nothing() {
              stop: \"if [ -e second ]; then kill $(cat .devup/run/fake.pid); else touch stopping; exec '{fake}' --tag {tag}-stop --hang; fi\"\n    \
              start: [\"{fake}\", --tag, \"{tag}-daemon\"]\n",
         );
-        project.devup(["up"]).succeeds();
+        project.devup(["up"]).status(0).run();
         let running = project.devdown([] as [&str; 0]).spawn();
         wait_until("the stop command runs", || {
             project.path("stopping").exists()
@@ -192,10 +196,10 @@ fn sigint_sigterm_sighup_mid_stop_exit_128_plus_and_orphan_nothing() {
                 alive[0].to_string(),
                 "{signal}: running untracked"
             );
-            project.devup(["status"]).succeeds();
+            project.devup(["status"]).status(0).run();
         }
         project.write("second", "");
-        project.devdown([] as [&str; 0]).succeeds();
+        project.devdown([] as [&str; 0]).status(0).run();
         assert!(daemons(&project).is_empty(), "{signal}");
     }
 }
@@ -224,7 +228,7 @@ fn every_command_devup_runs_gets_an_empty_signal_mask() {
          stop: \"grep ^SigBlk /proc/self/status > stop.mask; kill $(cat .devup/run/db.pid)\"\n    \
          start: \"grep ^SigBlk /proc/self/status > start.mask; exec '{fake}' --tag {tag}-daemon\"\n",
     );
-    project.devup(["up"]).succeeds();
+    project.devup(["up"]).status(0).run();
     project
         .devup([
             "exec",
@@ -233,8 +237,9 @@ fn every_command_devup_runs_gets_an_empty_signal_mask() {
             "-c",
             "grep ^SigBlk /proc/self/status > exec.mask",
         ])
-        .succeeds();
-    project.devdown([] as [&str; 0]).succeeds();
+        .status(0)
+        .run();
+    project.devdown([] as [&str; 0]).status(0).run();
     for file in [
         "before_start.mask",
         "ping.mask",

@@ -1,9 +1,7 @@
 //! Starting a daemon: ready means pid file valid, process alive, ping ok;
 //! a running daemon is not started twice; what a successful start leaves.
 
-use crate::common;
-
-use common::*;
+use crate::harness::*;
 use devup::{DaemonState, Error, Event};
 
 #[test]
@@ -36,7 +34,7 @@ fn a_self_daemonizing_daemon_is_ready_when_its_ping_succeeds_and_stops() {
     assert!(!is_alive(started.pid));
     assert!(!dir.join("fake.pid").exists());
     assert_eq!(daemon.status().state, DaemonState::Stopped);
-    assert_none_left(&tag, 10);
+    assert_none_left(&tag);
 }
 
 #[test]
@@ -52,9 +50,9 @@ fn starting_a_running_daemon_is_already_started() {
         }
         other => panic!("expected AlreadyStarted, got {other:?}"),
     }
-    assert_eq!(processes_tagged(&tag), vec![first.pid]);
+    assert_eq!(procs::tagged(&tag), vec![first.pid]);
     daemon.stop().unwrap();
-    assert_none_left(&tag, 10);
+    assert_none_left(&tag);
 }
 
 #[test]
@@ -76,13 +74,6 @@ fn a_start_leaves_the_host_process_as_it_was() {
         "the subreaper flag was set on the host process"
     );
     // The daemon is not the host's child: it was adopted by init.
-    let stat = std::fs::read_to_string(format!("/proc/{}/stat", started.pid)).unwrap();
-    let ppid: u32 = stat[stat.rfind(')').unwrap() + 1..]
-        .split_whitespace()
-        .nth(1)
-        .unwrap()
-        .parse()
-        .unwrap();
-    assert_ne!(ppid, std::process::id());
+    assert_ne!(procs::parent(started.pid), std::process::id());
     daemon.stop().unwrap();
 }

@@ -4,11 +4,9 @@
 //! The message's words are the kind's text, and the output's title follows
 //! from the kind.
 
-use crate::common;
-
 use std::time::Duration;
 
-use common::*;
+use crate::harness::*;
 use devup::{Error, ExitStatus, Ping, StartFailure, WaitingFor};
 
 /// The kind and whole message of a `StartFailed`, or a panic.
@@ -86,7 +84,7 @@ fn a_daemon_that_dies_after_its_pid_file_died_before_ready() {
         message.lines().next(),
         Some(format!("fake: could not start: {expected}").as_str())
     );
-    assert_none_left(&tag, 10);
+    assert_none_left(&tag);
 }
 
 #[test]

@@ -1,11 +1,9 @@
 //! A start fails at once, with the reason, the start command's output and
 //! the log lines of this start, and nothing it spawned is left running.
 
-use crate::common;
-
 use std::time::Duration;
 
-use common::*;
+use crate::harness::*;
 use devup::{AbortSignal, Error, Event, Ping};
 
 /// The reason, output and log of a `StartFailed`, or a panic.
@@ -51,7 +49,7 @@ fn a_start_command_that_exits_non_zero_fails_with_its_output() {
     );
     assert!(message.starts_with("fake: could not start: the start command exited with status 1"));
     assert!(message.contains("  hello from start"), "{message}");
-    assert_none_left(&tag, 10);
+    assert_none_left(&tag);
 }
 
 #[test]
@@ -91,7 +89,7 @@ fn a_start_command_that_exits_non_zero_after_daemonizing_leaves_nothing_running(
     let (reason, _, _) = start_failed(daemon.start());
     assert_eq!(reason, "the start command exited with status 3");
     assert!(
-        processes_tagged(&tag).is_empty(),
+        procs::tagged(&tag).is_empty(),
         "the daemon survived its failed start"
     );
     assert!(!dir.join("fake.pid").exists());
@@ -257,7 +255,7 @@ fn a_quiet_log_without_a_pid_file_fails_the_start() {
     assert!(reason.ends_with("has not grown for 300ms"), "{reason}");
     assert!(log[0].starts_with("fake-daemon: starting"), "{log:?}");
     assert!(
-        processes_tagged(&tag).is_empty(),
+        procs::tagged(&tag).is_empty(),
         "the hanging daemon survived"
     );
 }
@@ -296,7 +294,7 @@ fn past_start_timeout_everything_the_start_spawned_is_killed() {
             // Holding the loop here until the child runs makes sure the
             // timeout finds it, however loaded the machine is.
             if matches!(event, Event::WaitingForPing { .. }) {
-                wait_until("the child runs", 30, || child_pid_file.exists());
+                wait_until("the child runs", || child_pid_file.exists());
             }
         }
     })
@@ -373,7 +371,7 @@ fn a_failing_before_start_command_fails_the_start_with_its_output() {
     );
     assert_eq!(output, ["preparing", "broken"]);
     assert!(
-        processes_tagged(&tag).is_empty(),
+        procs::tagged(&tag).is_empty(),
         "start ran after a failed before_start"
     );
 
@@ -405,6 +403,6 @@ fn before_start_runs_in_the_daemons_dir_with_its_env_before_start() {
         std::fs::read_to_string(dir.join("prep.txt")).unwrap(),
         "prepared\n"
     );
-    assert_eq!(processes_tagged(&tag), vec![started.pid]);
+    assert_eq!(procs::tagged(&tag), vec![started.pid]);
     daemon.stop().unwrap();
 }

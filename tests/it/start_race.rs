@@ -5,12 +5,10 @@
 // `devup::Error` carries log excerpts; its size does not matter here.
 #![allow(clippy::result_large_err)]
 
-use crate::common;
-
 use std::collections::BTreeMap;
 use std::process::{Command, Stdio};
 
-use common::*;
+use crate::harness::*;
 use devup::{DaemonController, Error, Event, Ping, UpOutcome};
 
 fn command_for(tag: &str) -> Vec<String> {
@@ -83,7 +81,7 @@ fn sixteen_processes_and_two_threads_starting_at_once_make_one_instance() {
     assert_eq!(counts.get("already-running"), Some(&17), "{outcomes:?}");
     pids.dedup();
     assert_eq!(pids.len(), 1, "{outcomes:?}");
-    assert_eq!(processes_tagged(&tag).len(), 1);
+    assert_eq!(procs::tagged(&tag).len(), 1);
 }
 
 #[test]
@@ -117,7 +115,7 @@ fn two_threads_calling_start_at_once_start_one_instance() {
             .any(|r| matches!(r, Err(Error::AlreadyStarted { pid, .. }) if *pid == started[0])),
         "{results:?}"
     );
-    assert_eq!(processes_tagged(&tag), started);
+    assert_eq!(procs::tagged(&tag), started);
     daemon.stop().unwrap();
 }
 
@@ -145,7 +143,7 @@ fn a_start_killed_while_holding_the_lock_leaves_nothing_to_clean_up() {
         .build()
         .unwrap();
     let started = daemon.start().unwrap();
-    assert_eq!(processes_tagged(&tag), vec![started.pid]);
+    assert_eq!(procs::tagged(&tag), vec![started.pid]);
     daemon.stop().unwrap();
 }
 
@@ -174,7 +172,7 @@ fn up_waits_for_a_running_daemon_to_answer_instead_of_starting_another() {
         daemon.up().unwrap(),
         UpOutcome::AlreadyRunning { pid: first.pid }
     );
-    assert_eq!(processes_tagged(&tag), vec![first.pid]);
+    assert_eq!(procs::tagged(&tag), vec![first.pid]);
     daemon.stop().unwrap();
 }
 
@@ -205,7 +203,7 @@ fn waiting_for_the_lock_can_be_aborted() {
         .unwrap();
     assert_interrupted(waiter.start());
     let started = holder.join().unwrap().unwrap();
-    assert_eq!(processes_tagged(&tag), vec![started.pid]);
+    assert_eq!(procs::tagged(&tag), vec![started.pid]);
     slow.stop().unwrap();
 }
 
@@ -247,7 +245,7 @@ fn parallel_starts_of_different_daemons_do_not_see_each_others_processes() {
         .map(|result| *result.as_ref().unwrap())
         .collect();
     running.sort_unstable();
-    let mut tagged_now = processes_tagged(&tag);
+    let mut tagged_now = procs::tagged(&tag);
     tagged_now.sort_unstable();
     assert_eq!(tagged_now, running);
 }

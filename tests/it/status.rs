@@ -1,9 +1,9 @@
 //! `devup status [NAME...] [--json]`: states, pids, uptimes; exit 0 when all
 //! run, 3 otherwise.
 
-use crate::support;
+use crate::harness;
 
-use support::{Project, recorder};
+use harness::{Project, recorder};
 
 fn manifest() -> String {
     format!(
@@ -18,8 +18,8 @@ fn manifest() -> String {
 fn json_is_an_array_of_name_state_pid_uptime() {
     let project = Project::new(&manifest());
     project.write("healthy", "");
-    project.devup(["up"]).succeeds();
-    let outcome = project.devup(["status", "--json"]).succeeds();
+    project.devup(["up"]).status(0).run();
+    let outcome = project.devup(["status", "--json"]).status(0).run();
     let json = outcome.json();
     let daemons = json.as_array().expect("an array");
     assert_eq!(daemons.len(), 3);
@@ -58,11 +58,11 @@ fn json_is_an_array_of_name_state_pid_uptime() {
 fn states_stopped_unresponsive_and_stale_exit_3() {
     let project = Project::new(&manifest());
     project.write("healthy", "");
-    project.devup(["flaky"]).succeeds();
+    project.devup(["flaky"]).status(0).run();
     std::fs::remove_file(project.path("healthy")).unwrap();
     // A pid file naming a process that does not exist.
     project.write(".devup/run/idle.pid", "999999999\n");
-    let outcome = project.devup(["status", "--json"]).exits(3);
+    let outcome = project.devup(["status", "--json"]).status(3).run();
     let json = outcome.json();
     let state = |name: &str| {
         let daemon = json
@@ -93,8 +93,8 @@ fn states_stopped_unresponsive_and_stale_exit_3() {
 #[test]
 fn lines_show_name_state_pid_and_uptime() {
     let project = Project::new(&manifest());
-    project.devup(["db"]).succeeds();
-    let outcome = project.devup(["status"]).exits(3);
+    project.devup(["db"]).status(0).run();
+    let outcome = project.devup(["status"]).status(3).run();
     let line = |name: &str| {
         outcome
             .stdout
@@ -115,8 +115,8 @@ fn lines_show_name_state_pid_and_uptime() {
 #[test]
 fn named_daemons_only_and_exit_0_when_they_all_run() {
     let project = Project::new(&manifest());
-    project.devup(["db"]).succeeds();
-    let outcome = project.devup(["status", "db", "--json"]).succeeds();
+    project.devup(["db"]).status(0).run();
+    let outcome = project.devup(["status", "db", "--json"]).status(0).run();
     assert_eq!(outcome.json().as_array().unwrap().len(), 1);
-    project.devup(["status", "nope"]).exits(2);
+    project.devup(["status", "nope"]).status(2).run();
 }

@@ -1,9 +1,9 @@
 //! `status` says `starting` while a start of the daemon is in progress
 //! anywhere (its lock held by a start), in its `before_start` as well as
 //! while it waits for its ping (SPEC §4, §6).
-use crate::support;
+use crate::harness;
 
-use support::{Project, wait_until};
+use harness::{Project, wait_until};
 
 #[test]
 fn status_is_starting_during_before_start_and_while_the_ping_waits() {
@@ -29,6 +29,6 @@ fn status_is_starting_during_before_start_and_while_the_ping_waits() {
     });
     assert_eq!(state(), "starting", "waiting for its ping");
     project.write("go2", "");
-    up.finish().exits(0);
+    up.finish().status(0);
     assert_eq!(state(), "running");
 }

@@ -1,11 +1,9 @@
 //! `stop` returns only when the process is gone; a daemon not running is a
 //! success; past `stop_timeout`, SIGKILL; the pid file is removed.
 
-use crate::common;
-
 use std::time::Duration;
 
-use common::*;
+use crate::harness::*;
 use devup::{DaemonController, Event, Signal};
 
 /// Starts `daemon` and stops it, asserting that `stop` names the pid it
@@ -122,7 +120,7 @@ fn restart_replaces_the_process() {
     let second = daemon.restart().unwrap();
     assert_ne!(first.pid, second.pid);
     assert!(!is_alive(first.pid));
-    assert_eq!(processes_tagged(&tag), vec![second.pid]);
+    assert_eq!(procs::tagged(&tag), vec![second.pid]);
     daemon.stop().unwrap();
 }
 
@@ -141,7 +139,7 @@ fn stop_timeout_also_bounds_a_hung_stop_command() {
     let pid = start_and_stop(&daemon);
     assert!(events.all().contains(&Event::Killing { pid }));
     assert!(
-        processes_tagged(&stop_tag).is_empty(),
+        procs::tagged(&stop_tag).is_empty(),
         "the hung stop command was left running"
     );
 }

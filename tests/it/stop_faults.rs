@@ -4,18 +4,14 @@
 //! dependency that dies while its dependent starts is reported, never taken
 //! for ready.
 
-use crate::support;
+use crate::harness;
 
+use harness::{Project, wait_until};
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
-use support::{Project, wait_until};
 
 fn daemons(project: &Project) -> Vec<u32> {
     project.processes_with(&format!("{}-daemon", project.tag()))
-}
-
-fn pid_of(project: &Project, file: &str) -> u32 {
-    project.read(file).trim().parse().expect("a pid")
 }
 
 #[test]
@@ -24,17 +20,13 @@ fn a_sigstopped_daemon_is_killed_after_stop_timeout() {
         "daemons:\n  fake:\n    daemonize: true\n    stop_timeout: 1s\n    \
          start: [\"{fake}\", --tag, \"{tag}-daemon\"]\n",
     );
-    project.devup(["up"]).succeeds();
-    let pid = pid_of(&project, ".devup/run/fake.pid");
+    project.devup(["up"]).status(0).run();
+    let pid = project.pid_in(".devup/run/fake.pid");
     kill(Pid::from_raw(pid as i32), Signal::SIGSTOP).unwrap();
     wait_until("the daemon is stopped", || {
-        std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| {
-            stat[stat.rfind(')').unwrap() + 1..]
-                .trim_start()
-                .starts_with('T')
-        })
+        harness::procs::state(pid) == Some('T')
     });
-    project.devdown([] as [&str; 0]).succeeds();
+    project.devdown([] as [&str; 0]).status(0).run();
     assert!(daemons(&project).is_empty());
     assert!(!project.path(".devup/run/fake.pid").exists());
 }
@@ -46,7 +38,7 @@ fn a_hanging_stop_command_gets_stop_timeout_then_the_daemon_gets_sigkill() {
          stop: [\"{fake}\", --tag, \"{tag}-stop\", --hang]\n    \
          start: [\"{fake}\", --tag, \"{tag}-daemon\", --ignore-term]\n",
     );
-    project.devup(["up"]).succeeds();
+    project.devup(["up"]).status(0).run();
     project.devdown([] as [&str; 0]).spawn().finish();
     assert!(daemons(&project).is_empty(), "the daemon survived");
     let stop = project.processes_with(&format!("{}-stop", project.tag()));
@@ -61,7 +53,7 @@ fn a_failing_stop_command_gets_stop_timeout_then_the_daemon_gets_sigkill() {
          stop: \"echo cannot stop; exit 1\"\n    \
          start: [\"{fake}\", --tag, \"{tag}-daemon\", --ignore-term]\n",
     );
-    project.devup(["up"]).succeeds();
+    project.devup(["up"]).status(0).run();
     let outcome = project.devdown([] as [&str; 0]).spawn().finish();
     assert!(
         daemons(&project).is_empty(),
@@ -69,7 +61,11 @@ fn a_failing_stop_command_gets_stop_timeout_then_the_daemon_gets_sigkill() {
         outcome.stderr
     );
     assert!(!project.path(".devup/run/fake.pid").exists());
-    project.devup(["status"]).exits(3).stdout_has("stopped");
+    project
+        .devup(["status"])
+        .status(3)
+        .stdout("fake  stopped             -  -\n")
+        .run();
 }
 
 #[test]
@@ -81,19 +77,28 @@ fn a_dependency_that_dies_while_its_dependent_starts_is_reported() {
     );
     let running = project.devup(["up"]).spawn();
     wait_until("app is spawned", || project.path("app.spawned").exists());
-    let db = pid_of(&project, ".devup/run/db.pid");
+    let db = project.pid_in(".devup/run/db.pid");
     kill(Pid::from_raw(db as i32), Signal::SIGKILL).unwrap();
-    wait_until("db is gone", || !support::is_alive(db));
+    wait_until("db is gone", || !harness::is_alive(db));
     project.write("go", "");
-    let outcome = running.finish();
-    assert_eq!(
-        outcome.code,
-        Some(1),
-        "up succeeded with a dead dependency: {}",
-        outcome.stderr
+    // Up fails with a dead dependency.
+    running.finish().status(1).stderr(
+        "\
+app: waiting for db
+db: starting
+db: spawned (pid {pid})
+db: ready in {time} (pid {pid})
+app: starting
+app: spawned (pid {pid})
+app: waiting for ping (pid {pid})
+app: ready in {time} (pid {pid})
+db: failed after {time}
+up: 1 ready, 1 failed in {time}
+
+error: db: could not start: it exited after it was ready, while the daemons after it started
+",
     );
-    assert!(outcome.stderr.contains("db"), "{}", outcome.stderr);
-    let status = project.devup(["status", "--json"]).exits(3);
+    let status = project.devup(["status", "--json"]).status(3).run();
     assert!(
         !status
             .stdout

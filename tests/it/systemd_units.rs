@@ -8,14 +8,13 @@
 //! way. Skipped (with a notice) where no box can be booted, except under
 //! `CI=true`.
 #[allow(dead_code)]
-use crate::real_support;
+use crate::harness;
 use crate::sdbox;
-use crate::support;
 
 use std::path::{Path, PathBuf};
 
+use harness::{Project, devup_bin};
 use sdbox::SdBox;
-use support::{Project, devup_bin};
 
 /// db answers only after a while; web's start command notes whether db
 /// already answered when web was started, then starts a self-detaching
@@ -63,7 +62,8 @@ fn the_target_starts_in_dependency_order_after_readiness_and_stops_everything() 
     let project = Project::new(MANIFEST);
     project
         .devup(["export", "systemd", "-o", "units", "--project", "p"])
-        .succeeds();
+        .status(0)
+        .run();
     let manifest = project.manifest().display().to_string();
     let devup = devup_bin().display().to_string();
 
@@ -162,7 +162,8 @@ fn a_dependency_that_never_answers_keeps_its_dependent_from_starting() {
     );
     project
         .devup(["export", "systemd", "-o", "units", "--project", "q"])
-        .succeeds();
+        .status(0)
+        .run();
     let Some(sdbox) = SdBox::boot() else {
         return;
     };
@@ -196,7 +197,7 @@ fn the_examples_stack_runs_under_systemd() {
         "nginx",
         "python3",
     ];
-    if !real_support::require("stack under systemd", &programs) {
+    if !harness::require("stack under systemd", &programs) {
         return;
     }
     let names = [
@@ -206,13 +207,13 @@ fn the_examples_stack_runs_under_systemd() {
         "APP_PORT",
         "WEB_PORT",
     ];
-    let ports: Vec<u16> = names.iter().map(|_| real_support::free_port()).collect();
+    let ports: Vec<u16> = names.iter().map(|_| harness::free_port()).collect();
     let env: Vec<(&str, String)> = names
         .iter()
         .zip(&ports)
         .map(|(name, port)| (*name, port.to_string()))
         .collect();
-    let example = real_support::Example::new("stack", &env);
+    let example = harness::Example::new("stack", &env);
     let dir = example.dir().to_path_buf();
     let mut export = std::process::Command::new(devup_bin());
     export
@@ -268,5 +269,5 @@ fn the_examples_stack_runs_under_systemd() {
         String::from_utf8_lossy(&active.stdout),
         "inactive\ninactive\ninactive\ninactive\ninactive\n"
     );
-    assert!(real_support::procs::naming(example.root()).is_empty());
+    assert!(harness::procs::naming(example.root()).is_empty());
 }

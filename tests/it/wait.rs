@@ -2,23 +2,11 @@
 //! is running and its ping answers, starting nothing and taking no lock;
 //! exit 0 ready, 1 with the reason when not ready in time.
 
-use crate::support;
+use crate::harness;
 
 use std::fs::File;
 
-use support::{Outcome, Project};
-
-/// Whole-stderr assertions.
-trait StderrIs {
-    fn stderr_is(self, expected: &str) -> Outcome;
-}
-
-impl StderrIs for Outcome {
-    fn stderr_is(self, expected: &str) -> Outcome {
-        assert_eq!(self.stderr, expected, "stdout: {}", self.stdout);
-        self
-    }
-}
+use harness::{Project, Test};
 
 /// A daemon that listens on `{port1}` (the fake daemon, in the foreground).
 const LISTENER: &str = "daemons:\n  web:\n    daemonize: true\n    \
@@ -29,21 +17,17 @@ const LISTENER: &str = "daemons:\n  web:\n    daemonize: true\n    \
 const FLAKY: &str = "daemons:\n  flaky:\n    daemonize: true\n    \
     start: \": {tag}; exec sleep 600\"\n    ping: { command: \"test -e healthy\" }\n";
 
-fn status_pid(project: &Project, name: &str) -> u64 {
-    let status = project.devup(["status", "--json", name]).succeeds();
-    status.json()[0]["pid"].as_u64().expect("a pid")
-}
-
 #[test]
 fn a_running_daemon_whose_ping_answers_is_ready_at_once() {
     let project = Project::new(LISTENER);
-    project.devup(["-q", "up"]).succeeds();
-    let pid = status_pid(&project, "web");
+    project.devup(["-q", "up"]).status(0).run();
+    let pid = project.status_pid("web");
     project
         .devup(["wait", "web"])
-        .succeeds()
-        .stderr_is(&format!("web: ready (pid {pid})\n"));
-    project.devup(["wait", "-q"]).succeeds().stderr_is_empty();
+        .status(0)
+        .run()
+        .stderr(&format!("web: ready (pid {pid})\n"));
+    project.devup(["wait", "-q"]).status(0).stderr("").run();
 }
 
 #[test]
@@ -52,8 +36,9 @@ fn a_daemon_nobody_starts_is_not_ready_and_wait_starts_nothing() {
     let pid_file = project.path(".devup/run/web.pid");
     project
         .devup(["wait", "--timeout", "200ms"])
-        .exits(1)
-        .stderr_is(&format!(
+        .status(1)
+        .run()
+        .stderr(&format!(
             "error: web: not ready after 200ms: not running (no pid file at {})\n",
             pid_file.display()
         ));
@@ -65,39 +50,37 @@ fn a_daemon_nobody_starts_is_not_ready_and_wait_starts_nothing() {
 fn a_ping_that_does_not_answer_is_named() {
     let project = Project::new(FLAKY);
     project.write("healthy", "");
-    project.devup(["-q", "up"]).succeeds();
+    project.devup(["-q", "up"]).status(0).run();
     std::fs::remove_file(project.path("healthy")).unwrap();
-    let pid = status_pid_any(&project, "flaky");
+    let pid = project.status_pid("flaky");
     project
         .devup(["wait", "flaky", "--timeout", "300ms"])
-        .exits(1)
-        .stderr_is(&format!(
+        .status(1)
+        .run()
+        .stderr(&format!(
             "error: flaky: not ready after 300ms: running (pid {pid}), but its ping (command `test -e healthy`) does not answer; its last attempt: exited with status 1\n"
         ));
 }
 
-/// `status` exits 3 when a daemon is unresponsive; its pid is there anyway.
-fn status_pid_any(project: &Project, name: &str) -> u64 {
-    let status = project.devup(["status", "--json", name]).run();
-    status.json()[0]["pid"].as_u64().expect("a pid")
-}
-
 #[test]
 fn the_default_timeout_is_the_daemons_start_timeout() {
-    let project = Project::new(&format!("{LISTENER}    start_timeout: 300ms\n"));
-    project
-        .devup(["wait"])
-        .exits(1)
-        .stderr_has("error: web: not ready after 300ms: not running");
+    Test::new()
+        .manifest(&format!("{LISTENER}    start_timeout: 300ms\n"))
+        .args(["wait"])
+        .status(1)
+        .stderr(
+            "error: web: not ready after 300ms: not running (no pid file at {dir}/.devup/run/web.pid)\n",
+        )
+        .run();
 }
 
 #[test]
 fn wait_returns_once_someone_else_has_started_the_daemon() {
     let project = Project::new(LISTENER);
     let waiting = project.devup(["wait", "--timeout", "30s"]).spawn();
-    project.devup(["-q", "up"]).succeeds();
-    let outcome = waiting.finish().exits(0);
-    let pid = status_pid(&project, "web");
+    project.devup(["-q", "up"]).status(0).run();
+    let outcome = waiting.finish().status(0);
+    let pid = project.status_pid("web");
     assert_eq!(outcome.stderr, format!("web: ready (pid {pid})\n"));
 }
 
@@ -105,17 +88,20 @@ fn wait_returns_once_someone_else_has_started_the_daemon() {
 fn wait_returns_when_the_ping_starts_answering() {
     let project = Project::new(FLAKY);
     project.write("healthy", "");
-    project.devup(["-q", "up"]).succeeds();
+    project.devup(["-q", "up"]).status(0).run();
     std::fs::remove_file(project.path("healthy")).unwrap();
     let waiting = project.devup(["wait", "--timeout", "30s"]).spawn();
     project.write("healthy", "");
-    waiting.finish().exits(0).stderr_has("flaky: ready (pid ");
+    waiting
+        .finish()
+        .status(0)
+        .stderr("flaky: ready (pid {pid})\n");
 }
 
 #[test]
 fn wait_takes_no_lock() {
     let project = Project::new(LISTENER);
-    project.devup(["-q", "up"]).succeeds();
+    project.devup(["-q", "up"]).status(0).run();
     // Held as a start or a stop holds it: wait does not queue behind it.
     let lock = File::options()
         .read(true)
@@ -123,7 +109,7 @@ fn wait_takes_no_lock() {
         .open(project.path(".devup/run/web.pid.lock"))
         .expect("the lock file");
     lock.lock().expect("taking the daemon's lock");
-    project.devup(["wait", "-q", "web"]).succeeds();
+    project.devup(["wait", "-q", "web"]).status(0).run();
 }
 
 #[test]
@@ -134,8 +120,9 @@ fn every_named_daemon_is_waited_for_and_each_failure_reported() {
     );
     project
         .devup(["wait", "a", "b", "--timeout", "100ms"])
-        .exits(1)
-        .stderr_is(&format!(
+        .status(1)
+        .run()
+        .stderr(&format!(
             "error: a: not ready after 100ms: not running (no pid file at {})\n\
              error: b: not ready after 100ms: not running (no pid file at {})\n",
             project.path(".devup/run/a.pid").display(),
@@ -148,12 +135,14 @@ fn an_unknown_name_or_a_bad_timeout_is_a_usage_error() {
     let project = Project::new(LISTENER);
     project
         .devup(["wait", "wbe"])
-        .exits(2)
-        .stderr_has("unknown daemon `wbe`");
+        .status(2)
+        .stderr("error: {dir}/daemons.yaml: unknown daemon `wbe`, did you mean `web`?\n")
+        .run();
     project
         .devup(["wait", "--timeout", "soon"])
-        .exits(2)
-        .stderr_is(
+        .status(2)
+        .run()
+        .stderr(
             "error: --timeout: invalid duration `soon`; expected a number of seconds or a number followed by ms, s or m (500ms, 15s, 2m)\n",
         );
 }
@@ -165,8 +154,11 @@ fn a_log_ping_is_ready_once_the_log_has_a_matching_line() {
          start: \": {tag}; echo booting; echo accepting connections; exec sleep 600\"\n    \
          ping: { log: \"^accepting\" }\n",
     );
-    project.devup(["-q", "up"]).succeeds();
-    project.devup(["wait", "-q", "--timeout", "5s"]).succeeds();
+    project.devup(["-q", "up"]).status(0).run();
+    project
+        .devup(["wait", "-q", "--timeout", "5s"])
+        .status(0)
+        .run();
 }
 
 /// The library entry point under `devup wait`: `wait_ready` says what is
@@ -177,10 +169,10 @@ fn the_library_waits_with_wait_ready() {
     use std::time::Duration;
 
     let project = Project::new("daemons: {}\n");
-    let port = support::free_port();
+    let port = harness::free_port();
     let controller = DaemonController::builder("web")
         .start_command(vec![
-            support::fake_daemon().display().to_string(),
+            harness::fake_daemon().display().to_string(),
             "--tag".into(),
             project.tag().to_string(),
             "--listen".into(),
@@ -212,12 +204,16 @@ fn tasks_have_nothing_to_wait_for() {
         "tasks:\n  migrate:\n    run: \"true\"\ndaemons:\n  web:\n    daemonize: true\n    \
          start: \": {tag}; exec sleep 600\"\n    depends_on: [migrate]\n",
     );
-    project.devup(["-q", "up"]).succeeds();
+    project.devup(["-q", "up"]).status(0).run();
     // All daemons when none are named: the task is not one of them.
-    project.devup(["wait", "-q", "--timeout", "5s"]).succeeds();
+    project
+        .devup(["wait", "-q", "--timeout", "5s"])
+        .status(0)
+        .run();
     project
         .devup(["wait", "migrate"])
-        .exits(2)
-        .stderr_is("error: `migrate` is a task, not a daemon: there is nothing to wait for\n");
-    project.devdown(["-q"]).succeeds();
+        .status(2)
+        .run()
+        .stderr("error: `migrate` is a task, not a daemon: there is nothing to wait for\n");
+    project.devdown(["-q"]).status(0).run();
 }

@@ -5,11 +5,11 @@
 //! wait began, which no file event can announce, is still read at every
 //! turn.
 
-use crate::common;
+use crate::harness;
 
 use std::time::Duration;
 
-use common::*;
+use harness::*;
 use devup::Ping;
 
 fn quoted(path: &std::path::Path) -> String {
@@ -47,7 +47,7 @@ fn a_pid_file_rewritten_in_place_while_the_ping_is_awaited_names_the_daemon() {
     assert_eq!(started.pid, second);
     assert_eq!(daemon.pid(), Some(second));
     daemon.stop().unwrap();
-    wait_until("the second process is stopped", 10, || !is_alive(second));
+    wait_until("the second process is stopped", || !is_alive(second));
 }
 
 #[test]
@@ -71,5 +71,5 @@ fn a_log_whose_directory_appears_during_the_wait_is_still_followed() {
         start_failure_reason(&result),
         "a log line matches fail_when_log /FATAL/: FATAL: disk full"
     );
-    assert_none_left(&tag, 10);
+    assert_none_left(&tag);
 }

@@ -4,7 +4,7 @@
 //! or SIGHUP ignored, an ignored disposition survives fork and exec, and
 //! every devup, daemon and command the tests spawn would inherit it: a
 //! Ctrl-C the test sends would then not end a `sh` that devup runs, and the
-//! test would wait in vain. The support modules call [`reset`] before they
+//! test would wait in vain. The harness calls [`reset`] before they
 //! spawn anything.
 #![allow(dead_code)]
 
