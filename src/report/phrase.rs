@@ -125,7 +125,8 @@ pub(crate) fn summary(summary: &Summary) -> String {
 }
 
 /// The line for an event that is a notice rather than a daemon's state
-/// (changed, orphan, a warning), or `None` for every other event.
+/// (changed, orphan, a warning, an exit after ready), or `None` for every
+/// other event.
 pub(crate) fn notice(event: &crate::run::RunEvent<'_>) -> Option<String> {
     use crate::run::RunEvent;
     Some(match event {
@@ -154,6 +155,9 @@ pub(crate) fn notice(event: &crate::run::RunEvent<'_>) -> Option<String> {
             format!("warning: {daemon}: orphan (pid {pid}), no longer in the manifest; {what}")
         }
         RunEvent::Warning { message } => format!("warning: {message}"),
+        RunEvent::ExitedAfterReady { daemon, pid, .. } => {
+            format!("{daemon}: exited after it was ready (pid {pid})")
+        }
         _ => return None,
     })
 }

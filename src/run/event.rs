@@ -96,6 +96,18 @@ pub enum RunEvent<'a> {
         /// Why.
         cause: &'a Skip,
     },
+    /// `up`: the daemon, reported ready (or already running) before, does
+    /// not run any more at the end of the run: it exited while the daemons
+    /// after it started. Not a second outcome (its `Ready` was the one):
+    /// the run counts it as failed and says why.
+    ExitedAfterReady {
+        /// The daemon.
+        daemon: &'a str,
+        /// The pid it was ready with.
+        pid: u32,
+        /// The failure the run counts, with the reason.
+        error: &'a Error,
+    },
     /// The run is over.
     Summary(&'a Summary),
     /// `up`: the running daemon's recorded definition differs from the

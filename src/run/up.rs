@@ -111,7 +111,7 @@ pub(crate) fn up_with(
             UpResult::Skipped(cause.clone())
         },
     );
-    let results = recheck(manifest, &order, results, reporter, clock);
+    let results = recheck(manifest, &order, results, reporter);
     let report = UpReport {
         daemons: order.into_iter().zip(results).collect(),
         elapsed: clock.elapsed(),
@@ -121,22 +121,24 @@ pub(crate) fn up_with(
 }
 
 /// A daemon that died after it was ready (while what depends on it was
-/// starting) is not reported ready: its result becomes a failure.
+/// starting) is not counted ready: its result becomes a failure, told with
+/// `ExitedAfterReady`, not with a second terminal event (SPEC §4).
 fn recheck(
     manifest: &Manifest,
     order: &[String],
     results: Vec<UpResult>,
     reporter: &SharedReporter,
-    clock: Instant,
 ) -> Vec<UpResult> {
     order
         .iter()
         .zip(results)
         .map(|(daemon, result)| {
-            if !result.is_ready()
-                || manifest.task(daemon).is_some()
-                || super::is_running(manifest, daemon)
-            {
+            let pid = match &result {
+                UpResult::Started(started) => started.pid,
+                UpResult::AlreadyRunning { pid } => *pid,
+                _ => return result,
+            };
+            if manifest.task(daemon).is_some() || super::is_running(manifest, daemon) {
                 return result;
             }
             let error = Error::start_failed(
@@ -145,10 +147,10 @@ fn recheck(
                 Default::default(),
                 Default::default(),
             );
-            reporter.report(&RunEvent::Failed {
+            reporter.report(&RunEvent::ExitedAfterReady {
                 daemon,
+                pid,
                 error: &error,
-                elapsed: clock.elapsed(),
             });
             UpResult::Failed(error)
         })

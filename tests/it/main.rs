@@ -64,6 +64,7 @@ mod plan;
 mod port_holders;
 mod progress;
 mod races;
+mod ready_holds;
 mod real_daemons;
 mod restarts;
 mod safety_identity;
