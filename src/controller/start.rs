@@ -26,6 +26,7 @@ impl DaemonController {
     /// Starts the daemon; the caller holds the lock.
     pub(crate) fn start_locked(&self) -> Result<Started> {
         let spec = self.spec();
+        running::remove_corrupt(spec, |event| self.emit(event))?;
         if !matches!(running::check(spec)?, PidCheck::Running { .. }) {
             leftover::clean(spec, spec.start_abort_timeout, &[]);
         }

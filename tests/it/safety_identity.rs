@@ -302,3 +302,25 @@ fn now_ticks() -> u64 {
     let seconds: f64 = uptime.split_whitespace().next().unwrap().parse().unwrap();
     (seconds * 100.0) as u64
 }
+
+#[test]
+fn a_corrupt_pid_file_beside_the_recorded_daemon_is_removed_and_reported_by_up() {
+    let project = Project::new(&fake("run/fake.pid"));
+    project.devup(["up"]).succeeds().stderr_has("fake: ready");
+    let daemon = pid_in(&project, "run/fake.pid");
+    std::fs::write(project.path("run/fake.pid"), "4242 garbage\n").unwrap();
+
+    let path = project.path("run/fake.pid");
+    project.devup(["up"]).succeeds().stderr_has(&format!(
+        "fake: removed stale pid file {} (`4242 garbage` is not a pid)\n\
+         fake: already running (pid {daemon})\n",
+        path.display()
+    ));
+    assert!(!path.exists(), "the corrupt pid file stays");
+    assert_eq!(
+        state_and_pid(&project),
+        ("running".to_string(), Some(daemon as u64))
+    );
+    project.devdown([] as [&str; 0]).succeeds();
+    assert!(!is_alive(daemon), "the real daemon {daemon} still runs");
+}
