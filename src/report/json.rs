@@ -239,6 +239,9 @@ fn summary_fields(summary: &Summary) -> Fields {
     if summary.restarted > 0 {
         fields.push(("restarted", json!(summary.restarted)));
     }
+    if summary.action == Action::Up && summary.stopped > 0 {
+        fields.push(("orphans_stopped", json!(summary.stopped)));
+    }
     if summary.tasks_ran > 0 {
         fields.push(("tasks_ran", json!(summary.tasks_ran)));
     }

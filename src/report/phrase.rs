@@ -104,6 +104,9 @@ pub(crate) fn summary(summary: &Summary) -> String {
             part(ran, &format!("{} ran", tasks(ran)));
             let up_to_date = summary.tasks_up_to_date;
             part(up_to_date, &format!("{} up to date", tasks(up_to_date)));
+            let orphans = summary.stopped;
+            let noun = if orphans == 1 { "orphan" } else { "orphans" };
+            part(orphans, &format!("{noun} stopped"));
             "up"
         }
         Action::Down => {

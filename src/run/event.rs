@@ -11,7 +11,7 @@ use crate::error::Error;
 use super::outcome::Skip;
 
 /// Which way a run goes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Action {
     /// Starting daemons.
     Up,
@@ -168,7 +168,8 @@ pub struct Summary {
     pub tasks_ran: usize,
     /// `up`: tasks up to date, not run.
     pub tasks_up_to_date: usize,
-    /// `down`: stopped by this run.
+    /// `down`: stopped by this run; `up`: the orphans it stopped
+    /// (`--remove-orphans`, SPEC §6).
     pub stopped: usize,
     /// `down`: not running before.
     pub not_running: usize,

@@ -21,6 +21,7 @@ mod contract;
 mod control_bytes;
 mod converge;
 mod converge_faults;
+mod converge_overlap;
 mod converge_view;
 mod daemonize;
 mod daemonize_exec;
