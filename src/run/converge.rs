@@ -2,9 +2,11 @@
 //! reported (and stopped with `--remove-orphans`), and every running daemon
 //! of the set whose recorded definition differs from the manifest's is
 //! restarted: its running dependents are stopped first, then it, all with
-//! the recorded stop recipes, independent ones in parallel; then `up`
-//! starts the set and those dependents again. A daemon without a recorded
-//! definition (started by hand, by an older devup) is left alone.
+//! the recorded stop recipes, and it is started again before them. This
+//! file decides what to stop; `converge_run.rs` runs the stops and the
+//! starts as one schedule, so what does not depend on a restart overlaps
+//! it. A daemon without a recorded definition (started by hand, by an
+//! older devup) is left alone.
 //!
 //! Each converge stop re-checks, under the daemon's lock, that some daemon
 //! it is stopped for still differs from the manifest, so two `devup`s
@@ -16,7 +18,7 @@ use std::time::Instant;
 use super::converge_run::ConvergeRun;
 use super::up::up_with;
 use super::{DownReport, RunEvent, SharedReporter, UpReport, is_running, recorded};
-use crate::controller::{AbortSignal, Recorded};
+use crate::controller::{AbortSignal, DaemonController, Recorded};
 use crate::manifest::{Manifest, ManifestError};
 use crate::plan::Plan;
 
@@ -178,9 +180,9 @@ pub fn up_converging(
     } else {
         Vec::new()
     };
-    let start =
-        |controller: &crate::controller::DaemonController,
-         check: &dyn Fn() -> crate::Result<()>| { controller.up_checked(false, check) };
+    let start = |controller: &DaemonController, check: &dyn Fn() -> crate::Result<()>| {
+        controller.up_checked(false, check)
+    };
     if restarts.is_empty() && orphan_plan.is_none() {
         let up = up_with(plan, manifest, &again, &[], &kept, reporter, abort, &start)?;
         return Ok(ConvergeReport {
@@ -197,9 +199,8 @@ pub fn up_converging(
             .iter()
             .any(|root| recorded::changed_keys(manifest, root).is_some())
     };
-    let stop = |name: &str, controller: &crate::controller::DaemonController| {
-        controller.stop_unless(|| !still_changed(name))
-    };
+    let stop =
+        |name: &str, controller: &DaemonController| controller.stop_unless(|| !still_changed(name));
     let run = ConvergeRun {
         plan,
         manifest,
