@@ -25,7 +25,7 @@ use crate::error::{ExitStatus, StartFailure};
 const SETTLE_GRACE: Duration = Duration::from_secs(1);
 
 /// How long a daemon found dead may take to have its exit reported by the
-/// start helper (which reaps it at once), so the failure names its status.
+/// start tree (whose reaper takes it at once), so the failure names its status.
 const EXIT_REPORT_GRACE: Duration = Duration::from_millis(100);
 
 /// Ok when the daemon `pid` (started at `start_ticks`) still runs and, with
