@@ -23,6 +23,7 @@ use std::time::Duration;
 use nix::sys::signal::{SigSet, Signal};
 
 use crate::controller::AbortSignal;
+use crate::sys::sentinel::Sentinel;
 
 /// The signals devup handles.
 const HANDLED: [Signal; 3] = [Signal::SIGINT, Signal::SIGTERM, Signal::SIGHUP];
@@ -45,6 +46,10 @@ struct Shared {
     /// Whether the child is in devup's own process group, so that a signal
     /// the terminal sent to that group reached it already.
     child_in_group: AtomicBool,
+    /// While the child is in devup's group: a member of the group that
+    /// tells a signal sent to the whole group (which reached the child
+    /// too) from one sent to devup alone.
+    sentinel: Mutex<Option<Sentinel>>,
     /// Bumped on every signal; waiters sleep on `woken`.
     generation: Mutex<u32>,
     woken: Condvar,
@@ -80,11 +85,20 @@ impl Signals {
         }
     }
 
-    /// Forward the signals received from now on to `pid` (`None`: stop
-    /// forwarding). Signals the terminal sent to the whole foreground
-    /// process group are not forwarded: the child got them already.
+    /// Forward the signals received from now on to `pid`, a child in
+    /// devup's own process group (`None`: stop forwarding). Signals sent to
+    /// the whole group, by the terminal (Ctrl-C) or by a process (`kill --
+    /// -PGID`), are not forwarded: the child got them already. Call it
+    /// from the main thread (see [`Sentinel::spawn`]).
     pub fn forward_to(&self, pid: Option<u32>) {
         self.shared.child_in_group.store(true, Ordering::SeqCst);
+        // Without a sentinel (fork failed), a process's `kill -- -PGID`
+        // cannot be told from `kill PID`, and is forwarded.
+        let sentinel = pid.and_then(|_| {
+            let signals = HANDLED.map(|signal| signal as libc::c_int);
+            Sentinel::spawn(&signals).ok()
+        });
+        *lock(&self.shared.sentinel) = sentinel;
         let pid = pid.and_then(|pid| i32::try_from(pid).ok()).unwrap_or(0);
         self.shared.forward_to.store(pid, Ordering::SeqCst);
     }
@@ -94,6 +108,7 @@ impl Signals {
     /// nothing else sends them to the child.
     pub fn forward_all_to(&self, pid: u32) {
         self.shared.child_in_group.store(false, Ordering::SeqCst);
+        *lock(&self.shared.sentinel) = None;
         let pid = i32::try_from(pid).unwrap_or(0);
         self.shared.forward_to.store(pid, Ordering::SeqCst);
     }
@@ -146,9 +161,15 @@ fn wait_loop(set: &SigSet, shared: &Shared) {
         let child = shared.forward_to.load(Ordering::SeqCst);
         // A signal the terminal generated (Ctrl-C, hangup) went to the whole
         // foreground process group, the child included when it is in
-        // devup's group; then only forward what a process sent to devup
-        // alone (`kill PID`).
-        let got_it = shared.child_in_group.load(Ordering::SeqCst) && si_code == libc::SI_KERNEL;
+        // devup's group, and so did one a process sent to the group (`kill
+        // -- -PGID`), which the sentinel got too; then only forward what a
+        // process sent to devup alone (`kill PID`). The sentinel is asked
+        // about every signal, so that it never keeps one for the next.
+        let to_group = lock(&shared.sentinel)
+            .as_ref()
+            .is_some_and(|sentinel| sentinel.took(signal));
+        let got_it = shared.child_in_group.load(Ordering::SeqCst)
+            && (si_code == libc::SI_KERNEL || to_group);
         if child > 0
             && !got_it
             && let Ok(signal) = Signal::try_from(signal)

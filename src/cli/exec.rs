@@ -9,8 +9,9 @@
 //!
 //! Signals reach CMD once: when devup is the terminal's foreground process
 //! group, CMD stays in it (so it can read the terminal) and gets the
-//! terminal's signals from the kernel, devup forwarding only those sent to
-//! devup alone; otherwise (CI, pipes, background) CMD gets a process group
+//! terminal's signals, and those a process sends to the whole group, from
+//! the kernel, devup forwarding only those sent to devup alone (told apart
+//! by a sentinel in the group, `sys/sentinel.rs`); otherwise (CI, pipes, background) CMD gets a process group
 //! of its own and devup forwards every signal, so one sent to devup's whole
 //! group (a CI runner cancelling a job) is not delivered twice. CMD dies
 //! with devup (`PR_SET_PDEATHSIG`): a SIGKILLed devup leaves no CMD behind.

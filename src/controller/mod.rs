@@ -19,7 +19,7 @@
 //! connection to a daemon's address), `port_holder.rs` (who holds an
 //! address), `notify.rs`, `file_watch.rs`, `lease.rs` (leases: who uses
 //! the daemon), `excerpt.rs`, `output_file.rs`, `run_command.rs`,
-//! `start.rs`, `up.rs`, `stop.rs` (with `group_scan.rs`), `status.rs`, `await_ready.rs` (waiting
+//! `start.rs` (with `settle.rs`, the last look before ready), `up.rs`, `stop.rs` (with `group_scan.rs`), `status.rs`, `await_ready.rs` (waiting
 //! for a daemon someone else starts) and `connect.rs` (the operations),
 //! `hold.rs` (locks the run layer keeps across them).
 
@@ -55,6 +55,7 @@ mod recipe;
 mod run_command;
 mod running;
 mod seen_pid;
+mod settle;
 mod signal;
 mod spawn;
 mod start;

@@ -53,6 +53,14 @@ pub(crate) enum PidCheck {
 /// replaced by a symlink). A pid file that disagrees with a live recorded
 /// daemon is never trusted to signal anything.
 pub(crate) fn check(spec: &DaemonSpec) -> Result<PidCheck> {
+    inspect(spec).map(|(check, _)| check)
+}
+
+/// [`check`], and, when the state file decided that the daemon runs but
+/// its pid file is corrupt, why that pid file is not trusted: such a file
+/// is stale all the same (SPEC §3), to be removed under the lock
+/// ([`remove_corrupt`]).
+pub(crate) fn inspect(spec: &DaemonSpec) -> Result<(PidCheck, Option<String>)> {
     let content = pid_file::read(&spec.pid_file).map_err(|error| Error::PidFile {
         daemon: spec.name.clone(),
         path: spec.pid_file.clone(),
@@ -63,11 +71,22 @@ pub(crate) fn check(spec: &DaemonSpec) -> Result<PidCheck> {
     if let Some(state) = &recorded
         && let Some(start_ticks) = recorded_alive(state)
     {
-        return Ok(PidCheck::Running {
+        let corrupt = match content {
+            PidFileContent::Corrupt(reason) => Some(reason),
+            _ => None,
+        };
+        let running = PidCheck::Running {
             pid: state.pid,
             start_ticks,
-        });
+        };
+        return Ok((running, corrupt));
     }
+    inspect_content(content, recorded).map(|check| (check, None))
+}
+
+/// The verdict on a pid file's `content` when the state file (`recorded`)
+/// names no live daemon.
+fn inspect_content(content: PidFileContent, recorded: Option<StartedState>) -> Result<PidCheck> {
     let (pid, written) = match content {
         PidFileContent::Missing => return Ok(PidCheck::Missing),
         PidFileContent::Corrupt(reason) => return Ok(PidCheck::Stale { pid: None, reason }),
@@ -126,6 +145,24 @@ fn recorded_alive(state: &StartedState) -> Option<u64> {
             .process_id
             .is_none_or(|recorded| process::identity(state.pid).is_none_or(|now| now == recorded));
     (same && process::can_signal(state.pid)).then_some(stat.start_ticks)
+}
+
+/// Removes a corrupt pid file found next to the live daemon the state file
+/// records, and reports it; the state file, which names the daemon, stays.
+/// The caller holds the lock.
+pub(crate) fn remove_corrupt(spec: &DaemonSpec, emit: impl FnOnce(Event)) -> Result<()> {
+    if let (PidCheck::Running { .. }, Some(reason)) = inspect(spec)? {
+        pid_file::remove(&spec.pid_file).map_err(|error| Error::PidFile {
+            daemon: spec.name.clone(),
+            path: spec.pid_file.clone(),
+            reason: format!("cannot remove the corrupt pid file: {error}"),
+        })?;
+        emit(Event::StalePidFile {
+            path: spec.pid_file.clone(),
+            reason,
+        });
+    }
+    Ok(())
 }
 
 /// Removes a stale pid file and the state file, and reports it.

@@ -18,7 +18,7 @@ use super::state::StartedState;
 use super::wait::{StartWait, WaitEnd};
 use super::{
     BeforeStart, DaemonController, Event, Fingerprint, Ping, Started, StopRecipe, excerpt,
-    leftover, pid_file, ping_check, port_holder, process,
+    leftover, pid_file, ping_check, port_holder, process, settle,
 };
 use crate::error::{Error, ExitStatus, LogExcerpt, Result, StartFailure, WaitingFor};
 
@@ -26,6 +26,7 @@ impl DaemonController {
     /// Starts the daemon; the caller holds the lock.
     pub(crate) fn start_locked(&self) -> Result<Started> {
         let spec = self.spec();
+        running::remove_corrupt(spec, |event| self.emit(event))?;
         if !matches!(running::check(spec)?, PidCheck::Running { .. }) {
             leftover::clean(spec, spec.start_abort_timeout, &[]);
         }
@@ -107,7 +108,7 @@ impl DaemonController {
             .spawn()
             .map_err(|source| self.io_error("forking the start command".into(), source))?;
         let emit = |event| self.emit(event);
-        let end = StartWait {
+        let mut end = StartWait {
             spec,
             emit: &emit,
             abort: self.abort_signal(),
@@ -118,6 +119,14 @@ impl DaemonController {
             started,
         }
         .run();
+        // Ready only once readiness holds: the daemon is looked at again
+        // while the tree still reports its exit (`settle.rs`).
+        let settle = spec.daemonize && spec.ping.is_none();
+        if let WaitEnd::Ready { pid, start_ticks } = end
+            && let Err(failure) = settle::confirm(&mut tree, pid, start_ticks, settle)
+        {
+            end = WaitEnd::Failed(failure);
+        }
         if let WaitEnd::Ready { pid, start_ticks } = end {
             let state = StartedState {
                 pid,
@@ -147,11 +156,19 @@ impl DaemonController {
                     source,
                 ));
             }
-            tree.release();
-            leftover::unmark(spec);
-            let elapsed = started.elapsed();
-            self.emit(Event::Ready { pid, elapsed });
-            return Ok(Started { pid, elapsed });
+            match settle::confirm(&mut tree, pid, start_ticks, false) {
+                Ok(()) => {
+                    tree.release();
+                    leftover::unmark(spec);
+                    let elapsed = started.elapsed();
+                    self.emit(Event::Ready { pid, elapsed });
+                    return Ok(Started { pid, elapsed });
+                }
+                Err(failure) => {
+                    let _ = StartedState::remove(&spec.state_file);
+                    end = WaitEnd::Failed(failure);
+                }
+            }
         }
 
         let reason = match &end {

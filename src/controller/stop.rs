@@ -23,6 +23,7 @@ impl DaemonController {
     /// Stops the daemon; the caller holds the lock.
     pub(crate) fn stop_locked(&self) -> Result<Option<u32>> {
         let spec = self.spec();
+        running::remove_corrupt(spec, |event| self.emit(event))?;
         // What a devup killed mid-start or mid-stop left goes too; a daemon
         // that got as far as its pid file, and what it forked, are stopped
         // below, as any daemon.

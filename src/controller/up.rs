@@ -42,8 +42,9 @@ impl DaemonController {
     ) -> Result<UpOutcome> {
         // Fast path, without the lock: a daemon that runs and is ready is
         // left alone whoever started it. One check and one ping, nothing
-        // waited for; anything else is decided under the lock.
-        if let PidCheck::Running { pid, start_ticks } = running::check(&self.spec)?
+        // waited for; anything else is decided under the lock (a corrupt
+        // pid file beside the recorded daemon too: it is removed there).
+        if let (PidCheck::Running { pid, start_ticks }, None) = running::inspect(&self.spec)?
             && self.is_ready(pid, start_ticks)
             && (ephemeral || !self.recorded_ephemeral(pid))
         {
@@ -51,6 +52,7 @@ impl DaemonController {
             return Ok(UpOutcome::AlreadyRunning { pid });
         }
         let _lock = self.lock()?;
+        running::remove_corrupt(&self.spec, |event| self.emit(event))?;
         // A daemon that runs but does not answer yet is being started by
         // someone else (a devup killed mid-start): wait for it. If it dies
         // meanwhile, start it.

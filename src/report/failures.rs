@@ -10,9 +10,10 @@ use crate::run::RunEvent;
 pub(crate) struct Failures(Mutex<Vec<String>>);
 
 impl Failures {
-    /// Keeps the error of a `Failed` event; ignores every other event.
+    /// Keeps the error of a `Failed` (or `ExitedAfterReady`) event; ignores
+    /// every other event.
     pub(crate) fn collect(&self, event: &RunEvent<'_>) {
-        if let RunEvent::Failed { error, .. } = event {
+        if let RunEvent::Failed { error, .. } | RunEvent::ExitedAfterReady { error, .. } = event {
             self.lock().push(error.to_string());
         }
     }

@@ -185,6 +185,12 @@ pub(crate) fn object(event: &RunEvent<'_>, timeline: &Timeline) -> Option<Fields
         ),
         // Not about one daemon's state: people's output only.
         RunEvent::Warning { .. } => return None,
+        // Not a terminal event: the daemon's `ready` was its one.
+        RunEvent::ExitedAfterReady { daemon, pid, error } => (
+            daemon,
+            "exited",
+            vec![("pid", json!(pid)), ("error", json!(error.to_string()))],
+        ),
     };
     let mut fields = vec![("daemon", json!(daemon)), ("event", json!(name))];
     fields.extend(extra);
@@ -232,6 +238,9 @@ fn summary_fields(summary: &Summary) -> Fields {
     // reads as it always did.
     if summary.restarted > 0 {
         fields.push(("restarted", json!(summary.restarted)));
+    }
+    if summary.action == Action::Up && summary.stopped > 0 {
+        fields.push(("orphans_stopped", json!(summary.stopped)));
     }
     if summary.tasks_ran > 0 {
         fields.push(("tasks_ran", json!(summary.tasks_ran)));

@@ -12,6 +12,7 @@
 //! Files: `progress.rs`, `plain.rs`, `quiet.rs`, `json.rs` (the
 //! reporters), `phrase.rs` (the words they share), `timeline.rs` (when
 //! each daemon's steps happened), `failures.rs` (the collected errors),
+//! `stopping.rs` (which daemons of a run are being stopped),
 //! `output.rs` (the writer and the clock).
 
 mod failures;
@@ -21,6 +22,7 @@ mod phrase;
 mod plain;
 mod progress;
 mod quiet;
+mod stopping;
 mod timeline;
 
 #[cfg(test)]

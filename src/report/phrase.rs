@@ -104,6 +104,9 @@ pub(crate) fn summary(summary: &Summary) -> String {
             part(ran, &format!("{} ran", tasks(ran)));
             let up_to_date = summary.tasks_up_to_date;
             part(up_to_date, &format!("{} up to date", tasks(up_to_date)));
+            let orphans = summary.stopped;
+            let noun = if orphans == 1 { "orphan" } else { "orphans" };
+            part(orphans, &format!("{noun} stopped"));
             "up"
         }
         Action::Down => {
@@ -125,7 +128,8 @@ pub(crate) fn summary(summary: &Summary) -> String {
 }
 
 /// The line for an event that is a notice rather than a daemon's state
-/// (changed, orphan, a warning), or `None` for every other event.
+/// (changed, orphan, a warning, an exit after ready), or `None` for every
+/// other event.
 pub(crate) fn notice(event: &crate::run::RunEvent<'_>) -> Option<String> {
     use crate::run::RunEvent;
     Some(match event {
@@ -154,6 +158,9 @@ pub(crate) fn notice(event: &crate::run::RunEvent<'_>) -> Option<String> {
             format!("warning: {daemon}: orphan (pid {pid}), no longer in the manifest; {what}")
         }
         RunEvent::Warning { message } => format!("warning: {message}"),
+        RunEvent::ExitedAfterReady { daemon, pid, .. } => {
+            format!("{daemon}: exited after it was ready (pid {pid})")
+        }
         _ => return None,
     })
 }

@@ -11,6 +11,7 @@ use super::Reporter;
 use super::failures::Failures;
 use super::output::{Clock, Output, system_clock};
 use super::phrase;
+use super::stopping::Stopping;
 use super::timeline::Timeline;
 use crate::controller::Event;
 use crate::run::{Action, RunEvent};
@@ -22,12 +23,12 @@ pub struct PlainReporter {
     timeline: Timeline,
     state: Mutex<State>,
     failures: Failures,
+    stopping: Stopping,
 }
 
 /// What has been seen but not printed yet.
 #[derive(Debug)]
 struct State {
-    action: Action,
     /// Daemons whose turn came but whose `starting` line waits for the
     /// first sign that a start really begins.
     unstarted: HashSet<String>,
@@ -47,11 +48,11 @@ impl PlainReporter {
             out,
             timeline: Timeline::new(clock),
             state: Mutex::new(State {
-                action: Action::Up,
                 unstarted: HashSet::new(),
                 pid_file_held: HashSet::new(),
             }),
             failures: Failures::default(),
+            stopping: Stopping::default(),
         }
     }
 
@@ -66,10 +67,7 @@ impl PlainReporter {
         let mut state = self.state();
         let say = |daemon: &str, text: &str| format!("{daemon}: {text}");
         match event {
-            RunEvent::Begin { action, .. } => {
-                state.action = *action;
-                vec![]
-            }
+            RunEvent::Begin { .. } => vec![],
             RunEvent::Waiting {
                 daemon,
                 waiting_for,
@@ -79,7 +77,9 @@ impl PlainReporter {
             )],
             // A stop says "stopping (pid N)" when it signals; a daemon that
             // is not running gets its own line.
-            RunEvent::Begun { .. } if state.action == Action::Down => vec![],
+            RunEvent::Begun { daemon } if self.stopping.action_of(daemon) == Action::Down => {
+                vec![]
+            }
             RunEvent::Begun { daemon } => {
                 state.unstarted.insert(daemon.to_string());
                 vec![]
@@ -94,7 +94,7 @@ impl PlainReporter {
                 let begins = !matches!(event, Event::WaitingForLock | Event::StalePidFile { .. });
                 let mut lines = Vec::new();
                 if begins && state.unstarted.remove(*daemon) {
-                    lines.push(say(daemon, phrase::begun(state.action)));
+                    lines.push(say(daemon, phrase::begun(Action::Up)));
                 }
                 match event {
                     Event::WaitingForPidFile if command_pid.is_none() => {
@@ -158,7 +158,7 @@ impl PlainReporter {
     fn flush(&self, state: &mut State, daemon: &str) -> Vec<String> {
         state.pid_file_held.remove(daemon);
         if state.unstarted.remove(daemon) {
-            vec![format!("{daemon}: {}", phrase::begun(state.action))]
+            vec![format!("{daemon}: {}", phrase::begun(Action::Up))]
         } else {
             vec![]
         }
@@ -178,5 +178,6 @@ impl Reporter for PlainReporter {
         for line in self.lines(event) {
             self.out.line(&line);
         }
+        self.stopping.record(event);
     }
 }

@@ -18,6 +18,7 @@ use super::Reporter;
 use super::failures::Failures;
 use super::output::{Clock, Output, system_clock};
 use super::phrase;
+use super::stopping::Stopping;
 use super::timeline::Timeline;
 use crate::controller::format_duration;
 use crate::run::{Action, RunEvent};
@@ -40,22 +41,24 @@ pub struct ProgressReporter {
     timeline: Timeline,
     live: Mutex<Option<Live>>,
     failures: Failures,
+    stopping: Stopping,
 }
+
+/// One line of a run: a daemon's stop or its start (a converge has both).
+type Key = (Action, String);
 
 /// The lines of the run being drawn.
 #[derive(Debug)]
 struct Live {
     multi: MultiProgress,
-    bars: HashMap<String, ProgressBar>,
-    /// The daemons in the order of their lines.
-    order: Vec<String>,
-    /// The final line of each daemon that has one.
-    finals: HashMap<String, String>,
-    action: Action,
-    /// The width of the longest daemon name.
-    names: usize,
-    /// The room for a phase.
-    room: usize,
+    bars: HashMap<Key, ProgressBar>,
+    /// The lines in their order: those of each `Begin`, in turn.
+    order: Vec<Key>,
+    /// The final text of each line that has one.
+    finals: HashMap<Key, String>,
+    /// For each line, the width of the longest name of its `Begin`, and
+    /// the room for its phase.
+    widths: HashMap<Key, (usize, usize)>,
 }
 
 /// How a finished line starts.
@@ -78,6 +81,7 @@ impl ProgressReporter {
             timeline: Timeline::new(system_clock()),
             live: Mutex::new(None),
             failures: Failures::default(),
+            stopping: Stopping::default(),
         }
     }
 
@@ -93,6 +97,7 @@ impl ProgressReporter {
             timeline: Timeline::new(clock),
             live: Mutex::new(None),
             failures: Failures::default(),
+            stopping: Stopping::default(),
         }
     }
 
@@ -116,71 +121,78 @@ impl ProgressReporter {
         }
     }
 
+    /// New lines for `daemons` (their stops or their starts, as `action`
+    /// says), below those of a run that goes on without a summary between
+    /// (a converge's stops, then its starts, drawn at once).
     fn begin(&self, action: Action, daemons: &[String]) {
-        // A run that goes on from another without a summary between (a
-        // converge's stops, then its starts): the first one's final lines
-        // stay, above the new live lines.
-        let before = self.close();
-        if !before.is_empty() {
-            self.out.line(before.trim_end_matches('\n'));
-        }
-        let target = if self.draw {
-            ProgressDrawTarget::stderr()
-        } else {
-            ProgressDrawTarget::hidden()
-        };
-        let multi = MultiProgress::with_draw_target(target);
+        let mut live = self.live();
+        let live = live.get_or_insert_with(|| {
+            let target = if self.draw {
+                ProgressDrawTarget::stderr()
+            } else {
+                ProgressDrawTarget::hidden()
+            };
+            Live {
+                multi: MultiProgress::with_draw_target(target),
+                bars: HashMap::new(),
+                order: Vec::new(),
+                finals: HashMap::new(),
+                widths: HashMap::new(),
+            }
+        });
         let names = daemons.iter().map(|name| name.chars().count()).max();
         let names = names.unwrap_or(0);
         let width = self.width.unwrap_or_else(terminal_width);
-        let bars = daemons
-            .iter()
-            .map(|name| {
-                let bar = multi.add(ProgressBar::new_spinner());
-                bar.set_style(waiting_style());
-                bar.set_prefix(format!("{name:<names$}"));
-                bar.set_message("queued");
-                if self.draw {
-                    bar.enable_steady_tick(Duration::from_millis(100));
-                }
-                (name.clone(), bar)
-            })
-            .collect();
-        *self.live() = Some(Live {
-            multi,
-            bars,
-            order: daemons.to_vec(),
-            finals: HashMap::new(),
-            action,
-            names,
-            room: phase_room(width, names),
-        });
+        let room = phase_room(width, names);
+        for name in daemons {
+            let bar = live.multi.add(ProgressBar::new_spinner());
+            bar.set_style(waiting_style());
+            bar.set_prefix(format!("{name:<names$}"));
+            bar.set_message("queued");
+            if self.draw {
+                bar.enable_steady_tick(Duration::from_millis(100));
+            }
+            let key = (action, name.clone());
+            live.bars.insert(key.clone(), bar);
+            live.widths.insert(key.clone(), (names, room));
+            live.order.push(key);
+        }
+    }
+
+    /// The line `daemon`'s events go to now: its stop's while one is
+    /// under way, else its start's.
+    fn key(&self, daemon: &str) -> Key {
+        (self.stopping.action_of(daemon), daemon.to_string())
     }
 
     /// Shows `phase` as the daemon's phase; `begun`: its turn came now,
     /// so its clock starts.
     fn update(&self, daemon: &str, phase: &str, begun: bool) {
+        let key = self.key(daemon);
         let live = self.live();
         let Some(live) = live.as_ref() else { return };
-        if let Some(bar) = live.bars.get(daemon) {
+        if let (Some(bar), Some((_, room))) = (live.bars.get(&key), live.widths.get(&key)) {
             if begun {
                 bar.set_style(running_style());
                 bar.reset_elapsed();
             }
-            bar.set_message(fit(phase, live.room));
+            bar.set_message(fit(phase, *room));
         }
     }
 
     fn finish(&self, daemon: &str, mark: Mark, text: String) {
+        let key = self.key(daemon);
         let mut live = self.live();
         let Some(live) = live.as_mut() else { return };
-        let names = live.names;
+        let Some(&(names, _)) = live.widths.get(&key) else {
+            return;
+        };
         let line = format!("{} {daemon:<names$}  {text}", self.paint(mark));
-        if let Some(bar) = live.bars.get(daemon) {
+        if let Some(bar) = live.bars.get(&key) {
             bar.set_style(finished_style());
             bar.finish_with_message(line.clone());
         }
-        live.finals.insert(daemon.to_string(), line);
+        live.finals.insert(key, line);
     }
 
     /// Clears the live lines and writes the final ones, then `summary` and
@@ -199,8 +211,8 @@ impl ProgressReporter {
                 bar.finish_and_clear();
             }
             let _ = live.multi.clear();
-            for daemon in &live.order {
-                if let Some(line) = live.finals.get(daemon) {
+            for key in &live.order {
+                if let Some(line) = live.finals.get(key) {
                     text.push_str(line);
                     text.push('\n');
                 }
@@ -217,10 +229,6 @@ impl ProgressReporter {
             }
             None => self.out.line(line),
         }
-    }
-
-    fn action(&self) -> Action {
-        self.live().as_ref().map_or(Action::Up, |live| live.action)
     }
 }
 
@@ -279,7 +287,10 @@ impl Reporter for ProgressReporter {
                 &format!("waiting for {}", waiting_for.join(", ")),
                 false,
             ),
-            RunEvent::Begun { daemon } => self.update(daemon, phrase::begun(self.action()), true),
+            RunEvent::Begun { daemon } => {
+                let action = self.stopping.action_of(daemon);
+                self.update(daemon, phrase::begun(action), true)
+            }
             RunEvent::Controller { daemon, event } => {
                 if let Some(phase) = phrase::phase(event, self.timeline.command_pid(daemon)) {
                     self.update(daemon, &phase, false);
@@ -323,5 +334,6 @@ impl Reporter for ProgressReporter {
                 }
             }
         }
+        self.stopping.record(event);
     }
 }

@@ -378,3 +378,99 @@ fn a_live_line_fits_the_terminal_width() {
     // However narrow the terminal, a phase keeps a few columns.
     assert_eq!(fit(command, phase_room(12, 6)), "before_st…");
 }
+
+/// A converge as one schedule: `db`'s stop, the start of `mail` (unrelated)
+/// while it stops, then `db`'s start; one summary.
+fn converge_run(reporter: &dyn Reporter, clock: &FixedClock) {
+    let stops = names(&["db"]);
+    let starts = names(&["db", "mail"]);
+    let step = |daemon, event: Event| {
+        reporter.report(&RunEvent::Controller {
+            daemon,
+            event: &event,
+        })
+    };
+    reporter.report(&RunEvent::Begin {
+        action: Action::Down,
+        daemons: &stops,
+    });
+    reporter.report(&RunEvent::Begun { daemon: "db" });
+    step("db", Event::Stopping { pid: 40 });
+    reporter.report(&RunEvent::Begin {
+        action: Action::Up,
+        daemons: &starts,
+    });
+    reporter.report(&RunEvent::Begun { daemon: "mail" });
+    step("mail", Event::Spawned { pid: 50 });
+    clock.advance(20);
+    reporter.report(&RunEvent::Ready {
+        daemon: "mail",
+        pid: 50,
+        elapsed: Duration::from_millis(20),
+    });
+    reporter.report(&RunEvent::Stopped {
+        daemon: "db",
+        pid: 40,
+        elapsed: Duration::from_millis(30),
+    });
+    reporter.report(&RunEvent::Begun { daemon: "db" });
+    step("db", Event::Spawned { pid: 41 });
+    clock.advance(10);
+    reporter.report(&RunEvent::Ready {
+        daemon: "db",
+        pid: 41,
+        elapsed: Duration::from_millis(10),
+    });
+    reporter.report(&RunEvent::Summary(&Summary {
+        action: Action::Up,
+        ready: 1,
+        already_running: 0,
+        tasks_ran: 0,
+        tasks_up_to_date: 0,
+        restarted: 1,
+        stopped: 0,
+        not_running: 0,
+        failed: 0,
+        skipped: 0,
+        elapsed: Duration::from_millis(40),
+    }));
+}
+
+#[test]
+fn plain_lines_of_a_converge_tell_each_stop_from_the_start_around_it() {
+    let clock = FixedClock::new();
+    let buffer = Buffer::new();
+    converge_run(
+        &PlainReporter::to(Output::new(buffer.clone()), clock.clone()),
+        &clock,
+    );
+    assert_eq!(
+        buffer.text(),
+        "db: stopping (pid 40)\n\
+         mail: starting\n\
+         mail: spawned (pid 50)\n\
+         mail: ready in 20ms (pid 50)\n\
+         db: stopped in 30ms (pid 40)\n\
+         db: starting\n\
+         db: spawned (pid 41)\n\
+         db: ready in 10ms (pid 41)\n\
+         up: 1 restarted, 1 ready in 40ms\n"
+    );
+}
+
+#[test]
+fn progress_of_a_converge_leaves_the_stop_lines_above_the_start_lines() {
+    let clock = FixedClock::new();
+    let buffer = Buffer::new();
+    converge_run(
+        &ProgressReporter::to(Output::new(buffer.clone()), false, 80, clock.clone()),
+        &clock,
+    );
+    assert_eq!(
+        buffer.text(),
+        "✔ db  stopped in 30ms (pid 40)\n\
+         ✔ db    ready in 10ms (pid 41)\n\
+         ✔ mail  ready in 20ms (pid 50)\n\
+         up: 1 restarted, 1 ready in 40ms\n"
+    );
+}

@@ -2,9 +2,11 @@
 //! reported (and stopped with `--remove-orphans`), and every running daemon
 //! of the set whose recorded definition differs from the manifest's is
 //! restarted: its running dependents are stopped first, then it, all with
-//! the recorded stop recipes, independent ones in parallel; then `up`
-//! starts the set and those dependents again. A daemon without a recorded
-//! definition (started by hand, by an older devup) is left alone.
+//! the recorded stop recipes, and it is started again before them. This
+//! file decides what to stop; `converge_run.rs` runs the stops and the
+//! starts as one schedule, so what does not depend on a restart overlaps
+//! it. A daemon without a recorded definition (started by hand, by an
+//! older devup) is left alone.
 //!
 //! Each converge stop re-checks, under the daemon's lock, that some daemon
 //! it is stopped for still differs from the manifest, so two `devup`s
@@ -13,10 +15,10 @@
 
 use std::time::Instant;
 
-use super::down::{stop_set, stop_set_unsummed};
-use super::up::{Restarts, up_with};
-use super::{DownReport, DownResult, RunEvent, SharedReporter, UpReport, is_running, recorded};
-use crate::controller::{AbortSignal, Recorded};
+use super::converge_run::ConvergeRun;
+use super::up::up_with;
+use super::{DownReport, RunEvent, SharedReporter, UpReport, is_running, recorded};
+use crate::controller::{AbortSignal, DaemonController, Recorded};
 use crate::manifest::{Manifest, ManifestError};
 use crate::plan::Plan;
 
@@ -155,47 +157,24 @@ pub fn up_converging(
             restarting: !options.no_restart,
         });
     }
-    let orphans = (options.remove_orphans && !orphans.is_empty()).then(|| {
+    let orphan_plan = (options.remove_orphans && !orphans.is_empty()).then(|| {
         let daemons: Vec<(String, Vec<String>)> =
             orphans.iter().map(|orphan| orphan.record.node()).collect();
-        let plan = Plan::from_dependencies(manifest.path.clone(), &daemons);
-        stop_set(
-            &plan,
-            &manifest.dir,
-            None,
-            &plan.names(),
-            &|_, controller| controller.stop(),
-            reporter,
-            abort,
-        )
+        Plan::from_dependencies(manifest.path.clone(), &daemons)
     });
     let mut again = names.to_vec();
-    let stops = (!options.no_restart && !changed.is_empty()).then(|| {
-        let roots: Vec<String> = changed.iter().map(|change| change.daemon.clone()).collect();
+    let roots: Vec<String> = changed.iter().map(|change| change.daemon.clone()).collect();
+    let restarts = if options.no_restart || changed.is_empty() {
+        Vec::new()
+    } else {
         let set = plan
             .down_set(&roots, &|name| is_running(manifest, name))
             .expect("the changed daemons are the manifest's");
         if !names.is_empty() {
             again.extend(set.iter().filter(|name| !names.contains(name)).cloned());
         }
-        // Under each daemon's lock: is one of the daemons it is stopped
-        // for still changed? If not, another devup restarted them already.
-        let still_changed = |_: &str| {
-            roots
-                .iter()
-                .any(|root| recorded::changed_keys(manifest, root).is_some())
-        };
-        // No summary of its own: the starts' summary counts the restarts.
-        stop_set_unsummed(
-            plan,
-            &manifest.dir,
-            Some(manifest),
-            &set,
-            &|name, controller| controller.stop_unless(|| !still_changed(name)),
-            reporter,
-            abort,
-        )
-    });
+        set
+    };
     // Under --no-restart a changed daemon runs on as it was recorded (its
     // pid_file may have moved: it must not be started a second time).
     let kept: Vec<(String, u32)> = if options.no_restart {
@@ -207,35 +186,42 @@ pub fn up_converging(
     } else {
         Vec::new()
     };
-    let stopped = stops.as_ref().map(DownReport::stopped).unwrap_or_default();
-    let stops_that = |test: fn(&DownResult) -> bool| {
-        stops
+    let start = |controller: &DaemonController, check: &dyn Fn() -> crate::Result<()>| {
+        controller.up_checked(false, check)
+    };
+    if restarts.is_empty() && orphan_plan.is_none() {
+        let up = up_with(plan, manifest, &again, &[], &kept, reporter, abort, &start)?;
+        return Ok(ConvergeReport {
+            changed,
+            orphans: None,
+            stops: None,
+            up,
+        });
+    }
+    // Under each daemon's lock: is one of the daemons it is stopped for
+    // still changed? If not, another devup restarted them already.
+    let still_changed = |_: &str| {
+        roots
             .iter()
-            .flat_map(|stops| &stops.daemons)
-            .filter(|(_, result)| test(result))
-            .count()
+            .any(|root| recorded::changed_keys(manifest, root).is_some())
     };
-    let restarts = Restarts {
-        daemons: &stopped,
-        since: clock,
-        failed: stops_that(|result| matches!(result, DownResult::Failed(_))),
-        skipped: stops_that(|result| matches!(result, DownResult::Skipped(_))),
-    };
-    let up = up_with(
+    let stop =
+        |name: &str, controller: &DaemonController| controller.stop_unless(|| !still_changed(name));
+    let run = ConvergeRun {
         plan,
         manifest,
-        &again,
-        &[],
-        &kept,
-        Some(&restarts),
-        reporter,
-        abort,
-        &|controller, check| controller.up_checked(false, check),
-    )?;
+        names: &again,
+        kept: &kept,
+        restarts: &restarts,
+        stop: &stop,
+        orphans: orphan_plan.as_ref(),
+        since: clock,
+    }
+    .run(reporter, abort, &start)?;
     Ok(ConvergeReport {
         changed,
-        orphans,
-        stops,
-        up,
+        orphans: run.orphans,
+        stops: run.stops,
+        up: run.up,
     })
 }

@@ -191,9 +191,8 @@ pub(crate) fn stop_set(
     report
 }
 
-/// [`stop_set`] without the summary at the end: the stops of a converging
-/// `up`, whose one summary comes after the starts.
-pub(crate) fn stop_set_unsummed(
+/// [`stop_set`] without the summary at the end.
+fn stop_set_unsummed(
     plan: &Plan,
     dir: &std::path::Path,
     manifest: Option<&Manifest>,
@@ -233,7 +232,7 @@ pub(crate) fn stop_set_unsummed(
     }
 }
 
-fn stop_one(
+pub(super) fn stop_one(
     dir: &std::path::Path,
     manifest: Option<&Manifest>,
     daemon: &str,

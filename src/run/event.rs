@@ -11,7 +11,7 @@ use crate::error::Error;
 use super::outcome::Skip;
 
 /// Which way a run goes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Action {
     /// Starting daemons.
     Up,
@@ -96,6 +96,18 @@ pub enum RunEvent<'a> {
         /// Why.
         cause: &'a Skip,
     },
+    /// `up`: the daemon, reported ready (or already running) before, does
+    /// not run any more at the end of the run: it exited while the daemons
+    /// after it started. Not a second outcome (its `Ready` was the one):
+    /// the run counts it as failed and says why.
+    ExitedAfterReady {
+        /// The daemon.
+        daemon: &'a str,
+        /// The pid it was ready with.
+        pid: u32,
+        /// The failure the run counts, with the reason.
+        error: &'a Error,
+    },
     /// The run is over.
     Summary(&'a Summary),
     /// `up`: the running daemon's recorded definition differs from the
@@ -156,7 +168,8 @@ pub struct Summary {
     pub tasks_ran: usize,
     /// `up`: tasks up to date, not run.
     pub tasks_up_to_date: usize,
-    /// `down`: stopped by this run.
+    /// `down`: stopped by this run; `up`: the orphans it stopped
+    /// (`--remove-orphans`, SPEC §6).
     pub stopped: usize,
     /// `down`: not running before.
     pub not_running: usize,

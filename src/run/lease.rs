@@ -51,7 +51,6 @@ pub fn up_leased(
         names,
         &[],
         &[],
-        None,
         reporter,
         abort,
         &|controller, check| {

@@ -12,6 +12,7 @@
 //! (the parallel scheduler), `event.rs` and `outcome.rs` (public values).
 
 mod converge;
+mod converge_run;
 mod down;
 mod event;
 mod lease;
@@ -120,15 +121,38 @@ fn announce(
         action,
         daemons: order,
     });
-    let waits: Vec<Vec<String>> = order
+    let waits = waits_in(plan, order, next, sort);
+    tell_waits(plan, order, &waits, next, reporter);
+    waits
+}
+
+/// What [`announce`] works out, without reporting anything.
+fn waits_in(
+    plan: &Plan,
+    order: &[String],
+    next: fn(&Plan, &str) -> Vec<String>,
+    sort: fn(&Plan, &[String]) -> Vec<String>,
+) -> Vec<Vec<String>> {
+    order
         .iter()
         .map(|name| {
             let mut others = reachable(plan, name, next);
             others.retain(|other| order.contains(other));
             sort(plan, &others)
         })
-        .collect();
-    for (daemon, waits) in order.iter().zip(&waits) {
+        .collect()
+}
+
+/// Reports `Waiting` for each daemon of `order` that waits (its entry of
+/// `waits`), with the nearest of those it waits for.
+fn tell_waits(
+    plan: &Plan,
+    order: &[String],
+    waits: &[Vec<String>],
+    next: fn(&Plan, &str) -> Vec<String>,
+    reporter: &SharedReporter,
+) {
+    for (daemon, waits) in order.iter().zip(waits) {
         let waiting_for = nearest(&next(plan, daemon), waits);
         if !waiting_for.is_empty() {
             reporter.report(&RunEvent::Waiting {
@@ -137,7 +161,6 @@ fn announce(
             });
         }
     }
-    waits
 }
 
 /// What `name` waits for: its entry of `waits` (as [`announce`] made them

@@ -45,7 +45,6 @@ pub fn up_forcing(
         names,
         force,
         &[],
-        None,
         reporter,
         abort,
         &|controller, check| controller.up_checked(false, check),
@@ -60,12 +59,14 @@ pub(super) type StartFn<'a> = dyn Fn(&DaemonController, &dyn Fn() -> Result<(), 
     + Sync
     + 'a;
 
-/// The stops a converging `up` made before its starts: the daemons it
-/// stopped (counted as restarted once started again) and when the converge
-/// began (the summary's time covers the stops too).
+/// The stops of a converging `up`, in its one schedule with the starts
+/// (`converge_run.rs`): the daemons it stopped (counted as restarted once
+/// started again), the orphans it stopped, and when the converge began.
 pub(crate) struct Restarts<'a> {
     pub(crate) daemons: &'a [String],
     pub(crate) since: Instant,
+    /// Orphans stopped (`--remove-orphans`).
+    pub(crate) orphans_stopped: usize,
     /// Stops that failed, and stops skipped (under one that failed).
     pub(crate) failed: usize,
     pub(crate) skipped: usize,
@@ -74,8 +75,7 @@ pub(crate) struct Restarts<'a> {
 /// [`up_forcing`], bringing each daemon up with `start` and leaving the
 /// daemons of `kept` (name, pid) as they run: changed daemons under
 /// `--no-restart`, found through their records (their `pid_file` may have
-/// moved, so the manifest's would not see them). With `restarts` the run
-/// continues a converge's stops: one summary for both.
+/// moved, so the manifest's would not see them).
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn up_with(
     plan: &Plan,
@@ -83,7 +83,6 @@ pub(crate) fn up_with(
     names: &[String],
     force: &[String],
     kept: &[(String, u32)],
-    restarts: Option<&Restarts>,
     reporter: &SharedReporter,
     abort: &AbortSignal,
     start: &StartFn,
@@ -101,42 +100,61 @@ pub(crate) fn up_with(
     let results = schedule(
         &order,
         |name| waits_of(&order, &waits, name),
-        |name| match (manifest.task(name), kept.iter().find(|(n, _)| n == name)) {
-            (Some(task), _) => run_task(task, force.contains(&name.to_string()), reporter, abort),
-            (None, Some((_, pid))) => keep_one(name, *pid, reporter, abort),
-            (None, None) => start_one(manifest, name, reporter, abort, start),
-        },
-        |daemon, _, cause| {
-            reporter.report(&RunEvent::Skipped { daemon, cause });
-            UpResult::Skipped(cause.clone())
-        },
+        |name| bring_up(manifest, name, force, kept, reporter, abort, start),
+        |daemon, _, cause| skip_one(daemon, cause, reporter),
     );
-    let results = recheck(manifest, &order, results, reporter, clock);
+    let results = recheck(manifest, &order, results, reporter);
     let report = UpReport {
         daemons: order.into_iter().zip(results).collect(),
         elapsed: clock.elapsed(),
     };
-    reporter.report(&RunEvent::Summary(&summary(&report, restarts)));
+    reporter.report(&RunEvent::Summary(&summary(&report, None)));
     Ok(report)
 }
 
+/// One daemon's (or task's) turn of an up run: the task run, the kept
+/// daemon told, or the daemon brought up with `start`.
+pub(super) fn bring_up(
+    manifest: &Manifest,
+    name: &str,
+    force: &[String],
+    kept: &[(String, u32)],
+    reporter: &SharedReporter,
+    abort: &AbortSignal,
+    start: &StartFn,
+) -> (UpResult, Option<Skip>) {
+    match (manifest.task(name), kept.iter().find(|(n, _)| n == name)) {
+        (Some(task), _) => run_task(task, force.contains(&name.to_string()), reporter, abort),
+        (None, Some((_, pid))) => keep_one(name, *pid, reporter, abort),
+        (None, None) => start_one(manifest, name, reporter, abort, start),
+    }
+}
+
+/// A daemon of an up run skipped for `cause`.
+pub(super) fn skip_one(daemon: &str, cause: &Skip, reporter: &SharedReporter) -> UpResult {
+    reporter.report(&RunEvent::Skipped { daemon, cause });
+    UpResult::Skipped(cause.clone())
+}
+
 /// A daemon that died after it was ready (while what depends on it was
-/// starting) is not reported ready: its result becomes a failure.
-fn recheck(
+/// starting) is not counted ready: its result becomes a failure, told with
+/// `ExitedAfterReady`, not with a second terminal event (SPEC §4).
+pub(super) fn recheck(
     manifest: &Manifest,
     order: &[String],
     results: Vec<UpResult>,
     reporter: &SharedReporter,
-    clock: Instant,
 ) -> Vec<UpResult> {
     order
         .iter()
         .zip(results)
         .map(|(daemon, result)| {
-            if !result.is_ready()
-                || manifest.task(daemon).is_some()
-                || super::is_running(manifest, daemon)
-            {
+            let pid = match &result {
+                UpResult::Started(started) => started.pid,
+                UpResult::AlreadyRunning { pid } => *pid,
+                _ => return result,
+            };
+            if manifest.task(daemon).is_some() || super::is_running(manifest, daemon) {
                 return result;
             }
             let error = Error::start_failed(
@@ -145,10 +163,10 @@ fn recheck(
                 Default::default(),
                 Default::default(),
             );
-            reporter.report(&RunEvent::Failed {
+            reporter.report(&RunEvent::ExitedAfterReady {
                 daemon,
+                pid,
                 error: &error,
-                elapsed: clock.elapsed(),
             });
             UpResult::Failed(error)
         })
@@ -247,7 +265,7 @@ fn run_task(
     }
 }
 
-fn summary(report: &UpReport, restarts: Option<&Restarts>) -> Summary {
+pub(super) fn summary(report: &UpReport, restarts: Option<&Restarts>) -> Summary {
     let count = |test| count_results(&report.daemons, test);
     let restarted_names = restarts.map_or(&[][..], |restarts| restarts.daemons);
     let restarted = report
@@ -264,7 +282,7 @@ fn summary(report: &UpReport, restarts: Option<&Restarts>) -> Summary {
         already_running: count(|result| matches!(result, UpResult::AlreadyRunning { .. })),
         tasks_ran: count(|result| matches!(result, UpResult::TaskRan { .. })),
         tasks_up_to_date: count(|result| matches!(result, UpResult::TaskUpToDate)),
-        stopped: 0,
+        stopped: restarts.map_or(0, |restarts| restarts.orphans_stopped),
         not_running: 0,
         failed: count(|result| matches!(result, UpResult::Failed(_)))
             + restarts.map_or(0, |restarts| restarts.failed),

@@ -6,8 +6,8 @@ use crate::harness;
 
 use std::path::Path;
 
-use harness::*;
 use devup::{DaemonController, DaemonControllerBuilder, Manifest, Ping};
+use harness::*;
 
 /// The one problem of a manifest of one daemon `web` with `keys` (and a
 /// `start`, unless it is `start` that is refused), as its key and message.

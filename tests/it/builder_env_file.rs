@@ -7,8 +7,8 @@ use crate::harness;
 
 use std::time::Duration;
 
-use harness::*;
 use devup::{DaemonController, Ping};
+use harness::*;
 
 #[test]
 fn env_file_variables_reach_the_daemon_under_its_own_env() {

@@ -64,6 +64,125 @@ fn the_command_dies_with_a_sigkilled_devup() {
     });
 }
 
+/// `devup exec -- sh cmd.sh TAG` on a pseudo-terminal made by `script(1)`,
+/// where `cmd.sh` is [`counting_command`]; `None` when `script` is not
+/// installed (which fails the test under `CI=true`).
+fn exec_on_a_terminal(project: &Project) -> Option<std::process::Child> {
+    let available = std::process::Command::new("script")
+        .arg("--version")
+        .output()
+        .is_ok_and(|output| output.status.success());
+    if !available {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "script(1) is required in CI"
+        );
+        eprintln!("skipped: script(1) is not installed");
+        return None;
+    }
+    project.write("cmd.sh", &counting_command(project));
+    let command = format!(
+        "'{}' exec -- sh cmd.sh {}",
+        devup_bin().display(),
+        project.tag()
+    );
+    dispositions::reset();
+    let script = std::process::Command::new("script")
+        .args(["-qec", &command, "/dev/null"])
+        .current_dir(project.dir())
+        .env_remove("CI")
+        .env_remove("DEVUP_FILE")
+        .env("TERM", "xterm")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("running script");
+    Some(script)
+}
+
+/// The pid of the `devup` whose command line holds the project's tag (not
+/// a child of its own, which has the same command line).
+fn devup_pid(project: &Project) -> i32 {
+    let devup = devup_bin().display().to_string();
+    let pids: Vec<u32> = project
+        .processes_with(project.tag())
+        .into_iter()
+        .filter(|pid| {
+            std::fs::read(format!("/proc/{pid}/cmdline"))
+                .is_ok_and(|cmdline| cmdline.starts_with(devup.as_bytes()))
+        })
+        .collect();
+    let parent_of = |pid: &u32| -> u32 {
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+        let after = &stat[stat.rfind(')').map_or(0, |at| at + 1)..];
+        after
+            .split_whitespace()
+            .nth(1)
+            .and_then(|ppid| ppid.parse().ok())
+            .unwrap_or(0)
+    };
+    let roots: Vec<u32> = pids
+        .iter()
+        .copied()
+        .filter(|pid| !pids.contains(&parent_of(pid)))
+        .collect();
+    assert_eq!(roots.len(), 1, "devup exec processes: {pids:?}");
+    roots[0] as i32
+}
+
+/// Waits for `script` to exit, killing it after the deadline.
+fn exit_of(mut script: std::process::Child) -> std::process::ExitStatus {
+    let deadline = Instant::now() + DEADLINE;
+    loop {
+        if let Some(status) = script.try_wait().expect("try_wait") {
+            return status;
+        }
+        if Instant::now() > deadline {
+            let _ = script.kill();
+            panic!("devup exec did not exit");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+}
+
+#[test]
+fn on_a_terminal_a_signal_to_the_whole_process_group_reaches_the_command_once() {
+    use nix::sys::signal::kill;
+    use nix::unistd::{Pid, getpgid};
+    let project = Project::new(&recorders(&[("db", &[])]));
+    let Some(script) = exec_on_a_terminal(&project) else {
+        return;
+    };
+    wait_until("the command runs", || project.path("cmd.started").exists());
+    let devup = Pid::from_raw(devup_pid(&project));
+    let group = getpgid(Some(devup)).expect("devup's process group");
+
+    // As `kill -- -PGID`: devup and the command (in devup's group, the
+    // terminal's foreground) both get it; devup must not forward it. A
+    // duplicate that comes while the first is still pending merges with
+    // it, so several rounds are sent, each once the last was handled.
+    const ROUNDS: usize = 100;
+    for round in 1..=ROUNDS {
+        kill(Pid::from_raw(-group.as_raw()), Signal::SIGTERM).expect("signalling the group");
+        wait_until("the command got SIGTERM", || {
+            project.read("signals.log").lines().count() >= round
+        });
+    }
+    // Sent to devup alone: forwarded, once. Any duplicate of the TERMs was
+    // forwarded before it.
+    kill(devup, Signal::SIGINT).expect("signalling devup");
+    wait_until("the command got SIGINT", || {
+        project.read("signals.log").contains("INT")
+    });
+    kill(devup, Signal::SIGHUP).expect("signalling devup");
+    assert_eq!(exit_of(script).code(), Some(143));
+    assert_eq!(
+        project.read("signals.log"),
+        format!("{}INT\n", "TERM\n".repeat(ROUNDS))
+    );
+    assert_eq!(project.events(), ["start db", "stop db"]);
+}
+
 #[test]
 fn ctrl_c_on_a_terminal_reaches_the_command_once() {
     if !harness::programs::installed("script") {

@@ -235,3 +235,55 @@ fn what_devup_recorded_outweighs_the_pid_files_mtime() {
     assert_eq!(daemon.stop().unwrap(), Some(started.pid));
     assert!(!is_alive(started.pid));
 }
+
+/// The `StalePidFile` events reported so far, as (path, reason).
+fn stale_reports(events: &Events) -> Vec<(std::path::PathBuf, String)> {
+    events
+        .all()
+        .into_iter()
+        .filter_map(|event| match event {
+            Event::StalePidFile { path, reason } => Some((path, reason)),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn a_corrupt_pid_file_beside_the_live_recorded_daemon_is_removed_and_reported() {
+    let dir = TempDir::new();
+    let (tag, _cleanup) = tagged();
+    let events = Events::default();
+    let daemon = daemon(&dir, &tag, &events);
+    let started = daemon.start().unwrap();
+    let removed = (dir.join("fake.pid"), "`garbage` is not a pid".to_string());
+
+    // up: the state file names the live daemon, which is left alone; the
+    // pid file, which cannot be trusted, goes.
+    std::fs::write(dir.join("fake.pid"), "garbage").unwrap();
+    assert_eq!(
+        daemon.up().unwrap(),
+        devup::UpOutcome::AlreadyRunning { pid: started.pid }
+    );
+    assert!(!dir.join("fake.pid").exists(), "the corrupt pid file stays");
+    assert_eq!(stale_reports(&events), std::slice::from_ref(&removed));
+    assert_eq!(daemon.pid(), Some(started.pid));
+
+    // start: refused, as the daemon runs; the corrupt pid file goes too.
+    std::fs::write(dir.join("fake.pid"), "garbage").unwrap();
+    assert!(matches!(
+        daemon.start(),
+        Err(devup::Error::AlreadyStarted { pid, .. }) if pid == started.pid
+    ));
+    assert!(!dir.join("fake.pid").exists(), "the corrupt pid file stays");
+    assert_eq!(stale_reports(&events), [removed.clone(), removed.clone()]);
+
+    // stop: the recorded daemon is the one stopped.
+    std::fs::write(dir.join("fake.pid"), "garbage").unwrap();
+    assert_eq!(daemon.stop().unwrap(), Some(started.pid));
+    assert!(!is_alive(started.pid));
+    assert!(!dir.join("fake.pid").exists());
+    assert_eq!(
+        stale_reports(&events),
+        [removed.clone(), removed.clone(), removed]
+    );
+}

@@ -316,3 +316,30 @@ fn now_ticks() -> u64 {
     let seconds: f64 = uptime.split_whitespace().next().unwrap().parse().unwrap();
     (seconds * 100.0) as u64
 }
+
+#[test]
+fn a_corrupt_pid_file_beside_the_recorded_daemon_is_removed_and_reported_by_up() {
+    let project = Project::new(&fake("run/fake.pid"));
+    project.devup(["up"]).status(0).run();
+    let daemon = project.pid_in("run/fake.pid");
+    std::fs::write(project.path("run/fake.pid"), "4242 garbage\n").unwrap();
+
+    let path = project.path("run/fake.pid");
+    project
+        .devup(["up"])
+        .placeholder("daemon", daemon)
+        .status(0)
+        .stderr(
+            "fake: removed stale pid file {dir}/run/fake.pid (`4242 garbage` is not a pid)\n\
+             fake: already running (pid {daemon})\n\
+             up: 1 already running in {time}\n",
+        )
+        .run();
+    assert!(!path.exists(), "the corrupt pid file stays");
+    assert_eq!(
+        state_and_pid(&project),
+        ("running".to_string(), Some(daemon as u64))
+    );
+    project.devdown([] as [&str; 0]).status(0).run();
+    assert!(!is_alive(daemon), "the real daemon {daemon} still runs");
+}

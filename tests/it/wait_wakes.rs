@@ -9,8 +9,8 @@ use crate::harness;
 
 use std::time::Duration;
 
-use harness::*;
 use devup::Ping;
+use harness::*;
 
 fn quoted(path: &std::path::Path) -> String {
     format!("'{}'", path.display())
