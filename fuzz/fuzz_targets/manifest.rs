@@ -39,6 +39,7 @@ fuzz_target!(|data: &[u8]| {
                 assert!(
                     problem.line.is_some()
                         || problem.daemon.is_some()
+                        || problem.task.is_some()
                         || problem.key.is_some()
                         || about_the_whole_file(&problem.message),
                     "a rejection without a position: {problem:?}"
@@ -160,7 +161,7 @@ fn build_everything(manifest: &Manifest, dir: &Path) {
 /// Problems about a file as a whole, which have no better position than
 /// the file itself: the manifest is empty or has no `daemons:` at all, or
 /// `.env` cannot be read (a directory). (A problem may also be placed by
-/// its daemon or key path alone.)
+/// its daemon, its task or its key path alone.)
 fn about_the_whole_file(message: &str) -> bool {
     message.starts_with("the manifest is empty")
         || message.starts_with("missing `daemons:`")

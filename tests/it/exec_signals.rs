@@ -130,6 +130,33 @@ fn devup_pid(project: &Project) -> i32 {
     roots[0] as i32
 }
 
+/// The other `devup exec` process of the project: the child devup keeps in
+/// its process group to tell a group's signals from its own.
+fn sentinel_pid(project: &Project, devup: i32) -> i32 {
+    let binary = devup_bin().display().to_string();
+    let others: Vec<u32> = project
+        .processes_with(project.tag())
+        .into_iter()
+        .filter(|&pid| pid as i32 != devup)
+        .filter(|pid| {
+            std::fs::read(format!("/proc/{pid}/cmdline"))
+                .is_ok_and(|cmdline| cmdline.starts_with(binary.as_bytes()))
+        })
+        .collect();
+    assert_eq!(others.len(), 1, "devup exec's other processes: {others:?}");
+    others[0] as i32
+}
+
+/// True when SIGTERM is pending in `pid` (its own or its process's set).
+fn term_pending(pid: i32) -> bool {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    status
+        .lines()
+        .filter(|line| line.starts_with("SigPnd:") || line.starts_with("ShdPnd:"))
+        .filter_map(|line| u64::from_str_radix(line.split_whitespace().nth(1)?, 16).ok())
+        .any(|mask| mask & (1 << (libc::SIGTERM - 1)) != 0)
+}
+
 /// Waits for `script` to exit, killing it after the deadline.
 fn exit_of(mut script: std::process::Child) -> std::process::ExitStatus {
     let deadline = Instant::now() + DEADLINE;
@@ -160,12 +187,19 @@ fn on_a_terminal_a_signal_to_the_whole_process_group_reaches_the_command_once() 
     // As `kill -- -PGID`: devup and the command (in devup's group, the
     // terminal's foreground) both get it; devup must not forward it. A
     // duplicate that comes while the first is still pending merges with
-    // it, so several rounds are sent, each once the last was handled.
+    // it, so several rounds are sent, each once the last was handled: by
+    // the command, and by devup, which has asked the sentinel about it once
+    // the sentinel no longer has it pending. (Two signals of one kind sent
+    // faster than that merge, in devup as in any process.)
+    let sentinel = sentinel_pid(&project, devup.as_raw());
     const ROUNDS: usize = 100;
     for round in 1..=ROUNDS {
         kill(Pid::from_raw(-group.as_raw()), Signal::SIGTERM).expect("signalling the group");
         wait_until("the command got SIGTERM", || {
             project.read("signals.log").lines().count() >= round
+        });
+        wait_until("devup handled SIGTERM", || {
+            !term_pending(sentinel) && !term_pending(devup.as_raw())
         });
     }
     // Sent to devup alone: forwarded, once. Any duplicate of the TERMs was

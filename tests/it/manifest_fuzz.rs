@@ -127,6 +127,7 @@ fn check(result: Result<Manifest, ManifestError>) {
         assert!(
             problem.line.is_some()
                 || problem.daemon.is_some()
+                || problem.task.is_some()
                 || problem.key.is_some()
                 || about_the_whole_file(&problem.message),
             "a rejection without a position: {problem:?}"
@@ -526,6 +527,7 @@ fn check_project_error(error: &ManifestError) {
         assert!(
             problem.line.is_some()
                 || problem.daemon.is_some()
+                || problem.task.is_some()
                 || problem.key.is_some()
                 || about_the_whole_file(&problem.message),
             "a rejection without a position: {problem:?}"
@@ -705,7 +707,7 @@ fn non_utf8_bytes_are_an_error_at_their_position() {
 
 /// Problems about the file as a whole, which have no better position than
 /// the file itself: it is empty, or has no `daemons:` at all. (A problem
-/// may also be placed by its daemon or key path alone.)
+/// may also be placed by its daemon, its task or its key path alone.)
 fn about_the_whole_file(message: &str) -> bool {
     message.starts_with("the manifest is empty")
         || message.starts_with("missing `daemons:`")
@@ -725,6 +727,13 @@ fn old_mac_line_ends_still_give_positions() {
     check(parse(
         "base: &base { x: 1 }\ndaemons:\n  a: { <<: !base, start: x }\n",
     ));
+    // And a task's unknown key after an anchored value ended by a lone `\r`:
+    // no line is found for it, but the problem names its task.
+    let error = parse("a: &a put\rtasks:\n  t:\n   .txt: x\n  d:\n    start: x\n")
+        .expect_err("unknown keys");
+    check(Err(error.clone()));
+    let txt = error.problems.iter().find(|p| p.message.contains("`.txt`"));
+    assert_eq!(txt.and_then(|p| p.task.as_deref()), Some("t"), "{error}");
     let error = parse("daemons: {}\rbogus: 1\r").expect_err("an unknown key");
     let bogus = error.problems.iter().find(|p| p.message.contains("bogus"));
     assert_eq!(bogus.and_then(|p| p.line), Some(2), "{error}");

@@ -52,11 +52,10 @@ fn remove_orphans_stops_it_before_the_starts() {
 warning: old: orphan (pid {old}), no longer in the manifest; stopping it (--remove-orphans)
 old: stopping (pid {old})
 old: stopped in {time} (pid {old})
-down: 1 stopped in {time}
 web: waiting for db
 db: already running (pid {pid})
 web: already running (pid {pid})
-up: 2 already running in {time}
+up: 2 already running, 1 orphan stopped in {time}
 ",
         )
         .run();
@@ -274,12 +273,11 @@ error: postgres: could not start: 127.0.0.1:{port1} is already in use by another
 warning: db: orphan (pid {pid}), no longer in the manifest; stopping it (--remove-orphans)
 db: stopping (pid {pid})
 db: stopped in {time} (pid {pid})
-down: 1 stopped in {time}
 postgres: starting
 postgres: spawned (pid {pid})
 postgres: waiting for ping (pid {pid})
 postgres: ready in {time} (pid {pid})
-up: 1 ready in {time}
+up: 1 ready, 1 orphan stopped in {time}
 ",
         )
         .run();

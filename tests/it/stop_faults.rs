@@ -92,7 +92,7 @@ app: starting
 app: spawned (pid {pid})
 app: waiting for ping (pid {pid})
 app: ready in {time} (pid {pid})
-db: failed after {time}
+db: exited after it was ready (pid {pid})
 up: 1 ready, 1 failed in {time}
 
 error: db: could not start: it exited after it was ready, while the daemons after it started
