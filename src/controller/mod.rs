@@ -61,6 +61,7 @@ mod stop;
 mod task;
 mod up;
 mod wait;
+mod waiting;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU8, Ordering};
@@ -78,6 +79,7 @@ pub use ping::{InvalidPing, Ping};
 pub use recipe::{Recorded, StopRecipe};
 pub use signal::Signal;
 pub use task::{TASK_KILL_GRACE, TaskOutcome, TaskSpec};
+pub(crate) use waiting::{WaitHook, while_waiting, with_hook as with_wait_hook};
 
 pub use crate::human::format_duration;
 

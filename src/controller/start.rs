@@ -107,17 +107,19 @@ impl DaemonController {
             .spawn()
             .map_err(|source| self.io_error("forking the start command".into(), source))?;
         let emit = |event| self.emit(event);
-        let end = StartWait {
-            spec,
-            emit: &emit,
-            abort: self.abort_signal(),
-            tree: &mut tree,
-            output: &output,
-            log_offset,
-            notify: notify.as_ref(),
-            started,
-        }
-        .run();
+        let end = super::while_waiting(|| {
+            StartWait {
+                spec,
+                emit: &emit,
+                abort: self.abort_signal(),
+                tree: &mut tree,
+                output: &output,
+                log_offset,
+                notify: notify.as_ref(),
+                started,
+            }
+            .run()
+        });
         if let WaitEnd::Ready { pid, start_ticks } = end {
             let state = StartedState {
                 pid,
@@ -254,14 +256,16 @@ impl DaemonController {
                     self.emit(Event::BeforeStart {
                         command: command.to_string(),
                     });
-                    let run = run_command::run_with_env(
-                        spec,
-                        command,
-                        spec.start_timeout,
-                        Some(self.abort_signal()),
-                        true,
-                        token_env,
-                    )
+                    let run = super::while_waiting(|| {
+                        run_command::run_with_env(
+                            spec,
+                            command,
+                            spec.start_timeout,
+                            Some(self.abort_signal()),
+                            true,
+                            token_env,
+                        )
+                    })
                     .map_err(|source| {
                         self.io_error(format!("running before_start `{command}`"), source)
                     })?;

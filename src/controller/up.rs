@@ -55,7 +55,7 @@ impl DaemonController {
         // someone else (a devup killed mid-start): wait for it. If it dies
         // meanwhile, start it.
         if let PidCheck::Running { pid, start_ticks } = running::check(&self.spec)?
-            && self.wait_until_responsive(pid, start_ticks)?
+            && super::while_waiting(|| self.wait_until_responsive(pid, start_ticks))?
         {
             if !ephemeral {
                 self.record_ephemeral(pid, false)?;

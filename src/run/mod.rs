@@ -11,6 +11,7 @@
 //! `lease.rs` (up and release for lease holders: `exec`, sessions), `schedule.rs`
 //! (the parallel scheduler), `event.rs` and `outcome.rs` (public values).
 
+mod board;
 mod converge;
 mod down;
 mod event;
