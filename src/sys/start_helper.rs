@@ -1,7 +1,9 @@
 //! The fork and exec of a start (see `controller/spawn.rs` for why there is
 //! a helper): the parent's fork with every signal blocked, and the child
-//! side, the helper H and the start command G, which run between `fork`
-//! and `execve` of a possibly multithreaded process and so make nothing but
+//! side, the helper H and the start command G (cloned by H into H's own
+//! memory, vfork-style, so a start copies devup's page tables once, not
+//! twice), which run between `fork` and `execve` of a possibly
+//! multithreaded process and so make nothing but
 //! async-signal-safe raw syscalls on data prepared before the fork: no
 //! allocation, no lock, no Rust std call that might take one. Also the
 //! record format H writes on its report pipe (`controller/start_tree.rs`
@@ -180,33 +182,28 @@ unsafe fn helper_main(start: &ExecImage, reports: RawFd, parent: libc::pid_t) ->
         let mut default_action: libc::sigaction = std::mem::zeroed();
         default_action.sa_sigaction = libc::SIG_DFL;
         libc::sigaction(libc::SIGCHLD, &default_action, std::ptr::null_mut());
-        // G's end of this pipe is close-on-exec: H's read returns when G
-        // has executed the start command (or died trying), so SPAWNED never
-        // names a process that is still a copy of devup. Without it, a
-        // `daemonize: true` daemon without a ping, whose readiness is "its
-        // pid is alive", could be declared ready before its execve failed.
-        let mut exec_sync = [-1 as libc::c_int; 2];
-        let synced = libc::pipe2(exec_sync.as_mut_ptr(), libc::O_CLOEXEC) == 0;
-        let child = libc::fork();
-        if child == 0 {
-            if synced {
-                libc::close(exec_sync[0]);
-            }
-            start_command_main(start, reports, &default_action);
-        }
-        if synced {
-            libc::close(exec_sync[1]);
-        }
+        // G shares H's memory and H is suspended until G has executed the
+        // start command (or died trying), as with vfork: no copy of H's
+        // page tables per start, and SPAWNED never names a process that is
+        // still a copy of devup. Without that wait, a `daemonize: true`
+        // daemon without a ping, whose readiness is "its pid is alive",
+        // could be declared ready before its execve failed. G runs on a
+        // stack of its own, in H's frame, which lives until G has left it.
+        let mut stack = [0u8; G_STACK];
+        let mut g = GStart {
+            start,
+            reports,
+            default_action: &default_action,
+        };
+        let child = libc::clone(
+            start_command_entry,
+            stack.as_mut_ptr().add(G_STACK).cast(),
+            libc::CLONE_VM | libc::CLONE_VFORK | libc::SIGCHLD,
+            (&raw mut g).cast(),
+        );
         if child < 0 {
             report(reports, Record::FORK_FAILED, 0, errno());
             libc::_exit(1);
-        }
-        if synced {
-            let mut byte = 0u8;
-            while libc::read(exec_sync[0], (&raw mut byte).cast(), 1) < 0 && errno() == libc::EINTR
-            {
-            }
-            libc::close(exec_sync[0]);
         }
         report(reports, Record::SPAWNED, child, 0);
         loop {
@@ -219,6 +216,27 @@ unsafe fn helper_main(start: &ExecImage, reports: RawFd, parent: libc::pid_t) ->
                 libc::_exit(0);
             }
         }
+    }
+}
+
+/// The stack G runs on until its execve: a few frames of raw syscalls.
+const G_STACK: usize = 64 * 1024;
+
+/// What G gets from H through `clone`.
+struct GStart<'a> {
+    start: &'a ExecImage,
+    reports: RawFd,
+    default_action: &'a libc::sigaction,
+}
+
+/// G's entry point for `clone`: `arg` is a [`GStart`] in H's frame, which H
+/// (suspended until G's execve) keeps alive.
+extern "C" fn start_command_entry(arg: *mut libc::c_void) -> libc::c_int {
+    // SAFETY: `arg` points to the GStart H passed, alive while G runs; G
+    // makes only raw syscalls, as `start_command_main` says.
+    unsafe {
+        let g = &*arg.cast::<GStart>();
+        start_command_main(g.start, g.reports, g.default_action)
     }
 }
 
