@@ -53,14 +53,27 @@ pub(crate) enum PidCheck {
 /// replaced by a symlink). A pid file that disagrees with a live recorded
 /// daemon is never trusted to signal anything.
 pub(crate) fn check(spec: &DaemonSpec) -> Result<PidCheck> {
+    check_with_state(spec).map(|(check, _)| check)
+}
+
+/// [`check`], also returning the state file as the check read it, for a
+/// caller that needs it too (one read instead of two).
+pub(crate) fn check_with_state(spec: &DaemonSpec) -> Result<(PidCheck, Option<StartedState>)> {
     let content = pid_file::read(&spec.pid_file).map_err(|error| Error::PidFile {
         daemon: spec.name.clone(),
         path: spec.pid_file.clone(),
         reason: format!("cannot read it: {error}"),
     })?;
-    let recorded =
-        StartedState::read(&spec.state_file).filter(|state| state.boot_id == process::boot_id());
-    if let Some(state) = &recorded
+    let state = StartedState::read(&spec.state_file);
+    let recorded = state
+        .as_ref()
+        .filter(|state| state.boot_id == process::boot_id());
+    Ok((decide(content, recorded)?, state))
+}
+
+/// What the pid file's `content` and the state `recorded` in this boot say.
+fn decide(content: PidFileContent, recorded: Option<&StartedState>) -> Result<PidCheck> {
+    if let Some(state) = recorded
         && let Some(start_ticks) = recorded_alive(state)
     {
         return Ok(PidCheck::Running {
