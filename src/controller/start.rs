@@ -26,10 +26,14 @@ impl DaemonController {
     /// Starts the daemon; the caller holds the lock.
     pub(crate) fn start_locked(&self) -> Result<Started> {
         let spec = self.spec();
-        if !matches!(running::check(spec)?, PidCheck::Running { .. }) {
-            leftover::clean(spec, spec.start_abort_timeout, &[]);
+        let mut check = running::check(spec)?;
+        // Checked again only when the cleaning ended a process.
+        if !matches!(check, PidCheck::Running { .. })
+            && !leftover::clean(spec, spec.start_abort_timeout, &[]).is_empty()
+        {
+            check = running::check(spec)?;
         }
-        match running::check(spec)? {
+        match check {
             PidCheck::Running { pid, .. } => {
                 return Err(Error::AlreadyStarted {
                     daemon: spec.name.clone(),
