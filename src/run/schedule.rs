@@ -311,10 +311,10 @@ mod tests {
                 if name == "slow" {
                     while_waiting(|| receiver.lock().unwrap().recv().unwrap());
                 }
+                order.lock().unwrap().push(name.to_string());
                 if name == "fast" {
                     sender.send(()).unwrap();
                 }
-                order.lock().unwrap().push(name.to_string());
                 ((), None)
             },
             |_, _, _| (),
