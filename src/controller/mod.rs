@@ -12,7 +12,8 @@
 //! `state_backup.rs` (its copy outside the project),
 //! `running.rs` (what "running" means), `handle.rs` (signalling one process),
 //! `spawn.rs` and `start_tree.rs` (the start command inside its own reaper),
-//! `wait.rs` (the readiness loop), `http_url.rs` (an `http` ping's URL),
+//! `wait.rs` (the readiness loop), `waiting.rs` (long waits told to the
+//! scheduler), `http_url.rs` (an `http` ping's URL),
 //! `ping_check.rs`, `dial.rs` (every
 //! connection to a daemon's address), `port_holder.rs` (who holds an
 //! address), `notify.rs`, `file_watch.rs`, `lease.rs` (leases: who uses
