@@ -66,25 +66,30 @@ impl LockGuard {
             source,
         };
         let file = open(path).map_err(lock_error)?;
-        let mut on_wait = Some(on_wait);
-        let mut interval = Duration::from_millis(1);
-        loop {
-            match file.try_lock() {
-                Ok(()) => return Ok(LockGuard { file }),
-                Err(TryLockError::WouldBlock) => {}
-                Err(TryLockError::Error(source)) => return Err(lock_error(source)),
-            }
-            if let Some(on_wait) = on_wait.take() {
-                on_wait(Event::WaitingForLock);
-            }
-            if abort.is_aborted() {
-                return Err(Error::Interrupted {
-                    daemon: daemon.to_string(),
-                });
-            }
-            std::thread::sleep(interval);
-            interval = (interval * 2).min(MAX_INTERVAL);
+        match file.try_lock() {
+            Ok(()) => return Ok(LockGuard { file }),
+            Err(TryLockError::WouldBlock) => {}
+            Err(TryLockError::Error(source)) => return Err(lock_error(source)),
         }
+        on_wait(Event::WaitingForLock);
+        super::while_waiting(|| {
+            let mut interval = Duration::from_millis(1);
+            loop {
+                if abort.is_aborted() {
+                    return Err(Error::Interrupted {
+                        daemon: daemon.to_string(),
+                    });
+                }
+                std::thread::sleep(interval);
+                interval = (interval * 2).min(MAX_INTERVAL);
+                match file.try_lock() {
+                    Ok(()) => return Ok(()),
+                    Err(TryLockError::WouldBlock) => {}
+                    Err(TryLockError::Error(source)) => return Err(lock_error(source)),
+                }
+            }
+        })?;
+        Ok(LockGuard { file })
     }
 }
 

@@ -14,7 +14,8 @@
 //! `state_backup.rs` (its copy outside the project),
 //! `running.rs` (what "running" means), `handle.rs` (signalling one process),
 //! `spawn.rs` and `start_tree.rs` (the start command inside its own reaper),
-//! `wait.rs` (the readiness loop), `http_url.rs` (an `http` ping's URL),
+//! `wait.rs` (the readiness loop), `waiting.rs` (long waits told to the
+//! scheduler), `http_url.rs` (an `http` ping's URL),
 //! `ping_check.rs`, `dial.rs` (every
 //! connection to a daemon's address), `port_holder.rs` (who holds an
 //! address), `notify.rs`, `file_watch.rs`, `lease.rs` (leases: who uses
@@ -67,6 +68,7 @@ mod stop;
 mod task;
 mod up;
 mod wait;
+mod waiting;
 mod wake;
 
 use std::sync::Arc;
@@ -85,6 +87,7 @@ pub use ping::{InvalidPing, Ping};
 pub use recipe::{Recorded, StopRecipe};
 pub use signal::Signal;
 pub use task::{TASK_KILL_GRACE, TaskOutcome, TaskSpec};
+pub(crate) use waiting::{WaitHook, while_waiting, with_hook as with_wait_hook};
 
 pub use crate::human::format_duration;
 

@@ -53,40 +53,63 @@ pub(crate) enum PidCheck {
 /// replaced by a symlink). A pid file that disagrees with a live recorded
 /// daemon is never trusted to signal anything.
 pub(crate) fn check(spec: &DaemonSpec) -> Result<PidCheck> {
-    inspect(spec).map(|(check, _)| check)
+    inspect(spec).map(|inspection| inspection.check)
 }
 
-/// [`check`], and, when the state file decided that the daemon runs but
-/// its pid file is corrupt, why that pid file is not trusted: such a file
-/// is stale all the same (SPEC §3), to be removed under the lock
-/// ([`remove_corrupt`]).
-pub(crate) fn inspect(spec: &DaemonSpec) -> Result<(PidCheck, Option<String>)> {
+/// What one look at a daemon's pid file and state file found.
+#[derive(Debug)]
+pub(crate) struct Inspection {
+    /// The verdict, as [`check`] gives it.
+    pub check: PidCheck,
+    /// When the state file decided that the daemon runs but its pid file
+    /// is corrupt: why that pid file is not trusted. Such a file is stale
+    /// all the same (SPEC §3), to be removed under the lock
+    /// ([`remove_corrupt`]).
+    pub corrupt: Option<String>,
+    /// The state file as the check read it, for a caller that needs it too
+    /// (one read instead of two).
+    pub state: Option<StartedState>,
+}
+
+/// [`check`], with what else the look found.
+pub(crate) fn inspect(spec: &DaemonSpec) -> Result<Inspection> {
     let content = pid_file::read(&spec.pid_file).map_err(|error| Error::PidFile {
         daemon: spec.name.clone(),
         path: spec.pid_file.clone(),
         reason: format!("cannot read it: {error}"),
     })?;
-    let recorded =
-        StartedState::read(&spec.state_file).filter(|state| state.boot_id == process::boot_id());
-    if let Some(state) = &recorded
-        && let Some(start_ticks) = recorded_alive(state)
+    let state = StartedState::read(&spec.state_file);
+    let recorded = state
+        .as_ref()
+        .filter(|state| state.boot_id == process::boot_id());
+    if let Some(recorded) = recorded
+        && let Some(start_ticks) = recorded_alive(recorded)
     {
         let corrupt = match content {
             PidFileContent::Corrupt(reason) => Some(reason),
             _ => None,
         };
-        let running = PidCheck::Running {
-            pid: state.pid,
+        let check = PidCheck::Running {
+            pid: recorded.pid,
             start_ticks,
         };
-        return Ok((running, corrupt));
+        return Ok(Inspection {
+            check,
+            corrupt,
+            state,
+        });
     }
-    inspect_content(content, recorded).map(|check| (check, None))
+    let check = inspect_content(content, recorded)?;
+    Ok(Inspection {
+        check,
+        corrupt: None,
+        state,
+    })
 }
 
 /// The verdict on a pid file's `content` when the state file (`recorded`)
 /// names no live daemon.
-fn inspect_content(content: PidFileContent, recorded: Option<StartedState>) -> Result<PidCheck> {
+fn inspect_content(content: PidFileContent, recorded: Option<&StartedState>) -> Result<PidCheck> {
     let (pid, written) = match content {
         PidFileContent::Missing => return Ok(PidCheck::Missing),
         PidFileContent::Corrupt(reason) => return Ok(PidCheck::Stale { pid: None, reason }),
@@ -151,7 +174,12 @@ fn recorded_alive(state: &StartedState) -> Option<u64> {
 /// records, and reports it; the state file, which names the daemon, stays.
 /// The caller holds the lock.
 pub(crate) fn remove_corrupt(spec: &DaemonSpec, emit: impl FnOnce(Event)) -> Result<()> {
-    if let (PidCheck::Running { .. }, Some(reason)) = inspect(spec)? {
+    if let Inspection {
+        check: PidCheck::Running { .. },
+        corrupt: Some(reason),
+        ..
+    } = inspect(spec)?
+    {
         pid_file::remove(&spec.pid_file).map_err(|error| Error::PidFile {
             daemon: spec.name.clone(),
             path: spec.pid_file.clone(),

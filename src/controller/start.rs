@@ -27,10 +27,14 @@ impl DaemonController {
     pub(crate) fn start_locked(&self) -> Result<Started> {
         let spec = self.spec();
         running::remove_corrupt(spec, |event| self.emit(event))?;
-        if !matches!(running::check(spec)?, PidCheck::Running { .. }) {
-            leftover::clean(spec, spec.start_abort_timeout, &[]);
+        let mut check = running::check(spec)?;
+        // Checked again only when the cleaning ended a process.
+        if !matches!(check, PidCheck::Running { .. })
+            && !leftover::clean(spec, spec.start_abort_timeout, &[]).is_empty()
+        {
+            check = running::check(spec)?;
         }
-        match running::check(spec)? {
+        match check {
             PidCheck::Running { pid, .. } => {
                 return Err(Error::AlreadyStarted {
                     daemon: spec.name.clone(),
@@ -108,25 +112,31 @@ impl DaemonController {
             .spawn()
             .map_err(|source| self.io_error("forking the start command".into(), source))?;
         let emit = |event| self.emit(event);
-        let mut end = StartWait {
-            spec,
-            emit: &emit,
-            abort: self.abort_signal(),
-            tree: &mut tree,
-            output: &output,
-            log_offset,
-            notify: notify.as_ref(),
-            started,
-        }
-        .run();
         // Ready only once readiness holds: the daemon is looked at again
         // while the tree still reports its exit (`settle.rs`).
         let settle = spec.daemonize && spec.ping.is_none();
-        if let WaitEnd::Ready { pid, start_ticks } = end
-            && let Err(failure) = settle::confirm(&mut tree, pid, start_ticks, settle)
-        {
-            end = WaitEnd::Failed(failure);
-        }
+        let mut end = super::while_waiting(|| {
+            let end = StartWait {
+                spec,
+                emit: &emit,
+                abort: self.abort_signal(),
+                tree: &mut tree,
+                output: &output,
+                log_offset,
+                notify: notify.as_ref(),
+                started,
+            }
+            .run();
+            match end {
+                WaitEnd::Ready { pid, start_ticks } => {
+                    match settle::confirm(&mut tree, pid, start_ticks, settle) {
+                        Ok(()) => end,
+                        Err(failure) => WaitEnd::Failed(failure),
+                    }
+                }
+                end => end,
+            }
+        });
         if let WaitEnd::Ready { pid, start_ticks } = end {
             let state = StartedState {
                 pid,
@@ -271,14 +281,16 @@ impl DaemonController {
                     self.emit(Event::BeforeStart {
                         command: command.to_string(),
                     });
-                    let run = run_command::run_with_env(
-                        spec,
-                        command,
-                        spec.start_timeout,
-                        Some(self.abort_signal()),
-                        true,
-                        token_env,
-                    )
+                    let run = super::while_waiting(|| {
+                        run_command::run_with_env(
+                            spec,
+                            command,
+                            spec.start_timeout,
+                            Some(self.abort_signal()),
+                            true,
+                            token_env,
+                        )
+                    })
                     .map_err(|source| {
                         self.io_error(format!("running before_start `{command}`"), source)
                     })?;

@@ -69,14 +69,16 @@ impl DaemonController {
                 let token = leftover::new_token();
                 let _ = leftover::mark(spec, &token);
                 let token_env = [(leftover::TOKEN_VAR.to_string(), token)];
-                let run = run_command::run_with_env(
-                    spec,
-                    command,
-                    spec.stop_timeout,
-                    None,
-                    true,
-                    &token_env,
-                );
+                let run = super::while_waiting(|| {
+                    run_command::run_with_env(
+                        spec,
+                        command,
+                        spec.stop_timeout,
+                        None,
+                        true,
+                        &token_env,
+                    )
+                });
                 leftover::unmark(spec);
                 let run = run.map_err(|error| {
                     stop_failed(
@@ -110,21 +112,24 @@ impl DaemonController {
                 })?;
             }
         }
-        let left = spec.stop_timeout.saturating_sub(started.elapsed());
-        if !handle.wait_gone(left) {
-            self.emit(Event::Killing { pid });
-            let _ = self.send(&handle, libc::SIGKILL);
-            if !handle.wait_gone(AFTER_KILL) {
-                return Err(Error::StopTimeout {
-                    daemon: spec.name.clone(),
-                    pid,
-                    timeout: spec.stop_timeout,
-                });
+        super::while_waiting(|| {
+            let left = spec.stop_timeout.saturating_sub(started.elapsed());
+            if !handle.wait_gone(left) {
+                self.emit(Event::Killing { pid });
+                let _ = self.send(&handle, libc::SIGKILL);
+                if !handle.wait_gone(AFTER_KILL) {
+                    return Err(Error::StopTimeout {
+                        daemon: spec.name.clone(),
+                        pid,
+                        timeout: spec.stop_timeout,
+                    });
+                }
             }
-        }
-        if spec.daemonize {
-            self.wait_for_group(pid, super::deadline::add(started, spec.stop_timeout));
-        }
+            if spec.daemonize {
+                self.wait_for_group(pid, super::deadline::add(started, spec.stop_timeout));
+            }
+            Ok(())
+        })?;
         self.remove_files()?;
         if let Some(error) = command_failed {
             return Err(error);

@@ -141,7 +141,8 @@ impl TaskSpec {
         let token = leftover::new_token();
         leftover::mark(&spec, &token)
             .map_err(|e| io_error("writing the task's run marker".into(), e))?;
-        let result = self.run_tree(&spec, &token, abort, &io_error, &failed);
+        let result =
+            super::while_waiting(|| self.run_tree(&spec, &token, abort, &io_error, &failed));
         leftover::unmark(&spec);
         let elapsed = result?;
         let record = TaskRecord {

@@ -44,9 +44,14 @@ impl DaemonController {
         // left alone whoever started it. One check and one ping, nothing
         // waited for; anything else is decided under the lock (a corrupt
         // pid file beside the recorded daemon too: it is removed there).
-        if let (PidCheck::Running { pid, start_ticks }, None) = running::inspect(&self.spec)?
-            && self.is_ready(pid, start_ticks)
-            && (ephemeral || !self.recorded_ephemeral(pid))
+        // The state file is read once, by the check.
+        if let running::Inspection {
+            check: PidCheck::Running { pid, start_ticks },
+            corrupt: None,
+            state,
+        } = running::inspect(&self.spec)?
+            && self.is_ready(pid, start_ticks, state.as_ref())
+            && (ephemeral || !state.is_some_and(|state| state.pid == pid && state.ephemeral))
         {
             self.emit(Event::AlreadyRunning { pid });
             return Ok(UpOutcome::AlreadyRunning { pid });
@@ -57,7 +62,7 @@ impl DaemonController {
         // someone else (a devup killed mid-start): wait for it. If it dies
         // meanwhile, start it.
         if let PidCheck::Running { pid, start_ticks } = running::check(&self.spec)?
-            && self.wait_until_responsive(pid, start_ticks)?
+            && super::while_waiting(|| self.wait_until_responsive(pid, start_ticks))?
         {
             if !ephemeral {
                 self.record_ephemeral(pid, false)?;
@@ -80,13 +85,6 @@ impl DaemonController {
         StartedState::set_ephemeral(path, pid, ephemeral).map_err(|source| {
             self.io_error(format!("writing the state file {}", path.display()), source)
         })
-    }
-
-    /// Whether the state file records the running daemon `pid` as
-    /// ephemeral (the pid was just checked: no second check).
-    fn recorded_ephemeral(&self, pid: u32) -> bool {
-        StartedState::read(&self.spec.state_file)
-            .is_some_and(|state| state.pid == pid && state.ephemeral)
     }
 
     /// For a daemon that runs: true once its ping succeeds (at once when it
@@ -139,16 +137,15 @@ impl DaemonController {
     /// answers; or, for a readiness that can only be seen during its start
     /// (no ping, `log`, `notify`), devup recorded this very process at the
     /// end of a start that succeeded (the state file is written only then).
-    /// A daemon that another devup is still starting is neither.
-    fn is_ready(&self, pid: u32, start_ticks: u64) -> bool {
+    /// A daemon that another devup is still starting is neither. `state` is
+    /// the state file as the check that found `pid` read it.
+    fn is_ready(&self, pid: u32, start_ticks: u64, state: Option<&StartedState>) -> bool {
         match &self.spec.ping {
-            None | Some(Ping::Log(_)) | Some(Ping::Notify) => {
-                StartedState::read(&self.spec.state_file).is_some_and(|state| {
-                    state.pid == pid
-                        && state.start_ticks == start_ticks
-                        && state.boot_id == process::boot_id()
-                })
-            }
+            None | Some(Ping::Log(_)) | Some(Ping::Notify) => state.is_some_and(|state| {
+                state.pid == pid
+                    && state.start_ticks == start_ticks
+                    && state.boot_id == process::boot_id()
+            }),
             Some(_) => self.responds(ping_check::CHECK_TIMEOUT),
         }
     }

@@ -1,7 +1,7 @@
 //! `up`, `down` and `restart` over a manifest's dependency plan: every
 //! daemon starts as soon as all its dependencies are ready and stops only
 //! after everything that depends on it, independent daemons in parallel
-//! (one scoped thread each). A failure skips what depends on it; the rest
+//! (on a few worker threads per core). A failure skips what depends on it; the rest
 //! goes on. This module decides nothing about output: it sends
 //! [`RunEvent`]s (its own, and each controller's [`crate::Event`]s wrapped
 //! with the daemon's name) to one [`Reporter`], and returns typed reports.
@@ -9,8 +9,9 @@
 //! Files: `up.rs`, `down.rs`, `restart.rs` (the three runs), `converge.rs`
 //! (restarting what changed, orphans), `recorded.rs` (the state directory),
 //! `lease.rs` (up and release for lease holders: `exec`, sessions), `schedule.rs`
-//! (the parallel scheduler), `event.rs` and `outcome.rs` (public values).
+//! and `board.rs` (the parallel scheduler), `event.rs` and `outcome.rs` (public values).
 
+mod board;
 mod converge;
 mod converge_run;
 mod down;

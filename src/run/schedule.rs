@@ -1,14 +1,21 @@
-//! The parallel scheduler under `up` and `down`: one scoped thread per
-//! daemon, each blocked on a condition variable until every daemon it must
-//! wait for (its dependencies for `up`, its dependents for `down`) has an
-//! outcome. When one of those failed or was skipped, the daemon is skipped
-//! with the same root cause; otherwise its work runs. Independent daemons
-//! therefore run at the same time, and nothing spins.
+//! The parallel scheduler under `up` and `down`: each daemon is worked on
+//! once every daemon it must wait for (its dependencies for `up`, its
+//! dependents for `down`) has an outcome. When one of those failed or was
+//! skipped, the daemon is skipped with the same root cause; otherwise its
+//! work runs. Independent daemons run at the same time, on a few worker
+//! threads per core rather than a thread per daemon: forking a start from
+//! a process with hundreds of threads costs in proportion to them, and
+//! their wake-ups contend. A worker whose daemon sleeps in a long wait
+//! (readiness, a lock, a stop's grace period) gives its turn to another
+//! worker meanwhile (`board.rs`), so slow daemons still wait in parallel
+//! and a ready daemon starts at once. Nothing spins.
 
 use std::collections::HashMap;
-use std::sync::{Condvar, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 
+use super::board::{Board, Job};
 use super::outcome::Skip;
+use crate::controller::with_wait_hook;
 
 /// Runs `work` for every name of `names` once all of `prerequisites(name)`
 /// are done. `work` returns the outcome and, when dependents must not go on,
@@ -21,114 +28,117 @@ where
     W: Fn(&str) -> (O, Option<Skip>) + Sync,
     S: Fn(&str, &[String], &Skip) -> O + Sync,
 {
-    let board = Board::default();
+    if let [name] = names {
+        // One daemon: nothing runs beside it (nor waits for it), so no
+        // worker is spawned for it, and the cores are not counted.
+        return vec![work(name).0];
+    }
+    schedule_on(turns(), names, prerequisites, work, skip)
+}
+
+/// How many workers work at once: a few per core, since a start's work
+/// outside its waits is short system calls (forks, files). Counted once
+/// per process (`available_parallelism` reads the cgroup's CPU quota).
+fn turns() -> usize {
+    static TURNS: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *TURNS.get_or_init(|| std::thread::available_parallelism().map_or(2, |cores| cores.get()) * 2)
+}
+
+/// [`schedule`] with at most `turns` workers working at once.
+fn schedule_on<O, P, W, S>(
+    turns: usize,
+    names: &[String],
+    prerequisites: P,
+    work: W,
+    skip: S,
+) -> Vec<O>
+where
+    O: Send,
+    P: Fn(&str) -> Vec<String>,
+    W: Fn(&str) -> (O, Option<Skip>) + Sync,
+    S: Fn(&str, &[String], &Skip) -> O + Sync,
+{
+    let index: HashMap<&str, usize> = names
+        .iter()
+        .enumerate()
+        .map(|(at, name)| (name.as_str(), at))
+        .collect();
     let waits: Vec<Vec<String>> = names
         .iter()
         .map(|name| {
-            prerequisites(name)
+            let mut waits: Vec<String> = prerequisites(name)
                 .into_iter()
-                .filter(|other| other != name && names.contains(other))
-                .collect()
+                .filter(|other| other != name && index.contains_key(other.as_str()))
+                .collect();
+            let mut seen = std::collections::HashSet::new();
+            waits.retain(|other| seen.insert(other.clone()));
+            waits
         })
         .collect();
-    if let ([name], [waits]) = (names, &waits[..]) {
-        // One daemon: nothing runs beside it, so no thread is spawned (and
-        // none joined) for it.
-        return vec![run_one(&board, name, waits, &work, &skip)];
-    }
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = names
+    let board = Arc::new(Board::new(
+        waits
             .iter()
-            .zip(&waits)
-            .map(|(name, waits)| {
-                let (board, work, skip) = (&board, &work, &skip);
-                scope.spawn(move || run_one(board, name, waits, work, skip))
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|handle| match handle.join() {
-                Ok(outcome) => outcome,
-                Err(panic) => std::panic::resume_unwind(panic),
-            })
-            .collect()
-    })
-}
-
-/// One daemon's turn: once everything of `waits` is done, its work, or its
-/// skip when one of those blocks it.
-fn run_one<O, W, S>(board: &Board, name: &String, waits: &[String], work: &W, skip: &S) -> O
-where
-    W: Fn(&str) -> (O, Option<Skip>),
-    S: Fn(&str, &[String], &Skip) -> O,
-{
-    // Should `work` panic, the guard still marks the daemon done (as
-    // failed), so no other thread waits forever.
-    let mut guard = FinishGuard {
-        board,
-        name,
-        cause: Some(Skip::DependencyFailed(name.clone())),
-    };
-    let (outcome, cause) = match board.wait_for(waits) {
-        Some(cause) => {
-            let outcome = skip(name, waits, &cause);
-            (outcome, Some(cause))
+            .map(|waits| waits.iter().map(|other| index[other.as_str()]).collect())
+            .collect(),
+        turns,
+    ));
+    let outcomes: Mutex<Vec<Option<O>>> = Mutex::new(names.iter().map(|_| None).collect());
+    let panicked = Mutex::new(None);
+    let run = |job: Job| {
+        let name = &names[job.index];
+        // Should `work` panic, the daemon is still done (as failed), so
+        // nothing waits for it forever; the panic is passed on at the end.
+        let ran = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| match job.blocked {
+            Some(cause) => (skip(name, &waits[job.index], &cause), Some(cause)),
+            None => work(name),
+        }));
+        match ran {
+            Ok((outcome, cause)) => {
+                lock(&outcomes)[job.index] = Some(outcome);
+                cause
+            }
+            Err(panic) => {
+                lock(&panicked).get_or_insert(panic);
+                Some(Skip::DependencyFailed(name.clone()))
+            }
         }
-        None => work(name),
     };
-    guard.cause = cause;
-    outcome
+    std::thread::scope(|scope| {
+        loop {
+            let spawn = board.workers_to_spawn();
+            if spawn == 0 {
+                break;
+            }
+            for _ in 0..spawn {
+                let (board, run) = (Arc::clone(&board), &run);
+                scope.spawn(move || {
+                    with_wait_hook(board.clone(), || board.work(run));
+                });
+            }
+        }
+    });
+    if let Some(panic) = lock(&panicked).take() {
+        std::panic::resume_unwind(panic);
+    }
+    lock(&outcomes)
+        .drain(..)
+        .map(|outcome| outcome.expect("every daemon is done when the workers are"))
+        .collect()
 }
 
-/// Marks its daemon done, with `cause`, when dropped.
-struct FinishGuard<'a> {
-    board: &'a Board,
-    name: &'a str,
-    cause: Option<Skip>,
-}
-
-impl Drop for FinishGuard<'_> {
-    fn drop(&mut self) {
-        self.board.finish(self.name, self.cause.take());
-    }
-}
-
-/// Who is done, and whether they block those waiting for them.
-#[derive(Default)]
-struct Board {
-    done: Mutex<HashMap<String, Option<Skip>>>,
-    changed: Condvar,
-}
-
-impl Board {
-    fn lock(&self) -> MutexGuard<'_, HashMap<String, Option<Skip>>> {
-        self.done
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-    }
-
-    /// Blocks until every name of `waits` is done; returns the cause to skip
-    /// with when one of them blocks its dependents.
-    fn wait_for(&self, waits: &[String]) -> Option<Skip> {
-        let done = self
-            .changed
-            .wait_while(self.lock(), |done| {
-                !waits.iter().all(|name| done.contains_key(name))
-            })
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        waits.iter().find_map(|name| done[name].clone())
-    }
-
-    fn finish(&self, name: &str, cause: Option<Skip>) {
-        self.lock().insert(name.to_string(), cause);
-        self.changed.notify_all();
-    }
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::controller::while_waiting;
     use std::sync::Barrier;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::mpsc;
 
     fn names(list: &[&str]) -> Vec<String> {
         list.iter().map(|name| name.to_string()).collect()
@@ -218,5 +228,104 @@ mod tests {
             |_, _, _| (),
         );
         assert_eq!(*order.lock().unwrap(), names(&["a", "b", "c"]));
+    }
+
+    #[test]
+    fn more_daemons_than_workers_keep_the_dependency_order() {
+        // A chain c0 <- c1 <- ... <- c9 and ten independent daemons, on two
+        // workers: each link runs after the one before it, every daemon once.
+        let mut list: Vec<String> = (0..10).map(|at| format!("c{at}")).collect();
+        list.extend((0..10).map(|at| format!("free{at}")));
+        let order = Mutex::new(Vec::new());
+        let outcomes = schedule_on(
+            2,
+            &list,
+            |name| match name
+                .strip_prefix('c')
+                .and_then(|at| at.parse::<usize>().ok())
+            {
+                Some(at) if at > 0 => vec![format!("c{}", at - 1)],
+                _ => Vec::new(),
+            },
+            |name| {
+                order.lock().unwrap().push(name.to_string());
+                (name.to_string(), None)
+            },
+            |_, _, _| unreachable!(),
+        );
+        assert_eq!(outcomes, list);
+        let order = order.into_inner().unwrap();
+        let chain: Vec<&String> = order.iter().filter(|name| name.starts_with('c')).collect();
+        assert_eq!(chain, list[..10].iter().collect::<Vec<_>>());
+        assert_eq!(order.len(), 20);
+    }
+
+    #[test]
+    fn no_more_workers_work_at_once_than_the_turns() {
+        let (now, most) = (AtomicUsize::new(0), AtomicUsize::new(0));
+        let list: Vec<String> = (0..40).map(|at| format!("d{at}")).collect();
+        schedule_on(
+            3,
+            &list,
+            |_| Vec::new(),
+            |_| {
+                let working = now.fetch_add(1, Ordering::SeqCst) + 1;
+                most.fetch_max(working, Ordering::SeqCst);
+                std::thread::yield_now();
+                now.fetch_sub(1, Ordering::SeqCst);
+                ((), None)
+            },
+            |_, _, _| (),
+        );
+        let most = most.load(Ordering::SeqCst);
+        assert!((1..=3).contains(&most), "{most} worked at once");
+    }
+
+    #[test]
+    fn slow_independent_daemons_wait_in_parallel_on_one_worker() {
+        // All three must be in their wait at the same time to pass the
+        // barrier, with one turn between them.
+        let barrier = Barrier::new(3);
+        let outcomes = schedule_on(
+            1,
+            &names(&["a", "b", "c"]),
+            |_| Vec::new(),
+            |name| {
+                while_waiting(|| barrier.wait());
+                (name.to_string(), None)
+            },
+            |_, _, _| unreachable!(),
+        );
+        assert_eq!(outcomes, names(&["a", "b", "c"]));
+    }
+
+    #[test]
+    fn a_ready_daemon_starts_while_a_slow_one_waits() {
+        // "slow" waits until "fast" has run: only possible when its wait
+        // gives the one turn to "fast". "after" depends on "slow" and runs
+        // once it is done.
+        let (sender, receiver) = mpsc::channel();
+        let receiver = Mutex::new(receiver);
+        let order = Mutex::new(Vec::new());
+        schedule_on(
+            1,
+            &names(&["slow", "fast", "after"]),
+            |name| match name {
+                "after" => names(&["slow"]),
+                _ => Vec::new(),
+            },
+            |name| {
+                if name == "slow" {
+                    while_waiting(|| receiver.lock().unwrap().recv().unwrap());
+                }
+                order.lock().unwrap().push(name.to_string());
+                if name == "fast" {
+                    sender.send(()).unwrap();
+                }
+                ((), None)
+            },
+            |_, _, _| (),
+        );
+        assert_eq!(*order.lock().unwrap(), names(&["fast", "slow", "after"]));
     }
 }

@@ -1,7 +1,9 @@
 //! The fork and exec of a start (see `controller/spawn.rs` for why there is
 //! a helper): the parent's fork with every signal blocked, and the child
-//! side, the helper H and the start command G, which run between `fork`
-//! and `execve` of a possibly multithreaded process and so make nothing but
+//! side, the helper H and the start command G (cloned by H into H's own
+//! memory, vfork-style, so a start copies devup's page tables once, not
+//! twice), which run between `fork` and `execve` of a possibly
+//! multithreaded process and so make nothing but
 //! async-signal-safe raw syscalls on data prepared before the fork: no
 //! allocation, no lock, no Rust std call that might take one. Also the
 //! record format H writes on its report pipe (`controller/start_tree.rs`
