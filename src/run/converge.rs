@@ -186,7 +186,7 @@ pub fn up_converging(
     } else {
         Vec::new()
     };
-    let start = |controller: &DaemonController, check: &dyn Fn() -> crate::Result<()>| {
+    let start = |controller: &DaemonController, check: &dyn Fn() -> crate::error::Result<()>| {
         controller.up_checked(false, check)
     };
     if restarts.is_empty() && orphan_plan.is_none() {

@@ -1,4 +1,4 @@
-//! `up` and its end for lease holders (`devup exec`, [`crate::Session`]):
+//! `up` and its end for lease holders (`devup exec`, [`crate::session::Session`]):
 //! [`up_leased`] takes a lease on each daemon of the set before bringing it
 //! up (a daemon it starts is ephemeral); [`release`] ends the leases and
 //! stops, dependents first, the ephemeral daemons of the set that nobody

@@ -3,7 +3,7 @@
 //! after everything that depends on it, independent daemons in parallel
 //! (on a few worker threads per core). A failure skips what depends on it; the rest
 //! goes on. This module decides nothing about output: it sends
-//! [`RunEvent`]s (its own, and each controller's [`crate::Event`]s wrapped
+//! [`RunEvent`]s (its own, and each controller's [`crate::controller::Event`]s wrapped
 //! with the daemon's name) to one [`Reporter`], and returns typed reports.
 //!
 //! Files: `up.rs`, `down.rs`, `restart.rs` (the three runs), `converge.rs`

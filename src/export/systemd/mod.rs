@@ -133,7 +133,7 @@ pub fn export(
 #[derive(Debug)]
 pub enum ExportFailure {
     /// An unknown name.
-    Manifest(crate::ManifestError),
+    Manifest(crate::manifest::ManifestError),
     /// A value that cannot be written.
     Value(ExportError),
 }
