@@ -135,18 +135,16 @@ pub(crate) fn write(path: &Path, pid: u32) -> std::io::Result<()> {
 }
 
 /// Writes `contents` to `path` through a temp file and a rename, so readers
-/// see the old file or the new one, never half of it.
+/// see the old file or the new one, never half of it. The parent directory
+/// is created only when the temp file cannot be made without it: a run
+/// writes many files into the same few directories.
 pub(crate) fn write_atomically(path: &Path, contents: &[u8], mode: u32) -> std::io::Result<()> {
-    if let Some(parent) = path.parent() {
-        create_dirs(parent)?;
-    }
     let temp = temp_path(path);
     let result = (|| {
-        let mut file: File = OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(mode)
-            .open(&temp)?;
+        let mut file = open_in_dirs(
+            &temp,
+            OpenOptions::new().write(true).create_new(true).mode(mode),
+        )?;
         file.write_all(contents)?;
         std::fs::rename(&temp, path)
     })();
@@ -156,10 +154,75 @@ pub(crate) fn write_atomically(path: &Path, contents: &[u8], mode: u32) -> std::
     result
 }
 
+/// Writes `contents` to a new file at `path`, for a file that only its
+/// writer reads, under the lock it holds (a start's marker): a reader
+/// cannot see it half-written, so no temp file and rename are needed. When
+/// something is already there, it is replaced as [`write_atomically`]
+/// does (never written through).
+pub(crate) fn write_new(path: &Path, contents: &[u8], mode: u32) -> std::io::Result<()> {
+    match open_in_dirs(
+        path,
+        OpenOptions::new().write(true).create_new(true).mode(mode),
+    ) {
+        Ok(mut file) => file.write_all(contents),
+        Err(error) if error.kind() == ErrorKind::AlreadyExists => {
+            write_atomically(path, contents, mode)
+        }
+        Err(error) => Err(error),
+    }
+}
+
+/// Opens `path` with `options`, creating its parent directories first
+/// when they are missing (tried only then: a run opens many files in the
+/// same few directories).
+pub(crate) fn open_in_dirs(path: &Path, options: &OpenOptions) -> std::io::Result<File> {
+    match options.open(path) {
+        Err(error) if error.kind() == ErrorKind::NotFound => {
+            if let Some(parent) = path.parent() {
+                create_dirs(parent)?;
+            }
+            options.open(path)
+        }
+        result => result,
+    }
+}
+
+/// Gives the file at `path` a second name, `copy` (replacing what is
+/// there), without copying it: both name one inode, so a reader of either
+/// sees the whole file, and removing one name leaves the other. Where the
+/// two cannot share an inode (another file system), `contents` is written
+/// to `copy` as [`write_atomically`] does.
+pub(crate) fn link_or_write(
+    path: &Path,
+    copy: &Path,
+    contents: &[u8],
+    mode: u32,
+) -> std::io::Result<()> {
+    match std::fs::hard_link(path, copy) {
+        Ok(()) => return Ok(()),
+        Err(error) if error.kind() == ErrorKind::AlreadyExists => {
+            let temp = temp_path(copy);
+            let linked =
+                std::fs::hard_link(path, &temp).and_then(|()| std::fs::rename(&temp, copy));
+            if linked.is_ok() {
+                return Ok(());
+            }
+            let _ = std::fs::remove_file(&temp);
+        }
+        Err(_) => {}
+    }
+    write_atomically(copy, contents, mode)
+}
+
 /// Creates `dir` and its missing parents with mode 0755 (before the
-/// umask): never world-writable, even under `umask 000`.
+/// umask): never world-writable, even under `umask 000`. A directory that
+/// is there is only looked up: `mkdir` of an existing one takes its
+/// parent's lock, which concurrent starts in one directory queue on.
 pub(crate) fn create_dirs(dir: &Path) -> std::io::Result<()> {
     use std::os::unix::fs::DirBuilderExt;
+    if dir.is_dir() {
+        return Ok(());
+    }
     std::fs::DirBuilder::new()
         .recursive(true)
         .mode(0o755)

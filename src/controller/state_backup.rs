@@ -40,11 +40,15 @@ fn dir(create: bool) -> Option<PathBuf> {
     };
     let dir = base.join("state");
     for level in [&base, &dir] {
-        if create {
-            let _ = std::fs::DirBuilder::new().mode(0o700).create(level);
-        }
         // symlink_metadata: a symlink planted at the path is refused.
-        let meta = std::fs::symlink_metadata(level).ok()?;
+        let meta = match std::fs::symlink_metadata(level) {
+            Err(error) if create && error.kind() == std::io::ErrorKind::NotFound => {
+                let _ = std::fs::DirBuilder::new().mode(0o700).create(level);
+                std::fs::symlink_metadata(level)
+            }
+            meta => meta,
+        }
+        .ok()?;
         if !meta.is_dir() || meta.uid() != uid || meta.mode() & 0o077 != 0 {
             return None;
         }
