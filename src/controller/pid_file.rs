@@ -251,7 +251,58 @@ pub(crate) fn remove(path: &Path) -> std::io::Result<()> {
 
 #[cfg(test)]
 mod tests {
-    use super::parse;
+    use super::*;
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+
+    fn scratch(name: &str) -> PathBuf {
+        let dir =
+            std::env::temp_dir().join(format!("devup-pid-file-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        dir
+    }
+
+    #[test]
+    fn a_new_file_is_made_with_its_directories_and_one_there_is_replaced_not_written_through() {
+        let dir = scratch("new");
+        let path = dir.join("state").join("web.state.starting");
+        write_new(&path, b"one", 0o600).unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), b"one");
+        assert_eq!(
+            std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+        let other = dir.join("other");
+        std::fs::write(&other, "keep").unwrap();
+        std::fs::remove_file(&path).unwrap();
+        std::fs::hard_link(&other, &path).unwrap();
+        write_new(&path, b"two", 0o600).unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), b"two");
+        assert_eq!(std::fs::read_to_string(&other).unwrap(), "keep");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_copy_is_a_second_name_of_the_file_and_outlives_the_first() {
+        let dir = scratch("link");
+        let path = dir.join("web.state");
+        let copy = dir.join("copy").join("web.state");
+        std::fs::create_dir_all(copy.parent().unwrap()).unwrap();
+        for contents in ["first", "second"] {
+            write_atomically(&path, contents.as_bytes(), 0o600).unwrap();
+            link_or_write(&path, &copy, contents.as_bytes(), 0o600).unwrap();
+            let (file, copied) = (
+                std::fs::metadata(&path).unwrap(),
+                std::fs::metadata(&copy).unwrap(),
+            );
+            assert_eq!((file.dev(), file.ino()), (copied.dev(), copied.ino()));
+            assert_eq!(std::fs::read_to_string(&copy).unwrap(), contents);
+        }
+        std::fs::remove_file(&path).unwrap();
+        assert_eq!(std::fs::read_to_string(&copy).unwrap(), "second");
+        let leftovers = std::fs::read_dir(copy.parent().unwrap()).unwrap().count();
+        assert_eq!(leftovers, 1, "a temp name was left beside the copy");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 
     #[test]
     fn accepts_a_pid_with_white_space() {
