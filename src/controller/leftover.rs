@@ -51,9 +51,12 @@ fn marker_path(spec: &DaemonSpec) -> PathBuf {
     PathBuf::from(os)
 }
 
-/// Records that a start with `token` is in progress (mode 0600).
+/// Records that a start with `token` is in progress (mode 0600). Written
+/// straight into a new file, not renamed into place: it is read only under
+/// the lock its writer holds, and a marker cut short by a crash was cut
+/// before the start command was spawned, so no process carries its token.
 pub(crate) fn mark(spec: &DaemonSpec, token: &str) -> std::io::Result<()> {
-    pid_file::write_atomically(&marker_path(spec), token.as_bytes(), 0o600)
+    pid_file::write_new(&marker_path(spec), token.as_bytes(), 0o600)
 }
 
 /// Records that the start ended (ready, or failed and cleaned up).

@@ -97,25 +97,24 @@ impl LockGuard {
 /// lock file, or the lease file next to it. A symlink planted at the path is
 /// refused rather than followed (`O_NOFOLLOW`).
 pub(crate) fn open(path: &Path) -> std::io::Result<File> {
-    if let Some(parent) = path.parent() {
-        super::pid_file::create_dirs(parent)?;
-    }
-    OpenOptions::new()
-        .read(true)
-        .write(true)
-        .create(true)
-        .truncate(false)
-        .mode(0o600)
-        .custom_flags(libc::O_NOFOLLOW)
-        .open(path)
-        .or_else(|error| match error.raw_os_error() {
-            // flock works on a read-only descriptor: an existing lock
-            // file on a read-only directory or file system still locks.
-            Some(libc::EROFS | libc::EACCES) => OpenOptions::new()
-                .read(true)
-                .custom_flags(libc::O_NOFOLLOW)
-                .open(path)
-                .map_err(|_| error),
-            _ => Err(error),
-        })
+    super::pid_file::open_in_dirs(
+        path,
+        OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .mode(0o600)
+            .custom_flags(libc::O_NOFOLLOW),
+    )
+    .or_else(|error| match error.raw_os_error() {
+        // flock works on a read-only descriptor: an existing lock
+        // file on a read-only directory or file system still locks.
+        Some(libc::EROFS | libc::EACCES) => OpenOptions::new()
+            .read(true)
+            .custom_flags(libc::O_NOFOLLOW)
+            .open(path)
+            .map_err(|_| error),
+        _ => Err(error),
+    })
 }

@@ -26,16 +26,15 @@ pub(crate) fn capture_path(spec: &DaemonSpec) -> PathBuf {
 /// too) or emptied, appended to, readable for the error message, never
 /// through a symlink planted at its path.
 pub(crate) fn open_capture(path: &Path) -> std::io::Result<File> {
-    if let Some(dir) = path.parent() {
-        super::pid_file::create_dirs(dir)?;
-    }
-    let file = OpenOptions::new()
-        .read(true)
-        .append(true)
-        .create(true)
-        .mode(0o600)
-        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
-        .open(path)?;
+    let file = super::pid_file::open_in_dirs(
+        path,
+        OpenOptions::new()
+            .read(true)
+            .append(true)
+            .create(true)
+            .mode(0o600)
+            .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK),
+    )?;
     if !file.metadata()?.is_file() {
         return Err(std::io::Error::other("it is not a regular file"));
     }

@@ -135,18 +135,16 @@ pub(crate) fn write(path: &Path, pid: u32) -> std::io::Result<()> {
 }
 
 /// Writes `contents` to `path` through a temp file and a rename, so readers
-/// see the old file or the new one, never half of it.
+/// see the old file or the new one, never half of it. The parent directory
+/// is created only when the temp file cannot be made without it: a run
+/// writes many files into the same few directories.
 pub(crate) fn write_atomically(path: &Path, contents: &[u8], mode: u32) -> std::io::Result<()> {
-    if let Some(parent) = path.parent() {
-        create_dirs(parent)?;
-    }
     let temp = temp_path(path);
     let result = (|| {
-        let mut file: File = OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(mode)
-            .open(&temp)?;
+        let mut file = open_in_dirs(
+            &temp,
+            OpenOptions::new().write(true).create_new(true).mode(mode),
+        )?;
         file.write_all(contents)?;
         std::fs::rename(&temp, path)
     })();
@@ -156,10 +154,75 @@ pub(crate) fn write_atomically(path: &Path, contents: &[u8], mode: u32) -> std::
     result
 }
 
+/// Writes `contents` to a new file at `path`, for a file that only its
+/// writer reads, under the lock it holds (a start's marker): a reader
+/// cannot see it half-written, so no temp file and rename are needed. When
+/// something is already there, it is replaced as [`write_atomically`]
+/// does (never written through).
+pub(crate) fn write_new(path: &Path, contents: &[u8], mode: u32) -> std::io::Result<()> {
+    match open_in_dirs(
+        path,
+        OpenOptions::new().write(true).create_new(true).mode(mode),
+    ) {
+        Ok(mut file) => file.write_all(contents),
+        Err(error) if error.kind() == ErrorKind::AlreadyExists => {
+            write_atomically(path, contents, mode)
+        }
+        Err(error) => Err(error),
+    }
+}
+
+/// Opens `path` with `options`, creating its parent directories first
+/// when they are missing (tried only then: a run opens many files in the
+/// same few directories).
+pub(crate) fn open_in_dirs(path: &Path, options: &OpenOptions) -> std::io::Result<File> {
+    match options.open(path) {
+        Err(error) if error.kind() == ErrorKind::NotFound => {
+            if let Some(parent) = path.parent() {
+                create_dirs(parent)?;
+            }
+            options.open(path)
+        }
+        result => result,
+    }
+}
+
+/// Gives the file at `path` a second name, `copy` (replacing what is
+/// there), without copying it: both name one inode, so a reader of either
+/// sees the whole file, and removing one name leaves the other. Where the
+/// two cannot share an inode (another file system), `contents` is written
+/// to `copy` as [`write_atomically`] does.
+pub(crate) fn link_or_write(
+    path: &Path,
+    copy: &Path,
+    contents: &[u8],
+    mode: u32,
+) -> std::io::Result<()> {
+    match std::fs::hard_link(path, copy) {
+        Ok(()) => return Ok(()),
+        Err(error) if error.kind() == ErrorKind::AlreadyExists => {
+            let temp = temp_path(copy);
+            let linked =
+                std::fs::hard_link(path, &temp).and_then(|()| std::fs::rename(&temp, copy));
+            if linked.is_ok() {
+                return Ok(());
+            }
+            let _ = std::fs::remove_file(&temp);
+        }
+        Err(_) => {}
+    }
+    write_atomically(copy, contents, mode)
+}
+
 /// Creates `dir` and its missing parents with mode 0755 (before the
-/// umask): never world-writable, even under `umask 000`.
+/// umask): never world-writable, even under `umask 000`. A directory that
+/// is there is only looked up: `mkdir` of an existing one takes its
+/// parent's lock, which concurrent starts in one directory queue on.
 pub(crate) fn create_dirs(dir: &Path) -> std::io::Result<()> {
     use std::os::unix::fs::DirBuilderExt;
+    if dir.is_dir() {
+        return Ok(());
+    }
     std::fs::DirBuilder::new()
         .recursive(true)
         .mode(0o755)
@@ -188,7 +251,58 @@ pub(crate) fn remove(path: &Path) -> std::io::Result<()> {
 
 #[cfg(test)]
 mod tests {
-    use super::parse;
+    use super::*;
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+
+    fn scratch(name: &str) -> PathBuf {
+        let dir =
+            std::env::temp_dir().join(format!("devup-pid-file-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        dir
+    }
+
+    #[test]
+    fn a_new_file_is_made_with_its_directories_and_one_there_is_replaced_not_written_through() {
+        let dir = scratch("new");
+        let path = dir.join("state").join("web.state.starting");
+        write_new(&path, b"one", 0o600).unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), b"one");
+        assert_eq!(
+            std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+        let other = dir.join("other");
+        std::fs::write(&other, "keep").unwrap();
+        std::fs::remove_file(&path).unwrap();
+        std::fs::hard_link(&other, &path).unwrap();
+        write_new(&path, b"two", 0o600).unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), b"two");
+        assert_eq!(std::fs::read_to_string(&other).unwrap(), "keep");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_copy_is_a_second_name_of_the_file_and_outlives_the_first() {
+        let dir = scratch("link");
+        let path = dir.join("web.state");
+        let copy = dir.join("copy").join("web.state");
+        std::fs::create_dir_all(copy.parent().unwrap()).unwrap();
+        for contents in ["first", "second"] {
+            write_atomically(&path, contents.as_bytes(), 0o600).unwrap();
+            link_or_write(&path, &copy, contents.as_bytes(), 0o600).unwrap();
+            let (file, copied) = (
+                std::fs::metadata(&path).unwrap(),
+                std::fs::metadata(&copy).unwrap(),
+            );
+            assert_eq!((file.dev(), file.ino()), (copied.dev(), copied.ino()));
+            assert_eq!(std::fs::read_to_string(&copy).unwrap(), contents);
+        }
+        std::fs::remove_file(&path).unwrap();
+        assert_eq!(std::fs::read_to_string(&copy).unwrap(), "second");
+        let leftovers = std::fs::read_dir(copy.parent().unwrap()).unwrap().count();
+        assert_eq!(leftovers, 1, "a temp name was left beside the copy");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 
     #[test]
     fn accepts_a_pid_with_white_space() {

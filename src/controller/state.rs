@@ -95,12 +95,14 @@ impl StartedState {
         Ok(Some(state))
     }
 
-    /// Writes the state file atomically, mode 0600.
+    /// Writes the state file atomically, mode 0600, then its copy: a second
+    /// name of the same file where the copy's directory is on the same file
+    /// system (no second file made), else a file of its own.
     pub(crate) fn write(&self, path: &Path) -> std::io::Result<()> {
         let json = serde_json::to_vec(self).map_err(std::io::Error::other)?;
         pid_file::write_atomically(path, &json, 0o600)?;
         if let Some(copy) = state_backup::path_to_write(path) {
-            let _ = pid_file::write_atomically(&copy, &json, 0o600);
+            let _ = pid_file::link_or_write(path, &copy, &json, 0o600);
         }
         Ok(())
     }

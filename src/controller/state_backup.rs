@@ -5,7 +5,10 @@
 //! only one of them. The copy lives in a directory private to this user —
 //! `$XDG_RUNTIME_DIR/devup/state`, else `/tmp/devup-UID/state` — named by a
 //! hash of the state file's absolute path, and is written, read and
-//! removed with the state file. A copy is only evidence: like the state
+//! removed with the state file: written as a second hard link to it where
+//! both are on one file system (removing `.devup` unlinks only the state
+//! file's name; every write replaces both names with a new file, so the
+//! two never differ), else as a file of its own. A copy is only evidence: like the state
 //! file itself, it is trusted only for a live process with the recorded
 //! start time and pidfd identity, which this user can signal
 //! (`running.rs`). A directory that is not this user's own, or is open to
@@ -40,11 +43,15 @@ fn dir(create: bool) -> Option<PathBuf> {
     };
     let dir = base.join("state");
     for level in [&base, &dir] {
-        if create {
-            let _ = std::fs::DirBuilder::new().mode(0o700).create(level);
-        }
         // symlink_metadata: a symlink planted at the path is refused.
-        let meta = std::fs::symlink_metadata(level).ok()?;
+        let meta = match std::fs::symlink_metadata(level) {
+            Err(error) if create && error.kind() == std::io::ErrorKind::NotFound => {
+                let _ = std::fs::DirBuilder::new().mode(0o700).create(level);
+                std::fs::symlink_metadata(level)
+            }
+            meta => meta,
+        }
+        .ok()?;
         if !meta.is_dir() || meta.uid() != uid || meta.mode() & 0o077 != 0 {
             return None;
         }

@@ -28,13 +28,18 @@ impl Output {
     }
 
     /// Writes `text` and a newline, then flushes. A closed pipe or a full
-    /// disk is not the run's business: output errors are ignored.
+    /// disk is not the run's business: output errors are ignored. The line
+    /// goes out whole, in one write (stderr is unbuffered: `writeln!` made
+    /// two system calls of each line).
     pub fn line(&self, text: &str) {
+        let mut line = String::with_capacity(text.len() + 1);
+        line.push_str(text);
+        line.push('\n');
         let mut writer = self
             .0
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        let _ = writeln!(writer, "{text}");
+        let _ = writer.write_all(line.as_bytes());
         let _ = writer.flush();
     }
 }

@@ -30,7 +30,7 @@ use super::schedule::schedule;
 use super::up::{Restarts, StartFn, bring_up, recheck, skip_one, summary};
 use super::{
     Action, DownReport, DownResult, RunEvent, SharedReporter, Skip, UpReport, UpResult, tell_waits,
-    waits_in, waits_of,
+    waits_by_name, waits_in, waits_of,
 };
 use crate::controller::AbortSignal;
 use crate::manifest::{Manifest, ManifestError};
@@ -158,6 +158,9 @@ impl ConvergeRun<'_> {
             })
         };
 
+        let orphan_waits_by = waits_by_name(&orphan_order, &orphan_waits);
+        let stop_waits_by = waits_by_name(&stop_order, &stop_waits);
+        let start_waits_by = waits_by_name(&start_order, &start_waits);
         let orphan_keys: Vec<String> = orphan_order.iter().map(orphan_key).collect();
         let keys: Vec<String> = orphan_keys
             .iter()
@@ -167,16 +170,16 @@ impl ConvergeRun<'_> {
             .collect();
         let prerequisites = |key: &str| -> Vec<String> {
             match step(key) {
-                Step::Orphan(name) => waits_of(&orphan_order, &orphan_waits, name)
+                Step::Orphan(name) => waits_of(&orphan_waits_by, name)
                     .iter()
                     .map(orphan_key)
                     .collect(),
-                Step::Stop(name) => waits_of(&stop_order, &stop_waits, name)
+                Step::Stop(name) => waits_of(&stop_waits_by, name)
                     .iter()
                     .map(stop_key)
                     .collect(),
                 Step::Start(name) => {
-                    let mut before = waits_of(&start_order, &start_waits, name);
+                    let mut before = waits_of(&start_waits_by, name);
                     if stop_order.iter().any(|other| other == name) {
                         before.push(format!("stop {name}"));
                     }
@@ -254,7 +257,7 @@ impl ConvergeRun<'_> {
                 Outcome::Down(_) => unreachable!("a start step ends in a start's result"),
             })
             .collect();
-        let ups = recheck(manifest, &start_order, ups, reporter);
+        let ups = recheck(manifest, &start_order, &start_waits, ups, reporter);
         let up = UpReport {
             daemons: start_order.into_iter().zip(ups).collect(),
             elapsed: clock.elapsed(),

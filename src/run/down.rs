@@ -6,7 +6,7 @@ use std::time::Instant;
 use super::schedule::schedule;
 use super::{
     Action, DownReport, DownResult, RunEvent, SharedReporter, Skip, Summary, announce, begin_one,
-    count_results, is_running, recorded, waits_of,
+    count_results, is_running, recorded, waits_by_name, waits_of,
 };
 use crate::controller::{AbortSignal, DaemonController};
 use crate::error::Error;
@@ -217,9 +217,10 @@ fn stop_set_unsummed(
         Plan::stop_order,
         reporter,
     );
+    let waits = waits_by_name(&order, &waits);
     let results = schedule(
         &order,
-        |name| waits_of(&order, &waits, name),
+        |name| waits_of(&waits, name),
         |name| stop_one(dir, manifest, name, stop, reporter, abort),
         |daemon, _, cause| {
             reporter.report(&RunEvent::Skipped { daemon, cause });

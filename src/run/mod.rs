@@ -23,6 +23,7 @@ mod restart;
 mod schedule;
 mod up;
 
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 pub use converge::{Change, ConvergeOptions, ConvergeReport, changes, up_converging};
@@ -95,9 +96,10 @@ pub fn is_running(manifest: &Manifest, name: &str) -> bool {
 /// dependencies or dependents), without `name` itself.
 fn reachable(plan: &Plan, name: &str, next: fn(&Plan, &str) -> Vec<String>) -> Vec<String> {
     let mut seen: Vec<String> = Vec::new();
+    let mut known: HashSet<String> = HashSet::new();
     let mut stack = next(plan, name);
     while let Some(other) = stack.pop() {
-        if other != name && !seen.contains(&other) {
+        if other != name && known.insert(other.clone()) {
             stack.extend(next(plan, &other));
             seen.push(other);
         }
@@ -134,11 +136,12 @@ fn waits_in(
     next: fn(&Plan, &str) -> Vec<String>,
     sort: fn(&Plan, &[String]) -> Vec<String>,
 ) -> Vec<Vec<String>> {
+    let in_order: HashSet<&str> = order.iter().map(String::as_str).collect();
     order
         .iter()
         .map(|name| {
             let mut others = reachable(plan, name, next);
-            others.retain(|other| order.contains(other));
+            others.retain(|other| in_order.contains(other.as_str()));
             sort(plan, &others)
         })
         .collect()
@@ -164,14 +167,25 @@ fn tell_waits(
     }
 }
 
-/// What `name` waits for: its entry of `waits` (as [`announce`] made them
-/// for `order`).
-fn waits_of(order: &[String], waits: &[Vec<String>], name: &str) -> Vec<String> {
-    let at = order
+/// Each daemon's entry of `waits` (as [`announce`] made them for `order`),
+/// by its name: the scheduler asks once per daemon.
+fn waits_by_name<'a>(order: &'a [String], waits: &'a [Vec<String>]) -> WaitsByName<'a> {
+    order
         .iter()
-        .position(|other| other == name)
-        .expect("the scheduler only asks about names of the order");
-    waits[at].clone()
+        .map(String::as_str)
+        .zip(waits.iter().map(Vec::as_slice))
+        .collect()
+}
+
+/// What each daemon of a run waits for, by name ([`waits_by_name`]).
+type WaitsByName<'a> = HashMap<&'a str, &'a [String]>;
+
+/// What `name` waits for, from [`waits_by_name`].
+fn waits_of(waits: &WaitsByName, name: &str) -> Vec<String> {
+    waits
+        .get(name)
+        .expect("the scheduler only asks about names of the order")
+        .to_vec()
 }
 
 /// Reports `Begun` for `daemon`, unless `abort` has fired: then reports it

@@ -1,12 +1,13 @@
 //! `up`: start a set of daemons and what they depend on, each as soon as
 //! its dependencies are ready.
 
+use std::collections::HashSet;
 use std::time::Instant;
 
 use super::schedule::schedule;
 use super::{
     Action, RunEvent, SharedReporter, Skip, Summary, UpReport, UpResult, announce, begin_one,
-    controller, count_results, waits_of,
+    controller, count_results, waits_by_name, waits_of,
 };
 use crate::controller::{AbortSignal, DaemonController, TaskOutcome, UpOutcome};
 use crate::error::{Error, StartFailure};
@@ -97,13 +98,14 @@ pub(crate) fn up_with(
         Plan::start_order,
         reporter,
     );
+    let waits_by = waits_by_name(&order, &waits);
     let results = schedule(
         &order,
-        |name| waits_of(&order, &waits, name),
+        |name| waits_of(&waits_by, name),
         |name| bring_up(manifest, name, force, kept, reporter, abort, start),
         |daemon, _, cause| skip_one(daemon, cause, reporter),
     );
-    let results = recheck(manifest, &order, results, reporter);
+    let results = recheck(manifest, &order, &waits, results, reporter);
     let report = UpReport {
         daemons: order.into_iter().zip(results).collect(),
         elapsed: clock.elapsed(),
@@ -138,17 +140,24 @@ pub(super) fn skip_one(daemon: &str, cause: &Skip, reporter: &SharedReporter) ->
 
 /// A daemon that died after it was ready (while what depends on it was
 /// starting) is not counted ready: its result becomes a failure, told with
-/// `ExitedAfterReady`, not with a second terminal event (SPEC §4).
+/// `ExitedAfterReady`, not with a second terminal event (SPEC §4). Only a
+/// daemon that another of the run waited for (an entry of `waits`, made
+/// for `order`) is looked at again: nothing started after the others.
 pub(super) fn recheck(
     manifest: &Manifest,
     order: &[String],
+    waits: &[Vec<String>],
     results: Vec<UpResult>,
     reporter: &SharedReporter,
 ) -> Vec<UpResult> {
+    let waited_for: HashSet<&str> = waits.iter().flatten().map(String::as_str).collect();
     order
         .iter()
         .zip(results)
         .map(|(daemon, result)| {
+            if !waited_for.contains(daemon.as_str()) {
+                return result;
+            }
             let pid = match &result {
                 UpResult::Started(started) => started.pid,
                 UpResult::AlreadyRunning { pid } => *pid,
