@@ -27,6 +27,7 @@ pub(crate) mod suggest;
 mod syntax;
 mod task_entry;
 mod validate;
+mod yaml_key;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -242,10 +243,16 @@ fn place(mut problem: Problem, text: &str) -> Problem {
     {
         return problem;
     }
+    // The key may hold backticks itself: it ends where the fixed words
+    // after it start (the known keys hold no backtick).
     let key = problem
         .message
         .strip_prefix("unknown key `")
-        .and_then(|rest| rest.split('`').next())
+        .and_then(|rest| {
+            rest.rfind("`; expected one of ")
+                .or_else(|| rest.rfind("`, did you mean `"))
+                .map(|end| &rest[..end])
+        })
         .filter(|key| !key.is_empty())
         .map(str::to_string);
     let written = |line: &str| {
@@ -256,10 +263,13 @@ fn place(mut problem: Problem, text: &str) -> Problem {
     let unknown = |line: &str| {
         // A top-level mapping may be indented as a whole: any indentation.
         let line = line.trim_start();
-        let known = ["version", "env", "defaults", "daemons", "---", "..."]
+        let known = ["version", "env", "defaults", "daemons"]
             .iter()
             .any(|known| line.starts_with(known));
-        !known && !line.is_empty() && !line.starts_with(['#', '%'])
+        !known
+            && !yaml_key::document_marker(line)
+            && !line.is_empty()
+            && !line.starts_with(['#', '%'])
     };
     let lines = syntax::yaml_lines(text);
     let found = lines
