@@ -2,8 +2,9 @@
 //!
 //! serde_yaml 0.9 gives positions only for syntax errors; a parsed
 //! `serde_yaml::Value` has no spans. So, once the text is known to be valid
-//! YAML, this file scans it a second time, lightly: block mappings by
-//! indentation (`key:` lines), block sequences (`- item`), and flow
+//! YAML, this file scans it a second time, lightly, line by line as YAML
+//! ends lines: block mappings by indentation (`key:` lines, the key read by
+//! YAML's own rules in `yaml_key.rs`), block sequences (`- item`), and flow
 //! collections on one line (`{ tcp: "..." }`, `[a, b]`), skipping comments,
 //! block scalars (`|`, `>`) and quoted scalars that span lines. Each key is
 //! recorded under its path (`["daemons", "web", "ping", "tcp"]`, sequence

@@ -8,8 +8,9 @@
 //! anything.
 //!
 //! Files: `discover.rs` (which file), `raw/` (the serde types, also the
-//! JSON Schema), `duration.rs`, `interpolate.rs`, `locate.rs` (positions),
-//! `syntax.rs` (YAML syntax errors), `validate/` (every problem at once),
+//! JSON Schema), `duration.rs`, `interpolate.rs`, `locate.rs` (positions)
+//! with `yaml_key.rs` (YAML's rules for a line's key), `syntax.rs` (YAML
+//! syntax errors), `validate/` (every problem at once),
 //! `entry.rs` (a resolved daemon), `task_entry.rs` (a resolved task),
 //! `shared_files.rs` (files two daemons must not share), `env_file.rs`
 //! (`.env` and `env_file`, read with the controller's dotenv reader),

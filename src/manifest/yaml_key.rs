@@ -120,7 +120,9 @@ pub fn after_properties(chars: &[char], at: usize, flow: bool) -> usize {
                 i += 1;
             }
         } else {
-            while !blank(chars.get(i)) && !(flow && ",[]{}".contains(chars[i])) {
+            let ends_tag =
+                |c: Option<&char>| blank(c) || flow && c.is_some_and(|c| ",[]{}".contains(*c));
+            while !ends_tag(chars.get(i)) {
                 i += 1;
             }
         }
