@@ -113,6 +113,10 @@ impl Manifest {
             path: path.to_path_buf(),
             problems,
         };
+        // A byte order mark may open a YAML stream, but serde_yaml counts it
+        // as a column of the first line, and a block mapping that starts
+        // there then ends at the next line ("more than one document").
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
         let positions = locate::Positions::scan(text);
         let mut value: serde_yaml::Value = serde_yaml::from_str(text)
             .map_err(|e| error(vec![syntax::problem(&e, text, &positions)]))?;
