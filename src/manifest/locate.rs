@@ -2,8 +2,9 @@
 //!
 //! serde_yaml 0.9 gives positions only for syntax errors; a parsed
 //! `serde_yaml::Value` has no spans. So, once the text is known to be valid
-//! YAML, this file scans it a second time, lightly: block mappings by
-//! indentation (`key:` lines), block sequences (`- item`), and flow
+//! YAML, this file scans it a second time, lightly, line by line as YAML
+//! ends lines: block mappings by indentation (`key:` lines, the key read by
+//! YAML's own rules in `yaml_key.rs`), block sequences (`- item`), and flow
 //! collections on one line (`{ tcp: "..." }`, `[a, b]`), skipping comments,
 //! block scalars (`|`, `>`) and quoted scalars that span lines. Each key is
 //! recorded under its path (`["daemons", "web", "ping", "tcp"]`, sequence
@@ -15,6 +16,10 @@
 use std::cell::OnceCell;
 use std::collections::HashMap;
 
+use super::syntax::yaml_lines;
+use super::yaml_key::{
+    after_properties, blank, block_key, closing_quote, document_marker, skip_blanks,
+};
 pub use crate::error::manifest::Pos;
 
 #[derive(Debug, Clone, Copy)]
@@ -51,7 +56,10 @@ impl Positions {
     fn scanned(&self) -> &Scanned {
         self.scanned.get_or_init(|| {
             let mut scanner = Scanner::default();
-            for (number, line) in self.text.lines().enumerate() {
+            // Lines as YAML ends them (a lone `\r` too), and no byte order
+            // mark, which the parser skips.
+            let text = self.text.strip_prefix('\u{feff}').unwrap_or(&self.text);
+            for (number, line) in yaml_lines(text).into_iter().enumerate() {
                 scanner.line(number + 1, line);
             }
             Scanned {
@@ -150,7 +158,17 @@ impl Scanner {
             }
             self.block_scalar = None;
         }
-        if blank || line.starts_with("---") || line.starts_with("...") || line.starts_with('%') {
+        if blank || line.starts_with('%') {
+            return;
+        }
+        if document_marker(line) {
+            // A new document's keys hang from its root; a flow collection
+            // may follow `--- ` on its line.
+            self.stack.clear();
+            let at = skip_blanks(&chars, 3);
+            if line.starts_with("---") && matches!(chars.get(at), Some('{' | '[')) {
+                self.node(number, &chars, at);
+            }
             return;
         }
         self.node(number, &chars, indent);
@@ -158,15 +176,15 @@ impl Scanner {
 
     /// A node starting at column `at` (0-based) of a block line.
     fn node(&mut self, number: usize, chars: &[char], at: usize) {
-        if chars.get(at) == Some(&'-') && matches!(chars.get(at + 1), None | Some(' ')) {
+        if chars.get(at) == Some(&'-') && blank(chars.get(at + 1)) {
             self.item(number, chars, at);
         } else if matches!(chars.get(at), Some('{' | '[')) {
             // A flow collection as a whole node (`{daemons: {...}}` on one line).
             let parent = self.parent();
             let mut i = at;
             flow(chars, &mut i, &parent, number, &mut self.spans);
-        } else if let Some((key, after)) = block_key(chars, at) {
-            self.key(number, chars, at, key, after);
+        } else if let Some((key, start, after)) = block_key(chars, at) {
+            self.key(number, at, start, key, after, chars);
         }
     }
 
@@ -186,7 +204,7 @@ impl Scanner {
         let mut path = parent;
         path.push(index.to_string());
         *index += 1;
-        let content = skip_spaces(chars, at + 1);
+        let content = skip_blanks(chars, at + 1);
         let pos = Pos {
             line: number,
             column: content + 1,
@@ -216,18 +234,28 @@ impl Scanner {
         }
     }
 
-    fn key(&mut self, number: usize, chars: &[char], at: usize, key: String, after: usize) {
+    /// The key `key` of a node at `at`, written from `start` (after any
+    /// anchor or tag), with its value after `after`.
+    fn key(
+        &mut self,
+        number: usize,
+        at: usize,
+        start: usize,
+        key: String,
+        after: usize,
+        chars: &[char],
+    ) {
         while self.stack.last().is_some_and(|open| open.indent >= at) {
             self.stack.pop();
         }
         let mut path = self.parent();
         path.push(key);
-        let value = skip_spaces(chars, after);
+        let value = skip_blanks(chars, after);
         let has_value = value < chars.len() && chars[value] != '#';
         if self.spans.contains_key(&path) {
             let pos = Pos {
                 line: number,
-                column: at + 1,
+                column: start + 1,
             };
             self.duplicates.push((path.clone(), pos));
             return;
@@ -237,7 +265,7 @@ impl Scanner {
             Span {
                 key: Pos {
                     line: number,
-                    column: at + 1,
+                    column: start + 1,
                 },
                 value: has_value.then_some(Pos {
                     line: number,
@@ -280,64 +308,6 @@ impl Scanner {
     }
 }
 
-fn skip_spaces(chars: &[char], mut i: usize) -> usize {
-    while i < chars.len() && chars[i] == ' ' {
-        i += 1;
-    }
-    i
-}
-
-/// The index of the quote closing a scalar quoted by `quote`, searching from
-/// `from`. `''` inside single quotes and `\"` inside double quotes are escapes.
-fn closing_quote(chars: &[char], from: usize, quote: char) -> Option<usize> {
-    let mut i = from;
-    while i < chars.len() {
-        let c = chars[i];
-        if quote == '"' && c == '\\' {
-            i += 2;
-            continue;
-        }
-        if c == quote {
-            if quote == '\'' && chars.get(i + 1) == Some(&'\'') {
-                i += 2;
-                continue;
-            }
-            return Some(i);
-        }
-        i += 1;
-    }
-    None
-}
-
-/// A block mapping key at `at`: its text and the index just after its `:`.
-fn block_key(chars: &[char], at: usize) -> Option<(String, usize)> {
-    let first = *chars.get(at)?;
-    if matches!(first, '"' | '\'') {
-        let close = closing_quote(chars, at + 1, first)?;
-        let colon = skip_spaces(chars, close + 1);
-        if chars.get(colon) == Some(&':') && matches!(chars.get(colon + 1), None | Some(' ')) {
-            let key: String = chars[at + 1..close].iter().collect();
-            return Some((key, colon + 1));
-        }
-        return None;
-    }
-    if matches!(first, '{' | '[' | '#' | '?' | '&' | '*' | '!' | '|' | '>') {
-        return None;
-    }
-    let mut i = at;
-    while i < chars.len() {
-        if chars[i] == ':' && matches!(chars.get(i + 1), None | Some(' ')) {
-            let key: String = chars[at..i].iter().collect();
-            return Some((key.trim_end().to_string(), i + 1));
-        }
-        if chars[i] == '#' && i > at && chars[i - 1] == ' ' {
-            return None;
-        }
-        i += 1;
-    }
-    None
-}
-
 /// A flow node at `*i` on one line: records the keys of flow mappings and
 /// the items of flow sequences under `path`, and leaves `*i` after it.
 fn flow(
@@ -353,7 +323,7 @@ fn flow(
         *i = chars.len();
         return;
     }
-    *i = skip_spaces(chars, *i);
+    *i = skip_blanks(chars, *i);
     let Some(&open) = chars.get(*i) else {
         return;
     };
@@ -367,7 +337,7 @@ fn flow(
             *i += 1;
             let mut index = 0;
             loop {
-                *i = skip_spaces(chars, *i);
+                *i = skip_blanks(chars, *i);
                 match chars.get(*i) {
                     None => return,
                     Some(&c) if c == close => {
@@ -383,17 +353,19 @@ fn flow(
                 let start = *i;
                 let mut child = path.to_vec();
                 if open == '{' {
+                    let key_at = flow_key_start(chars, *i);
+                    *i = key_at;
                     let key = flow_scalar(chars, i, true);
                     child.push(key);
                     if chars.get(*i) == Some(&':') {
                         *i += 1;
                     }
-                    let value = skip_spaces(chars, *i);
+                    let value = skip_blanks(chars, *i);
                     let has_value = value < chars.len() && !matches!(chars[value], ',' | '}');
                     spans.insert(
                         child.clone(),
                         Span {
-                            key: pos(start),
+                            key: pos(key_at),
                             value: has_value.then_some(pos(value)),
                         },
                     );
@@ -432,16 +404,21 @@ fn flow_scalar(chars: &[char], i: &mut usize, key: bool) -> String {
         let end = closing_quote(chars, start + 1, quote).unwrap_or(chars.len());
         *i = (end + 1).min(chars.len());
         if key {
-            *i = skip_spaces(chars, *i);
+            *i = skip_blanks(chars, *i);
         }
         return chars[start + 1..end].iter().collect();
     }
+    // libyaml's ends of a plain scalar in a flow collection.
     while *i < chars.len() {
         let c = chars[*i];
-        if matches!(c, ',' | '}' | ']') {
+        if matches!(c, ',' | '[' | ']' | '{' | '}') {
             break;
         }
-        if key && c == ':' && matches!(chars.get(*i + 1), None | Some(' ' | ',' | '}')) {
+        let next = chars.get(*i + 1);
+        if key
+            && c == ':'
+            && (blank(next) || matches!(next, Some(',' | '?' | '[' | ']' | '{' | '}')))
+        {
             break;
         }
         *i += 1;
@@ -449,8 +426,18 @@ fn flow_scalar(chars: &[char], i: &mut usize, key: bool) -> String {
     chars[start..*i]
         .iter()
         .collect::<String>()
-        .trim()
+        .trim_matches([' ', '\t'])
         .to_string()
+}
+
+/// Where a key in a flow mapping starts: after a `?` (in a flow
+/// collection always the key indicator) and any anchor or tag.
+fn flow_key_start(chars: &[char], at: usize) -> usize {
+    let mut i = at;
+    if chars.get(i) == Some(&'?') {
+        i = skip_blanks(chars, i + 1);
+    }
+    after_properties(chars, i, true)
 }
 
 #[cfg(test)]
@@ -547,6 +534,27 @@ daemons:
         assert_eq!(path, ["a", "x"]);
         assert_eq!(pos, Pos { line: 4, column: 3 });
         assert_eq!(positions.key(&["a", "x"]), at(2, 3));
+    }
+
+    #[test]
+    fn keys_that_look_like_markers_or_indicators_are_keys() {
+        let positions = Positions::scan(
+            "...r`: 1\n---x: 2\n...\n--- {d: {?q: 1}}\na:\n  ?x: 1\n  &n !t y`:\t2\n",
+        );
+        assert_eq!(positions.key(&["...r`"]), at(1, 1));
+        assert_eq!(positions.key(&["---x"]), at(2, 1));
+        assert_eq!(positions.key(&["d", "q"]), at(4, 11));
+        assert_eq!(positions.key(&["a", "?x"]), at(6, 3));
+        assert_eq!(positions.key(&["a", "y`"]), at(7, 9));
+        assert_eq!(positions.value(&["a", "y`"]), at(7, 13));
+    }
+
+    #[test]
+    fn lines_end_where_yaml_ends_them() {
+        let positions = Positions::scan("\u{feff}a: 1\rb:\r\n  c: 2\u{2028}d: 3\n");
+        assert_eq!(positions.key(&["a"]), at(1, 1));
+        assert_eq!(positions.key(&["b", "c"]), at(3, 3));
+        assert_eq!(positions.key(&["d"]), at(4, 1));
     }
 
     #[test]

@@ -8,8 +8,9 @@
 //! anything.
 //!
 //! Files: `discover.rs` (which file), `raw/` (the serde types, also the
-//! JSON Schema), `duration.rs`, `interpolate.rs`, `locate.rs` (positions),
-//! `syntax.rs` (YAML syntax errors), `validate/` (every problem at once),
+//! JSON Schema), `duration.rs`, `interpolate.rs`, `locate.rs` (positions)
+//! with `yaml_key.rs` (YAML's rules for a line's key), `syntax.rs` (YAML
+//! syntax errors), `validate/` (every problem at once),
 //! `entry.rs` (a resolved daemon), `task_entry.rs` (a resolved task),
 //! `shared_files.rs` (files two daemons must not share), `env_file.rs`
 //! (`.env` and `env_file`, read with the controller's dotenv reader),
@@ -27,6 +28,7 @@ pub(crate) mod suggest;
 mod syntax;
 mod task_entry;
 mod validate;
+mod yaml_key;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -111,6 +113,10 @@ impl Manifest {
             path: path.to_path_buf(),
             problems,
         };
+        // A byte order mark may open a YAML stream, but serde_yaml counts it
+        // as a column of the first line, and a block mapping that starts
+        // there then ends at the next line ("more than one document").
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
         let positions = locate::Positions::scan(text);
         let mut value: serde_yaml::Value = serde_yaml::from_str(text)
             .map_err(|e| error(vec![syntax::problem(&e, text, &positions)]))?;
@@ -242,10 +248,16 @@ fn place(mut problem: Problem, text: &str) -> Problem {
     {
         return problem;
     }
+    // The key may hold backticks itself: it ends where the fixed words
+    // after it start (the known keys hold no backtick).
     let key = problem
         .message
         .strip_prefix("unknown key `")
-        .and_then(|rest| rest.split('`').next())
+        .and_then(|rest| {
+            rest.rfind("`; expected one of ")
+                .or_else(|| rest.rfind("`, did you mean `"))
+                .map(|end| &rest[..end])
+        })
         .filter(|key| !key.is_empty())
         .map(str::to_string);
     let written = |line: &str| {
@@ -256,10 +268,13 @@ fn place(mut problem: Problem, text: &str) -> Problem {
     let unknown = |line: &str| {
         // A top-level mapping may be indented as a whole: any indentation.
         let line = line.trim_start();
-        let known = ["version", "env", "defaults", "daemons", "---", "..."]
+        let known = ["version", "env", "defaults", "daemons"]
             .iter()
             .any(|known| line.starts_with(known));
-        !known && !line.is_empty() && !line.starts_with(['#', '%'])
+        !known
+            && !yaml_key::document_marker(line)
+            && !line.is_empty()
+            && !line.starts_with(['#', '%'])
     };
     let lines = syntax::yaml_lines(text);
     let found = lines

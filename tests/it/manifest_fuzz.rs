@@ -4,7 +4,11 @@
 //! alias bomb ("billion laughs") and non-UTF-8 bytes. No input may panic or
 //! hang, and every rejection names the file and says where (a line and
 //! column, or at least the daemon). The libFuzzer target in `fuzz/` runs the
-//! same check on raw bytes for as long as one wants.
+//! same check on raw bytes for as long as one wants. Keys drawn from
+//! YAML's plain-scalar alphabet (leading `.`, `-`, `?`, `:`, backticks,
+//! `${`, `#`, anchors and tags before them) must each be reported at the
+//! very line and column where they are written, whenever the YAML parser
+//! reads them as a key.
 //!
 //! The keys of the second turn get projects of their own: a manifest with
 //! `tasks:`, `env_file` and `inputs`, written into a temporary directory
@@ -739,6 +743,57 @@ fn old_mac_line_ends_still_give_positions() {
     assert_eq!(bogus.and_then(|p| p.line), Some(2), "{error}");
 }
 
+#[test]
+fn keys_that_start_like_document_markers_still_give_positions() {
+    // Found by the fuzzer: `...` starts a plain key unless a blank follows
+    // it, and the key may hold a backtick; the line was skipped as a
+    // document's end, and the error had no position.
+    let expected = "fuzz/daemons.yaml:1:1: unknown key `...r``; expected one of version, env, \
+                    env_file, defaults, tasks, daemons\n\
+                    fuzz/daemons.yaml:1:1: missing `daemons:`, the map of the daemons to start";
+    let error = parse("...r`: ").expect_err("an unknown key");
+    assert_eq!(error.to_string(), expected);
+    // The input as the fuzzer found it: lines ended by a lone `\r`.
+    let error = parse("# ya\r\r\r....................eger `aw${iht yhh2:\n ....eg n#")
+        .expect_err("an unknown key");
+    check(Err(error.clone()));
+    assert_eq!(
+        (error.problems[0].line, error.problems[0].column),
+        (Some(4), Some(1)),
+        "{error}"
+    );
+    // The rest of the class: keys led by `---`, `?`, `:`, an anchor or a
+    // tag, a tab after the `:`, and `?` in a flow map; each at its place.
+    let error = parse(
+        "daemons:\n  web:\n    start: x\n    daemonize: true\n    ...r`: 1\n    ?x: 1\n    \
+         &a !!str y`:\t1\n  db: {start: x, daemonize: true, ?q: 1, &b z: 1}\n---x: 1\n",
+    )
+    .expect_err("unknown keys");
+    let places: Vec<_> = error
+        .problems
+        .iter()
+        .map(|p| {
+            (
+                p.line.unwrap_or(0),
+                p.column.unwrap_or(0),
+                p.message.split(';').next().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        places,
+        [
+            (5, 5, "unknown key `...r``"),
+            (6, 5, "unknown key `?x`"),
+            (7, 14, "unknown key `y``"),
+            (8, 36, "unknown key `q`"),
+            (8, 45, "unknown key `z`"),
+            (9, 1, "unknown key `---x`"),
+        ],
+        "{error}"
+    );
+}
+
 /// A fresh directory for one test's project.
 fn project_dir(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("devup-fuzz-{}-{name}", std::process::id()));
@@ -864,4 +919,132 @@ fn inputs_that_are_devices_are_not_read() {
     });
     assert_eq!(changed, Ok(None), "a task that never ran has no record");
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A key from YAML's plain-scalar alphabet: a first character that may
+/// start a plain scalar (`-`, `?` and `:` only before a non-blank, `...`
+/// and `---` as at a document marker), then letters, dots, backticks,
+/// `${`, `#`, blanks and indicators. Many are not plain keys at all (a
+/// ` #` starts a comment, `: ` ends the key); the parser says which are.
+fn plain_key() -> impl Strategy<Value = String> {
+    let first = prop_oneof![
+        3 => "[a-z`$.]",
+        1 => ("[-?:]", "[a-z.`$#{}:-]").prop_map(|(a, b)| format!("{a}{b}")),
+        1 => prop::sample::select(&["...", "---", "..", "--"][..]).prop_map(String::from),
+    ];
+    let piece = prop::sample::select(
+        &[
+            "a", "z", "0", ".", "...", "`", "${", "}", "#", " ", "\t", ":", "-", "?", "{", "[",
+            "]", ",", "'", "\"", "&", "*", "!", "%", "@", "|", ">", "\u{a0}", "é",
+        ][..],
+    );
+    (first, prop::collection::vec(piece, 0..8)).prop_map(|(first, rest)| first + &rest.concat())
+}
+
+/// What may stand before a key: nothing, an anchor, a tag, both.
+const KEY_PROPERTIES: &[&str] = &["", "", "&k ", "!!str ", "&k !!str\t", "&k:"];
+
+/// Where an unknown key goes: its line's text before it, after it, and the
+/// manifest around it (`{}` is the line; `{key}` is replaced).
+const KEY_PLACES: &[(&str, &str)] = &[
+    (
+        "",
+        "version: 1\n{}\ndaemons:\n  web: {start: x, daemonize: true}\n",
+    ),
+    (
+        "    ",
+        "daemons:\n  web:\n    start: x\n{}\n    daemonize: true\n",
+    ),
+    (
+        "    ",
+        "tasks:\n  t:\n    run: x\n{}\ndaemons:\n  web: {start: x, daemonize: true}\n",
+    ),
+    ("  web: {start: x, ", "daemons:\n{}\n"),
+];
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 600, failure_persistence: None, ..ProptestConfig::default() })]
+
+    /// Every unknown plain key the YAML parser accepts is reported at its
+    /// own line and column (not its daemon's, not none): the position
+    /// scanner reads keys as the parser does.
+    #[test]
+    fn every_unknown_plain_key_is_reported_where_it_is_written(
+        key in plain_key(),
+        properties in prop::sample::select(KEY_PROPERTIES),
+        separator in prop::sample::select(&[": 1", ":\t1", " : 1", ":"][..]),
+        place in prop::sample::select(KEY_PLACES),
+    ) {
+        let (before, around) = place;
+        // `&k:x` anchors the key `:x`.
+        let (properties, key) = match properties.strip_suffix(':') {
+            Some(anchor) => (anchor, format!(":{key}")),
+            None => (properties, key),
+        };
+        let flow = before.ends_with(", ");
+        let line = if flow {
+            format!("{before}{properties}{key}{separator}, daemonize: true}}")
+        } else {
+            format!("{before}{properties}{key}{separator}")
+        };
+        let text = around.replace("{}", &line);
+        let line_number = text.lines().position(|l| l == line).unwrap() + 1;
+        // The key as the parser reads it, when it reads one here at all.
+        let without = match flow {
+            true => around.replace("{}", "  web: {start: x, daemonize: true}"),
+            false => around.replace("{}\n", ""),
+        };
+        let Some(parsed) = added_key(&text, &without) else {
+            return Ok(());
+        };
+        let error = parse(&text).expect_err("an unknown key was accepted");
+        let problem = error
+            .problems
+            .iter()
+            .find(|p| p.message.starts_with(&format!("unknown key `{parsed}`")))
+            .unwrap_or_else(|| panic!("no unknown key `{parsed}` in: {error}"));
+        // Where the parsed key is written (after a flow map's `?`, say).
+        let prefix = before.len() + properties.len();
+        let at = prefix + line[prefix..].find(&parsed).expect("a plain key is written as read");
+        let column = line[..at].chars().count() + 1;
+        prop_assert_eq!(
+            (problem.line, problem.column),
+            (Some(line_number), Some(column)),
+            "{:?} in\n{}\n{}", parsed, text, error
+        );
+    }
+}
+
+/// The one string key the parser finds in `text` and not in `without`:
+/// `None` when the text is not valid YAML, or the added key is not a
+/// string of its own.
+fn added_key(text: &str, without: &str) -> Option<String> {
+    let keys = |text: &str| -> Option<Vec<String>> {
+        let value: Value = serde_yaml::from_str(text).ok()?;
+        let mut keys = Vec::new();
+        collect_keys(&value, &mut keys)?;
+        Some(keys)
+    };
+    let all = keys(text)?;
+    let base = keys(without).expect("the manifest around the key is valid YAML");
+    let mut added: Vec<String> = all.into_iter().filter(|key| !base.contains(key)).collect();
+    (added.len() == 1).then(|| added.remove(0))
+}
+
+/// Every key of every mapping in `value`; `None` when one is not a string.
+fn collect_keys(value: &Value, keys: &mut Vec<String>) -> Option<()> {
+    match value {
+        Value::Mapping(map) => {
+            for (key, value) in map {
+                let Value::String(key) = key else {
+                    return None;
+                };
+                keys.push(key.clone());
+                collect_keys(value, keys)?;
+            }
+        }
+        Value::Sequence(items) => items.iter().try_for_each(|item| collect_keys(item, keys))?,
+        _ => {}
+    }
+    Some(())
 }

@@ -66,6 +66,15 @@ fn the_daemons_keep_the_order_of_the_file() {
 }
 
 #[test]
+fn a_byte_order_mark_before_the_manifest_is_skipped() {
+    // As some Windows editors save it: the block mapping was refused as
+    // "more than one document".
+    let manifest = parse("\u{feff}version: 1\ndaemons:\n  web: { start: w, daemonize: true }\n");
+    let names: Vec<&str> = manifest.daemons.iter().map(|d| d.name.as_str()).collect();
+    assert_eq!(names, ["web"]);
+}
+
+#[test]
 fn strings_are_interpolated_and_bare_names_left_for_the_shell() {
     let manifest = parse(
         "\
