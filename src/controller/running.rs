@@ -64,7 +64,7 @@ pub(crate) struct Inspection {
     /// When the state file decided that the daemon runs but its pid file
     /// is corrupt: why that pid file is not trusted. Such a file is stale
     /// all the same (SPEC §3), to be removed under the lock
-    /// ([`remove_corrupt`]).
+    /// ([`check_removing_corrupt`]).
     pub corrupt: Option<String>,
     /// The state file as the check read it, for a caller that needs it too
     /// (one read instead of two).
@@ -170,16 +170,15 @@ fn recorded_alive(state: &StartedState) -> Option<u64> {
     (same && process::can_signal(state.pid)).then_some(stat.start_ticks)
 }
 
-/// Removes a corrupt pid file found next to the live daemon the state file
-/// records, and reports it; the state file, which names the daemon, stays.
-/// The caller holds the lock.
-pub(crate) fn remove_corrupt(spec: &DaemonSpec, emit: impl FnOnce(Event)) -> Result<()> {
-    if let Inspection {
-        check: PidCheck::Running { .. },
-        corrupt: Some(reason),
-        ..
-    } = inspect(spec)?
-    {
+/// [`check`], under the lock: a corrupt pid file found next to the live
+/// daemon the state file records is removed and reported first (the state
+/// file, which names the daemon, stays, and so does the verdict it gave).
+pub(crate) fn check_removing_corrupt(
+    spec: &DaemonSpec,
+    emit: impl FnOnce(Event),
+) -> Result<PidCheck> {
+    let inspection = inspect(spec)?;
+    if let Some(reason) = inspection.corrupt {
         pid_file::remove(&spec.pid_file).map_err(|error| Error::PidFile {
             daemon: spec.name.clone(),
             path: spec.pid_file.clone(),
@@ -190,7 +189,7 @@ pub(crate) fn remove_corrupt(spec: &DaemonSpec, emit: impl FnOnce(Event)) -> Res
             reason,
         });
     }
-    Ok(())
+    Ok(inspection.check)
 }
 
 /// Removes a stale pid file and the state file, and reports it.

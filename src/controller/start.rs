@@ -26,8 +26,7 @@ impl DaemonController {
     /// Starts the daemon; the caller holds the lock.
     pub(crate) fn start_locked(&self) -> Result<Started> {
         let spec = self.spec();
-        running::remove_corrupt(spec, |event| self.emit(event))?;
-        let mut check = running::check(spec)?;
+        let mut check = running::check_removing_corrupt(spec, |event| self.emit(event))?;
         // Checked again only when the cleaning ended a process.
         if !matches!(check, PidCheck::Running { .. })
             && !leftover::clean(spec, spec.start_abort_timeout, &[]).is_empty()

@@ -23,19 +23,22 @@ impl DaemonController {
     /// Stops the daemon; the caller holds the lock.
     pub(crate) fn stop_locked(&self) -> Result<Option<u32>> {
         let spec = self.spec();
-        running::remove_corrupt(spec, |event| self.emit(event))?;
+        let mut check = running::check_removing_corrupt(spec, |event| self.emit(event))?;
         // What a devup killed mid-start or mid-stop left goes too; a daemon
         // that got as far as its pid file, and what it forked, are stopped
         // below, as any daemon.
         if leftover::pending(spec) {
             // The daemon and its descendants (found anew at each scan).
-            let keep: Vec<u32> = match running::check(spec)? {
+            let keep: Vec<u32> = match check {
                 PidCheck::Running { pid, .. } => vec![pid],
                 _ => Vec::new(),
             };
-            leftover::clean(spec, spec.stop_timeout, &keep);
+            // Checked again only when the cleaning ended a process.
+            if !leftover::clean(spec, spec.stop_timeout, &keep).is_empty() {
+                check = running::check(spec)?;
+            }
         }
-        let (pid, start_ticks) = match running::check(spec)? {
+        let (pid, start_ticks) = match check {
             PidCheck::Running { pid, start_ticks } => (pid, start_ticks),
             PidCheck::Stale { reason, .. } => {
                 running::remove_stale(spec, reason, |event| self.emit(event))?;

@@ -57,11 +57,11 @@ impl DaemonController {
             return Ok(UpOutcome::AlreadyRunning { pid });
         }
         let _lock = self.lock()?;
-        running::remove_corrupt(&self.spec, |event| self.emit(event))?;
         // A daemon that runs but does not answer yet is being started by
         // someone else (a devup killed mid-start): wait for it. If it dies
         // meanwhile, start it.
-        if let PidCheck::Running { pid, start_ticks } = running::check(&self.spec)?
+        if let PidCheck::Running { pid, start_ticks } =
+            running::check_removing_corrupt(&self.spec, |event| self.emit(event))?
             && super::while_waiting(|| self.wait_until_responsive(pid, start_ticks))?
         {
             if !ephemeral {
