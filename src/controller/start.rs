@@ -25,8 +25,14 @@ use crate::error::{Error, ExitStatus, LogExcerpt, Result, StartFailure, WaitingF
 impl DaemonController {
     /// Starts the daemon; the caller holds the lock.
     pub(crate) fn start_locked(&self) -> Result<Started> {
+        let check = running::check_removing_corrupt(self.spec(), |event| self.emit(event))?;
+        self.start_checked(check)
+    }
+
+    /// [`Self::start_locked`], given the check the caller just made under
+    /// the lock (a daemon found not running: nothing since could start it).
+    pub(crate) fn start_checked(&self, mut check: PidCheck) -> Result<Started> {
         let spec = self.spec();
-        let mut check = running::check_removing_corrupt(spec, |event| self.emit(event))?;
         // Checked again only when the cleaning ended a process.
         if !matches!(check, PidCheck::Running { .. })
             && !leftover::clean(spec, spec.start_abort_timeout, &[]).is_empty()

@@ -60,8 +60,8 @@ impl DaemonController {
         // A daemon that runs but does not answer yet is being started by
         // someone else (a devup killed mid-start): wait for it. If it dies
         // meanwhile, start it.
-        if let PidCheck::Running { pid, start_ticks } =
-            running::check_removing_corrupt(&self.spec, |event| self.emit(event))?
+        let check = running::check_removing_corrupt(&self.spec, |event| self.emit(event))?;
+        if let PidCheck::Running { pid, start_ticks } = check
             && super::while_waiting(|| self.wait_until_responsive(pid, start_ticks))?
         {
             if !ephemeral {
@@ -71,7 +71,12 @@ impl DaemonController {
             return Ok(UpOutcome::AlreadyRunning { pid });
         }
         before_start()?;
-        let started = self.start_locked()?;
+        // The check above holds for a daemon found not running (the lock
+        // is held); one that died while awaited is looked at again.
+        let started = match check {
+            PidCheck::Running { .. } => self.start_locked()?,
+            check => self.start_checked(check)?,
+        };
         if ephemeral {
             self.record_ephemeral(started.pid, true)?;
         }
