@@ -16,7 +16,7 @@
 //! this and keep the default dispositions.
 
 use std::io;
-use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU32, Ordering};
+use std::sync::atomic::{AtomicI32, AtomicU32, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
 
@@ -34,6 +34,22 @@ pub struct Signals {
     shared: Arc<Shared>,
 }
 
+/// The child signals are forwarded to. The signal thread counts, judges
+/// and forwards each signal under its lock, and the child is spawned under
+/// it, so every signal is either one that came before the child (handed
+/// over at its spawn) or one judged with the child running.
+#[derive(Debug, Default)]
+struct Forwarding {
+    /// The child (`devup exec`'s CMD), 0 before it runs and after it ended.
+    pid: i32,
+    /// Whether the child is in devup's own process group, so that a signal
+    /// sent to that group (by the terminal, or `kill -- -PGID`) reached it.
+    in_group: bool,
+    /// While the child is in devup's group: a member of the group that
+    /// tells a signal sent to the whole group from one sent to devup alone.
+    sentinel: Option<Sentinel>,
+}
+
 #[derive(Debug, Default)]
 struct Shared {
     abort: AbortSignal,
@@ -41,15 +57,8 @@ struct Shared {
     first: AtomicI32,
     /// How many signals were received.
     count: AtomicU32,
-    /// A child to forward signals to (`devup exec`'s CMD), 0 for none.
-    forward_to: AtomicI32,
-    /// Whether the child is in devup's own process group, so that a signal
-    /// the terminal sent to that group reached it already.
-    child_in_group: AtomicBool,
-    /// While the child is in devup's group: a member of the group that
-    /// tells a signal sent to the whole group (which reached the child
-    /// too) from one sent to devup alone.
-    sentinel: Mutex<Option<Sentinel>>,
+    /// Where signals go besides devup: `devup exec`'s CMD.
+    forwarding: Mutex<Forwarding>,
     /// Bumped on every signal; waiters sleep on `woken`.
     generation: Mutex<u32>,
     woken: Condvar,
@@ -85,32 +94,43 @@ impl Signals {
         }
     }
 
-    /// Forward the signals received from now on to `pid`, a child in
-    /// devup's own process group (`None`: stop forwarding). Signals sent to
-    /// the whole group, by the terminal (Ctrl-C) or by a process (`kill --
-    /// -PGID`), are not forwarded: the child got them already. Call it
-    /// from the main thread (see [`Sentinel::spawn`]).
-    pub fn forward_to(&self, pid: Option<u32>) {
-        self.shared.child_in_group.store(true, Ordering::SeqCst);
+    /// Spawns `command` and forwards the signals devup receives to it
+    /// until [`Signals::stop_forwarding`]; the first signal received before
+    /// the spawn, if any, is forwarded at once. `in_group`: the child stays
+    /// in devup's own process group, where a signal sent to the whole group,
+    /// by the terminal (Ctrl-C) or by a process (`kill -- -PGID`), reaches it
+    /// directly and is not forwarded; otherwise it is in a group of its own
+    /// and gets every signal devup gets. For a child in the group, the
+    /// sentinel that tells the two apart joins the group before the child
+    /// exists. Call it from the main thread (see [`Sentinel::spawn`]).
+    pub fn spawn_forwarded(
+        &self,
+        command: &mut std::process::Command,
+        in_group: bool,
+    ) -> io::Result<std::process::Child> {
         // Without a sentinel (fork failed), a process's `kill -- -PGID`
         // cannot be told from `kill PID`, and is forwarded.
-        let sentinel = pid.and_then(|_| {
-            let signals = HANDLED.map(|signal| signal as libc::c_int);
-            Sentinel::spawn(&signals).ok()
-        });
-        *lock(&self.shared.sentinel) = sentinel;
-        let pid = pid.and_then(|pid| i32::try_from(pid).ok()).unwrap_or(0);
-        self.shared.forward_to.store(pid, Ordering::SeqCst);
+        let sentinel = in_group
+            .then(|| Sentinel::spawn(&HANDLED.map(|signal| signal as libc::c_int)).ok())
+            .flatten();
+        let mut forwarding = lock(&self.shared.forwarding);
+        let child = command.spawn()?;
+        let pid = i32::try_from(child.id()).unwrap_or(0);
+        *forwarding = Forwarding {
+            pid,
+            in_group,
+            sentinel,
+        };
+        // Each signal counted so far came before the child existed.
+        if let Some(Ok(signal)) = self.received().map(Signal::try_from) {
+            let _ = nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), signal);
+        }
+        Ok(child)
     }
 
-    /// Like [`Signals::forward_to`], for a child in a process group of its
-    /// own: every signal devup gets is forwarded, the terminal's too, as
-    /// nothing else sends them to the child.
-    pub fn forward_all_to(&self, pid: u32) {
-        self.shared.child_in_group.store(false, Ordering::SeqCst);
-        *lock(&self.shared.sentinel) = None;
-        let pid = i32::try_from(pid).unwrap_or(0);
-        self.shared.forward_to.store(pid, Ordering::SeqCst);
+    /// Stops forwarding signals: the child ended.
+    pub fn stop_forwarding(&self) {
+        *lock(&self.shared.forwarding) = Forwarding::default();
     }
 
     /// Sleeps for `timeout` or until a signal arrives; returns the first
@@ -149,6 +169,7 @@ fn wait_loop(set: &SigSet, shared: &Shared) {
             // EINTR (a stop/continue); nothing was received.
             continue;
         };
+        let forwarding = lock(&shared.forwarding);
         let count = shared.count.fetch_add(1, Ordering::SeqCst) + 1;
         let _ = shared
             .first
@@ -158,25 +179,31 @@ fn wait_loop(set: &SigSet, shared: &Shared) {
         } else {
             shared.abort.kill();
         }
-        let child = shared.forward_to.load(Ordering::SeqCst);
-        // A signal the terminal generated (Ctrl-C, hangup) went to the whole
-        // foreground process group, the child included when it is in
-        // devup's group, and so did one a process sent to the group (`kill
-        // -- -PGID`), which the sentinel got too; then only forward what a
-        // process sent to devup alone (`kill PID`). The sentinel is asked
-        // about every signal, so that it never keeps one for the next.
-        let to_group = lock(&shared.sentinel)
-            .as_ref()
-            .is_some_and(|sentinel| sentinel.took(signal));
-        let got_it = shared.child_in_group.load(Ordering::SeqCst)
-            && (si_code == libc::SI_KERNEL || to_group);
-        if child > 0
-            && !got_it
-            && let Ok(signal) = Signal::try_from(signal)
-        {
-            let _ = nix::sys::signal::kill(nix::unistd::Pid::from_raw(child), signal);
-        }
+        forward(&forwarding, signal, si_code);
+        drop(forwarding);
         *lock(&shared.generation) += 1;
         shared.woken.notify_all();
+    }
+}
+
+/// Forwards `signal` to the child, if one runs, unless it reached the
+/// child directly.
+fn forward(forwarding: &Forwarding, signal: i32, si_code: i32) {
+    // A signal the terminal generated (Ctrl-C, hangup) went to the whole
+    // foreground process group, the child included when it is in devup's
+    // group, and so did one a process sent to the group (`kill -- -PGID`),
+    // which the sentinel got too; then only forward what a process sent to
+    // devup alone (`kill PID`). The sentinel is asked about every signal, so
+    // that it never keeps one for the next.
+    let to_group = forwarding
+        .sentinel
+        .as_ref()
+        .is_some_and(|sentinel| sentinel.took(signal));
+    let got_it = forwarding.in_group && (si_code == libc::SI_KERNEL || to_group);
+    if forwarding.pid > 0
+        && !got_it
+        && let Ok(signal) = Signal::try_from(signal)
+    {
+        let _ = nix::sys::signal::kill(nix::unistd::Pid::from_raw(forwarding.pid), signal);
     }
 }

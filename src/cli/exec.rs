@@ -81,9 +81,10 @@ fn run_command(command: &[String], signals: &Signals) -> u8 {
     // kill of devup's group would miss it). The spawning thread waits for
     // CMD, so only devup's death fires the parent-death signal.
     crate::sys::child::unblock_signals_and_die_with_parent(&mut command, devup);
-    let mut child = match command.spawn() {
+    let mut child = match signals.spawn_forwarded(&mut command, in_terminal_group) {
         Ok(child) => child,
         Err(error) => {
+            signals.stop_forwarding();
             eprintln!("error: could not run `{program}`: {error}");
             return if error.kind() == io::ErrorKind::NotFound {
                 127
@@ -92,19 +93,8 @@ fn run_command(command: &[String], signals: &Signals) -> u8 {
             };
         }
     };
-    if in_terminal_group {
-        signals.forward_to(Some(child.id()));
-    } else {
-        signals.forward_all_to(child.id());
-    }
-    // A signal that came between the check before `up` returned and the
-    // line above was not forwarded: forward it now.
-    if let Some(Ok(signal)) = signals.received().map(nix::sys::signal::Signal::try_from) {
-        let pid = nix::unistd::Pid::from_raw(child.id() as i32);
-        let _ = nix::sys::signal::kill(pid, signal);
-    }
     let status = child.wait();
-    signals.forward_to(None);
+    signals.stop_forwarding();
     match status {
         Ok(status) => match (status.code(), status.signal()) {
             (Some(code), _) => u8::try_from(code).unwrap_or(exit_code::FAILURE),

@@ -157,6 +157,37 @@ fn term_pending(pid: i32) -> bool {
         .any(|mask| mask & (1 << (libc::SIGTERM - 1)) != 0)
 }
 
+/// Each process of `group`: pid, name, state and signal masks.
+fn group_report(group: i32) -> String {
+    let mut report = String::new();
+    for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+        let Ok(pid) = entry.file_name().to_string_lossy().parse::<i32>() else {
+            continue;
+        };
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+        let after: Vec<&str> = stat[stat.rfind(')').map_or(0, |at| at + 1)..]
+            .split_whitespace()
+            .collect();
+        if after.get(3) != Some(&group.to_string().as_str()) {
+            continue;
+        }
+        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+        let fields: Vec<&str> = status
+            .lines()
+            .filter(|line| {
+                [
+                    "Name:", "State:", "PPid:", "SigPnd:", "ShdPnd:", "SigBlk:", "SigIgn:",
+                    "SigCgt:",
+                ]
+                .iter()
+                .any(|key| line.starts_with(key))
+            })
+            .collect();
+        report.push_str(&format!("{pid} {}\n", fields.join(" ")));
+    }
+    report
+}
+
 /// Waits for `script` to exit, killing it after the deadline.
 fn exit_of(mut script: std::process::Child) -> std::process::ExitStatus {
     let deadline = Instant::now() + DEADLINE;
@@ -192,12 +223,19 @@ fn on_a_terminal_a_signal_to_the_whole_process_group_reaches_the_command_once() 
     // the sentinel no longer has it pending. (Two signals of one kind sent
     // faster than that merge, in devup as in any process.)
     let sentinel = sentinel_pid(&project, devup.as_raw());
-    const ROUNDS: usize = 100;
+    const ROUNDS: usize = 50;
     for round in 1..=ROUNDS {
         kill(Pid::from_raw(-group.as_raw()), Signal::SIGTERM).expect("signalling the group");
-        wait_until("the command got SIGTERM", || {
-            project.read("signals.log").lines().count() >= round
-        });
+        let deadline = Instant::now() + DEADLINE;
+        while project.read("signals.log").lines().count() < round {
+            assert!(
+                Instant::now() < deadline,
+                "round {round}: the command did not log SIGTERM; signals.log:\n{}\ngroup:\n{}",
+                project.read("signals.log"),
+                group_report(group.as_raw())
+            );
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
         wait_until("devup handled SIGTERM", || {
             !term_pending(sentinel) && !term_pending(devup.as_raw())
         });
