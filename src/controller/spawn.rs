@@ -110,10 +110,11 @@ impl PreparedStart {
         Ok(PreparedStart { image })
     }
 
-    /// Forks the helper H, which forks and reaps the start command. Returns
-    /// at once; the start's progress arrives as records on the tree's pipe.
-    pub(crate) fn spawn(&self) -> std::io::Result<StartTree> {
-        let (helper, reports) = self.image.spawn()?;
-        StartTree::new(helper, reports)
+    /// Starts the helper H, which clones and reaps the start command.
+    /// Returns at once; the start's progress arrives as records on the
+    /// tree's pipe.
+    pub(crate) fn spawn(self) -> std::io::Result<StartTree> {
+        let (helper, reports, memory) = self.image.spawn()?;
+        StartTree::new(helper, reports, memory)
     }
 }

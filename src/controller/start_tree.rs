@@ -13,6 +13,7 @@ use super::handle::ProcessHandle;
 use super::{AbortSignal, process};
 use crate::sys;
 
+use crate::sys::start_helper::HelperMemory;
 pub(crate) use crate::sys::start_helper::Record;
 
 /// What H reported.
@@ -42,10 +43,16 @@ pub(crate) struct StartTree {
     closed: bool,
     all_gone: bool,
     reaped: bool,
+    /// What H runs on (it may share devup's memory): kept until H is reaped.
+    memory: Option<HelperMemory>,
 }
 
 impl StartTree {
-    pub(crate) fn new(helper: u32, reports: OwnedFd) -> std::io::Result<StartTree> {
+    pub(crate) fn new(
+        helper: u32,
+        reports: OwnedFd,
+        memory: HelperMemory,
+    ) -> std::io::Result<StartTree> {
         sys::fd::set_nonblocking(reports.as_fd());
         Ok(StartTree {
             helper,
@@ -54,6 +61,7 @@ impl StartTree {
             closed: false,
             all_gone: false,
             reaped: false,
+            memory: Some(memory),
         })
     }
 
@@ -133,11 +141,20 @@ impl StartTree {
         if sys::process::try_reap(self.helper) {
             return;
         }
+        // H may share devup's memory: its memory is freed only once it is
+        // reaped, so it reaches the reaping thread after that thread exists.
         let helper = self.helper;
+        let (hand_over, memory) = std::sync::mpsc::channel::<Option<HelperMemory>>();
         let reaper = std::thread::Builder::new()
             .name("devup-reap".into())
-            .spawn(move || sys::process::reap(helper));
-        if reaper.is_err() {
+            .spawn(move || {
+                let memory = memory.recv();
+                sys::process::reap(helper);
+                drop(memory);
+            });
+        if reaper.is_ok() {
+            let _ = hand_over.send(self.memory.take());
+        } else {
             sys::process::reap(helper);
         }
     }

@@ -18,6 +18,7 @@ pub(crate) mod clock;
 pub(crate) mod fd;
 pub(crate) mod poll;
 pub(crate) mod process;
+pub(crate) mod raw_syscall;
 pub(crate) mod sentinel;
 pub(crate) mod signal;
 pub(crate) mod start_helper;

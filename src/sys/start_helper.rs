@@ -12,7 +12,7 @@
 use std::ffi::CString;
 use std::os::fd::{AsRawFd, OwnedFd, RawFd};
 
-use super::fd;
+use super::{fd, raw_syscall};
 
 /// One fixed-size record on the report pipe.
 pub(crate) struct Record;
@@ -94,15 +94,28 @@ impl ExecImage {
         }
     }
 
-    /// Forks the helper H, which forks and reaps the start command. Returns
-    /// at once with H's pid and the read end of its report pipe.
-    pub(crate) fn spawn(&self) -> std::io::Result<(u32, OwnedFd)> {
+    /// Starts the helper H, which clones and reaps the start command.
+    /// Returns at once with H's pid, the read end of its report pipe, and
+    /// the memory H runs on, which must outlive H: drop it only once H has
+    /// been reaped. H shares devup's memory where [`raw_syscall`] allows it
+    /// (`CLONE_VM`: no copy of devup's page tables is made, and devup's
+    /// threads take no copy-on-write fault for each page they write while H
+    /// lives, which is most of the cost of a start among hundreds); it is a
+    /// forked copy elsewhere.
+    pub(crate) fn spawn(self) -> std::io::Result<(u32, OwnedFd, HelperMemory)> {
         let (read_end, write_end) = fd::pipe_cloexec()?;
         let write_end = fd::dup_above_stdio(write_end.as_raw_fd())?;
-        let parent = super::process::own_pid();
-        // Block every signal across fork: a Ctrl-C (or the host's handlers)
-        // must not run in H before H has left devup's session. H keeps them
-        // blocked (only SIGKILL ends it); G unblocks them before execve.
+        let mut memory = HelperMemory {
+            args: Box::new(HelperArgs {
+                image: self,
+                reports: write_end.as_raw_fd(),
+                parent: super::process::own_pid(),
+            }),
+            stack: vec![0u128; H_STACK_SIZE / 16],
+        };
+        // Block every signal across the clone: a Ctrl-C (or the host's
+        // handlers) must not run in H before H has left devup's session. H
+        // keeps them blocked (only SIGKILL ends it); G unblocks them.
         // SAFETY: sigset_t values we own, filled by sigfillset.
         let mut all: libc::sigset_t = unsafe { std::mem::zeroed() };
         // SAFETY: as above, filled by pthread_sigmask.
@@ -112,76 +125,177 @@ impl ExecImage {
             libc::sigfillset(&mut all);
             libc::pthread_sigmask(libc::SIG_SETMASK, &all, &mut previous);
         }
-        // SAFETY: the child runs only async-signal-safe code (`helper_main`)
-        // with data prepared before the fork, and never returns.
-        let pid = unsafe { libc::fork() };
-        if pid == 0 {
-            // SAFETY: in the freshly forked child, see `helper_main`.
-            unsafe { helper_main(self, write_end.as_raw_fd(), parent) }
-        }
-        let fork_error = std::io::Error::last_os_error();
+        let args: *mut HelperArgs = &raw mut *memory.args;
+        let pid = if raw_syscall::SHARES_MEMORY {
+            let top = memory.stack.as_mut_ptr_range().end.cast::<libc::c_void>();
+            // SAFETY: H runs `helper_entry` on `memory.stack` with `args`,
+            // both owned by `memory`, which the caller keeps until H is
+            // reaped; H makes only raw system calls (`raw_syscall`), which
+            // write nothing of devup's but H's own stack.
+            unsafe {
+                libc::clone(
+                    helper_entry,
+                    top,
+                    libc::SIGCHLD | libc::CLONE_VM,
+                    args.cast(),
+                )
+            }
+        } else {
+            // SAFETY: the child runs only async-signal-safe code
+            // (`helper_main`) with data prepared before the fork, and never
+            // returns.
+            let pid = unsafe { libc::fork() };
+            if pid == 0 {
+                // SAFETY: in the freshly forked child, on data it owns.
+                unsafe { helper_main(&*args) }
+            }
+            pid
+        };
+        let clone_error = std::io::Error::last_os_error();
         // SAFETY: restoring the mask saved above.
         unsafe { libc::pthread_sigmask(libc::SIG_SETMASK, &previous, std::ptr::null_mut()) };
         drop(write_end);
         if pid < 0 {
-            return Err(fork_error);
+            return Err(clone_error);
         }
-        Ok((pid as u32, read_end))
+        Ok((pid as u32, read_end, memory))
     }
+}
+
+/// The size of H's stack: G's stack is carved from H's frame.
+const H_STACK_SIZE: usize = 4 * G_STACK_SIZE;
+
+/// What H is given: the image to start and where to report.
+struct HelperArgs {
+    image: ExecImage,
+    reports: RawFd,
+    parent: libc::pid_t,
+}
+
+/// The memory H runs on and reads: its stack and its arguments. Dropped
+/// only once H has been reaped (see [`ExecImage::spawn`]).
+pub(crate) struct HelperMemory {
+    args: Box<HelperArgs>,
+    /// H's stack (u128: aligned as a stack pointer must be).
+    stack: Vec<u128>,
+}
+
+impl std::fmt::Debug for HelperMemory {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter.write_str("HelperMemory")
+    }
+}
+
+// SAFETY: the raw pointers in the image point into the CStrings the image
+// owns, which never change and move with it; nothing here is tied to the
+// thread that made it.
+unsafe impl Send for HelperMemory {}
+
+/// The entry of H under `clone`: its argument is its [`HelperArgs`].
+extern "C" fn helper_entry(args: *mut libc::c_void) -> libc::c_int {
+    // SAFETY: `args` points to the `HelperArgs` that `spawn` keeps alive
+    // until H is reaped; H only reads it.
+    let args = unsafe { &*args.cast::<HelperArgs>() };
+    // SAFETY: H makes only raw system calls on data prepared before it
+    // was cloned, and never returns (see `helper_main`).
+    unsafe { helper_main(args) }
+}
+
+/// A raw system call of H or G (see `raw_syscall.rs`): never `errno`.
+///
+/// # Safety
+/// As [`raw_syscall::syscall`].
+unsafe fn sys(number: libc::c_long, args: &[usize]) -> isize {
+    let mut all = [0usize; 6];
+    all[..args.len()].copy_from_slice(args);
+    // SAFETY: the caller's contract.
+    unsafe { raw_syscall::syscall(number, all) }
 }
 
 /// Writes one record to the report pipe (16 bytes: atomic, below PIPE_BUF).
 ///
 /// # Safety
-/// Async-signal-safe: a stack buffer and `write`.
+/// A stack buffer and a raw `write`.
 unsafe fn report(fd: RawFd, kind: u32, pid: i32, value: i32) {
     let bytes = Record::encode(kind, pid, value);
     // SAFETY: writing our stack buffer to a descriptor we hold.
-    unsafe { libc::write(fd, bytes.as_ptr().cast(), bytes.len()) };
+    unsafe {
+        sys(
+            libc::SYS_write,
+            &[fd as usize, bytes.as_ptr() as usize, bytes.len()],
+        )
+    };
 }
 
-fn errno() -> i32 {
-    // SAFETY: __errno_location returns this thread's errno slot.
-    unsafe { *libc::__errno_location() }
+/// Ends H or G at once, with `code`.
+///
+/// # Safety
+/// A raw `exit_group`: H and G are each a thread group of their own.
+unsafe fn exit(code: i32) -> ! {
+    loop {
+        // SAFETY: exit_group takes no pointer and does not return.
+        unsafe { sys(libc::SYS_exit_group, &[code as usize]) };
+    }
+}
+
+/// The kernel's `struct sigaction` for SIG_DFL with no flag and no mask:
+/// zeros, as many as any architecture's layout has.
+const DEFAULT_ACTION: [u64; 4] = [0; 4];
+
+/// Sets `signal` to its default action.
+///
+/// # Safety
+/// A raw `rt_sigaction` on a constant.
+unsafe fn default_action(signal: i32) {
+    let action = DEFAULT_ACTION.as_ptr() as usize;
+    // SAFETY: the kernel reads the constant; no old action is asked for.
+    unsafe { sys(libc::SYS_rt_sigaction, &[signal as usize, action, 0, 8]) };
 }
 
 /// The helper H: leaves devup's session, becomes the start's subreaper,
-/// forks G, then reaps everything and reports it until nothing is left.
+/// clones G, then reaps everything and reports it until nothing is left.
 ///
 /// # Safety
-/// Must run in a child right after `fork`; calls only async-signal-safe
-/// functions (`errno()` reads this thread's errno), and never allocates.
-unsafe fn helper_main(start: &ExecImage, reports: RawFd, parent: libc::pid_t) -> ! {
-    // SAFETY: raw syscalls on values prepared before the fork.
+/// Must run in H, cloned or forked by [`ExecImage::spawn`]: makes only raw
+/// system calls (H may share devup's memory and thread pointer, so it must
+/// not touch `errno` or anything else of devup's), and never allocates.
+unsafe fn helper_main(args: &HelperArgs) -> ! {
+    let (start, reports) = (&args.image, args.reports);
+    // SAFETY: raw syscalls on values prepared before the clone.
     unsafe {
         // Its own session: a Ctrl-C on devup's terminal never reaches the
         // start tree, which devup aborts itself, in order.
-        libc::setsid();
-        libc::prctl(libc::PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+        sys(libc::SYS_setsid, &[]);
+        sys(libc::SYS_prctl, &[libc::PR_SET_CHILD_SUBREAPER as usize, 1]);
         // If devup dies (SIGKILL), H dies too; what it started lives on, as
         // a daemon should, and the lock is free again.
-        libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL, 0, 0, 0);
-        if libc::getppid() != parent {
-            libc::_exit(1);
+        sys(
+            libc::SYS_prctl,
+            &[libc::PR_SET_PDEATHSIG as usize, libc::SIGKILL as usize],
+        );
+        if sys(libc::SYS_getppid, &[]) != args.parent as isize {
+            exit(1);
         }
         // Close every descriptor but the three H and G need: another
         // thread's start may have been preparing its own (a lock file, a
-        // pipe) when we forked, and H must not keep them open.
+        // pipe) when H was made, and H must not keep them open. (H has a
+        // table of descriptors of its own: no CLONE_FILES.)
         let mut keep = [start.stdin.as_raw_fd(), start.output.as_raw_fd(), reports];
         keep.sort_unstable();
-        let mut next: libc::c_uint = 3;
+        let mut next: usize = 3;
         for fd in keep {
-            let fd = fd as libc::c_uint;
+            let fd = fd as usize;
             if fd > next {
-                libc::syscall(libc::SYS_close_range, next, fd - 1, 0);
+                sys(libc::SYS_close_range, &[next, fd - 1, 0]);
             }
             next = next.max(fd + 1);
         }
-        libc::syscall(libc::SYS_close_range, next, libc::c_uint::MAX, 0);
+        sys(
+            libc::SYS_close_range,
+            &[next, libc::c_uint::MAX as usize, 0],
+        );
         // waitpid needs SIGCHLD not ignored (an ignored SIGCHLD auto-reaps).
-        let mut default_action: libc::sigaction = std::mem::zeroed();
-        default_action.sa_sigaction = libc::SIG_DFL;
-        libc::sigaction(libc::SIGCHLD, &default_action, std::ptr::null_mut());
+        default_action(libc::SIGCHLD);
         // G is made the way posix_spawn makes a child: it shares H's memory
         // (CLONE_VM, so no copy of devup's page tables is made, nor torn
         // down again by G's execve) and H is suspended until G has executed
@@ -192,35 +306,27 @@ unsafe fn helper_main(start: &ExecImage, reports: RawFd, parent: libc::pid_t) ->
         // G runs on a stack of its own, carved from H's frame, which H does
         // not touch while it is suspended.
         let mut stack = GStack([0; G_STACK_SIZE]);
-        let mut args = GArgs {
-            start,
-            reports,
-            default_action: &default_action,
-        };
+        let mut args = GArgs { start, reports };
         let top = stack
             .0
             .as_mut_ptr()
             .add(G_STACK_SIZE)
             .cast::<libc::c_void>();
-        let child = libc::clone(
-            start_command_entry,
-            top,
-            libc::CLONE_VM | libc::CLONE_VFORK | libc::SIGCHLD,
-            (&raw mut args).cast(),
-        );
+        let child = raw_syscall::clone_vfork(start_command_entry, top, (&raw mut args).cast());
         if child < 0 {
-            report(reports, Record::FORK_FAILED, 0, errno());
-            libc::_exit(1);
+            report(reports, Record::FORK_FAILED, 0, -child as i32);
+            exit(1);
         }
-        report(reports, Record::SPAWNED, child, 0);
+        report(reports, Record::SPAWNED, child as i32, 0);
         loop {
-            let mut status = 0;
-            let reaped = libc::waitpid(-1, &mut status, 0);
+            let mut status: libc::c_int = 0;
+            let status_at = (&raw mut status) as usize;
+            let reaped = sys(libc::SYS_wait4, &[-1isize as usize, status_at, 0, 0]);
             if reaped > 0 {
-                report(reports, Record::EXITED, reaped, status);
-            } else if errno() != libc::EINTR {
+                report(reports, Record::EXITED, reaped as i32, status);
+            } else if reaped != -(libc::EINTR as isize) {
                 report(reports, Record::ALL_GONE, 0, 0);
-                libc::_exit(0);
+                exit(0);
             }
         }
     }
@@ -239,17 +345,16 @@ struct GStack([u8; G_STACK_SIZE]);
 struct GArgs<'a> {
     start: &'a ExecImage,
     reports: RawFd,
-    default_action: &'a libc::sigaction,
 }
 
 /// The entry of G under `clone`: its argument is H's [`GArgs`].
-extern "C" fn start_command_entry(args: *mut libc::c_void) -> libc::c_int {
+unsafe extern "C" fn start_command_entry(args: *mut libc::c_void) -> ! {
     // SAFETY: `args` points to the `GArgs` H passed to clone, alive while H
     // is suspended (CLONE_VFORK); G only reads it.
     let args = unsafe { &*args.cast::<GArgs<'_>>() };
-    // SAFETY: G runs only async-signal-safe syscalls on H's prepared data,
-    // and ends in execve or _exit (see `start_command_main`).
-    unsafe { start_command_main(args.start, args.reports, args.default_action) }
+    // SAFETY: G runs only raw syscalls on H's prepared data, and ends in
+    // execve or exit (see `start_command_main`).
+    unsafe { start_command_main(args.start, args.reports) }
 }
 
 /// The start command G: its own session for `daemonize: true`, default
@@ -257,39 +362,122 @@ extern "C" fn start_command_entry(args: *mut libc::c_void) -> libc::c_int {
 ///
 /// # Safety
 /// As `helper_main`; besides, G shares H's memory until its execve
-/// (CLONE_VM), so it writes nothing but its own stack and this thread's
-/// errno (H's, unread by H until G is gone or has executed).
-unsafe fn start_command_main(
-    start: &ExecImage,
-    reports: RawFd,
-    default_action: &libc::sigaction,
-) -> ! {
-    // SAFETY: raw syscalls on values prepared before the fork.
+/// (CLONE_VM), so it writes nothing but its own stack.
+unsafe fn start_command_main(start: &ExecImage, reports: RawFd) -> ! {
+    // SAFETY: raw syscalls on values prepared before the clone.
     unsafe {
         if start.new_session {
-            libc::setsid();
+            sys(libc::SYS_setsid, &[]);
         }
         for signal in 1..32 {
             if signal != libc::SIGKILL && signal != libc::SIGSTOP {
-                libc::sigaction(signal, default_action, std::ptr::null_mut());
+                default_action(signal);
             }
         }
-        let mut none: libc::sigset_t = std::mem::zeroed();
-        libc::sigemptyset(&mut none);
-        libc::sigprocmask(libc::SIG_SETMASK, &none, std::ptr::null_mut());
-        libc::dup2(start.stdin.as_raw_fd(), 0);
-        libc::dup2(start.output.as_raw_fd(), 1);
-        libc::dup2(start.output.as_raw_fd(), 2);
-        if libc::chdir(start.dir.as_ptr()) != 0 {
-            report(reports, Record::EXEC_FAILED, Record::DURING_CHDIR, errno());
-            libc::_exit(127);
-        }
-        libc::execve(
-            start.program.as_ptr(),
-            start.argv_ptrs.as_ptr(),
-            start.envp_ptrs.as_ptr(),
+        let none: u64 = 0;
+        let none_at = (&raw const none) as usize;
+        sys(
+            libc::SYS_rt_sigprocmask,
+            &[libc::SIG_SETMASK as usize, none_at, 0, 8],
         );
-        report(reports, Record::EXEC_FAILED, Record::DURING_EXEC, errno());
-        libc::_exit(127)
+        // dup3 of a descriptor above 2 (see `fd::dup_above_stdio`) onto 0-2.
+        let (stdin, output) = (
+            start.stdin.as_raw_fd() as usize,
+            start.output.as_raw_fd() as usize,
+        );
+        sys(libc::SYS_dup3, &[stdin, 0, 0]);
+        sys(libc::SYS_dup3, &[output, 1, 0]);
+        sys(libc::SYS_dup3, &[output, 2, 0]);
+        let chdir = sys(libc::SYS_chdir, &[start.dir.as_ptr() as usize]);
+        if chdir < 0 {
+            report(
+                reports,
+                Record::EXEC_FAILED,
+                Record::DURING_CHDIR,
+                -chdir as i32,
+            );
+            exit(127);
+        }
+        let exec = sys(
+            libc::SYS_execve,
+            &[
+                start.program.as_ptr() as usize,
+                start.argv_ptrs.as_ptr() as usize,
+                start.envp_ptrs.as_ptr() as usize,
+            ],
+        );
+        report(
+            reports,
+            Record::EXEC_FAILED,
+            Record::DURING_EXEC,
+            -exec as i32,
+        );
+        exit(127)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::fd::AsFd;
+
+    /// The errno slot of the calling thread.
+    fn errno_slot() -> &'static mut i32 {
+        // SAFETY: __errno_location returns this thread's errno slot, valid
+        // for the thread's life.
+        unsafe { &mut *libc::__errno_location() }
+    }
+
+    /// The records H writes until its pipe ends.
+    fn all_records(reports: &OwnedFd) -> Vec<(u32, i32, i32)> {
+        let mut bytes = Vec::new();
+        let mut buffer = [0u8; Record::SIZE];
+        while let Ok(read @ 1..) = fd::read(reports.as_fd(), &mut buffer) {
+            bytes.extend_from_slice(&buffer[..read]);
+        }
+        bytes
+            .chunks(Record::SIZE)
+            .map(|record| {
+                let field = |at: usize| i32::from_ne_bytes(record[at..at + 4].try_into().unwrap());
+                (field(0) as u32, field(4), field(8))
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_start_that_cannot_execute_reports_it_and_leaves_the_callers_errno_alone() {
+        let dev_null = std::fs::File::open("/dev/null").unwrap();
+        let image = ExecImage::new(
+            c"/nonexistent/devup-test-program".to_owned(),
+            vec![c"devup-test-program".to_owned()],
+            Vec::new(),
+            c"/".to_owned(),
+            fd::dup_above_stdio(dev_null.as_raw_fd()).unwrap(),
+            fd::dup_above_stdio(dev_null.as_raw_fd()).unwrap(),
+            false,
+        );
+        let (helper, reports, memory) = image.spawn().unwrap();
+        // H and G run while this thread goes on: a failure of theirs must
+        // not be written into this thread's errno, as libc would.
+        *errno_slot() = 4242;
+        let records = all_records(&reports);
+        assert_eq!(*errno_slot(), 4242, "records: {records:?}");
+        let kinds: Vec<u32> = records.iter().map(|(kind, _, _)| *kind).collect();
+        // G reports its failure while H is suspended, before H's SPAWNED.
+        assert_eq!(
+            kinds,
+            [
+                Record::EXEC_FAILED,
+                Record::SPAWNED,
+                Record::EXITED,
+                Record::ALL_GONE
+            ]
+        );
+        assert_eq!(
+            records[0],
+            (Record::EXEC_FAILED, Record::DURING_EXEC, libc::ENOENT)
+        );
+        super::super::process::reap(helper);
+        drop(memory);
     }
 }
