@@ -51,17 +51,16 @@ fn marker_path(spec: &DaemonSpec) -> PathBuf {
     PathBuf::from(os)
 }
 
-/// Records that a start with `token` is in progress (mode 0600). Written
-/// straight into a new file, not renamed into place: it is read only under
-/// the lock its writer holds, and a marker cut short by a crash was cut
-/// before the start command was spawned, so no process carries its token.
+/// Records that a start with `token` is in progress (mode 0600), through
+/// the marker's spare when an earlier start left one ([`unmark`]).
 pub(crate) fn mark(spec: &DaemonSpec, token: &str) -> std::io::Result<()> {
-    pid_file::write_new(&marker_path(spec), token.as_bytes(), 0o600)
+    pid_file::write_reusing(&marker_path(spec), token.as_bytes(), 0o600)
 }
 
-/// Records that the start ended (ready, or failed and cleaned up).
+/// Records that the start ended (ready, or failed and cleaned up): the
+/// marker is retired to its spare, for the next start to rewrite.
 pub(crate) fn unmark(spec: &DaemonSpec) {
-    let _ = pid_file::remove(&marker_path(spec));
+    let _ = pid_file::retire(&marker_path(spec));
 }
 
 /// True when a start or stop was interrupted (its marker is there): only

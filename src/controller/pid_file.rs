@@ -6,7 +6,7 @@
 
 use std::fs::{File, OpenOptions};
 use std::io::{ErrorKind, Read, Write};
-use std::os::unix::fs::OpenOptionsExt;
+use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
@@ -74,7 +74,6 @@ impl Stamp {
 /// The stamp of the file at `path` (never followed through a symlink);
 /// `None` when there is none.
 pub(crate) fn stamp(path: &Path) -> Option<Stamp> {
-    use std::os::unix::fs::MetadataExt;
     let meta = std::fs::symlink_metadata(path).ok()?;
     Some(Stamp {
         dev: meta.dev(),
@@ -129,9 +128,32 @@ pub(crate) fn read(path: &Path) -> std::io::Result<PidFileContent> {
 }
 
 /// Writes `pid` to `path` atomically (a temp file in the same directory,
-/// then rename), mode 0644.
+/// then rename), mode 0644; a pid file of devup's own directory is written
+/// through its spare ([`write_reusing`]). The caller holds the lock.
 pub(crate) fn write(path: &Path, pid: u32) -> std::io::Result<()> {
-    write_atomically(path, format!("{pid}\n").as_bytes(), 0o644)
+    let contents = format!("{pid}\n");
+    if in_devup_run_dir(path) {
+        write_reusing(path, contents.as_bytes(), 0o644)
+    } else {
+        write_atomically(path, contents.as_bytes(), 0o644)
+    }
+}
+
+/// Removes the pid file at `path` (a missing one is fine); one of devup's
+/// own directory is retired to its spare instead ([`retire`]), so no file
+/// of the user's is ever left beside it. The caller holds the lock.
+pub(crate) fn remove_pid_file(path: &Path) -> std::io::Result<()> {
+    if in_devup_run_dir(path) {
+        retire(path)
+    } else {
+        remove(path)
+    }
+}
+
+/// True for a pid file in devup's own `.devup/run` (the default place of
+/// the pid file devup writes for a `daemonize: true` daemon).
+fn in_devup_run_dir(path: &Path) -> bool {
+    path.parent().is_some_and(|dir| dir.ends_with(".devup/run"))
 }
 
 /// Writes `contents` to `path` through a temp file and a rename, so readers
@@ -152,24 +174,6 @@ pub(crate) fn write_atomically(path: &Path, contents: &[u8], mode: u32) -> std::
         let _ = std::fs::remove_file(&temp);
     }
     result
-}
-
-/// Writes `contents` to a new file at `path`, for a file that only its
-/// writer reads, under the lock it holds (a start's marker): a reader
-/// cannot see it half-written, so no temp file and rename are needed. When
-/// something is already there, it is replaced as [`write_atomically`]
-/// does (never written through).
-pub(crate) fn write_new(path: &Path, contents: &[u8], mode: u32) -> std::io::Result<()> {
-    match open_in_dirs(
-        path,
-        OpenOptions::new().write(true).create_new(true).mode(mode),
-    ) {
-        Ok(mut file) => file.write_all(contents),
-        Err(error) if error.kind() == ErrorKind::AlreadyExists => {
-            write_atomically(path, contents, mode)
-        }
-        Err(error) => Err(error),
-    }
 }
 
 /// Opens `path` with `options`, creating its parent directories first
@@ -241,6 +245,57 @@ fn temp_path(path: &Path) -> PathBuf {
     path.with_file_name(name)
 }
 
+/// Writes `contents` to `path` as [`write_atomically`] does, through the
+/// spare that [`retire`] left beside it when there is one: the spare is
+/// rewritten and renamed into place, so a start after a stop creates no
+/// file. (On ext4, creating a file after many were deleted costs a scan
+/// past each recently deleted inode: with hundreds of daemons started
+/// after a stop, most of a start's time.) A reader that opened the file
+/// before the stop and reads only after the next start's rewrite could
+/// see that rewrite half done, and takes the file as corrupt, as it does
+/// any file it cannot parse. The caller holds the lock of the daemon the
+/// file belongs to, as every writer and remover of it does.
+pub(crate) fn write_reusing(path: &Path, contents: &[u8], mode: u32) -> std::io::Result<()> {
+    let spare = spare_path(path);
+    let reused = (|| {
+        let mut file = OpenOptions::new()
+            .write(true)
+            .custom_flags(libc::O_NOFOLLOW)
+            .open(&spare)?;
+        // Never written through: a spare that is another file's name too
+        // (a hard link) is left alone.
+        let meta = file.metadata()?;
+        if !meta.is_file() || meta.nlink() != 1 {
+            return Err(std::io::Error::other("the spare has other names"));
+        }
+        file.set_len(0)?;
+        file.write_all(contents)?;
+        std::fs::rename(&spare, path)
+    })();
+    match reused {
+        Ok(()) => Ok(()),
+        Err(_) => write_atomically(path, contents, mode),
+    }
+}
+
+/// Removes the file at `path` from view by renaming it to its spare, for
+/// the next [`write_reusing`] of `path` (a missing file is fine). The
+/// caller holds the lock, as for [`write_reusing`].
+pub(crate) fn retire(path: &Path) -> std::io::Result<()> {
+    match std::fs::rename(path, spare_path(path)) {
+        Err(error) if error.kind() == ErrorKind::NotFound => Ok(()),
+        Err(_) => remove(path),
+        Ok(()) => Ok(()),
+    }
+}
+
+/// The spare of `path`: its name + `.spare`, in the same directory.
+fn spare_path(path: &Path) -> PathBuf {
+    let mut name = path.file_name().unwrap_or_default().to_owned();
+    name.push(".spare");
+    path.with_file_name(name)
+}
+
 /// Removes the file at `path`; a missing file is fine.
 pub(crate) fn remove(path: &Path) -> std::io::Result<()> {
     match std::fs::remove_file(path) {
@@ -262,22 +317,46 @@ mod tests {
     }
 
     #[test]
-    fn a_new_file_is_made_with_its_directories_and_one_there_is_replaced_not_written_through() {
-        let dir = scratch("new");
-        let path = dir.join("state").join("web.state.starting");
-        write_new(&path, b"one", 0o600).unwrap();
+    fn a_retired_file_is_rewritten_in_its_spare_and_a_linked_spare_never_written_through() {
+        let dir = scratch("spare");
+        let path = dir.join("state").join("web.state");
+        // No spare yet: a new file, with its directories.
+        write_reusing(&path, b"one", 0o600).unwrap();
         assert_eq!(std::fs::read(&path).unwrap(), b"one");
         assert_eq!(
             std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
             0o600
         );
+        let inode = std::fs::metadata(&path).unwrap().ino();
+        retire(&path).unwrap();
+        assert!(!path.exists());
+        retire(&path).unwrap();
+        // The spare is the next file: the same inode, rewritten whole.
+        write_reusing(&path, b"second", 0o600).unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), b"second");
+        assert_eq!(std::fs::metadata(&path).unwrap().ino(), inode);
+        // A spare that is another file's name too is not written through.
+        retire(&path).unwrap();
         let other = dir.join("other");
-        std::fs::write(&other, "keep").unwrap();
-        std::fs::remove_file(&path).unwrap();
-        std::fs::hard_link(&other, &path).unwrap();
-        write_new(&path, b"two", 0o600).unwrap();
-        assert_eq!(std::fs::read(&path).unwrap(), b"two");
-        assert_eq!(std::fs::read_to_string(&other).unwrap(), "keep");
+        std::fs::hard_link(spare_path(&path), &other).unwrap();
+        write_reusing(&path, b"third", 0o600).unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), b"third");
+        assert_eq!(std::fs::read(&other).unwrap(), b"second");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn only_a_pid_file_of_devups_own_directory_gets_a_spare() {
+        let dir = scratch("own");
+        let own = dir.join(".devup/run/web.pid");
+        let users = dir.join("run/web.pid");
+        for path in [&own, &users] {
+            write(path, 42).unwrap();
+            remove_pid_file(path).unwrap();
+            assert!(!path.exists());
+        }
+        assert!(spare_path(&own).exists());
+        assert!(!spare_path(&users).exists());
         std::fs::remove_dir_all(&dir).unwrap();
     }
 

@@ -179,7 +179,7 @@ pub(crate) fn check_removing_corrupt(
 ) -> Result<PidCheck> {
     let inspection = inspect(spec)?;
     if let Some(reason) = inspection.corrupt {
-        pid_file::remove(&spec.pid_file).map_err(|error| Error::PidFile {
+        pid_file::remove_pid_file(&spec.pid_file).map_err(|error| Error::PidFile {
             daemon: spec.name.clone(),
             path: spec.pid_file.clone(),
             reason: format!("cannot remove the corrupt pid file: {error}"),
@@ -198,7 +198,7 @@ pub(crate) fn remove_stale(
     reason: String,
     emit: impl FnOnce(Event),
 ) -> Result<()> {
-    pid_file::remove(&spec.pid_file).map_err(|error| Error::PidFile {
+    pid_file::remove_pid_file(&spec.pid_file).map_err(|error| Error::PidFile {
         daemon: spec.name.clone(),
         path: spec.pid_file.clone(),
         reason: format!("cannot remove the stale pid file: {error}"),

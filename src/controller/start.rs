@@ -165,7 +165,7 @@ impl DaemonController {
                 self.emit(Event::Aborting { reason });
                 tree.kill_all(spec.start_abort_timeout, self.abort_signal());
                 leftover::unmark(spec);
-                let _ = pid_file::remove(&spec.pid_file);
+                let _ = pid_file::remove_pid_file(&spec.pid_file);
                 return Err(self.io_error(
                     format!("writing the state file {}", spec.state_file.display()),
                     source,
@@ -198,7 +198,7 @@ impl DaemonController {
         tree.kill_all(spec.start_abort_timeout, self.abort_signal());
         leftover::unmark(spec);
         if !matches!(running::check(spec), Ok(PidCheck::Running { .. })) {
-            let _ = pid_file::remove(&spec.pid_file);
+            let _ = pid_file::remove_pid_file(&spec.pid_file);
         }
         let output = if spec.daemonize {
             LogExcerpt::default()

@@ -100,7 +100,7 @@ impl StartedState {
     /// system (no second file made), else a file of its own.
     pub(crate) fn write(&self, path: &Path) -> std::io::Result<()> {
         let json = serde_json::to_vec(self).map_err(std::io::Error::other)?;
-        pid_file::write_atomically(path, &json, 0o600)?;
+        pid_file::write_reusing(path, &json, 0o600)?;
         if let Some(copy) = state_backup::path_to_write(path) {
             let _ = pid_file::link_or_write(path, &copy, &json, 0o600);
         }
@@ -120,11 +120,12 @@ impl StartedState {
         }
     }
 
-    /// Removes the state file; a missing one is fine.
+    /// Removes the state file (retired to its spare, see
+    /// [`pid_file::retire`]); a missing one is fine.
     pub(crate) fn remove(path: &Path) -> std::io::Result<()> {
         if let Some(copy) = state_backup::path(path) {
             let _ = pid_file::remove(&copy);
         }
-        pid_file::remove(path)
+        pid_file::retire(path)
     }
 }

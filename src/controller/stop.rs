@@ -192,7 +192,7 @@ impl DaemonController {
     fn remove_files(&self) -> Result<()> {
         let spec = self.spec();
         let _ = StartedState::remove(&spec.state_file);
-        pid_file::remove(&spec.pid_file).map_err(|error| Error::PidFile {
+        pid_file::remove_pid_file(&spec.pid_file).map_err(|error| Error::PidFile {
             daemon: spec.name.clone(),
             path: spec.pid_file.clone(),
             reason: format!("cannot remove it: {error}"),
