@@ -110,9 +110,12 @@ impl ExecImage {
                 image: self,
                 reports: write_end.as_raw_fd(),
                 parent: super::process::own_pid(),
+                g_stack_top: std::ptr::null_mut(),
             }),
-            stack: vec![0u128; H_STACK_SIZE / 16],
+            stack: Vec::with_capacity(H_STACK_SIZE / 16),
+            g_stack: Vec::with_capacity(G_STACK_SIZE / 16),
         };
+        memory.args.g_stack_top = top_of(&mut memory.g_stack);
         // Block every signal across the clone: a Ctrl-C (or the host's
         // handlers) must not run in H before H has left devup's session. H
         // keeps them blocked (only SIGKILL ends it); G unblocks them.
@@ -127,7 +130,7 @@ impl ExecImage {
         }
         let args: *mut HelperArgs = &raw mut *memory.args;
         let pid = if raw_syscall::SHARES_MEMORY {
-            let top = memory.stack.as_mut_ptr_range().end.cast::<libc::c_void>();
+            let top = top_of(&mut memory.stack);
             // SAFETY: H runs `helper_entry` on `memory.stack` with `args`,
             // both owned by `memory`, which the caller keeps until H is
             // reaped; H makes only raw system calls (`raw_syscall`), which
@@ -162,22 +165,37 @@ impl ExecImage {
     }
 }
 
-/// The size of H's stack: G's stack is carved from H's frame.
-const H_STACK_SIZE: usize = 4 * G_STACK_SIZE;
+/// The size of H's stack (its frames are small: no allocation, a few
+/// system calls). Left uninitialized: only the pages H touches are made.
+const H_STACK_SIZE: usize = 64 * 1024;
 
-/// What H is given: the image to start and where to report.
+/// The size of G's stack until its execve, as H's.
+const G_STACK_SIZE: usize = 64 * 1024;
+
+/// A stack: u128, aligned as a stack pointer must be; never initialized.
+type Stack = Vec<std::mem::MaybeUninit<u128>>;
+
+/// The top of `stack`'s memory, where a stack pointer starts.
+fn top_of(stack: &mut Stack) -> *mut libc::c_void {
+    stack.spare_capacity_mut().as_mut_ptr_range().end.cast()
+}
+
+/// What H is given: the image to start, where to report, and G's stack.
 struct HelperArgs {
     image: ExecImage,
     reports: RawFd,
     parent: libc::pid_t,
+    g_stack_top: *mut libc::c_void,
 }
 
 /// The memory H runs on and reads: its stack and its arguments. Dropped
 /// only once H has been reaped (see [`ExecImage::spawn`]).
 pub(crate) struct HelperMemory {
     args: Box<HelperArgs>,
-    /// H's stack (u128: aligned as a stack pointer must be).
-    stack: Vec<u128>,
+    /// H's stack.
+    stack: Stack,
+    /// G's stack, which G uses while H is suspended.
+    g_stack: Stack,
 }
 
 impl std::fmt::Debug for HelperMemory {
@@ -187,8 +205,8 @@ impl std::fmt::Debug for HelperMemory {
 }
 
 // SAFETY: the raw pointers in the image point into the CStrings the image
-// owns, which never change and move with it; nothing here is tied to the
-// thread that made it.
+// owns, and G's stack pointer into `g_stack`'s buffer; these never change
+// and move with the memory. Nothing here is tied to the thread that made it.
 unsafe impl Send for HelperMemory {}
 
 /// The entry of H under `clone`: its argument is its [`HelperArgs`].
@@ -303,16 +321,13 @@ unsafe fn helper_main(args: &HelperArgs) -> ! {
         // names a process that is still a copy of devup: without that, a
         // `daemonize: true` daemon without a ping, whose readiness is "its
         // pid is alive", could be declared ready before its execve failed.
-        // G runs on a stack of its own, carved from H's frame, which H does
-        // not touch while it is suspended.
-        let mut stack = GStack([0; G_STACK_SIZE]);
-        let mut args = GArgs { start, reports };
-        let top = stack
-            .0
-            .as_mut_ptr()
-            .add(G_STACK_SIZE)
-            .cast::<libc::c_void>();
-        let child = raw_syscall::clone_vfork(start_command_entry, top, (&raw mut args).cast());
+        // G runs on a stack of its own, made with H's.
+        let mut g_args = GArgs { start, reports };
+        let child = raw_syscall::clone_vfork(
+            start_command_entry,
+            args.g_stack_top,
+            (&raw mut g_args).cast(),
+        );
         if child < 0 {
             report(reports, Record::FORK_FAILED, 0, -child as i32);
             exit(1);
@@ -331,15 +346,6 @@ unsafe fn helper_main(args: &HelperArgs) -> ! {
         }
     }
 }
-
-/// The size of G's stack until its execve: G's frames are small (no
-/// allocation, a few syscalls), and the page of guard H's own stack has
-/// below is never reached.
-const G_STACK_SIZE: usize = 64 * 1024;
-
-/// G's stack, aligned as the ABI wants a stack pointer to be.
-#[repr(C, align(16))]
-struct GStack([u8; G_STACK_SIZE]);
 
 /// What G is given, on H's stack (H is suspended while G uses it).
 struct GArgs<'a> {
