@@ -10,6 +10,12 @@
 //! member). Scans are serialized; a caller that arrives during one waits
 //! for it, then either takes its answer or (if it asked after it began)
 //! makes the next.
+//!
+//! A scan asks each process only for its group (`getpgid`, one system call
+//! and no text to format, where `/proc/PID/stat` is three and a page of
+//! text): its answer is every process by group, zombies included. A caller
+//! then reads `stat` only for the members of its own group (usually just
+//! the zombie leader) to drop the zombies and those gone since.
 
 use std::collections::HashMap;
 use std::sync::{Mutex, PoisonError};
@@ -17,7 +23,7 @@ use std::time::Instant;
 
 use super::process;
 
-/// The last scan: when it began, and the live members of every group.
+/// The last scan: when it began, and the processes of every group.
 struct Scan {
     began: Instant,
     groups: HashMap<u32, Vec<u32>>,
@@ -28,20 +34,30 @@ static LAST: Mutex<Option<Scan>> = Mutex::new(None);
 /// The live (non-zombie) members of group `pgid`, from a scan of `/proc`
 /// that began no earlier than `asked`.
 pub(crate) fn live_members(pgid: u32, asked: Instant) -> Vec<u32> {
-    let mut last = LAST.lock().unwrap_or_else(PoisonError::into_inner);
-    if let Some(scan) = last.as_ref()
-        && scan.began >= asked
-    {
-        return scan.groups.get(&pgid).cloned().unwrap_or_default();
-    }
-    let began = Instant::now();
-    let groups = scan_all();
-    let members = groups.get(&pgid).cloned().unwrap_or_default();
-    *last = Some(Scan { began, groups });
-    members
+    let candidates = {
+        let mut last = LAST.lock().unwrap_or_else(PoisonError::into_inner);
+        match last.as_ref() {
+            Some(scan) if scan.began >= asked => scan.groups.get(&pgid).cloned(),
+            _ => {
+                let began = Instant::now();
+                let groups = scan_all();
+                let members = groups.get(&pgid).cloned();
+                *last = Some(Scan { began, groups });
+                members
+            }
+        }
+    };
+    // Each was in the group at the scan; one that is alive and still in it
+    // now is a member (a pid reused meanwhile is in another group, or was
+    // forked by a live member).
+    candidates
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|&pid| process::stat(pid).is_some_and(|stat| stat.is_alive() && stat.pgid == pgid))
+        .collect()
 }
 
-/// Every live process of `/proc`, by process group.
+/// Every process of `/proc`, by process group.
 fn scan_all() -> HashMap<u32, Vec<u32>> {
     let mut groups: HashMap<u32, Vec<u32>> = HashMap::new();
     let Ok(entries) = std::fs::read_dir("/proc") else {
@@ -51,10 +67,11 @@ fn scan_all() -> HashMap<u32, Vec<u32>> {
         .flatten()
         .filter_map(|entry| entry.file_name().to_str()?.parse::<u32>().ok())
     {
-        if let Some(stat) = process::stat(pid)
-            && stat.is_alive()
-        {
-            groups.entry(stat.pgid).or_default().push(pid);
+        let Ok(raw) = i32::try_from(pid) else {
+            continue;
+        };
+        if let Ok(group) = nix::unistd::getpgid(Some(nix::unistd::Pid::from_raw(raw))) {
+            groups.entry(group.as_raw() as u32).or_default().push(pid);
         }
     }
     groups
@@ -77,5 +94,24 @@ mod tests {
         // Asked after it began: a new scan.
         assert!(live_members(pgid, Instant::now()).contains(&me));
         assert!(LAST.lock().unwrap().as_ref().unwrap().began > began);
+    }
+
+    #[test]
+    fn a_zombie_leader_is_no_live_member_though_its_group_exists() {
+        use std::os::unix::process::CommandExt;
+        let mut child = std::process::Command::new("true")
+            .process_group(0)
+            .spawn()
+            .unwrap();
+        let pid = child.id();
+        // Not reaped: a zombie, as a daemon's leader is until init reaps it.
+        let deadline = Instant::now() + std::time::Duration::from_secs(30);
+        while process::stat(pid).is_some_and(|stat| stat.is_alive()) {
+            assert!(Instant::now() < deadline, "`true` did not exit");
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+        assert!(process::group_exists(pid));
+        assert_eq!(live_members(pid, Instant::now()), Vec::<u32>::new());
+        child.wait().unwrap();
     }
 }
