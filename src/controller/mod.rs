@@ -52,6 +52,7 @@ pub(crate) mod ping_check;
 mod port_holder;
 mod process;
 mod readiness;
+mod reaper;
 mod recipe;
 mod run_command;
 mod running;

@@ -10,6 +10,7 @@ use std::os::fd::{AsFd, AsRawFd, OwnedFd, RawFd};
 use std::time::{Duration, Instant};
 
 use super::handle::ProcessHandle;
+use super::reaper;
 use super::{AbortSignal, process};
 use crate::sys;
 
@@ -132,8 +133,8 @@ impl StartTree {
     /// else still runs are adopted by init and live on. The helper is sent
     /// SIGKILL but not waited for: a killed process takes a scheduling
     /// round to die, which is not the start's to wait for. A helper not yet
-    /// gone is reaped on a detached thread (or here, when no thread can be
-    /// made), so a host program keeps no zombie.
+    /// gone is reaped by the process's reaping thread (or here, when no
+    /// thread can be made), so a host program keeps no zombie.
     pub(crate) fn release(mut self) {
         self.reaped = true;
         // H is our own unreaped child, so its pid cannot be anyone else's.
@@ -142,20 +143,10 @@ impl StartTree {
             return;
         }
         // H may share devup's memory: its memory is freed only once it is
-        // reaped, so it reaches the reaping thread after that thread exists.
-        let helper = self.helper;
-        let (hand_over, memory) = std::sync::mpsc::channel::<Option<HelperMemory>>();
-        let reaper = std::thread::Builder::new()
-            .name("devup-reap".into())
-            .spawn(move || {
-                let memory = memory.recv();
-                sys::process::reap(helper);
-                drop(memory);
-            });
-        if reaper.is_ok() {
-            let _ = hand_over.send(self.memory.take());
-        } else {
+        // reaped, by the one thread that reaps released helpers.
+        if let Err((helper, memory)) = reaper::hand_over(self.helper, self.memory.take()) {
             sys::process::reap(helper);
+            drop(memory);
         }
     }
 
