@@ -15,11 +15,17 @@
 //! and no text to format, where `/proc/PID/stat` is three and a page of
 //! text): its answer is every process by group, zombies included. A caller
 //! then reads `stat` only for the members of its own group (usually just
-//! the zombie leader) to drop the zombies and those gone since.
+//! the zombie leader) to drop the zombies and those gone since. While
+//! several callers ask at once, scans are at least [`PACE`] apart: in a
+//! `down` of 400 daemons the callers came one every few hundred
+//! microseconds and each needed a scan begun after it asked, so about one
+//! scan was made per caller (100 of about 1 ms each, alternately scanning
+//! and waiting for the scan lock); paced, each serves the callers of 2 ms.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, PoisonError};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use super::process;
 
@@ -31,21 +37,55 @@ struct Scan {
 
 static LAST: Mutex<Option<Scan>> = Mutex::new(None);
 
+/// The least time between two scans while several callers ask at once.
+const PACE: Duration = Duration::from_millis(2);
+
+/// How many callers are in [`live_members`] now.
+static ASKING: AtomicUsize = AtomicUsize::new(0);
+
+/// One caller counted in [`ASKING`] while it lives.
+struct Asking;
+
+impl Asking {
+    fn begin() -> Asking {
+        ASKING.fetch_add(1, Ordering::SeqCst);
+        Asking
+    }
+}
+
+impl Drop for Asking {
+    fn drop(&mut self) {
+        ASKING.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
 /// The live (non-zombie) members of group `pgid`, from a scan of `/proc`
 /// that began no earlier than `asked`.
 pub(crate) fn live_members(pgid: u32, asked: Instant) -> Vec<u32> {
-    let candidates = {
+    let _asking = Asking::begin();
+    let candidates = loop {
         let mut last = LAST.lock().unwrap_or_else(PoisonError::into_inner);
-        match last.as_ref() {
-            Some(scan) if scan.began >= asked => scan.groups.get(&pgid).cloned(),
-            _ => {
-                let began = Instant::now();
-                let groups = scan_all();
-                let members = groups.get(&pgid).cloned();
-                *last = Some(Scan { began, groups });
-                members
-            }
+        let since_last = match last.as_ref() {
+            Some(scan) if scan.began >= asked => break scan.groups.get(&pgid).cloned(),
+            Some(scan) => Some(scan.began.elapsed()),
+            None => None,
+        };
+        // While others ask too (a `down` of many daemons), scans are paced:
+        // each serves every caller that asked before it began, and a scan
+        // per caller would take a CPU of its own.
+        if let Some(since) = since_last
+            && since < PACE
+            && ASKING.load(Ordering::SeqCst) > 1
+        {
+            drop(last);
+            std::thread::sleep(PACE - since);
+            continue;
         }
+        let began = Instant::now();
+        let groups = scan_all();
+        let members = groups.get(&pgid).cloned();
+        *last = Some(Scan { began, groups });
+        break members;
     };
     // Each was in the group at the scan; one that is alive and still in it
     // now is a member (a pid reused meanwhile is in another group, or was
