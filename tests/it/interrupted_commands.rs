@@ -61,7 +61,7 @@ fn a_process_forked_by_a_sigterm_trap_during_the_cleanup_is_ended_too() {
             "\
 web: starting
 web: spawned (pid {pid})
-web: waiting for pid file
+{maybe}web: waiting for pid file
 web: waiting for ping (pid {pid}, the daemon the start command forked)
 web: ready in {time} (pid {pid})
 up: 1 ready in {time}
