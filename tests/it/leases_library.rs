@@ -21,7 +21,12 @@ fn the_last_lease_released_stops_an_ephemeral_daemon_and_not_before() {
     let first = db.lease().expect("a lease");
     assert!(matches!(db.up_ephemeral(), Ok(UpOutcome::Started(_))));
     let second = db.lease().expect("another lease");
-    assert_eq!(db.leases(), 2);
+    assert_eq!(
+        db.leases(),
+        2,
+        "/proc/locks:\n{}",
+        std::fs::read_to_string("/proc/locks").unwrap_or_default()
+    );
     assert!(db.is_ephemeral());
 
     assert_eq!(db.release(first).expect("released"), None);
