@@ -107,14 +107,16 @@ impl DaemonController {
     /// How many leases are held on the daemon now (by any process), as
     /// `/proc/locks` lists them.
     pub fn leases(&self) -> usize {
-        let Ok(inode) = std::fs::metadata(path(&self.spec)).map(|meta| {
-            use std::os::unix::fs::MetadataExt;
-            meta.ino()
-        }) else {
+        let Ok(meta) = std::fs::metadata(path(&self.spec)) else {
             return 0;
         };
+        use std::os::unix::fs::MetadataExt;
+        let device = (
+            nix::sys::stat::major(meta.dev()),
+            nix::sys::stat::minor(meta.dev()),
+        );
         std::fs::read_to_string("/proc/locks")
-            .map(|locks| count_shared_flocks(&locks, inode))
+            .map(|locks| count_shared_flocks(&locks, device, meta.ino()))
             .unwrap_or(0)
     }
 
@@ -177,23 +179,43 @@ impl DaemonController {
     }
 }
 
-/// The shared `flock`s on `inode` in the text of `/proc/locks` (lines like
-/// `1: FLOCK  ADVISORY  READ 4242 fe:00:10010647 0 EOF`; waiters, marked
-/// `->`, do not count). Only the inode is compared: on overlay file systems
-/// the device `/proc/locks` names is the upper layer's, not `stat`'s.
-fn count_shared_flocks(locks: &str, inode: u64) -> usize {
+/// The shared `flock`s on `inode` of `device` (major, minor) in the text
+/// of `/proc/locks` (lines like `1: FLOCK  ADVISORY  READ 4242
+/// fe:00:10010647 0 EOF`; waiters, marked `->`, do not count). Those on
+/// the inode number of another file system are not counted (a tmpfs, whose
+/// inode numbers come from one counter, can have a file with the same
+/// number as the lease file). On overlay file systems the device
+/// `/proc/locks` names is the upper layer's, not `stat`'s: when no line
+/// names `device`, the inode alone is compared.
+fn count_shared_flocks(locks: &str, device: (u64, u64), inode: u64) -> usize {
+    let shared = |line: &&str| {
+        let fields: Vec<&str> = line.split_whitespace().collect();
+        !line.contains("->")
+            && fields.len() >= 6
+            && fields[1] == "FLOCK"
+            && fields[3] == "READ"
+            && fields[5].matches(':').count() == 2
+    };
+    let file = |line: &&str| {
+        line.split_whitespace()
+            .nth(5)
+            .unwrap_or_default()
+            .to_string()
+    };
+    let exact = format!("{:02x}:{:02x}:{inode}", device.0, device.1);
+    let on_device = locks
+        .lines()
+        .filter(shared)
+        .filter(|line| file(line) == exact)
+        .count();
+    if on_device > 0 {
+        return on_device;
+    }
     let suffix = format!(":{inode}");
     locks
         .lines()
-        .filter(|line| !line.contains("->"))
-        .filter(|line| {
-            let fields: Vec<&str> = line.split_whitespace().collect();
-            fields.len() >= 6
-                && fields[1] == "FLOCK"
-                && fields[3] == "READ"
-                && fields[5].ends_with(&suffix)
-                && fields[5].matches(':').count() == 2
-        })
+        .filter(shared)
+        .filter(|line| file(line).ends_with(&suffix))
         .count()
 }
 
@@ -208,7 +230,11 @@ mod tests {
                      2: FLOCK  ADVISORY  READ 19736 fe:00:10010647 0 EOF\n\
                      3: FLOCK  ADVISORY  WRITE 19685 fe:00:10010647 0 EOF\n\
                      4: FLOCK  ADVISORY  READ 19657 fe:00:110010647 0 EOF\n\
-                     5: POSIX  ADVISORY  READ 19657 fe:00:10010647 0 EOF\n";
-        assert_eq!(count_shared_flocks(locks, 10010647), 2);
+                     5: POSIX  ADVISORY  READ 19657 fe:00:10010647 0 EOF\n\
+                     6: FLOCK  ADVISORY  READ 19658 00:1a:10010647 0 EOF\n";
+        // Line 6 is a file of another file system with the same number.
+        assert_eq!(count_shared_flocks(locks, (0xfe, 0), 10010647), 2);
+        // An overlay's lease file: /proc/locks names another device.
+        assert_eq!(count_shared_flocks(locks, (0, 0x30), 10010647), 3);
     }
 }
