@@ -44,6 +44,22 @@ fn lease_status(project: &Project, name: &str) -> (String, u64, bool) {
     )
 }
 
+/// `/proc/locks` and the command line of each process it names, for a
+/// lease count that is off.
+fn locks_report() -> String {
+    let locks = std::fs::read_to_string("/proc/locks").unwrap_or_default();
+    let mut report = format!("/proc/locks:\n{locks}");
+    for pid in locks
+        .lines()
+        .filter_map(|line| line.split_whitespace().nth(4))
+    {
+        let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+        let cmdline = String::from_utf8_lossy(&cmdline).replace('\0', " ");
+        report.push_str(&format!("{pid}: {cmdline}\n"));
+    }
+    report
+}
+
 /// The part of `status`'s line after the uptime.
 fn status_note(project: &Project, name: &str) -> String {
     let outcome = project.devup(["status", name]).run();
@@ -105,7 +121,12 @@ up: 1 already running in {time}
 ",
         )
         .run();
-    assert_eq!(lease_status(&project, "db"), ("running".into(), 1, false));
+    assert_eq!(
+        lease_status(&project, "db"),
+        ("running".into(), 1, false),
+        "{}",
+        locks_report()
+    );
     assert_eq!(status_note(&project, "db"), "1 lease");
     let_go(&project, "exec", exec);
     assert_eq!(project.events(), ["start db"], "a persistent daemon stays");
