@@ -168,7 +168,12 @@ fn holders(inodes: &[u64]) -> Vec<u32> {
             std::fs::read_link(fd.path())
                 .is_ok_and(|target| links.iter().any(|link| target.as_os_str() == link.as_str()))
         });
-        if holds && let Some(stat) = process::stat(pid) {
+        // A helper of one of this process's own starts may hold a copy of
+        // the socket for a moment (see `start_tree::is_live_helper`).
+        if holds
+            && !super::start_tree::is_live_helper(pid)
+            && let Some(stat) = process::stat(pid)
+        {
             found.push((stat.start_ticks, pid));
         }
     }

@@ -55,6 +55,7 @@ impl StartTree {
         memory: HelperMemory,
     ) -> std::io::Result<StartTree> {
         sys::fd::set_nonblocking(reports.as_fd());
+        lock_helpers().push(helper);
         Ok(StartTree {
             helper,
             reports,
@@ -139,6 +140,7 @@ impl StartTree {
         self.reaped = true;
         // H is our own unreaped child, so its pid cannot be anyone else's.
         let _ = sys::signal::kill(self.helper as i32, libc::SIGKILL);
+        forget_helper(self.helper);
         if sys::process::try_reap(self.helper) {
             return;
         }
@@ -207,6 +209,7 @@ impl StartTree {
         self.reaped = true;
         // H is our own unreaped child, so its pid cannot be anyone else's.
         let _ = sys::signal::kill(self.helper as i32, libc::SIGKILL);
+        forget_helper(self.helper);
         sys::process::reap(self.helper);
     }
 }
@@ -216,4 +219,27 @@ impl Drop for StartTree {
         // A start that ended by unwinding: never leave H as a zombie.
         self.end_helper();
     }
+}
+
+/// The helpers of this process's starts that are not killed yet. A helper
+/// holds a copy of the host process's descriptors from its clone until its
+/// `close_range`, so a scan for who holds a socket may find it beside the
+/// host: such a scan leaves these out ([`is_live_helper`]).
+static LIVE_HELPERS: std::sync::Mutex<Vec<u32>> = std::sync::Mutex::new(Vec::new());
+
+fn lock_helpers() -> std::sync::MutexGuard<'static, Vec<u32>> {
+    LIVE_HELPERS
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// Removes a helper that was just sent SIGKILL (before it is reaped, so
+/// that its pid is never taken for a helper once reused).
+fn forget_helper(helper: u32) {
+    lock_helpers().retain(|&pid| pid != helper);
+}
+
+/// True when `pid` is the helper of a start of this process.
+pub(crate) fn is_live_helper(pid: u32) -> bool {
+    lock_helpers().contains(&pid)
 }
