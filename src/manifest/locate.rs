@@ -16,9 +16,8 @@
 use std::cell::OnceCell;
 use std::collections::HashMap;
 
-use super::syntax::yaml_lines;
 use super::yaml_key::{
-    after_properties, blank, block_key, closing_quote, document_marker, skip_blanks,
+    after_properties, blank, block_key, closing_quote, document_marker, skip_blanks, yaml_lines,
 };
 pub use crate::error::manifest::Pos;
 

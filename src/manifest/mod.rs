@@ -276,7 +276,7 @@ fn place(mut problem: Problem, text: &str) -> Problem {
             && !line.is_empty()
             && !line.starts_with(['#', '%'])
     };
-    let lines = syntax::yaml_lines(text);
+    let lines = yaml_key::yaml_lines(text);
     let found = lines
         .iter()
         .position(|line| written(line))

@@ -5,6 +5,7 @@
 
 use super::Problem;
 use super::locate::Positions;
+use super::yaml_key::yaml_lines;
 
 /// A YAML syntax error, with serde_yaml's position moved out of the
 /// message. A duplicate key gets the position of its second appearance
@@ -93,27 +94,6 @@ fn unplaced(mut problem: Problem, source: &str) -> Problem {
         problem.column = Some(column);
     }
     problem
-}
-
-/// The lines of `source` as YAML counts them: `\r\n`, `\r`, `\n`, NEL,
-/// LS and PS each end one (`str::lines` knows only `\n`).
-pub(crate) fn yaml_lines(source: &str) -> Vec<&str> {
-    let mut lines = Vec::new();
-    let mut rest = source;
-    while let Some(at) = rest.find(['\r', '\n', '\u{85}', '\u{2028}', '\u{2029}']) {
-        lines.push(&rest[..at]);
-        let tail = &rest[at..];
-        let skip = if tail.starts_with("\r\n") {
-            2
-        } else {
-            tail.chars().next().map_or(1, char::len_utf8)
-        };
-        rest = &tail[skip..];
-    }
-    if !rest.is_empty() {
-        lines.push(rest);
-    }
-    lines
 }
 
 /// The 1-based line and column of the first `token` that starts a node

@@ -1,7 +1,8 @@
 //! YAML's own rules for the few things the position scanner
 //! (`locate.rs`) must read exactly as the YAML parser does: where a line's
 //! block mapping key is and what its text is, which lines are document
-//! markers, what is blank, and where a quoted scalar closes. The rules are
+//! markers, what is blank, where a quoted scalar closes, and what ends a
+//! line. The rules are
 //! libyaml's (serde_yaml parses with a translation of it), so that every
 //! key the parser accepts on one line is found, whatever its characters: a
 //! plain key may start with `-`, `?` or `:` when a non-blank follows, and
@@ -129,6 +130,27 @@ pub fn after_properties(chars: &[char], at: usize, flow: bool) -> usize {
         i = skip_blanks(chars, i);
     }
     i
+}
+
+/// The lines of `source` as YAML counts them: `\r\n`, `\r`, `\n`, NEL,
+/// LS and PS each end one (`str::lines` knows only `\n`).
+pub fn yaml_lines(source: &str) -> Vec<&str> {
+    let mut lines = Vec::new();
+    let mut rest = source;
+    while let Some(at) = rest.find(['\r', '\n', '\u{85}', '\u{2028}', '\u{2029}']) {
+        lines.push(&rest[..at]);
+        let tail = &rest[at..];
+        let skip = if tail.starts_with("\r\n") {
+            2
+        } else {
+            tail.chars().next().map_or(1, char::len_utf8)
+        };
+        rest = &tail[skip..];
+    }
+    if !rest.is_empty() {
+        lines.push(rest);
+    }
+    lines
 }
 
 #[cfg(test)]
