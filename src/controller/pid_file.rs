@@ -263,10 +263,15 @@ pub(crate) fn write_reusing(path: &Path, contents: &[u8], mode: u32) -> std::io:
             .custom_flags(libc::O_NOFOLLOW)
             .open(&spare)?;
         // Never written through: a spare that is another file's name too
-        // (a hard link) is left alone.
+        // (a hard link), or is not this user's, or is open to more than the
+        // file's mode allows, is left alone and the file made anew.
         let meta = file.metadata()?;
-        if !meta.is_file() || meta.nlink() != 1 {
-            return Err(std::io::Error::other("the spare has other names"));
+        if !meta.is_file()
+            || meta.nlink() != 1
+            || meta.uid() != crate::sys::process::effective_uid()
+            || meta.mode() & 0o7777 & !mode != 0
+        {
+            return Err(std::io::Error::other("the spare is not one to reuse"));
         }
         // Written over in place, then cut to its length: a file cut to
         // zero and written again is flushed to disk when closed (ext4's
@@ -345,13 +350,23 @@ mod tests {
         write_reusing(&path, b"2", 0o600).unwrap();
         assert_eq!(std::fs::read(&path).unwrap(), b"2");
         assert_eq!(std::fs::metadata(&path).unwrap().ino(), inode);
+        // A spare opened to others since is not reused.
+        retire(&path).unwrap();
+        std::fs::set_permissions(spare_path(&path), std::fs::Permissions::from_mode(0o666))
+            .unwrap();
+        write_reusing(&path, b"3", 0o600).unwrap();
+        assert_ne!(std::fs::metadata(&path).unwrap().ino(), inode);
+        assert_eq!(
+            std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
         // A spare that is another file's name too is not written through.
         retire(&path).unwrap();
         let other = dir.join("other");
         std::fs::hard_link(spare_path(&path), &other).unwrap();
         write_reusing(&path, b"third", 0o600).unwrap();
         assert_eq!(std::fs::read(&path).unwrap(), b"third");
-        assert_eq!(std::fs::read(&other).unwrap(), b"2");
+        assert_eq!(std::fs::read(&other).unwrap(), b"3");
         std::fs::remove_dir_all(&dir).unwrap();
     }
 
