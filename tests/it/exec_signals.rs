@@ -282,17 +282,7 @@ fn ctrl_c_on_a_terminal_reaches_the_command_once() {
     let mut terminal = script.stdin.take().expect("stdin is piped");
     terminal.write_all(b"\x03").expect("typing Ctrl-C");
     terminal.flush().expect("flushing");
-    let deadline = Instant::now() + DEADLINE;
-    let status = loop {
-        if let Some(status) = script.try_wait().expect("try_wait") {
-            break status;
-        }
-        if Instant::now() > deadline {
-            let _ = script.kill();
-            panic!("devup exec did not exit after Ctrl-C");
-        }
-        std::thread::sleep(std::time::Duration::from_millis(10));
-    };
+    let status = exit_of(script);
     drop(terminal);
     assert_eq!(status.code(), Some(130));
     assert_eq!(project.read("signals.log"), "INT\n");
