@@ -64,28 +64,26 @@ fn the_command_dies_with_a_sigkilled_devup() {
     });
 }
 
-/// `devup exec -- sh cmd.sh TAG` on a pseudo-terminal made by `script(1)`,
-/// where `cmd.sh` is [`counting_command`]; `None` when `script` is not
-/// installed (which fails the test under `CI=true`).
+/// `devup exec -- sh cmd.sh TAG` on a pseudo-terminal, where `cmd.sh` is
+/// [`counting_command`]; `None` when `script` is not installed (which fails
+/// the test under `CI=true`).
 fn exec_on_a_terminal(project: &Project) -> Option<std::process::Child> {
-    let available = std::process::Command::new("script")
-        .arg("--version")
-        .output()
-        .is_ok_and(|output| output.status.success());
-    if !available {
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "script(1) is required in CI"
-        );
-        eprintln!("skipped: script(1) is not installed");
+    project.write("cmd.sh", &counting_command(project));
+    on_a_terminal(project, &format!("-- sh cmd.sh {}", project.tag()))
+}
+
+/// `devup exec ARGS` (shell words) on a pseudo-terminal made by
+/// `script(1)`, whose stdin is the terminal's keyboard; `None` when
+/// `script` is not installed (which fails the test under `CI=true`).
+fn on_a_terminal(project: &Project, args: &str) -> Option<std::process::Child> {
+    if !harness::programs::installed("script") {
         return None;
     }
-    project.write("cmd.sh", &counting_command(project));
-    let command = format!(
-        "'{}' exec -- sh cmd.sh {}",
-        devup_bin().display(),
-        project.tag()
-    );
+    // script(1) runs the line with `$SHELL -c`; dash (the usual /bin/sh)
+    // forks for it and stays in devup's group, where a group's SIGTERM
+    // kills it and its exit hangs up the terminal. `exec` makes devup the
+    // terminal's session leader whatever the shell.
+    let command = format!("exec '{}' exec {args}", devup_bin().display());
     dispositions::reset();
     let script = std::process::Command::new("script")
         .args(["-qec", &command, "/dev/null"])
@@ -257,27 +255,15 @@ fn on_a_terminal_a_signal_to_the_whole_process_group_reaches_the_command_once() 
 
 #[test]
 fn ctrl_c_on_a_terminal_reaches_the_command_once() {
-    if !harness::programs::installed("script") {
-        return;
-    }
     let project = Project::new(&recorders(&[("db", &[])]));
-    let command = format!(
-        "'{}' exec -- sh -c \"trap 'echo INT >> signals.log; exit 0' INT; \
+    let args = format!(
+        "-- sh -c \"trap 'echo INT >> signals.log; exit 0' INT; \
          : {}-cmd; touch cmd.started; while :; do sleep 1 & wait \\$!; done\"",
-        devup_bin().display(),
         project.tag()
     );
-    dispositions::reset();
-    let mut script = std::process::Command::new("script")
-        .args(["-qec", &command, "/dev/null"])
-        .current_dir(project.dir())
-        .env_remove("CI")
-        .env_remove("DEVUP_FILE")
-        .env("TERM", "xterm")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .expect("running script");
+    let Some(mut script) = on_a_terminal(&project, &args) else {
+        return;
+    };
     wait_until("the command runs", || project.path("cmd.started").exists());
     let mut terminal = script.stdin.take().expect("stdin is piped");
     terminal.write_all(b"\x03").expect("typing Ctrl-C");
