@@ -27,14 +27,14 @@ fn connect_starts_the_daemon_when_the_connection_is_refused() {
     let address = free_address();
     let daemon = listening(&dir, &tag, &address, &[]).build().unwrap();
     let (stream, attempts) = connect_counting(&daemon, &address);
-    assert_eq!(attempts, 2);
+    assert_eq!(attempts, 2, "the first attempt was not refused");
     assert_eq!(stream.peer_addr().unwrap().to_string(), address);
-    assert!(daemon.is_running());
+    let pid = daemon.pid().expect("the daemon runs");
 
     // Running: one attempt, nothing started.
     let (_, attempts) = connect_counting(&daemon, &address);
     assert_eq!(attempts, 1);
-    assert_eq!(procs::tagged(&tag).len(), 1);
+    assert_one_instance(&tag, pid);
     daemon.stop().unwrap();
 }
 

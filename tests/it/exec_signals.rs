@@ -5,10 +5,8 @@
 //! made by `script(1)`), Ctrl-C reaches CMD once too, from the terminal.
 
 use crate::harness;
-use crate::harness::dispositions;
 
 use std::io::Write;
-use std::process::Stdio;
 use std::time::Instant;
 
 use harness::{DEADLINE, Project, devup_bin, recorders, wait_until};
@@ -72,30 +70,13 @@ fn exec_on_a_terminal(project: &Project) -> Option<std::process::Child> {
     on_a_terminal(project, &format!("-- sh cmd.sh {}", project.tag()))
 }
 
-/// `devup exec ARGS` (shell words) on a pseudo-terminal made by
-/// `script(1)`, whose stdin is the terminal's keyboard; `None` when
+/// `devup exec ARGS` (shell words) on a pseudo-terminal; `None` when
 /// `script` is not installed (which fails the test under `CI=true`).
 fn on_a_terminal(project: &Project, args: &str) -> Option<std::process::Child> {
-    if !harness::programs::installed("script") {
-        return None;
-    }
-    // script(1) runs the line with `$SHELL -c`; dash (the usual /bin/sh)
-    // forks for it and stays in devup's group, where a group's SIGTERM
-    // kills it and its exit hangs up the terminal. `exec` makes devup the
-    // terminal's session leader whatever the shell.
-    let command = format!("exec '{}' exec {args}", devup_bin().display());
-    dispositions::reset();
-    let script = std::process::Command::new("script")
-        .args(["-qec", &command, "/dev/null"])
-        .current_dir(project.dir())
-        .env_remove("CI")
-        .env_remove("DEVUP_FILE")
-        .env("TERM", "xterm")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .expect("running script");
-    Some(script)
+    // The shell that runs the line would otherwise stay in devup's group
+    // (dash forks for it), where a group's SIGTERM kills it and its exit
+    // hangs up the terminal: `exec` makes devup the session's leader.
+    harness::spawn_on_terminal(project.dir(), &format!("exec \"$DEVUP\" exec {args}"))
 }
 
 /// The pid of the `devup` whose command line holds the project's tag (not

@@ -81,7 +81,7 @@ fn sixteen_processes_and_two_threads_starting_at_once_make_one_instance() {
     assert_eq!(counts.get("already-running"), Some(&17), "{outcomes:?}");
     pids.dedup();
     assert_eq!(pids.len(), 1, "{outcomes:?}");
-    assert_eq!(procs::tagged(&tag).len(), 1);
+    assert_one_instance(&tag, pids[0].parse().expect("a pid"));
 }
 
 #[test]

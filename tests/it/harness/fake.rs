@@ -46,6 +46,27 @@ pub fn wait_until_tagged_runs(what: &str, tag: &str) {
     crate::harness::wait_until(what, || !procs::tagged(tag).is_empty());
 }
 
+/// Asserts that `pid` is the one process carrying `tag`. A self-daemonizing
+/// fake forks twice, and its middle process may not have exited yet when
+/// the daemon is ready (its exit is not what a start waits for), so it is
+/// waited out; a second instance never goes and fails the test with the
+/// list.
+#[track_caller]
+pub fn assert_one_instance(tag: &str, pid: u32) {
+    let deadline = std::time::Instant::now() + crate::harness::DEADLINE;
+    loop {
+        let running = procs::tagged(tag);
+        if running == [pid] {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the processes carrying {tag} are {running:?}, not just the daemon {pid}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+}
+
 /// A fake daemon's command line: `fake-daemon --tag TAG ARGS...`.
 pub fn fake_command(tag: &str, args: &[&str]) -> Vec<String> {
     let mut argv = vec![

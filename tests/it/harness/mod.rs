@@ -44,7 +44,7 @@ pub use procs::{assert_none_left, assert_nothing_running, is_alive};
 pub use programs::{devdown_bin, devup_bin, fake_daemon, race_start, require, skip_unless};
 pub use project::{Project, recorder, recorders};
 pub use temp_dir::TempDir;
-pub use terminal::on_terminal;
+pub use terminal::{on_terminal, spawn_on_terminal};
 pub use test::{Running, Test};
 
 /// How long any wait of a test may take before the test fails.
