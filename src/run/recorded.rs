@@ -8,7 +8,7 @@
 use std::path::{Path, PathBuf};
 
 use super::{RunEvent, SharedReporter};
-use crate::controller::{AbortSignal, DaemonController, Fingerprint, Recorded};
+use crate::controller::{AbortSignal, DaemonController, Fingerprint, Recorded, StopRecipe};
 use crate::error::Error;
 use crate::manifest::Manifest;
 
@@ -156,6 +156,24 @@ pub(crate) fn stop_controller(
     abort: &AbortSignal,
 ) -> Result<DaemonController, Error> {
     let record = Recorded::read(name, &state_file(dir, name)).ok().flatten();
+    // The manifest's daemon stops as the record says when its recipe is the
+    // recorded one (a daemon started from this definition): then which of
+    // the two runs needs no look at the process first.
+    if let Some(manifest) = manifest
+        && manifest.daemon(name).is_some()
+    {
+        let controller = super::controller(manifest, name, reporter, abort)?;
+        let same_recipe = record.as_ref().is_none_or(|record| {
+            record.state_file == controller.spec().state_file
+                && record
+                    .recipe
+                    .as_ref()
+                    .is_none_or(|recipe| *recipe == StopRecipe::of(controller.spec()))
+        });
+        if same_recipe {
+            return Ok(controller);
+        }
+    }
     let recorded = record
         .as_ref()
         .and_then(Recorded::controller_builder)
