@@ -8,7 +8,9 @@
 //! source and connects to itself (TCP simultaneous open). That socket is
 //! no listener; it is reset (so that it does not linger in TIME_WAIT on the
 //! port the daemon is about to bind) and reported as `connection refused`,
-//! which is the truth (Go's dialer does the same).
+//! which is the truth (Go's dialer does the same). A connect to a loopback
+//! address where the kernel's socket table shows no listener is not made
+//! at all (`listen_probe.rs`): it is refused, as it would be.
 
 use std::io;
 use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
@@ -52,6 +54,11 @@ pub(crate) fn tcp_to(
     deadline: Instant,
     interrupted: &dyn Fn() -> bool,
 ) -> io::Result<TcpStream> {
+    // Most attempts of a ping that waits for a start find nothing there:
+    // the kernel's socket table says so for less than a connect costs.
+    if super::listen_probe::nothing_listens(address) {
+        return Err(io::Error::from(io::ErrorKind::ConnectionRefused));
+    }
     let family = match address {
         SocketAddr::V4(_) => AddressFamily::Inet,
         SocketAddr::V6(_) => AddressFamily::Inet6,

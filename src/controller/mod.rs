@@ -43,6 +43,7 @@ mod hold;
 mod http_url;
 mod lease;
 mod leftover;
+mod listen_probe;
 mod lock;
 mod notify;
 mod output_file;
