@@ -3,8 +3,8 @@
 //! start has failed. It wakes on what can change the answer (a report from
 //! the start tree, a file written in the pid file's or log's directory, a
 //! notify datagram) and otherwise polls the ping on a short, growing
-//! interval (1 ms doubling, up to a hundredth of the time the start has
-//! taken so far, a fiftieth after 0.5 s, 100 ms after 2.5 s), so readiness
+//! interval (1 ms doubling, up to a two-hundredth of the time the start
+//! has taken so far, a fiftieth after 0.5 s, 100 ms after 2.5 s), so readiness
 //! is noticed within a few milliseconds while a slow daemon costs little
 //! CPU. A wake-up re-runs the cheap checks (reports, log lines, pid file)
 //! at once, reading only the sources that woke it ([`Wakes`]), but the
@@ -78,26 +78,28 @@ pub(crate) struct StartWait<'a> {
     pub started: Instant,
 }
 
-/// Until then, the sleep between two polls is at most a hundredth of the
-/// time the start has taken so far: readiness is noticed at most 1 % late.
+/// Until then, the sleep between two polls is at most a two-hundredth of
+/// the time the start has taken so far: readiness is noticed at most 0.5 %
+/// late.
 const YOUNG: Duration = Duration::from_millis(500);
 /// Until then, a fiftieth (10 ms to 50 ms).
 const GROWN: Duration = Duration::from_millis(2500);
 /// After that, one poll per `SLOW_INTERVAL`: a daemon that takes seconds
 /// is noticed at most 100 ms late, and a 10 s wait costs under 50 ms of CPU
-/// (each TCP ping attempt costs about 0.1 ms of it).
+/// (a refused TCP ping attempt is a question to the kernel's socket table,
+/// `listen_probe.rs`, and the loop's sleep).
 const SLOW_INTERVAL: Duration = Duration::from_millis(100);
 
 /// The longest sleep between two polls after `elapsed` of the start (never
-/// below `min_interval`): 1 ms in the first 50 ms, then 2 ms, growing with
-/// `elapsed` as above. Chosen by measurement (docs/ARCHITECTURE.md, "Why the wait loop polls as it does"): a
-/// 300 ms daemon is noticed 1.5 ms late on average, and a 10 s wait takes
-/// about 380 polls.
+/// below `min_interval`): 1 ms until 200 ms, then growing with `elapsed`
+/// as above. Chosen by measurement (docs/ARCHITECTURE.md, "Why the wait
+/// loop polls as it does"): a 300 ms daemon is noticed about 0.75 ms late
+/// on average, and a 10 s wait takes about 540 polls.
 pub(crate) fn max_interval(elapsed: Duration, min_interval: Duration) -> Duration {
     let cap = if elapsed < Duration::from_millis(50) {
         Duration::from_millis(1)
     } else if elapsed < YOUNG {
-        (elapsed / 100).max(Duration::from_millis(2))
+        (elapsed / 200).max(Duration::from_millis(1))
     } else if elapsed < GROWN {
         elapsed / 50
     } else {
