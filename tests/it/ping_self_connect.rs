@@ -9,9 +9,9 @@
 //! ephemeral range is the single port 40000: every connect to
 //! 127.0.0.1:40000 then has 40000 as its source, and connects to itself.
 //! devup asks the kernel's socket table before it connects to a loopback
-//! address (`src/controller/listen_probe.rs`), and makes no connect where
-//! nothing listens; the guard against a self-connect in `dial.rs` is for
-//! where that table cannot be asked.
+//! address (`src/controller/listen_probe.rs`), and where nothing listens
+//! connects only to confirm it (the first attempt, then every 500 ms):
+//! those connects meet the guard against a self-connect in `dial.rs`.
 
 use crate::harness;
 use crate::harness::dispositions;
