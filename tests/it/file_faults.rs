@@ -66,7 +66,7 @@ fn missing_pid_log_and_lock_directories_are_created() {
     assert!(dir.join("run/a/b/fake.pid").is_file());
     assert!(dir.join("log/c/fake.log").is_file());
     assert!(dir.join("locks/d/fake.lock").is_file());
-    assert_eq!(procs::tagged(&tag), vec![started.pid]);
+    assert_one_instance(&tag, started.pid);
     daemon.stop().unwrap();
     assert_none_left(&tag);
 }
@@ -260,7 +260,7 @@ fn dev_null_as_the_log_file_works_and_stays_a_device() {
         .build()
         .unwrap();
     let started = daemon.start().unwrap();
-    assert_eq!(procs::tagged(&tag), vec![started.pid]);
+    assert_one_instance(&tag, started.pid);
     daemon.stop().unwrap();
     let meta = std::fs::symlink_metadata("/dev/null").unwrap();
     assert!(meta.file_type().is_char_device(), "/dev/null was replaced");

@@ -101,7 +101,7 @@ fn corrupt_pid_files_are_stale_removed_and_never_signalled() {
     // And a start over a corrupt pid file removes it and starts.
     std::fs::write(dir.join("fake.pid"), "garbage").unwrap();
     let started = daemon.start().unwrap();
-    assert_eq!(procs::tagged(&tag), vec![started.pid]);
+    assert_one_instance(&tag, started.pid);
     daemon.stop().unwrap();
 }
 

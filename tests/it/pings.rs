@@ -131,7 +131,7 @@ fn log_ping_only_counts_lines_of_this_start() {
     let started = daemon.start().unwrap();
     let log = std::fs::read_to_string(dir.join("fake.log")).unwrap();
     assert!(log.ends_with("accepting connections on port 1\n"), "{log}");
-    assert_eq!(procs::tagged(&tag), vec![started.pid]);
+    assert_one_instance(&tag, started.pid);
     daemon.stop().unwrap();
 }
 

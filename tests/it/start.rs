@@ -50,7 +50,7 @@ fn starting_a_running_daemon_is_already_started() {
         }
         other => panic!("expected AlreadyStarted, got {other:?}"),
     }
-    assert_eq!(procs::tagged(&tag), vec![first.pid]);
+    assert_one_instance(&tag, first.pid);
     daemon.stop().unwrap();
     assert_none_left(&tag);
 }

@@ -403,6 +403,6 @@ fn before_start_runs_in_the_daemons_dir_with_its_env_before_start() {
         std::fs::read_to_string(dir.join("prep.txt")).unwrap(),
         "prepared\n"
     );
-    assert_eq!(procs::tagged(&tag), vec![started.pid]);
+    assert_one_instance(&tag, started.pid);
     daemon.stop().unwrap();
 }

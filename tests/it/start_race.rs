@@ -115,7 +115,7 @@ fn two_threads_calling_start_at_once_start_one_instance() {
             .any(|r| matches!(r, Err(Error::AlreadyStarted { pid, .. }) if *pid == started[0])),
         "{results:?}"
     );
-    assert_eq!(procs::tagged(&tag), started);
+    assert_one_instance(&tag, started[0]);
     daemon.stop().unwrap();
 }
 
@@ -143,7 +143,7 @@ fn a_start_killed_while_holding_the_lock_leaves_nothing_to_clean_up() {
         .build()
         .unwrap();
     let started = daemon.start().unwrap();
-    assert_eq!(procs::tagged(&tag), vec![started.pid]);
+    assert_one_instance(&tag, started.pid);
     daemon.stop().unwrap();
 }
 
@@ -172,7 +172,7 @@ fn up_waits_for_a_running_daemon_to_answer_instead_of_starting_another() {
         daemon.up().unwrap(),
         UpOutcome::AlreadyRunning { pid: first.pid }
     );
-    assert_eq!(procs::tagged(&tag), vec![first.pid]);
+    assert_one_instance(&tag, first.pid);
     daemon.stop().unwrap();
 }
 
@@ -203,7 +203,7 @@ fn waiting_for_the_lock_can_be_aborted() {
         .unwrap();
     assert_interrupted(waiter.start());
     let started = holder.join().unwrap().unwrap();
-    assert_eq!(procs::tagged(&tag), vec![started.pid]);
+    assert_one_instance(&tag, started.pid);
     slow.stop().unwrap();
 }
 
@@ -240,12 +240,9 @@ fn parallel_starts_of_different_daemons_do_not_see_each_others_processes() {
         start_failure_reason(&results[0]),
         "the daemon exited before it was ready"
     );
-    let mut running: Vec<u32> = results[1..]
+    let running: Vec<u32> = results[1..]
         .iter()
         .map(|result| *result.as_ref().unwrap())
         .collect();
-    running.sort_unstable();
-    let mut tagged_now = procs::tagged(&tag);
-    tagged_now.sort_unstable();
-    assert_eq!(tagged_now, running);
+    assert_instances(&tag, &running);
 }

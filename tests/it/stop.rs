@@ -120,7 +120,7 @@ fn restart_replaces_the_process() {
     let second = daemon.restart().unwrap();
     assert_ne!(first.pid, second.pid);
     assert!(!is_alive(first.pid));
-    assert_eq!(procs::tagged(&tag), vec![second.pid]);
+    assert_one_instance(&tag, second.pid);
     daemon.stop().unwrap();
 }
 

@@ -46,22 +46,32 @@ pub fn wait_until_tagged_runs(what: &str, tag: &str) {
     crate::harness::wait_until(what, || !procs::tagged(tag).is_empty());
 }
 
-/// Asserts that `pid` is the one process carrying `tag`. A self-daemonizing
-/// fake forks twice, and its middle process may not have exited yet when
-/// the daemon is ready (its exit is not what a start waits for), so it is
-/// waited out; a second instance never goes and fails the test with the
-/// list.
+/// Asserts that `pid` is the one process carrying `tag` (see
+/// [`assert_instances`]).
 #[track_caller]
 pub fn assert_one_instance(tag: &str, pid: u32) {
+    assert_instances(tag, &[pid]);
+}
+
+/// Asserts that the processes carrying `tag` are `pids`. A self-daemonizing
+/// fake forks twice, and its middle process may not have exited yet when
+/// the daemon is ready (its exit is not what a start waits for), so it is
+/// waited out; a process that should not be there never goes and fails
+/// the test with the list.
+#[track_caller]
+pub fn assert_instances(tag: &str, pids: &[u32]) {
+    let mut expected = pids.to_vec();
+    expected.sort_unstable();
     let deadline = std::time::Instant::now() + crate::harness::DEADLINE;
     loop {
-        let running = procs::tagged(tag);
-        if running == [pid] {
+        let mut running = procs::tagged(tag);
+        running.sort_unstable();
+        if running == expected {
             return;
         }
         assert!(
             std::time::Instant::now() < deadline,
-            "the processes carrying {tag} are {running:?}, not just the daemon {pid}"
+            "the processes carrying {tag} are {running:?}, not just the daemons {expected:?}"
         );
         std::thread::sleep(std::time::Duration::from_millis(5));
     }
