@@ -158,11 +158,13 @@ pub(crate) fn stop_controller(
     let record = Recorded::read(name, &state_file(dir, name)).ok().flatten();
     // The manifest's daemon stops as the record says when its recipe is the
     // recorded one (a daemon started from this definition): then which of
-    // the two runs needs no look at the process first.
+    // the two runs needs no look at the process first. (A manifest's
+    // controller that cannot be built is chosen below only when the
+    // recorded daemon does not run.)
     if let Some(manifest) = manifest
         && manifest.daemon(name).is_some()
+        && let Ok(controller) = super::controller(manifest, name, reporter, abort)
     {
-        let controller = super::controller(manifest, name, reporter, abort)?;
         let same_recipe = record.as_ref().is_none_or(|record| {
             record.state_file == controller.spec().state_file
                 && record
