@@ -51,24 +51,39 @@ thread_local! {
     /// The thread's probe, opened at its first question; `None` when
     /// sock_diag cannot be used here (then every address is connected to).
     static PROBE: OnceCell<Option<Probe>> = const { OnceCell::new() };
+    /// The address this thread last let a connect go to, and when.
+    static CONNECTED: Cell<Option<(SocketAddr, Instant)>> = const { Cell::new(None) };
 }
 
 /// True when the kernel says that nothing listens on `address`, a
 /// loopback address, and a connect to it was made less than
 /// [`CONFIRM_EVERY`] ago; false when something listens, or the address is
 /// not a loopback one, or the kernel cannot be asked, or it is time for a
-/// connect.
+/// connect. The first attempt to an address on a thread is a connect, so
+/// a thread that dials once (`status`, a no-op `devup`) opens no probe.
 pub(crate) fn nothing_listens(address: SocketAddr) -> bool {
-    if !address.ip().is_loopback() {
+    if !address.ip().is_loopback() || !connected_lately(address) {
         return false;
     }
     PROBE.with(|probe| {
         probe
             .get_or_init(Probe::open)
             .as_ref()
-            .is_some_and(|probe| {
-                probe.listens(address) == Some(false) && probe.connected_lately(address)
-            })
+            .is_some_and(|probe| probe.listens(address) == Some(false))
+    })
+}
+
+/// True when a connect to `address` was let go less than
+/// [`CONFIRM_EVERY`] ago on this thread; otherwise false, and one is let
+/// go now.
+fn connected_lately(address: SocketAddr) -> bool {
+    let now = Instant::now();
+    CONNECTED.with(|connected| match connected.get() {
+        Some((last, at)) if last == address && now.duration_since(at) < CONFIRM_EVERY => true,
+        _ => {
+            connected.set(Some((address, now)));
+            false
+        }
     })
 }
 
@@ -82,8 +97,6 @@ struct Probe {
     loopback: u32,
     v4: bool,
     v6: bool,
-    /// The address this thread last let a connect go to, and when.
-    connected: Cell<Option<(SocketAddr, Instant)>>,
 }
 
 impl Probe {
@@ -102,7 +115,6 @@ impl Probe {
             loopback: nix::net::if_::if_nametoindex("lo").unwrap_or(0),
             v4: true,
             v6: true,
-            connected: Cell::new(None),
         };
         probe.v4 = probe.passes_test(IpAddr::V4(Ipv4Addr::LOCALHOST));
         probe.v6 = probe.passes_test(IpAddr::V6(Ipv6Addr::LOCALHOST));
@@ -121,19 +133,6 @@ impl Probe {
         let found = self.ask(address) == Some(true);
         drop(listener);
         found && self.ask(address) == Some(false)
-    }
-
-    /// True when a connect to `address` was let go less than
-    /// [`CONFIRM_EVERY`] ago; otherwise false, and one is let go now.
-    fn connected_lately(&self, address: SocketAddr) -> bool {
-        let now = Instant::now();
-        match self.connected.get() {
-            Some((last, at)) if last == address && now.duration_since(at) < CONFIRM_EVERY => true,
-            _ => {
-                self.connected.set(Some((address, now)));
-                false
-            }
-        }
     }
 
     /// Whether something listens on `address`, when this probe answers for
@@ -236,12 +235,13 @@ mod tests {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let address = listener.local_addr().unwrap();
         assert_eq!(probe.listens(address), Some(true));
+        // The first attempt on a thread is a connect; then a listener is
+        // connected to, and no listener is taken on the table's word (for
+        // up to CONFIRM_EVERY).
+        assert!(!nothing_listens(address));
         assert!(!nothing_listens(address));
         drop(listener);
         assert_eq!(probe.listens(address), Some(false));
-        // The first time, a connect is let go; then the table's word holds
-        // (for up to CONFIRM_EVERY).
-        assert!(!nothing_listens(address));
         assert!(nothing_listens(address));
     }
 
