@@ -205,16 +205,18 @@ fn on_a_terminal_a_signal_to_the_whole_process_group_reaches_the_command_once() 
     const ROUNDS: usize = 50;
     for round in 1..=ROUNDS {
         kill(Pid::from_raw(-group.as_raw()), Signal::SIGTERM).expect("signalling the group");
-        let deadline = Instant::now() + DEADLINE;
-        while project.read("signals.log").lines().count() < round {
-            assert!(
-                Instant::now() < deadline,
-                "round {round}: the command did not log SIGTERM; signals.log:\n{}\ngroup:\n{}",
-                project.read("signals.log"),
-                group_report(group.as_raw())
-            );
-            std::thread::sleep(std::time::Duration::from_millis(5));
-        }
+        harness::waiting::wait_for_showing(
+            &format!("round {round}: the command logged SIGTERM"),
+            DEADLINE,
+            || project.read("signals.log").lines().count() >= round,
+            || {
+                format!(
+                    "signals.log:\n{}\ngroup:\n{}",
+                    project.read("signals.log"),
+                    group_report(group.as_raw())
+                )
+            },
+        );
         wait_until("devup handled SIGTERM", || {
             !term_pending(sentinel) && !term_pending(devup.as_raw())
         });

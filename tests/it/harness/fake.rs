@@ -62,19 +62,17 @@ pub fn assert_one_instance(tag: &str, pid: u32) {
 pub fn assert_instances(tag: &str, pids: &[u32]) {
     let mut expected = pids.to_vec();
     expected.sort_unstable();
-    let deadline = std::time::Instant::now() + crate::harness::DEADLINE;
-    loop {
+    let running = || {
         let mut running = procs::tagged(tag);
         running.sort_unstable();
-        if running == expected {
-            return;
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the processes carrying {tag} are {running:?}, not just the daemons {expected:?}"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(5));
-    }
+        running
+    };
+    crate::harness::waiting::wait_for_showing(
+        &format!("the processes carrying {tag} are just the daemons {expected:?}"),
+        crate::harness::DEADLINE,
+        || running() == expected,
+        || format!("they are {:?}", running()),
+    );
 }
 
 /// A fake daemon's command line: `fake-daemon --tag TAG ARGS...`.
