@@ -17,6 +17,10 @@ pub(crate) struct ProcessHandle {
     pid: u32,
     start_ticks: u64,
     pidfd: Option<OwnedFd>,
+    /// It led its session when opened (a `daemonize: true` daemon does),
+    /// so its process group is its pid for as long as it runs: a session
+    /// leader cannot move to another group.
+    leads_session: bool,
 }
 
 impl ProcessHandle {
@@ -37,6 +41,7 @@ impl ProcessHandle {
             pid,
             start_ticks: stat.start_ticks,
             pidfd,
+            leads_session: stat.session == pid && stat.pgid == pid,
         })
     }
 
@@ -68,9 +73,15 @@ impl ProcessHandle {
     /// Sends `signal` to the process group this process leads; when it does
     /// not lead one (its pgid is not its pid), to the process alone.
     pub(crate) fn signal_group(&self, signal: libc::c_int) -> std::io::Result<()> {
-        let leads = process::stat(self.pid).is_some_and(|stat| {
-            stat.is_alive() && stat.start_ticks == self.start_ticks && stat.pgid == self.pid
-        });
+        // A session leader whose pidfd says it has not exited still leads
+        // its group (one `poll`); otherwise `/proc` is asked.
+        let leads = if self.leads_session && self.pidfd.is_some() {
+            !self.has_exited(Duration::ZERO)
+        } else {
+            process::stat(self.pid).is_some_and(|stat| {
+                stat.is_alive() && stat.start_ticks == self.start_ticks && stat.pgid == self.pid
+            })
+        };
         if !leads {
             return self.signal(signal);
         }

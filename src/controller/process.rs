@@ -16,6 +16,8 @@ pub(crate) struct ProcStat {
     pub ppid: u32,
     /// The process group.
     pub pgid: u32,
+    /// The session.
+    pub session: u32,
     /// When it started, in clock ticks since boot (field 22).
     pub start_ticks: u64,
 }
@@ -54,12 +56,14 @@ fn parse_stat(text: &str) -> Option<ProcStat> {
     let state = *fields.next()?.as_bytes().first()?;
     let ppid = fields.next()?.parse().ok()?;
     let pgid = fields.next()?.parse().ok()?;
-    // Field 22 (start time) is the 17th after the process group (field 5).
-    let start_ticks = fields.nth(16)?.parse().ok()?;
+    let session = fields.next()?.parse().ok()?;
+    // Field 22 (start time) is the 16th after the session (field 6).
+    let start_ticks = fields.nth(15)?.parse().ok()?;
     Some(ProcStat {
         state,
         ppid,
         pgid,
+        session,
         start_ticks,
     })
 }
