@@ -71,10 +71,10 @@ impl StartedState {
     /// version). A state file removed with `.devup` while its daemon runs is
     /// read from its copy outside the project (state_backup.rs).
     pub(crate) fn inspect(path: &Path) -> Result<Option<StartedState>, String> {
-        let text = match std::fs::read(path) {
+        let text = match read_capped(path) {
             Ok(text) => text,
             Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
-                match state_backup::path(path).map(std::fs::read) {
+                match state_backup::path(path).map(|copy| read_capped(&copy)) {
                     Some(Ok(text)) => text,
                     _ => return Ok(None),
                 }
@@ -128,4 +128,18 @@ impl StartedState {
         }
         pid_file::retire(path)
     }
+}
+
+/// The bytes of the file at `path`, at most one more than
+/// [`MAX_STATE_LEN`] (enough to tell that it is too large). Read without
+/// asking the file's size first, as `std::fs::read` does (one system call
+/// more): a `down` reads each daemon's state file twice, and a `down` of
+/// many daemons counts each call.
+fn read_capped(path: &Path) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let mut bytes = Vec::with_capacity(4096);
+    std::fs::File::open(path)?
+        .take(MAX_STATE_LEN as u64 + 1)
+        .read_to_end(&mut bytes)?;
+    Ok(bytes)
 }

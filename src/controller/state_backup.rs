@@ -16,33 +16,61 @@
 
 use std::os::unix::fs::{DirBuilderExt, MetadataExt};
 use std::path::{Path, PathBuf};
+use std::sync::{Mutex, PoisonError};
 
 /// Where the copy of the state file at `state_file` lives, when its
-/// private directory exists (to read or remove a copy).
+/// private directory exists (to read or remove a copy). The directory is
+/// checked once per process and base path (see [`VERIFIED`]).
 pub(crate) fn path(state_file: &Path) -> Option<PathBuf> {
-    Some(dir(false)?.join(name(state_file)))
+    let base = base();
+    {
+        let verified = VERIFIED.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some((checked, dir)) = verified.as_ref()
+            && *checked == base
+        {
+            return Some(dir.join(name(state_file)));
+        }
+    }
+    Some(dir(&base, false)?.join(name(state_file)))
 }
 
 /// Where the copy of the state file at `state_file` goes, creating its
-/// private directory when missing (to write a copy).
+/// private directory when missing (to write a copy). The directory is
+/// checked anew for every write.
 pub(crate) fn path_to_write(state_file: &Path) -> Option<PathBuf> {
-    Some(dir(true)?.join(name(state_file)))
+    Some(dir(&base(), true)?.join(name(state_file)))
 }
+
+/// The last private directory found to be this user's alone, with the base
+/// it was found under, for reads and removals: a `down` of 400 daemons
+/// checked it 400 times (three system calls each). Once this user's own
+/// and closed to others, no one else can replace it; a copy read from it
+/// is only evidence, checked against the process anyway.
+static VERIFIED: Mutex<Option<(PathBuf, PathBuf)>> = Mutex::new(None);
 
 fn name(state_file: &Path) -> String {
     format!("{:016x}.state", fnv1a(state_file))
 }
 
-/// The private directory of copies (created 0700 when `create` says so);
-/// `None` when it is missing or is not this user's alone.
-fn dir(create: bool) -> Option<PathBuf> {
-    let uid = crate::sys::process::effective_uid();
-    let base = match std::env::var_os("XDG_RUNTIME_DIR") {
+/// Where the private directory of copies is: under `$XDG_RUNTIME_DIR`,
+/// else in `/tmp`, named by the user.
+fn base() -> PathBuf {
+    match std::env::var_os("XDG_RUNTIME_DIR") {
         Some(runtime) if Path::new(&runtime).is_absolute() => PathBuf::from(runtime).join("devup"),
-        _ => PathBuf::from(format!("/tmp/devup-{uid}")),
-    };
+        _ => PathBuf::from(format!(
+            "/tmp/devup-{}",
+            crate::sys::process::effective_uid()
+        )),
+    }
+}
+
+/// The private directory of copies under `base` (created 0700 when
+/// `create` says so); `None` when it is missing or is not this user's
+/// alone.
+fn dir(base: &Path, create: bool) -> Option<PathBuf> {
+    let uid = crate::sys::process::effective_uid();
     let dir = base.join("state");
-    for level in [&base, &dir] {
+    for level in [base, &dir] {
         // symlink_metadata: a symlink planted at the path is refused.
         let meta = match std::fs::symlink_metadata(level) {
             Err(error) if create && error.kind() == std::io::ErrorKind::NotFound => {
@@ -56,6 +84,8 @@ fn dir(create: bool) -> Option<PathBuf> {
             return None;
         }
     }
+    *VERIFIED.lock().unwrap_or_else(PoisonError::into_inner) =
+        Some((base.to_path_buf(), dir.clone()));
     Some(dir)
 }
 
