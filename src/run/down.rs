@@ -8,7 +8,7 @@ use super::{
     Action, DownReport, DownResult, RunEvent, SharedReporter, Skip, Summary, announce, begin_one,
     count_results, is_running, recorded, waits_by_name, waits_of,
 };
-use crate::controller::{AbortSignal, DaemonController};
+use crate::controller::{AbortSignal, DaemonController, Recorded};
 use crate::error::Error;
 use crate::manifest::{Manifest, ManifestError};
 use crate::plan::Plan;
@@ -50,7 +50,9 @@ pub fn down_with_orphans(
     reporter: &SharedReporter,
     abort: &AbortSignal,
 ) -> Result<DownReport, ManifestError> {
-    let orphans = recorded::orphans(manifest);
+    // One scan of the state directory serves the orphans and every stop.
+    let records = recorded::scan(&manifest.dir).0;
+    let orphans = recorded::orphans_of(manifest, &records);
     let is_orphan = |name: &String| orphans.iter().any(|o| &o.record.name == name);
     // The manifest's daemons and the orphans, with what each depends on,
     // so an orphan that depends on a daemon of the manifest stops first.
@@ -92,10 +94,11 @@ pub fn down_with_orphans(
             }
         }
     }
-    Ok(stop_set(
+    Ok(stop_set_scanned(
         &whole,
         &manifest.dir,
         Some(manifest),
+        Some(&records),
         &set,
         &|_, controller| controller.stop(),
         reporter,
@@ -186,16 +189,17 @@ pub(crate) fn stop_set(
     reporter: &SharedReporter,
     abort: &AbortSignal,
 ) -> DownReport {
-    let report = stop_set_unsummed(plan, dir, manifest, set, stop, reporter, abort);
-    reporter.report(&RunEvent::Summary(&summary(&report)));
-    report
+    stop_set_scanned(plan, dir, manifest, None, set, stop, reporter, abort)
 }
 
-/// [`stop_set`] without the summary at the end.
-fn stop_set_unsummed(
+/// [`stop_set`], given the records of a scan of the state directory made
+/// for this run (`None`: each stop reads its daemon's record).
+#[allow(clippy::too_many_arguments)]
+fn stop_set_scanned(
     plan: &Plan,
     dir: &std::path::Path,
     manifest: Option<&Manifest>,
+    records: Option<&[Recorded]>,
     set: &[String],
     stop: &StopFn,
     reporter: &SharedReporter,
@@ -221,21 +225,40 @@ fn stop_set_unsummed(
     let results = schedule(
         &order,
         |name| waits_of(&waits, name),
-        |name| stop_one(dir, manifest, name, stop, reporter, abort),
+        |name| {
+            let record = records.map(|records| records.iter().find(|record| record.name == name));
+            stop_one_known(dir, manifest, record, name, stop, reporter, abort)
+        },
         |daemon, _, cause| {
             reporter.report(&RunEvent::Skipped { daemon, cause });
             DownResult::Skipped(cause.clone())
         },
     );
-    DownReport {
+    let report = DownReport {
         daemons: order.into_iter().zip(results).collect(),
         elapsed: clock.elapsed(),
-    }
+    };
+    reporter.report(&RunEvent::Summary(&summary(&report)));
+    report
 }
 
 pub(super) fn stop_one(
     dir: &std::path::Path,
     manifest: Option<&Manifest>,
+    daemon: &str,
+    stop: &StopFn,
+    reporter: &SharedReporter,
+    abort: &AbortSignal,
+) -> (DownResult, Option<Skip>) {
+    stop_one_known(dir, manifest, None, daemon, stop, reporter, abort)
+}
+
+/// [`stop_one`], given what a scan of the state directory found of the
+/// daemon's record (`Some(None)`: none; `None`: not scanned, read it).
+fn stop_one_known(
+    dir: &std::path::Path,
+    manifest: Option<&Manifest>,
+    record: Option<Option<&Recorded>>,
     daemon: &str,
     stop: &StopFn,
     reporter: &SharedReporter,
@@ -254,7 +277,7 @@ pub(super) fn stop_one(
         None => Ok(None),
     };
     let result = held.and_then(|_held| {
-        recorded::stop_controller(dir, manifest, daemon, reporter, &AbortSignal::new())
+        recorded::stop_controller(dir, manifest, record, daemon, reporter, &AbortSignal::new())
             .and_then(|controller| stop(daemon, &controller))
     });
     match result {

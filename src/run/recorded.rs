@@ -147,15 +147,21 @@ pub fn orphans_of(manifest: &Manifest, records: &[Recorded]) -> Vec<Live> {
 /// The controller that stops `name`: the recorded recipe when the
 /// recorded daemon runs (it may have been started from another version of
 /// the manifest: another `pid_file`, `stop` or environment), else the
-/// manifest's (when it has `name`), else the recorded one.
+/// manifest's (when it has `name`), else the recorded one. `scanned` is
+/// the record as a scan of the state directory for this run found it
+/// (`Some(None)`: none); `None` reads it now.
 pub(crate) fn stop_controller(
     dir: &Path,
     manifest: Option<&Manifest>,
+    scanned: Option<Option<&Recorded>>,
     name: &str,
     reporter: &SharedReporter,
     abort: &AbortSignal,
 ) -> Result<DaemonController, Error> {
-    let record = Recorded::read(name, &state_file(dir, name)).ok().flatten();
+    let record = match scanned {
+        Some(record) => record.cloned(),
+        None => Recorded::read(name, &state_file(dir, name)).ok().flatten(),
+    };
     // The manifest's daemon stops as the record says when its recipe is the
     // recorded one (a daemon started from this definition): then which of
     // the two runs needs no look at the process first. (A manifest's
