@@ -1,21 +1,26 @@
-//! Waiting for descriptors to turn readable: nix's `poll` over descriptor
+//! Waiting for descriptors to turn readable: nix's `ppoll` over descriptor
 //! numbers, the one wait every sleep of the controller goes through.
 
 use std::os::fd::{BorrowedFd, RawFd};
+use std::time::Duration;
 
-use nix::poll::{PollFd, PollFlags, PollTimeout};
+use nix::poll::{PollFd, PollFlags};
+use nix::sys::time::TimeSpec;
 
 /// Waits up to `millis` milliseconds (0: just looks) until one of `fds` is
 /// readable or hung up; the number of descriptors that are. 0 on timeout,
 /// and 0 when the wait was interrupted (EINTR) or failed: every caller
 /// checks again what it waits for, so a wake-up for nothing is harmless.
 pub(crate) fn readable(fds: &[RawFd], millis: i32) -> usize {
-    which_readable(fds, millis).count_ones() as usize
+    let timeout = Duration::from_millis(millis.max(0) as u64);
+    which_readable(fds, timeout).count_ones() as usize
 }
 
-/// Like [`readable`], but says which: bit `i` is set when `fds[i]` is
-/// readable or hung up (at most the first 32 descriptors are looked at).
-pub(crate) fn which_readable(fds: &[RawFd], millis: i32) -> u32 {
+/// Like [`readable`], with a timeout to the nanosecond (`poll` counts
+/// whole milliseconds, so a wait loop's 1.5 ms nap took 2), and says
+/// which: bit `i` is set when `fds[i]` is readable or hung up (at most the
+/// first 32 descriptors are looked at).
+pub(crate) fn which_readable(fds: &[RawFd], timeout: Duration) -> u32 {
     let fds = &fds[..fds.len().min(32)];
     let mut polls: Vec<PollFd<'_>> = fds
         .iter()
@@ -29,8 +34,8 @@ pub(crate) fn which_readable(fds: &[RawFd], millis: i32) -> u32 {
             PollFd::new(fd, PollFlags::POLLIN)
         })
         .collect();
-    let timeout = PollTimeout::try_from(millis.max(0)).unwrap_or(PollTimeout::MAX);
-    if !matches!(nix::poll::poll(&mut polls, timeout), Ok(1..)) {
+    let timeout = TimeSpec::from_duration(timeout);
+    if !matches!(nix::poll::ppoll(&mut polls, Some(timeout), None), Ok(1..)) {
         return 0;
     }
     polls
@@ -60,6 +65,6 @@ mod tests {
         assert_eq!(readable(&both, 0), 2);
         let (quiet, _quiet_writer) = pipe_cloexec().unwrap();
         let three = [quiet.as_raw_fd(), read_end.as_raw_fd()];
-        assert_eq!(which_readable(&three, 0), 0b10);
+        assert_eq!(which_readable(&three, std::time::Duration::ZERO), 0b10);
     }
 }
