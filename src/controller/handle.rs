@@ -45,6 +45,33 @@ impl ProcessHandle {
         })
     }
 
+    /// The process's pid.
+    pub(crate) fn pid(&self) -> u32 {
+        self.pid
+    }
+
+    /// When the process started, in clock ticks since boot.
+    pub(crate) fn start_ticks(&self) -> u64 {
+        self.start_ticks
+    }
+
+    /// The process's identity ([`process::identity`]), read from the
+    /// handle's own pidfd; `None` without one.
+    pub(crate) fn identity(&self) -> Option<u64> {
+        let stat = nix::sys::stat::fstat(self.pidfd.as_ref()?.as_fd()).ok()?;
+        Some(stat.st_ino)
+    }
+
+    /// True while the process has not exited: one look at the pidfd, else
+    /// at `/proc`.
+    pub(crate) fn still_running(&self) -> bool {
+        if self.pidfd.is_some() {
+            !self.has_exited(Duration::ZERO)
+        } else {
+            self.is_alive()
+        }
+    }
+
     /// The pidfd, to poll on (readable once the process has exited).
     pub(crate) fn pidfd(&self) -> Option<RawFd> {
         self.pidfd.as_ref().map(AsRawFd::as_raw_fd)

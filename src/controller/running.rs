@@ -13,6 +13,7 @@
 //! 0) is never the daemon: devup could not stop it.
 use std::time::Duration;
 
+use super::handle::ProcessHandle;
 use super::pid_file::{self, PidFileContent};
 use super::process;
 use super::state::StartedState;
@@ -69,6 +70,9 @@ pub(crate) struct Inspection {
     /// The state file as the check read it, for a caller that needs it too
     /// (one read instead of two).
     pub state: Option<StartedState>,
+    /// A handle on the daemon the state file records, opened by the check
+    /// to verify it, for a caller that signals it next (a stop).
+    pub handle: Option<ProcessHandle>,
 }
 
 /// [`check`], with what else the look found.
@@ -83,8 +87,9 @@ pub(crate) fn inspect(spec: &DaemonSpec) -> Result<Inspection> {
         .as_ref()
         .filter(|state| state.boot_id == process::boot_id());
     if let Some(recorded) = recorded
-        && let Some(start_ticks) = recorded_alive(recorded)
+        && let Some(handle) = recorded_alive(recorded)
     {
+        let start_ticks = handle.start_ticks();
         let corrupt = match content {
             PidFileContent::Corrupt(reason) => Some(reason),
             _ => None,
@@ -97,6 +102,7 @@ pub(crate) fn inspect(spec: &DaemonSpec) -> Result<Inspection> {
             check,
             corrupt,
             state,
+            handle: Some(handle),
         });
     }
     let check = inspect_content(content, recorded)?;
@@ -104,6 +110,7 @@ pub(crate) fn inspect(spec: &DaemonSpec) -> Result<Inspection> {
         check,
         corrupt: None,
         state,
+        handle: None,
     })
 }
 
@@ -161,13 +168,14 @@ fn inspect_content(content: PidFileContent, recorded: Option<&StartedState>) -> 
 
 /// The start time of the process `state` records, when that very process
 /// is alive and this user may signal it; `None` otherwise.
-fn recorded_alive(state: &StartedState) -> Option<u64> {
-    let stat = process::stat(state.pid).filter(|stat| stat.is_alive())?;
-    let same = stat.start_ticks == state.start_ticks
-        && state
-            .process_id
-            .is_none_or(|recorded| process::identity(state.pid).is_none_or(|now| now == recorded));
-    (same && process::can_signal(state.pid)).then_some(stat.start_ticks)
+fn recorded_alive(state: &StartedState) -> Option<ProcessHandle> {
+    // Alive with the recorded start time, checked after its pidfd was
+    // opened: the pidfd is then that process's, and says its identity.
+    let handle = ProcessHandle::open(state.pid, Some(state.start_ticks))?;
+    let same = state
+        .process_id
+        .is_none_or(|recorded| handle.identity().is_none_or(|now| now == recorded));
+    (same && process::can_signal(state.pid)).then_some(handle)
 }
 
 /// [`check`], under the lock: a corrupt pid file found next to the live
@@ -177,8 +185,16 @@ pub(crate) fn check_removing_corrupt(
     spec: &DaemonSpec,
     emit: impl FnOnce(Event),
 ) -> Result<PidCheck> {
-    let inspection = inspect(spec)?;
-    if let Some(reason) = inspection.corrupt {
+    inspect_removing_corrupt(spec, emit).map(|inspection| inspection.check)
+}
+
+/// [`check_removing_corrupt`], with what else the look found.
+pub(crate) fn inspect_removing_corrupt(
+    spec: &DaemonSpec,
+    emit: impl FnOnce(Event),
+) -> Result<Inspection> {
+    let mut inspection = inspect(spec)?;
+    if let Some(reason) = inspection.corrupt.take() {
         pid_file::remove_pid_file(&spec.pid_file).map_err(|error| Error::PidFile {
             daemon: spec.name.clone(),
             path: spec.pid_file.clone(),
@@ -189,7 +205,7 @@ pub(crate) fn check_removing_corrupt(
             reason,
         });
     }
-    Ok(inspection.check)
+    Ok(inspection)
 }
 
 /// Removes a stale pid file and the state file, and reports it.

@@ -23,7 +23,8 @@ impl DaemonController {
     /// Stops the daemon; the caller holds the lock.
     pub(crate) fn stop_locked(&self) -> Result<Option<u32>> {
         let spec = self.spec();
-        let mut check = running::check_removing_corrupt(spec, |event| self.emit(event))?;
+        let inspection = running::inspect_removing_corrupt(spec, |event| self.emit(event))?;
+        let (mut check, mut checked) = (inspection.check, inspection.handle);
         // What a devup killed mid-start or mid-stop left goes too; a daemon
         // that got as far as its pid file, and what it forked, are stopped
         // below, as any daemon.
@@ -35,7 +36,8 @@ impl DaemonController {
             };
             // Checked again only when the cleaning ended a process.
             if !leftover::clean(spec, spec.stop_timeout, &keep).is_empty() {
-                check = running::check(spec)?;
+                let inspection = running::inspect(spec)?;
+                (check, checked) = (inspection.check, inspection.handle);
             }
         }
         let (pid, start_ticks) = match check {
@@ -51,7 +53,15 @@ impl DaemonController {
                 return Ok(None);
             }
         };
-        let Some(handle) = ProcessHandle::open(pid, Some(start_ticks)) else {
+        // The check's own handle on the daemon when it made one (its pidfd
+        // is that process's for good), else one opened now.
+        let handle = match checked {
+            Some(handle) if handle.pid() == pid && handle.start_ticks() == start_ticks => {
+                Some(handle).filter(ProcessHandle::still_running)
+            }
+            _ => ProcessHandle::open(pid, Some(start_ticks)),
+        };
+        let Some(handle) = handle else {
             // It exited between the check and now.
             self.remove_files()?;
             self.emit(Event::NotRunning);

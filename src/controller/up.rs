@@ -49,6 +49,7 @@ impl DaemonController {
             check: PidCheck::Running { pid, start_ticks },
             corrupt: None,
             state,
+            ..
         } = running::inspect(&self.spec)?
             && self.is_ready(pid, start_ticks, state.as_ref())
             && (ephemeral || !state.is_some_and(|state| state.pid == pid && state.ephemeral))
