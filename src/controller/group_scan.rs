@@ -173,9 +173,22 @@ fn handed_out(older: u32, newer: u32, now: u32) -> Option<impl Iterator<Item = u
     )
 }
 
-/// The last pid the kernel handed out in this process's pid namespace.
+/// The last pid the kernel handed out in this process's pid namespace,
+/// read at offset 0 of one descriptor kept open (the kernel writes the
+/// number anew at each read): one system call per scan.
 fn last_pid() -> Option<u32> {
-    read_number("/proc/sys/kernel/ns_last_pid")
+    use std::os::unix::fs::FileExt;
+    static FILE: std::sync::OnceLock<Option<std::fs::File>> = std::sync::OnceLock::new();
+    let file = FILE
+        .get_or_init(|| std::fs::File::open("/proc/sys/kernel/ns_last_pid").ok())
+        .as_ref()?;
+    let mut buffer = [0u8; 16];
+    let read = file.read_at(&mut buffer, 0).ok()?;
+    std::str::from_utf8(&buffer[..read])
+        .ok()?
+        .trim()
+        .parse()
+        .ok()
 }
 
 /// One more than the highest pid; read once per process.
@@ -269,6 +282,20 @@ mod tests {
         assert_eq!(live_members(leader.id(), Instant::now()), vec![member]);
         let _ = crate::sys::signal::killpg(leader.id(), libc::SIGKILL);
         leader.wait().unwrap();
+    }
+
+    #[test]
+    fn the_last_pid_grows_with_each_process_forked() {
+        let before = last_pid().expect("ns_last_pid is readable");
+        let mut child = std::process::Command::new("true").spawn().unwrap();
+        let after = last_pid().unwrap();
+        assert!(
+            handed_out(before, before, after)
+                .is_some_and(|mut new| new.any(|pid| pid == child.id())),
+            "pid {} not between {before} and {after}",
+            child.id()
+        );
+        child.wait().unwrap();
     }
 
     #[test]
