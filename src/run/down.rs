@@ -50,8 +50,22 @@ pub fn down_with_orphans(
     reporter: &SharedReporter,
     abort: &AbortSignal,
 ) -> Result<DownReport, ManifestError> {
-    // One scan of the state directory serves the orphans and every stop.
-    let records = recorded::scan(&manifest.dir).0;
+    down_with_records(plan, manifest, names, remove_orphans, None, reporter, abort)
+}
+
+/// [`down_with_orphans`], given the records of a scan of the manifest's
+/// state directory made for this run (the CLI makes it while the manifest
+/// loads); `None` scans it now. One scan serves the orphans and every stop.
+pub(crate) fn down_with_records(
+    plan: &Plan,
+    manifest: &Manifest,
+    names: &[String],
+    remove_orphans: bool,
+    records: Option<Vec<Recorded>>,
+    reporter: &SharedReporter,
+    abort: &AbortSignal,
+) -> Result<DownReport, ManifestError> {
+    let records = records.unwrap_or_else(|| recorded::scan(&manifest.dir).0);
     let orphans = recorded::orphans_of(manifest, &records);
     let is_orphan = |name: &String| orphans.iter().any(|o| &o.record.name == name);
     // The manifest's daemons and the orphans, with what each depends on,

@@ -27,6 +27,7 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 pub use converge::{Change, ConvergeOptions, ConvergeReport, changes, up_converging};
+pub(crate) use down::down_with_records;
 pub use down::{down, down_recorded, down_with_orphans, stop_exactly};
 pub use event::{Action, Reporter, RunEvent, Summary};
 pub use lease::{Leases, keep_from_env, release, up_leased};
