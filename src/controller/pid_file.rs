@@ -89,7 +89,7 @@ pub(crate) fn read(path: &Path) -> std::io::Result<PidFileContent> {
     // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer.
     // O_NOFOLLOW: a symlink planted at the path (to /run/sshd.pid, say) must
     // not make devup take another program's pid for the daemon's.
-    let file = match OpenOptions::new()
+    let mut file = match OpenOptions::new()
         .read(true)
         .custom_flags(libc::O_NONBLOCK | libc::O_NOFOLLOW)
         .open(path)
@@ -113,8 +113,15 @@ pub(crate) fn read(path: &Path) -> std::io::Result<PidFileContent> {
             metadata.len()
         )));
     }
-    let mut bytes = Vec::new();
-    file.take(MAX_LEN + 1).read_to_end(&mut bytes)?;
+    // One read when it returns the size just asked (the common case); a
+    // file that grew or shrank meanwhile is read on to its end.
+    let mut buffer = [0u8; MAX_LEN as usize + 1];
+    let read = read_some(&mut file, &mut buffer)?;
+    let mut bytes = buffer[..read].to_vec();
+    if read as u64 != metadata.len() && read < buffer.len() {
+        file.take(MAX_LEN + 1 - read as u64)
+            .read_to_end(&mut bytes)?;
+    }
     let Ok(text) = std::str::from_utf8(&bytes) else {
         return Ok(PidFileContent::Corrupt("it is not text".into()));
     };
@@ -125,6 +132,18 @@ pub(crate) fn read(path: &Path) -> std::io::Result<PidFileContent> {
         },
         Err(reason) => PidFileContent::Corrupt(reason),
     })
+}
+
+/// One `read` into `buffer`, again when a signal interrupted it: what the
+/// file gave. (Reading on to the end costs a second call, which finds
+/// nothing for a small file read whole.)
+pub(crate) fn read_some(file: &mut std::fs::File, buffer: &mut [u8]) -> std::io::Result<usize> {
+    loop {
+        match file.read(buffer) {
+            Err(error) if error.kind() == ErrorKind::Interrupted => continue,
+            read => return read,
+        }
+    }
 }
 
 /// Writes `pid` to `path` atomically (a temp file in the same directory,
