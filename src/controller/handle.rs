@@ -122,6 +122,19 @@ impl ProcessHandle {
     /// Waits until the process is gone or `timeout` passes; true when gone.
     pub(crate) fn wait_gone(&self, timeout: Duration) -> bool {
         let deadline = super::deadline::after(timeout);
+        if self.pidfd.is_some() {
+            // One poll per wake-up, which answers at once for a process
+            // already gone (and a last look once the time is up).
+            loop {
+                let left = deadline.saturating_duration_since(Instant::now());
+                if self.has_exited(left) {
+                    return true;
+                }
+                if left.is_zero() {
+                    return false;
+                }
+            }
+        }
         let mut interval = Duration::from_millis(1);
         loop {
             if self.has_exited(Duration::ZERO) {
@@ -131,12 +144,8 @@ impl ProcessHandle {
             if left.is_zero() {
                 return false;
             }
-            if self.pidfd.is_some() {
-                self.has_exited(left);
-            } else {
-                std::thread::sleep(interval.min(left));
-                interval = (interval * 2).min(Duration::from_millis(5));
-            }
+            std::thread::sleep(interval.min(left));
+            interval = (interval * 2).min(Duration::from_millis(5));
         }
     }
 
