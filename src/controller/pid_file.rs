@@ -137,7 +137,7 @@ pub(crate) fn read(path: &Path) -> std::io::Result<PidFileContent> {
 /// One `read` into `buffer`, again when a signal interrupted it: what the
 /// file gave. (Reading on to the end costs a second call, which finds
 /// nothing for a small file read whole.)
-pub(crate) fn read_some(file: &mut std::fs::File, buffer: &mut [u8]) -> std::io::Result<usize> {
+fn read_some(file: &mut std::fs::File, buffer: &mut [u8]) -> std::io::Result<usize> {
     loop {
         match file.read(buffer) {
             Err(error) if error.kind() == ErrorKind::Interrupted => continue,

@@ -166,8 +166,9 @@ fn inspect_content(content: PidFileContent, recorded: Option<&StartedState>) -> 
     })
 }
 
-/// The start time of the process `state` records, when that very process
-/// is alive and this user may signal it; `None` otherwise.
+/// A handle on the process `state` records, when that very process is
+/// alive (its start time and identity the recorded ones) and this user may
+/// signal it; `None` otherwise.
 fn recorded_alive(state: &StartedState) -> Option<ProcessHandle> {
     // Alive with the recorded start time, checked after its pidfd was
     // opened: the pidfd is then that process's, and says its identity.

@@ -131,23 +131,15 @@ impl StartedState {
 }
 
 /// The bytes of the file at `path`, at most one more than
-/// [`MAX_STATE_LEN`] (enough to tell that it is too large). Read without
-/// asking the file's size first, as `std::fs::read` does (one system call
-/// more): a `down` reads each daemon's state file twice, and a `down` of
-/// many daemons counts each call.
+/// [`MAX_STATE_LEN`] (enough to tell that it is too large), read to its
+/// end without asking its size first, as `std::fs::read` does (one system
+/// call more): a `down` reads each daemon's state file at least once, and
+/// a `down` of many daemons counts each call.
 fn read_capped(path: &Path) -> std::io::Result<Vec<u8>> {
     use std::io::Read;
-    let mut file = std::fs::File::open(path)?;
-    // One read for a state file of the usual size: Linux returns less than
-    // asked of a regular file only at its end (a state file is replaced by
-    // a rename, never written in place), so a short read is the whole
-    // file. A full buffer is read on, up to the cap.
-    let mut bytes = vec![0u8; 4096];
-    let read = pid_file::read_some(&mut file, &mut bytes)?;
-    bytes.truncate(read);
-    if read == 4096 {
-        file.take(MAX_STATE_LEN as u64 + 1 - read as u64)
-            .read_to_end(&mut bytes)?;
-    }
+    let mut bytes = Vec::with_capacity(4096);
+    std::fs::File::open(path)?
+        .take(MAX_STATE_LEN as u64 + 1)
+        .read_to_end(&mut bytes)?;
     Ok(bytes)
 }

@@ -207,7 +207,9 @@ pub(crate) fn stop_set(
 }
 
 /// [`stop_set`], given the records of a scan of the state directory made
-/// for this run (`None`: each stop reads its daemon's record).
+/// for this run; a stop whose daemon the scan did not find (or without a
+/// scan) reads its record itself, which also finds a copy kept outside
+/// `.devup` (`state_backup.rs`).
 #[allow(clippy::too_many_arguments)]
 fn stop_set_scanned(
     plan: &Plan,
@@ -236,11 +238,16 @@ fn stop_set_scanned(
         reporter,
     );
     let waits = waits_by_name(&order, &waits);
+    let by_name: std::collections::HashMap<&str, &Recorded> = records
+        .unwrap_or_default()
+        .iter()
+        .map(|record| (record.name.as_str(), record))
+        .collect();
     let results = schedule(
         &order,
         |name| waits_of(&waits, name),
         |name| {
-            let record = records.map(|records| records.iter().find(|record| record.name == name));
+            let record = by_name.get(name).copied();
             stop_one_known(dir, manifest, record, name, stop, reporter, abort)
         },
         |daemon, _, cause| {
@@ -267,12 +274,12 @@ pub(super) fn stop_one(
     stop_one_known(dir, manifest, None, daemon, stop, reporter, abort)
 }
 
-/// [`stop_one`], given what a scan of the state directory found of the
-/// daemon's record (`Some(None)`: none; `None`: not scanned, read it).
+/// [`stop_one`], given the daemon's record as a scan of the state
+/// directory found it (`None`: read it now).
 fn stop_one_known(
     dir: &std::path::Path,
     manifest: Option<&Manifest>,
-    record: Option<Option<&Recorded>>,
+    record: Option<&Recorded>,
     daemon: &str,
     stop: &StopFn,
     reporter: &SharedReporter,

@@ -148,18 +148,18 @@ pub fn orphans_of(manifest: &Manifest, records: &[Recorded]) -> Vec<Live> {
 /// recorded daemon runs (it may have been started from another version of
 /// the manifest: another `pid_file`, `stop` or environment), else the
 /// manifest's (when it has `name`), else the recorded one. `scanned` is
-/// the record as a scan of the state directory for this run found it
-/// (`Some(None)`: none); `None` reads it now.
+/// the record as a scan of the state directory for this run found it;
+/// `None` reads it now (from its copy too, when the state file is gone).
 pub(crate) fn stop_controller(
     dir: &Path,
     manifest: Option<&Manifest>,
-    scanned: Option<Option<&Recorded>>,
+    scanned: Option<&Recorded>,
     name: &str,
     reporter: &SharedReporter,
     abort: &AbortSignal,
 ) -> Result<DaemonController, Error> {
     let record = match scanned {
-        Some(record) => record.cloned(),
+        Some(record) => Some(record.clone()),
         None => Recorded::read(name, &state_file(dir, name)).ok().flatten(),
     };
     // The manifest's daemon stops as the record says when its recipe is the
